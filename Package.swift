@@ -1,0 +1,88 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "wabulk",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "wabulk", targets: ["wabulk"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        // C libraries from Debian, each wrapped by exactly one Swift file.
+        .systemLibrary(name: "CCSV", path: "Sources/CCSV", providers: [.apt(["libcsv-dev"])]),
+        .systemLibrary(name: "CXlsxWriter", path: "Sources/CXlsxWriter", pkgConfig: "xlsxwriter",
+                       providers: [.apt(["libxlsxwriter-dev"])]),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
+        // libphonenumber is C++; Swift's C++ interop crashes on it, so a tiny C API sits in front.
+        .target(name: "CPhoneNumber",
+                linkerSettings: [.linkedLibrary("phonenumber"), .linkedLibrary("protobuf"),
+                                 .linkedLibrary("stdc++")]),
+
+        .target(name: "WabulkBase", dependencies: [
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "EventLog", dependencies: ["WabulkBase"]),
+        .target(name: "Curl", dependencies: ["CCurl"]),
+        .target(name: "Contacts", dependencies: [
+            "WabulkBase", "CCSV", "CPhoneNumber",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .target(name: "CFileSync"),
+        .target(name: "Spool", dependencies: [
+            "WabulkBase", "CFileSync", .product(name: "DequeModule", package: "swift-collections"),
+        ]),
+        .target(name: "Campaigns", dependencies: ["WabulkBase", "Contacts", "Spool", "EventLog"]),
+        .target(name: "CloudAPI", dependencies: ["WabulkBase", "Curl"]),
+        .target(name: "Sending", dependencies: [
+            "WabulkBase", "Spool", "EventLog", "CloudAPI",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .target(name: "WebhookListener", dependencies: [
+            "WabulkBase", "EventLog",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
+        .target(name: "Reports", dependencies: ["WabulkBase", "EventLog", "CloudAPI", "CXlsxWriter"]),
+        .target(name: "Intake", dependencies: [
+            "WabulkBase", "Contacts", "Campaigns", "EventLog",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .target(name: "Sandbox", dependencies: [
+            "WabulkBase", "Curl", "WebhookListener",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .executableTarget(name: "wabulk", dependencies: [
+            "WabulkBase", "EventLog", "Contacts", "Campaigns", "Spool", "CloudAPI", "Sending",
+            "WebhookListener", "Reports", "Intake", "Sandbox",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
+        .testTarget(name: "WabulkTests", dependencies: [
+            "wabulk", "WabulkBase", "EventLog", "Contacts", "Campaigns", "Spool", "CloudAPI", "Sending",
+            "WebhookListener", "Reports", "Intake", "Sandbox", "Curl",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+    ],
+    cxxLanguageStandard: .cxx17
+)

@@ -1,0 +1,4 @@
+#ifndef CCSV_SHIM_H
+#define CCSV_SHIM_H
+#include <csv.h>
+#endif

@@ -1,0 +1,41 @@
+import Foundation
+
+/// A campaign as staff write it in a `.json` dropped into inbox/ (docs/MANIFEST.md).
+public struct CampaignManifest: Sendable, Equatable, Codable {
+    public struct Template: Sendable, Equatable, Codable {
+        public var name: String
+        public var language: String
+    }
+
+    public struct Audience: Sendable, Equatable, Codable {
+        public enum Match: String, Sendable, Codable { case any, all }
+        public var all: Bool?
+        public var tags: [String]?
+        public var match: Match?
+        public var phones: [String]?
+        public var excludeTags: [String]?
+    }
+
+    public struct Variables: Sendable, Equatable, Codable {
+        public var header: [String]?
+        public var body: [String]?
+        public var buttons: [String]?
+    }
+
+    public struct SendWindow: Sendable, Equatable, Codable {
+        public var from: String
+        public var to: String
+        public var timezone: String
+    }
+
+    public var id: String
+    public var name: String?
+    public var description: String?
+    public var template: Template
+    public var audience: Audience
+    public var variables: Variables?
+    public var startAt: String?
+    public var sendWindow: SendWindow?
+    public var rate: String?
+    public var dryRun: Bool?
+}

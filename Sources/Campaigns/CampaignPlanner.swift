@@ -1,0 +1,178 @@
+import Contacts
+import EventLog
+import Foundation
+import Spool
+import WabulkBase
+
+/// Turns a validated manifest into one spool job per recipient: resolves the audience, renders each
+/// contact's variables (frozen now), dedups by E.164, and logs every message as queued or skipped.
+public struct CampaignPlanner: Sendable {
+    public let registry: ContactRegistry
+    public let normalizer: PhoneNormalizer
+    public let spool: Spool
+    public let events: EventLogWriter
+    public let campaignsDirectory: URL
+    public let now: @Sendable () -> Date
+
+    public init(registry: ContactRegistry, normalizer: PhoneNormalizer, spool: Spool, events: EventLogWriter,
+                campaignsDirectory: URL, now: @escaping @Sendable () -> Date = Date.init) {
+        self.registry = registry
+        self.normalizer = normalizer
+        self.spool = spool
+        self.events = events
+        self.campaignsDirectory = campaignsDirectory
+        self.now = now
+    }
+
+    public enum PlanError: Error, Equatable, CustomStringConvertible {
+        case duplicate(id: String, firstFile: String)
+        case rejected(ManifestRejection)
+        case storage(String)
+
+        public var description: String {
+            switch self {
+            case .duplicate(let id, let file): "campaign \"\(id)\" already exists (from \(file)); give the new one another id"
+            case .rejected(let r): r.description
+            case .storage(let reason): reason
+            }
+        }
+    }
+
+    public struct Plan: Sendable, Equatable {
+        public var campaign: String
+        public var queued: Int
+        /// Reason → count.
+        public var skipped: [String: Int]
+        public var dryRun: Bool
+        /// The first jobs' rendered parameters, so a receipt can show what will be sent.
+        public var sample: [SpoolJob]
+    }
+
+    public func plan(_ manifest: CampaignManifest, sourceFile: String) async throws(PlanError) -> Plan {
+        if let existing = CampaignRecord.load(manifest.id, in: campaignsDirectory), existing.phase != .planning {
+            throw .duplicate(id: manifest.id, firstFile: existing.sourceFile)
+        }
+        let contacts: [Contact]
+        do { contacts = try registry.all() } catch { throw .storage("\(error)") }
+        let (recipients, skippedContacts, problems) = resolve(manifest.audience, contacts: contacts)
+        if !problems.isEmpty { throw .rejected(ManifestRejection(problems: problems)) }
+
+        let start = manifest.startAt.flatMap(Timestamp.parse)
+        let window = manifest.sendWindow.flatMap { SendWindowSchedule(from: $0.from, to: $0.to, timezone: $0.timezone) }
+        var jobs: [SpoolJob] = []
+        var skipped: [(Contact, String)] = skippedContacts
+        for contact in recipients {
+            switch render(manifest.variables, for: contact) {
+            case .success(let t):
+                let template = SpoolJob.Template(name: manifest.template.name, language: manifest.template.language,
+                                                 header: t.header, body: t.body, buttons: t.buttons)
+                jobs.append(SpoolJob(campaign: manifest.id, sequence: jobs.count + 1, phone: contact.phone,
+                                     name: contact.name, template: template, notBefore: start, campaignRate: manifest.rate, window: window))
+            case .failure(let missing):
+                skipped.append((contact, "no value for {\(missing.field)}"))
+            }
+        }
+        var counts: [String: Int] = [:]
+        for (_, reason) in skipped { counts[reason, default: 0] += 1 }
+        let dryRun = manifest.dryRun == true
+        var record = CampaignRecord(manifest: manifest, phase: dryRun ? .dryRun : .planning, createdAt: Timestamp.format(now()),
+                                    sourceFile: sourceFile, queued: jobs.count, skipped: counts)
+        do {
+            if dryRun {
+                try record.save(in: campaignsDirectory)
+                return Plan(campaign: manifest.id, queued: jobs.count, skipped: counts, dryRun: true, sample: Array(jobs.prefix(3)))
+            }
+            try record.save(in: campaignsDirectory)
+            let stamp = now()
+            var lines = jobs.map { MessageEvent(time: stamp, status: .queued, campaign: $0.campaign, job: $0.id, phone: $0.phone,
+                                                name: $0.name, source: "campaign") }
+            for (i, (contact, reason)) in skipped.enumerated() {
+                lines.append(MessageEvent(time: stamp, status: .skipped, campaign: manifest.id,
+                                          job: "\(manifest.id).skip-\(i + 1)", phone: contact.phone, name: contact.name,
+                                          reason: reason, source: "campaign"))
+            }
+            // Events first: a message spooled but never logged would be invisible to reports.
+            try await events.append(lines, durable: true)
+            try await spool.enqueue(jobs)
+            record.phase = .spooled
+            try record.save(in: campaignsDirectory)
+        } catch {
+            throw .storage("\(error)")
+        }
+        return Plan(campaign: manifest.id, queued: jobs.count, skipped: counts, dryRun: false, sample: Array(jobs.prefix(3)))
+    }
+
+    /// Who the audience names: reachable contacts to message, unreachable ones to count as skipped,
+    /// and problems that make the manifest unusable (no one matched, unknown tags).
+    func resolve(_ audience: CampaignManifest.Audience, contacts: [Contact]) -> ([Contact], [(Contact, String)], [ManifestProblem]) {
+        var problems: [ManifestProblem] = []
+        let exclude = Set((audience.excludeTags ?? []).map { $0.lowercased() })
+        var matched: [Contact] = []
+        var skipped: [(Contact, String)] = []
+        if let phones = audience.phones {
+            let byPhone = Dictionary(contacts.map { ($0.phone, $0) }, uniquingKeysWith: { a, _ in a })
+            var seen = Set<String>()
+            for raw in phones {
+                switch normalizer.normalize(raw) {
+                case .valid(let e164):
+                    guard seen.insert(e164).inserted else { continue }
+                    matched.append(byPhone[e164] ?? Contact(phone: e164))
+                case .invalid(let reason):
+                    skipped.append((Contact(phone: raw), "invalid number: \(reason)"))
+                }
+            }
+        } else if let tags = audience.tags {
+            let wanted = tags.map { $0.lowercased() }
+            let known = Set(contacts.flatMap { $0.tags.map { $0.lowercased() } })
+            for tag in wanted where !known.contains(tag) {
+                problems.append(.init(field: "audience.tags", reason: "no contact has the tag \"\(tag)\""))
+            }
+            for c in contacts {
+                let has = Set(c.tags.map { $0.lowercased() })
+                let ok = audience.match == .all ? wanted.allSatisfy(has.contains) : wanted.contains(where: has.contains)
+                if ok { matched.append(c) }
+            }
+        } else {
+            matched = contacts
+        }
+        var recipients: [Contact] = []
+        for c in matched {
+            if !exclude.isEmpty, c.tags.contains(where: { exclude.contains($0.lowercased()) }) { continue }
+            if c.optedOut { skipped.append((c, "opted out")); continue }
+            if !c.active { skipped.append((c, "removed from contacts")); continue }
+            recipients.append(c)
+        }
+        if recipients.isEmpty && problems.isEmpty {
+            problems.append(.init(field: "audience", reason: "matches no contact that can be messaged"))
+        }
+        return (recipients, skipped, problems)
+    }
+
+    struct MissingField: Error { var field: String }
+
+    /// Fills `{field}` placeholders from the contact; anything else is a literal.
+    func render(_ variables: CampaignManifest.Variables?, for contact: Contact) -> Result<(header: [String], body: [String], buttons: [String]), MissingField> {
+        func fill(_ list: [String]?) -> Result<[String], MissingField> {
+            var out: [String] = []
+            for item in list ?? [] {
+                var text = ""
+                var rest = Substring(item)
+                while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+                    text += rest[..<open]
+                    let field = String(rest[rest.index(after: open)..<close])
+                    guard let value = contact.value(of: field) else { return .failure(MissingField(field: field)) }
+                    text += value
+                    rest = rest[rest.index(after: close)...]
+                }
+                text += rest
+                out.append(text)
+            }
+            return .success(out)
+        }
+        do {
+            return .success((try fill(variables?.header).get(), try fill(variables?.body).get(), try fill(variables?.buttons).get()))
+        } catch {
+            return .failure(error)
+        }
+    }
+}

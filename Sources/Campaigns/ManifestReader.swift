@@ -1,0 +1,116 @@
+import Foundation
+import Spool
+import WabulkBase
+
+/// Parses and validates a manifest, collecting every problem rather than stopping at the first.
+public enum ManifestReader {
+    static let knownKeys: Set<String> = ["id", "name", "description", "template", "audience", "variables", "startAt",
+                                         "sendWindow", "rate", "dryRun"]
+
+    /// `fileName` gives the id when the manifest has none.
+    public static func read(_ data: Data, fileName: String) throws(ManifestRejection) -> CampaignManifest {
+        var problems: [ManifestProblem] = []
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw ManifestRejection(problems: [.init(field: "(file)", reason: "not a JSON object")])
+        }
+        for key in object.keys.sorted() where !knownKeys.contains(key) {
+            problems.append(.init(field: key, reason: "unknown key"))
+        }
+        let id = (object["id"] as? String) ?? URL(fileURLWithPath: fileName).deletingPathExtension().lastPathComponent
+        if id.isEmpty || id.count > 64 || id.range(of: #"^[A-Za-z0-9][A-Za-z0-9_-]*$"#, options: .regularExpression) == nil {
+            problems.append(.init(field: "id", reason: "\"\(id)\" must be 1–64 letters, digits, - or _ (no dots, slashes or spaces)"))
+        }
+        func string(_ value: Any?, _ field: String, required: Bool) -> String? {
+            guard let value else {
+                if required { problems.append(.init(field: field, reason: "is required")) }
+                return nil
+            }
+            guard let s = value as? String, !s.isEmpty else {
+                problems.append(.init(field: field, reason: "must be a non-empty string"))
+                return nil
+            }
+            return s
+        }
+        func strings(_ value: Any?, _ field: String) -> [String]? {
+            guard let value else { return nil }
+            guard let list = value as? [Any], list.allSatisfy({ $0 is String }) else {
+                problems.append(.init(field: field, reason: "must be a list of strings"))
+                return nil
+            }
+            return list as? [String]
+        }
+        let name = string(object["name"], "name", required: false)
+        let description = string(object["description"], "description", required: false)
+
+        var template = CampaignManifest.Template(name: "", language: "")
+        if let t = object["template"] as? [String: Any] {
+            template.name = string(t["name"], "template.name", required: true) ?? ""
+            template.language = string(t["language"], "template.language", required: true) ?? ""
+            for key in t.keys.sorted() where !["name", "language"].contains(key) {
+                problems.append(.init(field: "template.\(key)", reason: "unknown key"))
+            }
+        } else {
+            problems.append(.init(field: "template", reason: object["template"] == nil ? "is required" : "must be an object with name and language"))
+        }
+
+        var audience = CampaignManifest.Audience()
+        if let a = object["audience"] as? [String: Any] {
+            for key in a.keys.sorted() where !["all", "tags", "match", "phones", "excludeTags"].contains(key) {
+                problems.append(.init(field: "audience.\(key)", reason: "unknown key"))
+            }
+            if let all = a["all"] { if let b = all as? Bool { audience.all = b } else { problems.append(.init(field: "audience.all", reason: "must be true or false")) } }
+            audience.tags = strings(a["tags"], "audience.tags")
+            audience.phones = strings(a["phones"], "audience.phones")
+            audience.excludeTags = strings(a["excludeTags"], "audience.excludeTags")
+            if let m = a["match"] {
+                if let s = m as? String, let match = CampaignManifest.Audience.Match(rawValue: s) { audience.match = match }
+                else { problems.append(.init(field: "audience.match", reason: "must be \"any\" or \"all\"")) }
+            }
+            let kinds = [audience.all == true, audience.tags != nil, audience.phones != nil].filter { $0 }.count
+            if kinds != 1 {
+                problems.append(.init(field: "audience", reason: "needs exactly one of \"all\": true, \"tags\": [...] or \"phones\": [...]"))
+            }
+            if let tags = audience.tags, tags.isEmpty { problems.append(.init(field: "audience.tags", reason: "is empty")) }
+            if let phones = audience.phones, phones.isEmpty { problems.append(.init(field: "audience.phones", reason: "is empty")) }
+        } else {
+            problems.append(.init(field: "audience", reason: object["audience"] == nil ? "is required" : "must be an object"))
+        }
+
+        var variables: CampaignManifest.Variables?
+        if let v = object["variables"] {
+            if let v = v as? [String: Any] {
+                for key in v.keys.sorted() where !["header", "body", "buttons"].contains(key) {
+                    problems.append(.init(field: "variables.\(key)", reason: "unknown key (use header, body or buttons)"))
+                }
+                variables = .init(header: strings(v["header"], "variables.header"), body: strings(v["body"], "variables.body"),
+                                  buttons: strings(v["buttons"], "variables.buttons"))
+            } else {
+                problems.append(.init(field: "variables", reason: "must be an object"))
+            }
+        }
+
+        let startAt = string(object["startAt"], "startAt", required: false)
+        if let startAt, Timestamp.parse(startAt) == nil {
+            problems.append(.init(field: "startAt", reason: "\"\(startAt)\" is not an ISO 8601 time with offset, like 2026-11-01T09:00:00+05:30"))
+        }
+        var window: CampaignManifest.SendWindow?
+        if let w = object["sendWindow"] {
+            if let w = w as? [String: Any], let from = w["from"] as? String, let to = w["to"] as? String, let tz = w["timezone"] as? String {
+                if TimeZone(identifier: tz) == nil { problems.append(.init(field: "sendWindow.timezone", reason: "\"\(tz)\" is not a time zone like Asia/Kolkata")) }
+                if SendWindowSchedule.minutes(from) == nil { problems.append(.init(field: "sendWindow.from", reason: "\"\(from)\" is not HH:MM")) }
+                if SendWindowSchedule.minutes(to) == nil { problems.append(.init(field: "sendWindow.to", reason: "\"\(to)\" is not HH:MM")) }
+                window = .init(from: from, to: to, timezone: tz)
+            } else {
+                problems.append(.init(field: "sendWindow", reason: "must be {\"from\": \"HH:MM\", \"to\": \"HH:MM\", \"timezone\": \"…\"}"))
+            }
+        }
+        let rate = string(object["rate"], "rate", required: false)
+        if let rate, SendRate(parsing: rate) == nil { problems.append(.init(field: "rate", reason: "\"\(rate)\" is not a rate like 20/min")) }
+        var dryRun: Bool?
+        if let d = object["dryRun"] { if let b = d as? Bool { dryRun = b } else { problems.append(.init(field: "dryRun", reason: "must be true or false")) } }
+
+        guard problems.isEmpty else { throw ManifestRejection(problems: problems) }
+        return CampaignManifest(id: id, name: name, description: description, template: template, audience: audience,
+                                variables: variables, startAt: startAt, sendWindow: window, rate: rate, dryRun: dryRun)
+    }
+}

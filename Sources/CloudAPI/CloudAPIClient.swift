@@ -1,0 +1,47 @@
+import Curl
+import Foundation
+import WabulkBase
+
+/// Sends template messages through Meta's Graph API (or the sandbox: the base URL is a setting).
+public struct CloudAPIClient: Sendable {
+    public let baseURL: String
+    public let version: String
+    public let phoneNumberID: String
+    private let token: Secret
+    private let transport: any HTTPTransport
+    private let timeout: Double
+
+    public init(baseURL: String, version: String, phoneNumberID: String, token: Secret,
+                timeout: Double = 15, transport: any HTTPTransport = CurlPool()) {
+        self.baseURL = baseURL
+        self.version = version
+        self.phoneNumberID = phoneNumberID
+        self.token = token
+        self.transport = transport
+        self.timeout = timeout
+    }
+
+    public var messagesURL: String { "\(baseURL)/\(version)/\(phoneNumberID)/messages" }
+
+    public func send(_ message: TemplateMessage) async -> SendOutcome {
+        let request = HTTPRequest(method: "POST", url: messagesURL,
+                                  headers: [("Authorization", "Bearer \(token.reveal())"), ("Content-Type", "application/json")],
+                                  body: message.requestBody(), timeout: timeout)
+        let response: HTTPResponse
+        do {
+            response = try await transport.perform(request)
+        } catch {
+            return .transportFailure(error.message, httpStatus: nil, retryAfter: nil)
+        }
+        let retryAfter = response.headers["retry-after"].flatMap(Double.init)
+        if response.status == 200,
+           let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
+           let messages = object["messages"] as? [[String: Any]], let wamid = messages.first?["id"] as? String {
+            return .accepted(wamid: wamid)
+        }
+        if let error = GraphError(responseBody: response.body) {
+            return .rejected(error, httpStatus: response.status, retryAfter: retryAfter)
+        }
+        return .transportFailure("HTTP \(response.status) without Meta's error body", httpStatus: response.status, retryAfter: retryAfter)
+    }
+}

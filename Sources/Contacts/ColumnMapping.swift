@@ -1,0 +1,56 @@
+/// Finds the name, phone and tag columns of a header row by their usual aliases (product.md),
+/// case- and space-insensitive; every other column is kept as a custom field.
+public struct ColumnMapping: Sendable, Equatable {
+    public var phone: Int
+    public var name: Int?
+    public var firstName: Int?
+    public var lastName: Int?
+    public var tags: Int?
+    /// Custom field columns: index and header as written.
+    public var fields: [(index: Int, header: String)]
+    public var headers: [String]
+
+    static let phoneAliases = ["phone", "phonenumber", "mobile", "mobilenumber", "mobilephone", "whatsapp",
+                               "whatsappnumber", "phone1value", "cell", "cellphone", "number", "contactnumber", "msisdn"]
+    static let nameAliases = ["name", "fullname", "contactname", "displayname"]
+    static let firstNameAliases = ["firstname", "givenname", "first"]
+    static let lastNameAliases = ["lastname", "familyname", "surname", "last"]
+    static let tagAliases = ["tags", "tag", "labels", "label", "groups", "group", "groupmembership"]
+
+    /// "Phone 1 - Value" → "phone1value".
+    public static func normalize(_ header: String) -> String {
+        String(header.lowercased().unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) }.map(Character.init))
+    }
+
+    public init?(headers: [String]) {
+        let keys = headers.map(Self.normalize)
+        func find(_ aliases: [String]) -> Int? {
+            for alias in aliases { if let i = keys.firstIndex(of: alias) { return i } }
+            return nil
+        }
+        guard let phone = find(Self.phoneAliases) else { return nil }
+        self.phone = phone
+        name = find(Self.nameAliases)
+        firstName = find(Self.firstNameAliases)
+        lastName = find(Self.lastNameAliases)
+        tags = find(Self.tagAliases)
+        let used = Set([phone, name, tags].compactMap { $0 })
+        fields = headers.enumerated().filter { !used.contains($0.offset) && !$0.element.trimmingCharacters(in: .whitespaces).isEmpty }
+            .map { ($0.offset, $0.element.trimmingCharacters(in: .whitespaces)) }
+        self.headers = headers
+    }
+
+    public static func == (a: ColumnMapping, b: ColumnMapping) -> Bool {
+        a.phone == b.phone && a.name == b.name && a.tags == b.tags && a.headers == b.headers
+    }
+
+    /// Splits "vip, delhi;staff|x" and Google's "a ::: b" into clean tags.
+    public static func splitTags(_ text: String) -> [String] {
+        text.replacingOccurrences(of: ":::", with: ",")
+            .split(whereSeparator: { $0 == "," || $0 == ";" || $0 == "|" })
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && $0 != "* myContacts" }
+    }
+}
+
+import Foundation

@@ -1,0 +1,157 @@
+import Foundation
+import GRDB
+import WabulkBase
+
+/// The contacts registry: one SQLite file in WAL mode, unique on the E.164 number.
+public final class ContactRegistry: Sendable {
+    private let pool: DatabasePool
+
+    public init(path: URL) throws(ContactsError) {
+        do {
+            try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
+            var config = Configuration()
+            config.prepareDatabase { db in
+                // The unique index outgrows SQLite's default 2 MiB cache at a few hundred thousand rows.
+                try db.execute(sql: "PRAGMA cache_size = -65536")
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            }
+            pool = try DatabasePool(path: path.path, configuration: config)
+            try pool.write { db in
+                try db.execute(sql: """
+                    CREATE TABLE IF NOT EXISTS contacts (
+                        phone TEXT PRIMARY KEY NOT NULL,
+                        name TEXT NOT NULL DEFAULT '',
+                        tags TEXT NOT NULL DEFAULT '[]',
+                        fields TEXT NOT NULL DEFAULT '{}',
+                        active INTEGER NOT NULL DEFAULT 1,
+                        opted_out INTEGER NOT NULL DEFAULT 0,
+                        opted_out_at TEXT,
+                        opt_out_source TEXT,
+                        created_at TEXT NOT NULL,
+                        updated_at TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE TABLE IF NOT EXISTS imports (
+                        fingerprint TEXT PRIMARY KEY NOT NULL,
+                        file TEXT NOT NULL,
+                        imported_at TEXT NOT NULL,
+                        summary TEXT NOT NULL
+                    );
+                    """)
+            }
+        } catch {
+            throw .database(reason: "\(error)")
+        }
+    }
+
+    public func count(reachableOnly: Bool = false) throws(ContactsError) -> Int {
+        try read { db in
+            try Int.fetchOne(db, sql: reachableOnly ? "SELECT COUNT(*) FROM contacts WHERE active = 1 AND opted_out = 0"
+                                                      : "SELECT COUNT(*) FROM contacts") ?? 0
+        }
+    }
+
+    public func contact(phone: String) throws(ContactsError) -> Contact? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM contacts WHERE phone = ?", arguments: [phone]).map(Self.contact(from:))
+        }
+    }
+
+    /// Every contact, reachable or not, in phone order.
+    public func all() throws(ContactsError) -> [Contact] {
+        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM contacts ORDER BY phone").map(Self.contact(from:)) }
+    }
+
+    /// The summary stored for a file already imported, so a file processed again after a crash is not imported twice.
+    public func importSummary(fingerprint: String) throws(ContactsError) -> Data? {
+        try read { db in
+            try String.fetchOne(db, sql: "SELECT summary FROM imports WHERE fingerprint = ?", arguments: [fingerprint]).map { Data($0.utf8) }
+        }
+    }
+
+    /// What merging a batch did.
+    public struct MergeCounts: Sendable, Equatable {
+        public var inserted = 0
+        public var updated = 0
+        public var skippedOptedOut = 0
+        public var skippedRemoved = 0
+    }
+
+    /// Merges contacts in one transaction together with the import's record: all of it lands or none.
+    /// Tags are united, fields updated; opted-out and removed contacts stay as they are.
+    public func merge(_ contacts: [Contact], now: Date, recordImport: (fingerprint: String, file: String, summary: @Sendable (MergeCounts) throws -> Data)? = nil) throws(ContactsError) -> MergeCounts {
+        let stamp = Timestamp.format(now)
+        do {
+            return try pool.write { db in
+                var counts = MergeCounts()
+                let select = try db.cachedStatement(sql: "SELECT name, tags, fields, active, opted_out FROM contacts WHERE phone = ?")
+                let insert = try db.cachedStatement(sql: "INSERT INTO contacts (phone, name, tags, fields, active, opted_out, created_at, updated_at) VALUES (?, ?, ?, ?, 1, 0, ?, ?)")
+                let update = try db.cachedStatement(sql: "UPDATE contacts SET name = ?, tags = ?, fields = ?, updated_at = ? WHERE phone = ?")
+                for c in contacts {
+                    if let row = try Row.fetchOne(select, arguments: [c.phone]) {
+                        if (row["opted_out"] as Int) == 1 { counts.skippedOptedOut += 1; continue }
+                        if (row["active"] as Int) == 0 { counts.skippedRemoved += 1; continue }
+                        let oldTags = Self.decodeTags(row["tags"])
+                        var tags = oldTags
+                        for t in c.tags where !tags.contains(t) { tags.append(t) }
+                        var fields = Self.decodeFields(row["fields"])
+                        for (k, v) in c.fields where !v.isEmpty { fields[k] = v }
+                        let name = c.name.isEmpty ? (row["name"] as String) : c.name
+                        try update.execute(arguments: [name, Self.encode(tags), Self.encode(fields), stamp, c.phone])
+                        counts.updated += 1
+                    } else {
+                        try insert.execute(arguments: [c.phone, c.name, Self.encode(c.tags), Self.encode(c.fields), stamp, stamp])
+                        counts.inserted += 1
+                    }
+                }
+                if let record = recordImport {
+                    let summary = try record.summary(counts)
+                    try db.execute(sql: "INSERT OR REPLACE INTO imports (fingerprint, file, imported_at, summary) VALUES (?, ?, ?, ?)",
+                                   arguments: [record.fingerprint, record.file, stamp, String(decoding: summary, as: UTF8.self)])
+                }
+                return counts
+            }
+        } catch let error as ContactsError {
+            throw error
+        } catch {
+            throw .database(reason: "\(error)")
+        }
+    }
+
+    /// Records an opt-out (or, with `optedOut: false`, an opt-in); returns false for an unknown number.
+    @discardableResult
+    public func setOptOut(phone: String, optedOut: Bool, source: String, at date: Date) throws(ContactsError) -> Bool {
+        try write { db in
+            try db.execute(sql: "UPDATE contacts SET opted_out = ?, opted_out_at = ?, opt_out_source = ?, updated_at = ? WHERE phone = ?",
+                           arguments: [optedOut ? 1 : 0, optedOut ? Timestamp.format(date) : nil, source, Timestamp.format(date), phone])
+            return db.changesCount > 0
+        }
+    }
+
+    private func read<T>(_ body: (Database) throws -> T) throws(ContactsError) -> T {
+        do { return try pool.read(body) } catch { throw .database(reason: "\(error)") }
+    }
+
+    private func write<T>(_ body: (Database) throws -> T) throws(ContactsError) -> T {
+        do { return try pool.write(body) } catch { throw .database(reason: "\(error)") }
+    }
+
+    private static func contact(from row: Row) -> Contact {
+        Contact(phone: row["phone"], name: row["name"], tags: decodeTags(row["tags"]), fields: decodeFields(row["fields"]),
+                active: (row["active"] as Int) == 1, optedOut: (row["opted_out"] as Int) == 1,
+                optedOutAt: row["opted_out_at"], optOutSource: row["opt_out_source"])
+    }
+
+    private static func decodeTags(_ text: String?) -> [String] {
+        text.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
+    }
+
+    private static func decodeFields(_ text: String?) -> [String: String] {
+        text.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
+    }
+
+    private static func encode<T: Encodable>(_ value: T) -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = .sortedKeys
+        return (try? e.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+    }
+}

@@ -1,0 +1,35 @@
+import Dispatch
+import Foundation
+
+/// Runs blocking libcurl requests off Swift's cooperative threads, reusing idle connections.
+public final class CurlPool: Sendable {
+    private let idle = Mutex<[CurlConnection]>([])
+    private let queue = DispatchQueue(label: "wabulk.curl", attributes: .concurrent)
+
+    public init() {}
+
+    public func perform(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
+        let result: Result<HTTPResponse, TransportError> = await withCheckedContinuation { continuation in
+            queue.async {
+                let connection = self.idle.withLock { $0.popLast() } ?? CurlConnection()
+                let outcome: Result<HTTPResponse, TransportError>
+                do throws(TransportError) { outcome = .success(try connection.perform(request)) } catch { outcome = .failure(error) }
+                self.idle.withLock { $0.append(connection) }
+                continuation.resume(returning: outcome)
+            }
+        }
+        return try result.get()
+    }
+}
+
+/// A lock around a value; `Synchronization.Mutex` needs macOS 15, this works everywhere we build.
+final class Mutex<Value>: @unchecked Sendable {
+    private var value: Value
+    private let lock = NSLock()
+    init(_ value: Value) { self.value = value }
+    func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+}

@@ -1,0 +1,48 @@
+/// An HTTP request as wabulk's clients describe it, with no libcurl types.
+public struct HTTPRequest: Sendable {
+    public var method: String
+    public var url: String
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]?
+    /// Whole-request limit in seconds.
+    public var timeout: Double
+    public var connectTimeout: Double
+
+    public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil,
+                timeout: Double = 15, connectTimeout: Double = 5) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.timeout = timeout
+        self.connectTimeout = connectTimeout
+    }
+}
+
+public struct HTTPResponse: Sendable, Equatable {
+    public var status: Int
+    /// Header names lowercased; the last value wins.
+    public var headers: [String: String]
+    public var body: [UInt8]
+
+    public init(status: Int, headers: [String: String] = [:], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// A request that got no HTTP answer: refused, reset, timed out, DNS, TLS.
+public struct TransportError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var code: Int
+    public var message: String
+    public var isTimeout: Bool
+
+    public init(code: Int, message: String, isTimeout: Bool) {
+        self.code = code
+        self.message = message
+        self.isTimeout = isTimeout
+    }
+
+    public var description: String { "transport error \(code): \(message)" }
+}

@@ -1,0 +1,35 @@
+import Foundation
+
+/// Reads every event back, oldest file first. A torn last line (a crash mid-write) is skipped and counted.
+public struct EventLogReader: Sendable {
+    public let directory: URL
+
+    public init(directory: URL) { self.directory = directory }
+
+    public struct Result: Sendable {
+        public var events: [MessageEvent]
+        public var unreadableLines: Int
+    }
+
+    public func files() -> [URL] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return names.filter { $0.hasPrefix("events-") && $0.hasSuffix(".jsonl") }.sorted()
+            .map { directory.appendingPathComponent($0) }
+    }
+
+    public func readAll() -> Result {
+        var result = Result(events: [], unreadableLines: 0)
+        let decoder = JSONDecoder()
+        for file in files() {
+            guard let data = try? Data(contentsOf: file) else { continue }
+            for line in data.split(separator: 0x0A, omittingEmptySubsequences: true) {
+                if let e = try? decoder.decode(MessageEvent.self, from: line) {
+                    result.events.append(e)
+                } else {
+                    result.unreadableLines += 1
+                }
+            }
+        }
+        return result
+    }
+}

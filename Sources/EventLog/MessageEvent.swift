@@ -1,0 +1,54 @@
+import Foundation
+import WabulkBase
+
+/// One line of the JSON-lines event log: a status change of one message, or an inbound message.
+public struct MessageEvent: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable { case status, inbound }
+
+    public var kind: Kind
+    /// When wabulk recorded it (ISO 8601 UTC).
+    public var time: String
+    public var status: MessageStatus?
+    public var campaign: String?
+    public var job: String?
+    public var phone: String?
+    public var name: String?
+    public var wamid: String?
+    public var attempt: Int?
+    public var errorCode: Int?
+    public var errorTitle: String?
+    public var errorDetails: String?
+    /// Meta's own timestamp of the status (Unix seconds), used to order webhook events.
+    public var metaTime: Int?
+    public var pricingCategory: String?
+    public var pricingType: String?
+    /// Why a message was skipped, deferred or cancelled, or the text of an inbound message.
+    public var reason: String?
+    public var source: String?
+
+    public init(kind: Kind = .status, time: Date, status: MessageStatus? = nil, campaign: String? = nil,
+                job: String? = nil, phone: String? = nil, name: String? = nil, wamid: String? = nil,
+                attempt: Int? = nil, errorCode: Int? = nil, errorTitle: String? = nil, errorDetails: String? = nil,
+                metaTime: Int? = nil, pricingCategory: String? = nil, pricingType: String? = nil,
+                reason: String? = nil, source: String? = nil) {
+        self.kind = kind
+        self.time = Timestamp.format(time)
+        self.status = status
+        self.campaign = campaign
+        self.job = job
+        self.phone = phone
+        self.name = name
+        self.wamid = wamid
+        self.attempt = attempt
+        self.errorCode = errorCode
+        self.errorTitle = errorTitle
+        self.errorDetails = errorDetails
+        self.metaTime = metaTime
+        self.pricingCategory = pricingCategory
+        self.pricingType = pricingType
+        self.reason = reason
+        self.source = source
+    }
+
+    public var date: Date? { Timestamp.parse(time) }
+}

@@ -1,0 +1,179 @@
+import Campaigns
+import Contacts
+import Foundation
+import Logging
+import ServiceLifecycle
+import WabulkBase
+
+/// Takes each file dropped into inbox/ exactly once: waits until its size and modification time have
+/// not changed for the settle time, moves it into var/intake/ (so a crash resumes it), processes it,
+/// writes its receipt, and archives the original under outbox/archive/YYYY-MM-DD/.
+public final class InboxWatcher: Service, Sendable {
+    private let home: HomeLayout
+    private let importer: ContactImporter
+    private let planner: CampaignPlanner
+    private let scanInterval: Duration
+    private let settle: TimeInterval
+    private let logger: Logger
+    private let now: @Sendable () -> Date
+    private let sightings = SightingBook()
+
+    public init(home: HomeLayout, importer: ContactImporter, planner: CampaignPlanner, scanInterval: Duration,
+                settleSeconds: TimeInterval, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
+        self.home = home
+        self.importer = importer
+        self.planner = planner
+        self.scanInterval = scanInterval
+        self.settle = settleSeconds
+        self.logger = logger
+        self.now = now
+    }
+
+    public func run() async throws {
+        await resumeInterrupted()
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            await scanOnce()
+            try? await Task.sleep(for: scanInterval)
+        }
+    }
+
+    /// Files a crash left in var/intake/: processed again (contacts imports are idempotent by fingerprint).
+    func resumeInterrupted() async {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: home.intake.path)) ?? []).filter { !$0.hasPrefix(".") }
+        for name in names.sorted(by: { InboxFile.kind(of: $0) < InboxFile.kind(of: $1) }) {
+            await process(home.intake.appendingPathComponent(name))
+        }
+    }
+
+    /// One pass over inbox/: takes every file that has settled.
+    public func scanOnce() async {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: home.inbox.path)) ?? []).filter { !InboxFile.isIgnored($0) }
+        var ready: [URL] = []
+        let current = now()
+        for name in names {
+            let url = home.inbox.appendingPathComponent(name)
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path),
+                  attributes[.type] as? FileAttributeType == .typeRegular else { continue }
+            let size = (attributes[.size] as? NSNumber)?.int64Value ?? -1
+            let mtime = (attributes[.modificationDate] as? Date) ?? .distantPast
+            if sightings.isSettled(name: name, size: size, mtime: mtime, now: current, settle: settle) { ready.append(url) }
+        }
+        sightings.forget(except: Set(names))
+        for url in ready.sorted(by: { (InboxFile.kind(of: $0.lastPathComponent), $0.lastPathComponent) < (InboxFile.kind(of: $1.lastPathComponent), $1.lastPathComponent) }) {
+            sightings.forget(url.lastPathComponent)
+            do {
+                let taken = try AtomicFile.moveKeepingBoth(url, into: home.intake)
+                await process(taken)
+            } catch {
+                logger.error("inbox: cannot take \(url.lastPathComponent): \(error)")
+            }
+        }
+    }
+
+    private func process(_ file: URL) async {
+        let name = file.lastPathComponent
+        logger.info("inbox: processing \(name)")
+        var receipt: Receipt
+        var errorsCSV: Data?
+        switch InboxFile.kind(of: name) {
+        case .contacts:
+            (receipt, errorsCSV) = importContacts(file)
+        case .manifest:
+            receipt = await planCampaign(file)
+        case .unknown:
+            receipt = Receipt(file: name, kind: .unknown, outcome: .rejected,
+                              message: "not a file wabulk reads: drop .csv, .tsv, .txt or .xlsx contacts, or a .json campaign manifest",
+                              processedAt: now())
+        }
+        do {
+            let archiveDir = home.archive.appendingPathComponent(Timestamp.day(now()), isDirectory: true)
+            let archived = try AtomicFile.moveKeepingBoth(file, into: archiveDir)
+            receipt.archivedAs = "archive/\(archiveDir.lastPathComponent)/\(archived.lastPathComponent)"
+            let base = archived.lastPathComponent
+            if let errorsCSV {
+                receipt.errorsFile = "\(base).errors.csv"
+                try AtomicFile.write(errorsCSV, to: home.receipts.appendingPathComponent("\(base).errors.csv"))
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            try AtomicFile.write(try encoder.encode(receipt), to: home.receipts.appendingPathComponent("\(base).receipt.json"))
+            logger.info("inbox: \(name): \(receipt.outcome.rawValue): \(receipt.message)")
+        } catch {
+            logger.error("inbox: cannot file the receipt for \(name): \(error)")
+        }
+    }
+
+    private func importContacts(_ file: URL) -> (Receipt, Data?) {
+        let name = file.lastPathComponent
+        do {
+            let result = try importer.importFile(file, now: now)
+            let s = result.summary
+            var receipt = Receipt(file: name, kind: .contacts, outcome: .imported,
+                                  message: result.alreadyImported
+                                    ? "this exact file was imported before; nothing changed"
+                                    : "\(s.rowsRead) rows read: \(s.inserted) new, \(s.updated) updated, \(s.duplicatesInFile) duplicates in the file, \(s.rejected) rejected",
+                                  processedAt: now())
+            receipt.contacts = s
+            return (receipt, result.rejected.isEmpty ? nil : ErrorsCSV.render(result.rejected))
+        } catch {
+            return (Receipt(file: name, kind: .contacts, outcome: .rejected, message: "\(error)", processedAt: now()), nil)
+        }
+    }
+
+    private func planCampaign(_ file: URL) async -> Receipt {
+        let name = file.lastPathComponent
+        let rejected = { (problems: [ManifestProblem], message: String) -> Receipt in
+            var r = Receipt(file: name, kind: .campaign, outcome: .rejected, message: message, processedAt: self.now())
+            r.problems = problems
+            return r
+        }
+        let manifest: CampaignManifest
+        do {
+            let data = try Data(contentsOf: file)
+            manifest = try ManifestReader.read(data, fileName: name)
+        } catch let rejection as ManifestRejection {
+            return rejected(rejection.problems, "the manifest was rejected; nothing was sent")
+        } catch {
+            return rejected([], "cannot read the manifest: \(error)")
+        }
+        do {
+            let plan = try await planner.plan(manifest, sourceFile: name)
+            let skipped = plan.skipped.values.reduce(0, +)
+            var receipt = Receipt(file: name, kind: .campaign, outcome: .accepted,
+                                  message: plan.dryRun ? "dry run: \(plan.queued) would be sent, \(skipped) skipped; nothing was sent"
+                                                       : "campaign \(plan.campaign): \(plan.queued) messages queued, \(skipped) skipped",
+                                  processedAt: now())
+            receipt.campaign = .init(id: plan.campaign, queued: plan.queued, skipped: plan.skipped, dryRun: plan.dryRun)
+            return receipt
+        } catch {
+            switch error {
+            case .rejected(let r): return rejected(r.problems, "the manifest was rejected; nothing was sent")
+            case .duplicate: return rejected([.init(field: "id", reason: error.description)], "the manifest was refused; nothing was sent")
+            case .storage(let reason):
+                var r = Receipt(file: name, kind: .campaign, outcome: .failed, message: "could not plan the campaign: \(reason)", processedAt: now())
+                r.campaign = .init(id: manifest.id, queued: 0, skipped: [:], dryRun: false)
+                return r
+            }
+        }
+    }
+}
+
+/// Size and modification time of each inbox file when first seen unchanged.
+final class SightingBook: @unchecked Sendable {
+    private struct Sighting { var size: Int64; var mtime: Date; var since: Date }
+    private var seen: [String: Sighting] = [:]
+    private let lock = NSLock()
+
+    func isSettled(name: String, size: Int64, mtime: Date, now: Date, settle: TimeInterval) -> Bool {
+        lock.withLock {
+            if let s = seen[name], s.size == size, s.mtime == mtime {
+                return now.timeIntervalSince(s.since) >= settle
+            }
+            seen[name] = Sighting(size: size, mtime: mtime, since: now)
+            return settle <= 0
+        }
+    }
+
+    func forget(_ name: String) { lock.withLock { _ = seen.removeValue(forKey: name) } }
+    func forget(except names: Set<String>) { lock.withLock { seen = seen.filter { names.contains($0.key) } } }
+}

@@ -1,0 +1,56 @@
+import Campaigns
+import Contacts
+import Foundation
+import WabulkBase
+
+/// What wabulk did with one dropped file: outbox/receipts/<file>.receipt.json.
+public struct Receipt: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable { case contacts, campaign, unknown }
+    public enum Outcome: String, Codable, Sendable { case imported, accepted, rejected, failed }
+
+    public struct CampaignPart: Codable, Sendable, Equatable {
+        public var id: String
+        public var queued: Int
+        public var skipped: [String: Int]
+        public var dryRun: Bool
+    }
+
+    public var file: String
+    public var kind: Kind
+    public var outcome: Outcome
+    /// One sentence for staff.
+    public var message: String
+    public var processedAt: String
+    public var archivedAs: String?
+    public var contacts: ImportSummary?
+    public var campaign: CampaignPart?
+    public var problems: [ManifestProblem]?
+    /// The errors CSV beside this receipt, when rows were rejected.
+    public var errorsFile: String?
+
+    public init(file: String, kind: Kind, outcome: Outcome, message: String, processedAt: Date) {
+        self.file = file
+        self.kind = kind
+        self.outcome = outcome
+        self.message = message
+        self.processedAt = Timestamp.format(processedAt)
+    }
+}
+
+/// The rejected rows of an import as CSV that is safe to open in Excel.
+enum ErrorsCSV {
+    static func render(_ rows: [RejectedRow]) -> Data {
+        var out = "row,column,value,reason\r\n"
+        for r in rows {
+            out += [String(r.row), r.column, r.value, r.reason].map(cell).joined(separator: ",") + "\r\n"
+        }
+        return Data(out.utf8)
+    }
+
+    /// Quotes the field and neutralises a leading = + - @ so Excel never runs it as a formula.
+    static func cell(_ text: String) -> String {
+        var t = text
+        if let first = t.first, "=+-@\t\r".contains(first) { t = "'" + t }
+        return "\"" + t.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

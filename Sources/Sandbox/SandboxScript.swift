@@ -1,0 +1,79 @@
+import Foundation
+
+/// How the sandbox plays Meta: which sends fail and how, how fast statuses come back, who reads.
+public struct SandboxScript: Sendable, Equatable {
+    /// One scripted failure.
+    public struct Failure: Sendable, Equatable {
+        public enum Target: Sendable, Equatable {
+            case phone(String)
+            /// A deterministic share of all recipients (by a hash of the number).
+            case share(Double)
+        }
+        public var target: Target
+        public var code: Int
+        /// Only the first N attempts for that recipient fail; nil: every attempt.
+        public var times: Int?
+        /// Accepted at send time, then reported as a `failed` status webhook.
+        public var async: Bool
+
+        public init(target: Target, code: Int, times: Int? = nil, async: Bool = false) {
+            self.target = target
+            self.code = code
+            self.times = times
+            self.async = async
+        }
+
+        /// Parses `+919800000001=131026`, `+919800000001=131000x2`, `share:0.05=131026`.
+        public init?(parsing text: String, async: Bool) {
+            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { return nil }
+            if parts[0].hasPrefix("share:") {
+                guard let share = Double(parts[0].dropFirst(6)), (0...1).contains(share) else { return nil }
+                target = .share(share)
+            } else {
+                let digits = parts[0].filter(\.isNumber)
+                guard !digits.isEmpty else { return nil }
+                target = .phone(digits)
+            }
+            let codeParts = parts[1].split(separator: "x").map(String.init)
+            guard let code = Int(codeParts[0]) else { return nil }
+            self.code = code
+            if codeParts.count == 2 {
+                guard let n = Int(codeParts[1]), n > 0 else { return nil }
+                times = n
+            } else {
+                times = nil
+            }
+            self.async = async
+        }
+
+        func matches(digits: String) -> Bool {
+            switch target {
+            case .phone(let p): p == digits
+            case .share(let s): SandboxScript.fraction(of: digits, salt: code) < s
+            }
+        }
+    }
+
+    public var failures: [Failure] = []
+    /// Share of delivered messages that are never read (deterministic per number).
+    public var unreadShare: Double = 0.25
+    /// Delay between a send and its `sent` status, and between later statuses.
+    public var statusDelay: Duration = .milliseconds(200)
+    /// When set, sends must carry exactly this bearer token; any other gets Meta's 190.
+    public var expectedToken: String?
+
+    public init() {}
+
+    /// A stable number in [0, 1) for a phone, so the same recipients fail or go unread on every run.
+    static func fraction(of digits: String, salt: Int) -> Double {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(truncatingIfNeeded: salt)
+        for byte in digits.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        hash ^= hash >> 33
+        hash = hash &* 0xff51_afd7_ed55_8ccd
+        hash ^= hash >> 33
+        return Double(hash % 1_000_000) / 1_000_000
+    }
+
+    public func isRead(digits: String) -> Bool { Self.fraction(of: digits, salt: 7) >= unreadShare }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import WabulkBase
+
+/// `wabulk sandbox`: Meta's Cloud API on loopback. Accepts template sends with Meta's response shapes,
+/// answers scripted sends with Meta's error shapes, and posts signed status webhooks back.
+public struct SandboxServer: Sendable {
+    public let host: String
+    public let port: Int
+    public let script: SandboxScript
+    let pump: WebhookPump
+    let recorder: RequestRecorder
+    let logger: Logger
+
+    public init(host: String = "127.0.0.1", port: Int, webhookURL: String?, appSecret: Secret, phoneNumberID: String = "106540352242922",
+                script: SandboxScript, recordFile: URL?, logger: Logger) {
+        self.host = host
+        self.port = port
+        self.script = script
+        self.logger = logger
+        pump = WebhookPump(url: webhookURL, secret: appSecret, phoneNumberID: phoneNumberID, logger: logger)
+        recorder = RequestRecorder(file: recordFile)
+    }
+
+    public func stats() async -> SandboxStats { await pump.currentStats() }
+    public func records() async -> [SandboxRecord] { await recorder.all() }
+
+    /// The HTTP server and the webhook pump, to run in one service group.
+    public func services(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> [any Service] {
+        [application(onRunning: onRunning), PumpService(pump: pump)]
+    }
+
+    func application(onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
+        let router = Router()
+        let script = script
+        let pump = pump
+        let recorder = recorder
+        router.get("/healthz") { _, _ in "ok\n" }
+        router.get("/sandbox/requests") { _, _ -> Response in
+            let data = try JSONEncoder().encode(await recorder.all())
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+        router.get("/sandbox/stats") { _, _ -> Response in
+            let data = try JSONEncoder().encode(await pump.currentStats())
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+        router.post("/:version/:phoneNumberID/messages") { request, _ -> Response in
+            let buffer = try await request.body.collect(upTo: 1 << 20)
+            let auth = request.headers[.authorization] ?? ""
+            let send = SendHandling(script: script, recorder: recorder, pump: pump)
+            let (status, json) = await send.handle(body: Data(buffer.readableBytesView), authorization: auth)
+            let data = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys, .withoutEscapingSlashes])
+            return Response(status: .init(code: status), headers: [.contentType: "application/json"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+        return Application(router: router, configuration: .init(address: .hostname(host, port: port)),
+                           onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) }, logger: logger)
+    }
+}
+
+struct PumpService: Service {
+    let pump: WebhookPump
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await pump.run() }
+    }
+}
+
+/// Keeps every send request, in memory and (optionally) as JSON lines in a file.
+actor RequestRecorder {
+    private var records: [SandboxRecord] = []
+    private var attemptsByPhone: [String: Int] = [:]
+    private var sequence = 0
+    private let handle: FileHandle?
+
+    init(file: URL?) {
+        if let file {
+            FileManager.default.createFile(atPath: file.path, contents: nil)
+            handle = try? FileHandle(forWritingTo: file)
+        } else {
+            handle = nil
+        }
+    }
+
+    func nextAttempt(for digits: String) -> Int {
+        attemptsByPhone[digits, default: 0] += 1
+        return attemptsByPhone[digits]!
+    }
+
+    func nextSequence() -> Int {
+        sequence += 1
+        return sequence
+    }
+
+    func append(_ record: SandboxRecord) {
+        records.append(record)
+        if let handle, var data = try? JSONEncoder().encode(record) {
+            data.append(0x0A)
+            handle.write(data)
+        }
+    }
+
+    func all() -> [SandboxRecord] { records }
+}

@@ -1,0 +1,104 @@
+import Curl
+import Foundation
+import Logging
+import ServiceLifecycle
+import WabulkBase
+import WebhookListener
+
+/// Posts scheduled status webhooks to the listener the way Meta does: signed, batched, and retried
+/// with backoff until answered 200.
+actor WebhookPump {
+    struct Pending {
+        var due: ContinuousClock.Instant
+        var status: [String: Any]
+        var attempts: Int
+    }
+
+    private var pending: [Pending] = []
+    private(set) var stats = SandboxStats()
+    private let url: String?
+    private let secret: Secret
+    private let phoneNumberID: String
+    private let http = CurlPool()
+    private let clock = ContinuousClock()
+    private let logger: Logger
+
+    init(url: String?, secret: Secret, phoneNumberID: String, logger: Logger) {
+        self.url = url
+        self.secret = secret
+        self.phoneNumberID = phoneNumberID
+        self.logger = logger
+    }
+
+    func schedule(_ status: [String: Any], after delay: Duration) {
+        guard url != nil else { return }
+        pending.append(Pending(due: clock.now + delay, status: status, attempts: 0))
+        stats.statusesPending = pending.count
+    }
+
+    func count(accepted: Bool) {
+        if accepted { stats.accepted += 1 } else { stats.rejected += 1 }
+    }
+
+    func currentStats() -> SandboxStats { stats }
+
+    func run() async {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let now = clock.now
+            let due = pending.enumerated().filter { $0.element.due <= now }.prefix(100)
+            if due.isEmpty {
+                try? await Task.sleep(for: .milliseconds(20))
+                continue
+            }
+            let indices = Set(due.map(\.offset))
+            let batch = due.map(\.element)
+            pending = pending.enumerated().filter { !indices.contains($0.offset) }.map(\.element)
+            let ok = await post(batch.map(\.status))
+            stats.webhookPosts += 1
+            if ok {
+                stats.statusesDelivered += batch.count
+            } else {
+                stats.webhookFailures += 1
+                // Meta retries with decreasing frequency; here: 0.5 s doubling, capped at 30 s.
+                for var item in batch {
+                    item.attempts += 1
+                    item.due = clock.now + .milliseconds(min(30_000, 500 << min(item.attempts, 6)))
+                    pending.append(item)
+                }
+            }
+            stats.statusesPending = pending.count
+        }
+    }
+
+    private func post(_ statuses: [[String: Any]]) async -> Bool {
+        guard let url else { return true }
+        let envelope: [String: Any] = [
+            "object": "whatsapp_business_account",
+            "entry": [[
+                "id": "102290129340398",
+                "changes": [[
+                    "field": "messages",
+                    "value": [
+                        "messaging_product": "whatsapp",
+                        "metadata": ["display_phone_number": "15550783881", "phone_number_id": phoneNumberID],
+                        "statuses": statuses,
+                    ] as [String: Any],
+                ]],
+            ] as [String: Any]],
+        ]
+        guard let body = try? JSONSerialization.data(withJSONObject: envelope, options: [.sortedKeys, .withoutEscapingSlashes]) else { return false }
+        let bytes = [UInt8](body)
+        let request = HTTPRequest(method: "POST", url: url,
+                                  headers: [("Content-Type", "application/json"),
+                                            (WebhookSignature.headerName, WebhookSignature.sign(bytes, secret: secret))],
+                                  body: bytes, timeout: 10)
+        do {
+            let response = try await http.perform(request)
+            if response.status != 200 { logger.warning("sandbox: webhook answered \(response.status)") }
+            return response.status == 200
+        } catch {
+            logger.warning("sandbox: webhook not delivered: \(error)")
+            return false
+        }
+    }
+}

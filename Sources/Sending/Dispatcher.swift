@@ -1,0 +1,240 @@
+import CloudAPI
+import EventLog
+import Foundation
+import Logging
+import ServiceLifecycle
+import Spool
+import WabulkBase
+
+/// Drains the spool through the Cloud API client at the configured rate. Every step of a message is
+/// written to the event log; the error catalog decides between retry, slow down, pause and fail.
+public final class Dispatcher: Service, Sendable {
+    public struct Options: Sendable {
+        public var rate: SendRate
+        public var retry: RetryPolicy
+        public var concurrency: Int
+        /// How long a worker sleeps when nothing is due.
+        public var idlePoll: Duration
+
+        public init(rate: SendRate, retry: RetryPolicy = RetryPolicy(), concurrency: Int = 4, idlePoll: Duration = .milliseconds(200)) {
+            self.rate = rate
+            self.retry = retry
+            self.concurrency = concurrency
+            self.idlePoll = idlePoll
+        }
+    }
+
+    private let spool: Spool
+    private let spoolDirectory: URL
+    private let events: EventLogWriter
+    private let eventsDirectory: URL
+    private let client: CloudAPIClient
+    private let options: Options
+    private let logger: Logger
+    private let now: @Sendable () -> Date
+    private let limiter: LimiterBox
+    private let clock = ContinuousClock()
+
+    public init(spool: Spool, spoolDirectory: URL, events: EventLogWriter, eventsDirectory: URL, client: CloudAPIClient,
+                options: Options, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
+        self.spool = spool
+        self.spoolDirectory = spoolDirectory
+        self.events = events
+        self.eventsDirectory = eventsDirectory
+        self.client = client
+        self.options = options
+        self.logger = logger
+        self.now = now
+        self.limiter = LimiterBox(RateLimiter(rate: options.rate))
+    }
+
+    public func run() async throws {
+        try await recoverInFlight()
+        let origin = clock.now
+        await withTaskGroup(of: Void.self) { group in
+            for worker in 0..<options.concurrency {
+                group.addTask { await self.work(worker: worker, origin: origin) }
+            }
+        }
+        logger.info("dispatcher stopped")
+    }
+
+    /// Jobs left in active/ by a crash. One whose `sending` event never reached the log never left:
+    /// it goes back in line. One that may have left is resent only if the log shows no outcome for it.
+    func recoverInFlight() async throws {
+        let jobs = try await spool.inFlightAtStartup()
+        guard !jobs.isEmpty else { return }
+        let ledger = MessageLedger(events: EventLogReader(directory: eventsDirectory).readAll().events)
+        for job in jobs {
+            let record = ledger.messages[job.id]
+            if let record, record.status.isFinal {
+                try await spool.complete(job)
+            } else {
+                logger.notice("resending job left in flight by a stop", metadata: ["job": "\(job.id)"])
+                try await spool.release(job)
+            }
+            _ = record
+        }
+    }
+
+    private func work(worker: Int, origin: ContinuousClock.Instant) async {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let control = SpoolControl.load(spool: spoolDirectory)
+            if control.queueHold != nil {
+                await pause(options.idlePoll * 2)
+                continue
+            }
+            let job: SpoolJob?
+            do { job = try await spool.claimNext(now: now(), excluding: Set(control.campaignHolds.keys)) } catch {
+                logger.error("spool: \(error)")
+                await pause(.seconds(1))
+                continue
+            }
+            guard var job else {
+                await pause(options.idlePoll)
+                continue
+            }
+            if let window = job.window {
+                let opening = window.nextOpening(atOrAfter: now())
+                if opening > now() {
+                    // Outside the campaign's sending window: it waits for the next opening, no attempt spent.
+                    job.notBefore = opening
+                    try? await spool.requeue(job)
+                    continue
+                }
+            }
+            let slot = limiter.reserve(now: clock.now - origin)
+            if await !waitUntil(origin + slot) {
+                // Stopping before the request left: the job goes back in line untouched.
+                try? await spool.release(job)
+                break
+            }
+            job.attempt += 1
+            await send(job)
+        }
+    }
+
+    private func send(_ job: SpoolJob) async {
+        let base = MessageEvent(time: now(), campaign: job.campaign, job: job.id, phone: job.phone, attempt: job.attempt, source: "dispatch")
+        var sending = base
+        sending.status = .sending
+        do {
+            // Durable before the request leaves: after a crash this line says the message may have gone.
+            try await events.append(sending, durable: true)
+        } catch {
+            logger.error("event log: \(error)")
+            try? await spool.release(job)
+            return
+        }
+        let message = TemplateMessage(to: job.phone, templateName: job.template.name, language: job.template.language,
+                                      headerParameters: job.template.header, bodyParameters: job.template.body,
+                                      buttonParameters: job.template.buttons, callbackData: job.id)
+        let outcome = await client.send(message)
+        var event = base
+        event.time = Timestamp.format(now())
+        do {
+            switch outcome {
+            case .accepted(let wamid):
+                limiter.recover()
+                event.status = .sent
+                event.wamid = wamid
+                try await events.append(event, durable: true)
+                try await spool.complete(job)
+            case .rejected(let error, _, let retryAfter):
+                try await handleFailure(job, event: event, code: error.code, title: error.title, details: error.details,
+                                        action: MetaErrorCatalog.entry(for: error.code).action, retryAfter: retryAfter)
+            case .transportFailure(let reason, let status, let retryAfter):
+                try await handleFailure(job, event: event, code: nil, title: status.map { "HTTP \($0)" } ?? "network error",
+                                        details: reason, action: outcome.action ?? .retry, retryAfter: retryAfter)
+            }
+        } catch {
+            logger.error("recording the outcome of \(job.id) failed: \(error)")
+        }
+    }
+
+    private func handleFailure(_ job: SpoolJob, event: MessageEvent, code: Int?, title: String, details: String?,
+                               action: ErrorAction, retryAfter: Double?) async throws {
+        var event = event
+        event.errorCode = code
+        event.errorTitle = title
+        event.errorDetails = details
+        var retryJob = job
+        switch action {
+        case .stopQueue:
+            // Not this message's fault: it waits, its attempt not counted, until `wabulk resume`.
+            try SpoolControl.update(spool: spoolDirectory) {
+                $0.queueHold = .init(reason: "\(code.map { "(#\($0)) " } ?? "")\(title)", errorCode: code, since: now())
+            }
+            logger.critical("sending paused: (#\(code ?? 0)) \(title); fix it, then run `wabulk resume`")
+            retryJob.attempt -= 1
+            event.status = .deferred
+            event.reason = "sending paused: \(title)"
+            try await events.append(event, durable: true)
+            try await spool.requeue(retryJob)
+            return
+        case .stopCampaign:
+            try SpoolControl.update(spool: spoolDirectory) {
+                $0.campaignHolds[job.campaign] = .init(reason: "(#\(code ?? 0)) \(title)", errorCode: code, since: now())
+            }
+            logger.error("campaign \(job.campaign) stopped: (#\(code ?? 0)) \(title)")
+            retryJob.attempt -= 1
+            event.status = .deferred
+            event.reason = "campaign stopped: \(title)"
+            try await events.append(event, durable: true)
+            try await spool.requeue(retryJob)
+            return
+        case .fail:
+            event.status = .failed
+            try await events.append(event, durable: true)
+            try await spool.complete(job)
+            return
+        case .retry, .slowDown, .slowDownRecipient, .retryAfterADay:
+            break
+        }
+        if action == .slowDown { limiter.slowDown() }
+        let delay: Duration?
+        switch action {
+        case .retryAfterADay: delay = job.attempt < options.retry.maxAttempts ? .seconds(86_400) : nil
+        case .slowDownRecipient: delay = job.attempt < options.retry.maxAttempts ? .seconds(Int(pow(4.0, Double(job.attempt)))) : nil
+        default: delay = options.retry.delay(after: job.attempt)
+        }
+        guard var wait = delay else {
+            event.status = .failed
+            event.reason = "gave up after \(job.attempt) attempts"
+            try await events.append(event, durable: true)
+            try await spool.complete(job)
+            return
+        }
+        if let retryAfter, .seconds(retryAfter) > wait { wait = .seconds(retryAfter) }
+        let seconds = Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18
+        retryJob.notBefore = now().addingTimeInterval(seconds)
+        event.status = .deferred
+        event.reason = "retry at \(Timestamp.format(retryJob.notBefore!))"
+        try await events.append(event, durable: true)
+        try await spool.requeue(retryJob)
+    }
+
+    /// Sleeps in short steps so a shutdown is noticed; false when stopping.
+    private func waitUntil(_ deadline: ContinuousClock.Instant) async -> Bool {
+        while clock.now < deadline {
+            if Task.isShuttingDownGracefully || Task.isCancelled { return false }
+            let step = min(deadline - clock.now, .milliseconds(100))
+            try? await Task.sleep(for: step)
+        }
+        return true
+    }
+
+    private func pause(_ duration: Duration) async {
+        _ = await waitUntil(clock.now + duration)
+    }
+}
+
+/// The limiter is shared by all workers; its arithmetic is tiny, so a lock beats an actor hop.
+final class LimiterBox: @unchecked Sendable {
+    private var limiter: RateLimiter
+    private let lock = NSLock()
+    init(_ limiter: RateLimiter) { self.limiter = limiter }
+    func reserve(now: Duration) -> Duration { lock.withLock { limiter.reserve(now: now) } }
+    func slowDown() { lock.withLock { limiter.slowDown() } }
+    func recover() { lock.withLock { limiter.recover() } }
+}

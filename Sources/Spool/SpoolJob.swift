@@ -1,0 +1,55 @@
+import Foundation
+
+/// One message still to send: the contact snapshot and the template parameters frozen when the
+/// campaign was planned, so later edits to the registry or manifest never change a queued message.
+public struct SpoolJob: Codable, Sendable, Equatable, Identifiable {
+    public struct Template: Codable, Sendable, Equatable {
+        public var name: String
+        public var language: String
+        public var header: [String]
+        public var body: [String]
+        public var buttons: [String]
+
+        public init(name: String, language: String, header: [String] = [], body: [String] = [], buttons: [String] = []) {
+            self.name = name
+            self.language = language
+            self.header = header
+            self.body = body
+            self.buttons = buttons
+        }
+    }
+
+    /// `<campaign>.<sequence>`: unique, file-name safe, sorts in planning order.
+    public var id: String
+    public var campaign: String
+    /// E.164 with the leading `+`.
+    public var phone: String
+    public var name: String
+    public var template: Template
+    /// Attempts made so far.
+    public var attempt: Int
+    /// Not to be sent before this time (start time, send window or retry backoff).
+    public var notBefore: Date?
+    /// Per-campaign rate cap, if the manifest set one.
+    public var campaignRate: String?
+    /// The campaign's daily sending window, if any.
+    public var window: SendWindowSchedule?
+
+    public init(campaign: String, sequence: Int, phone: String, name: String, template: Template,
+                attempt: Int = 0, notBefore: Date? = nil, campaignRate: String? = nil, window: SendWindowSchedule? = nil) {
+        self.id = SpoolJob.id(campaign: campaign, sequence: sequence)
+        self.campaign = campaign
+        self.phone = phone
+        self.name = name
+        self.template = template
+        self.attempt = attempt
+        self.notBefore = notBefore
+        self.campaignRate = campaignRate
+        self.window = window
+    }
+
+    public static func id(campaign: String, sequence: Int) -> String {
+        let digits = String(sequence)
+        return "\(campaign).\(String(repeating: "0", count: max(0, 7 - digits.count)))\(digits)"
+    }
+}

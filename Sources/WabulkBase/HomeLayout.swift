@@ -1,0 +1,36 @@
+import Foundation
+
+/// Where everything lives inside one wabulk home folder (product.md, "The home folder").
+public struct HomeLayout: Sendable, Equatable {
+    public let root: URL
+
+    public init(root: URL) { self.root = root.standardizedFileURL }
+
+    /// `--home DIR`, else `WABULK_HOME`, else the current directory.
+    public static func resolve(option: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> HomeLayout {
+        let path = option ?? environment["WABULK_HOME"] ?? FileManager.default.currentDirectoryPath
+        return HomeLayout(root: URL(fileURLWithPath: path, isDirectory: true))
+    }
+
+    public var inbox: URL { root.appendingPathComponent("inbox", isDirectory: true) }
+    public var outbox: URL { root.appendingPathComponent("outbox", isDirectory: true) }
+    public var receipts: URL { outbox.appendingPathComponent("receipts", isDirectory: true) }
+    public var reports: URL { outbox.appendingPathComponent("reports", isDirectory: true) }
+    public var share: URL { outbox.appendingPathComponent("share", isDirectory: true) }
+    public var archive: URL { outbox.appendingPathComponent("archive", isDirectory: true) }
+    public var state: URL { root.appendingPathComponent("var", isDirectory: true) }
+    public var spool: URL { state.appendingPathComponent("spool", isDirectory: true) }
+    public var log: URL { state.appendingPathComponent("log", isDirectory: true) }
+    public var campaigns: URL { state.appendingPathComponent("campaigns", isDirectory: true) }
+    /// Files taken from inbox/ wait here while they are processed, so a crash can resume them.
+    public var intake: URL { state.appendingPathComponent("intake", isDirectory: true) }
+    public var contactsDatabase: URL { state.appendingPathComponent("contacts.sqlite") }
+    public var configurationFile: URL { root.appendingPathComponent("wabulk.json") }
+
+    /// Creates every folder the daemon writes to.
+    public func create() throws {
+        for dir in [inbox, receipts, reports, share, archive, spool, log, campaigns, intake] {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        }
+    }
+}

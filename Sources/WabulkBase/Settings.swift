@@ -1,0 +1,199 @@
+import Foundation
+
+/// Every setting of an installation: `wabulk.json` in the home folder, each key overridable from the
+/// environment. Secrets are not here: they come only from the environment (see `Credentials`).
+/// docs/CONFIGURATION.md lists every key; `SettingKey.all` is the single source of that list.
+public struct Settings: Sendable, Equatable {
+    public var apiBaseURL: String = "https://graph.facebook.com"
+    public var apiVersion: String = "v23.0"
+    public var listen: ListenAddress = ListenAddress(host: "127.0.0.1", port: 8080)
+    public var webhookPath: String = "/api/whatsapp/webhook"
+    public var rate: SendRate = SendRate(count: 30, window: .seconds(60))
+    public var maxAttempts: Int = 3
+    public var backoffBaseSeconds: Double = 5
+    public var sendConcurrency: Int = 4
+    public var requestTimeoutSeconds: Double = 15
+    public var defaultCountry: String = "91"
+    public var inboxScanSeconds: Double = 2
+    public var inboxSettleSeconds: Double = 2
+    public var timezone: String = "UTC"
+    public var insecureWebhooks: Bool = false
+
+    public init() {}
+
+    /// Reads `file` (missing is fine: defaults apply) and then the environment over it.
+    public static func load(file: URL, environment: [String: String] = ProcessInfo.processInfo.environment) throws(SettingsError) -> Settings {
+        var settings = Settings()
+        var values: [String: String] = [:]
+        if FileManager.default.fileExists(atPath: file.path) {
+            let data: Data
+            do { data = try Data(contentsOf: file) } catch {
+                throw .unreadableFile(path: file.path, reason: "\(error.localizedDescription)")
+            }
+            let object: [String: FileValue]
+            do { object = try JSONDecoder().decode([String: FileValue].self, from: data) } catch {
+                throw .unreadableFile(path: file.path, reason: "not a JSON object of settings (\(error))")
+            }
+            for (key, value) in object {
+                if Credentials.names.contains(key) || key.lowercased().contains("token") || key.lowercased().contains("secret") {
+                    throw .secretInFile(key: key, path: file.path)
+                }
+                guard SettingKey.all.contains(where: { $0.fileKey == key }) else {
+                    throw .unknownKey(key: key, path: file.path)
+                }
+                values[key] = value.text
+            }
+        }
+        for key in SettingKey.all {
+            if let env = environment[key.environmentName] { values[key.fileKey] = env }
+        }
+        for key in SettingKey.all {
+            guard let text = values[key.fileKey] else { continue }
+            let source = environment[key.environmentName] != nil ? "environment \(key.environmentName)" : file.lastPathComponent
+            try key.apply(text, &settings, source)
+        }
+        return settings
+    }
+}
+
+/// A `host:port` the webhook listener binds to.
+public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+    public init(host: String, port: Int) { self.host = host; self.port = port }
+    public init?(parsing text: String) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+              (0...65535).contains(port) else { return nil }
+        let host = String(text[..<colon])
+        self.host = host.isEmpty ? "0.0.0.0" : host
+        self.port = port
+    }
+    public var description: String { "\(host):\(port)" }
+}
+
+/// One documented setting: its key in wabulk.json, its environment name, its default and how it parses.
+public struct SettingKey: Sendable {
+    public let fileKey: String
+    public let environmentName: String
+    public let summary: String
+    let apply: @Sendable (String, inout Settings, String) throws(SettingsError) -> Void
+
+    public static let all: [SettingKey] = [
+        .init("apiBaseURL", "WHATSAPP_API_BASE_URL", "Graph API base URL (Meta, or the sandbox)") { text, s, src throws(SettingsError) in
+            guard let url = URL(string: text), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                throw .malformed(key: "apiBaseURL", source: src, value: text, expected: "an http(s) URL")
+            }
+            s.apiBaseURL = text.hasSuffix("/") ? String(text.dropLast()) : text
+        },
+        .init("apiVersion", "WHATSAPP_API_VERSION", "Graph API version") { text, s, src throws(SettingsError) in
+            guard text.range(of: #"^v[0-9]+\.[0-9]+$"#, options: .regularExpression) != nil else {
+                throw .malformed(key: "apiVersion", source: src, value: text, expected: "a version like v23.0")
+            }
+            s.apiVersion = text
+        },
+        .init("listen", "WABULK_LISTEN", "webhook listener address host:port") { text, s, src throws(SettingsError) in
+            guard let a = ListenAddress(parsing: text) else {
+                throw .malformed(key: "listen", source: src, value: text, expected: "host:port")
+            }
+            s.listen = a
+        },
+        .init("webhookPath", "WABULK_WEBHOOK_PATH", "path Meta posts webhooks to") { text, s, src throws(SettingsError) in
+            guard text.hasPrefix("/") else { throw .malformed(key: "webhookPath", source: src, value: text, expected: "a path starting with /") }
+            s.webhookPath = text
+        },
+        .init("rate", "WABULK_RATE", "installation-wide send rate, e.g. 30/min, 50/s") { text, s, src throws(SettingsError) in
+            guard let r = SendRate(parsing: text) else { throw .malformed(key: "rate", source: src, value: text, expected: "a rate like 30/min") }
+            s.rate = r
+        },
+        .init("maxAttempts", "WABULK_MAX_ATTEMPTS", "attempts per message for transient errors") { text, s, src throws(SettingsError) in
+            s.maxAttempts = try int(text, key: "maxAttempts", source: src, range: 1...100)
+        },
+        .init("backoffBaseSeconds", "WABULK_BACKOFF_BASE_SECONDS", "first retry delay; doubles each attempt") { text, s, src throws(SettingsError) in
+            s.backoffBaseSeconds = try double(text, key: "backoffBaseSeconds", source: src, range: 0...86400)
+        },
+        .init("sendConcurrency", "WABULK_SEND_CONCURRENCY", "requests in flight at once") { text, s, src throws(SettingsError) in
+            s.sendConcurrency = try int(text, key: "sendConcurrency", source: src, range: 1...256)
+        },
+        .init("requestTimeoutSeconds", "WABULK_REQUEST_TIMEOUT_SECONDS", "total timeout of one API request") { text, s, src throws(SettingsError) in
+            s.requestTimeoutSeconds = try double(text, key: "requestTimeoutSeconds", source: src, range: 0.1...600)
+        },
+        .init("defaultCountry", "WABULK_DEFAULT_COUNTRY", "calling code or region for national numbers (91 or IN)") { text, s, src throws(SettingsError) in
+            guard text.range(of: #"^(\+?[0-9]{1,3}|[A-Za-z]{2})$"#, options: .regularExpression) != nil else {
+                throw .malformed(key: "defaultCountry", source: src, value: text, expected: "a calling code like 91 or a region like IN")
+            }
+            s.defaultCountry = text.hasPrefix("+") ? String(text.dropFirst()) : text.uppercased()
+        },
+        .init("inboxScanSeconds", "WABULK_INBOX_SCAN_SECONDS", "how often inbox/ is rescanned") { text, s, src throws(SettingsError) in
+            s.inboxScanSeconds = try double(text, key: "inboxScanSeconds", source: src, range: 0.05...3600)
+        },
+        .init("inboxSettleSeconds", "WABULK_INBOX_SETTLE_SECONDS", "a file is taken once unchanged this long") { text, s, src throws(SettingsError) in
+            s.inboxSettleSeconds = try double(text, key: "inboxSettleSeconds", source: src, range: 0...3600)
+        },
+        .init("timezone", "WABULK_TIMEZONE", "time zone of report dates") { text, s, src throws(SettingsError) in
+            guard TimeZone(identifier: text) != nil else { throw .malformed(key: "timezone", source: src, value: text, expected: "an IANA time zone like Asia/Kolkata") }
+            s.timezone = text
+        },
+        .init("insecureWebhooks", "WABULK_INSECURE_WEBHOOKS", "accept unsigned webhooks when no app secret is set (testing only)") { text, s, src throws(SettingsError) in
+            switch text.lowercased() {
+            case "true", "1", "yes": s.insecureWebhooks = true
+            case "false", "0", "no": s.insecureWebhooks = false
+            default: throw .malformed(key: "insecureWebhooks", source: src, value: text, expected: "true or false")
+            }
+        },
+    ]
+
+    init(_ fileKey: String, _ env: String, _ summary: String,
+         apply: @escaping @Sendable (String, inout Settings, String) throws(SettingsError) -> Void) {
+        self.fileKey = fileKey
+        self.environmentName = env
+        self.summary = summary
+        self.apply = apply
+    }
+
+    private static func int(_ text: String, key: String, source: String, range: ClosedRange<Int>) throws(SettingsError) -> Int {
+        guard let v = Int(text), range.contains(v) else {
+            throw .malformed(key: key, source: source, value: text, expected: "a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return v
+    }
+
+    private static func double(_ text: String, key: String, source: String, range: ClosedRange<Double>) throws(SettingsError) -> Double {
+        guard let v = Double(text), range.contains(v) else {
+            throw .malformed(key: key, source: source, value: text, expected: "a number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return v
+    }
+}
+
+public enum SettingsError: Error, CustomStringConvertible, Equatable {
+    case unreadableFile(path: String, reason: String)
+    case unknownKey(key: String, path: String)
+    case secretInFile(key: String, path: String)
+    case malformed(key: String, source: String, value: String, expected: String)
+    case missingSecret(name: String)
+
+    public var description: String {
+        switch self {
+        case .unreadableFile(let path, let reason): "configuration \(path): \(reason)"
+        case .unknownKey(let key, let path): "configuration \(path): unknown key \"\(key)\" (see docs/CONFIGURATION.md)"
+        case .secretInFile(let key, let path): "configuration \(path): \"\(key)\" is a secret; set it in the environment, never in a file"
+        case .malformed(let key, let source, let value, let expected): "setting \(key) from \(source): \"\(value)\" is not \(expected)"
+        case .missingSecret(let name): "missing secret: set \(name) in the environment"
+        }
+    }
+}
+
+/// A scalar in wabulk.json; settings are parsed from their text so file and environment share one parser.
+private enum FileValue: Decodable {
+    case text(String)
+
+    var text: String { switch self { case .text(let t): t } }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let b = try? c.decode(Bool.self) { self = .text(b ? "true" : "false") }
+        else if let i = try? c.decode(Int.self) { self = .text(String(i)) }
+        else if let d = try? c.decode(Double.self) { self = .text(String(d)) }
+        else { self = .text(try c.decode(String.self)) }
+    }
+}

@@ -1,0 +1,102 @@
+import EventLog
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import WabulkBase
+
+/// The HTTP endpoint Meta calls: GET for the verification handshake, POST for notifications.
+/// A POST is answered 200 only after its events are durably in the event log.
+public struct WebhookListener: Sendable {
+    public struct Options: Sendable {
+        public var host: String
+        public var port: Int
+        public var path: String
+        public var appSecret: Secret?
+        public var verifyToken: Secret?
+        /// Accept unsigned POSTs when no app secret is set (testing only; `wabulk status` says so).
+        public var insecure: Bool
+        public var maxBodyBytes: Int
+
+        public init(host: String, port: Int, path: String, appSecret: Secret?, verifyToken: Secret?,
+                    insecure: Bool = false, maxBodyBytes: Int = 4 << 20) {
+            self.host = host
+            self.port = port
+            self.path = path
+            self.appSecret = appSecret
+            self.verifyToken = verifyToken
+            self.insecure = insecure
+            self.maxBodyBytes = maxBodyBytes
+        }
+    }
+
+    public enum StartError: Error, CustomStringConvertible {
+        case noAppSecret
+        public var description: String {
+            "WHATSAPP_APP_SECRET is not set: webhooks cannot be verified (set WABULK_INSECURE_WEBHOOKS=true only for testing)"
+        }
+    }
+
+    let options: Options
+    let events: EventLogWriter
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    public init(options: Options, events: EventLogWriter, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) throws(StartError) {
+        if options.appSecret == nil && !options.insecure { throw .noAppSecret }
+        self.options = options
+        self.events = events
+        self.logger = logger
+        self.now = now
+    }
+
+    /// The Hummingbird application, a `Service` for the daemon's service group.
+    public func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        let router = Router()
+        let options = options
+        let events = events
+        let logger = logger
+        let now = now
+        router.get("/healthz") { _, _ in "ok\n" }
+        router.get(RouterPath(options.path)) { request, _ -> Response in
+            let query = request.uri.queryParameters
+            guard query.get("hub.mode") == "subscribe", let token = options.verifyToken,
+                  let given = query.get("hub.verify_token"), given == token.reveal(),
+                  let challenge = query.get("hub.challenge") else {
+                return Response(status: .forbidden)
+            }
+            return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: challenge)))
+        }
+        router.post(RouterPath(options.path)) { request, _ -> Response in
+            let buffer: ByteBuffer
+            do { buffer = try await request.body.collect(upTo: options.maxBodyBytes) } catch {
+                return Response(status: .contentTooLarge)
+            }
+            let body = Array(buffer.readableBytesView)
+            if let secret = options.appSecret {
+                let header = request.headers[HTTPField.Name(WebhookSignature.headerName)!]
+                guard WebhookSignature.isValid(header: header, body: body, secret: secret) else {
+                    logger.warning("webhook rejected: bad or missing signature")
+                    return Response(status: .unauthorized)
+                }
+            }
+            let parsed: [MessageEvent]
+            do { parsed = try WebhookPayload.events(from: body, receivedAt: now()) } catch {
+                return Response(status: .badRequest)
+            }
+            do {
+                try await events.append(parsed, durable: true)
+            } catch {
+                logger.error("webhook events could not be stored: \(error)")
+                // Meta retries anything but 200: nothing is lost.
+                return Response(status: .internalServerError)
+            }
+            return Response(status: .ok)
+        }
+        return Application(router: router,
+                           configuration: .init(address: .hostname(options.host, port: options.port)),
+                           onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? options.port) },
+                           logger: logger)
+    }
+}

@@ -1,0 +1,49 @@
+import Campaigns
+import CloudAPI
+import Contacts
+import EventLog
+import Foundation
+import Intake
+import Logging
+import Sending
+import ServiceLifecycle
+import Spool
+import WabulkBase
+import WebhookListener
+
+/// Wires the stages of `wabulk run` together: inbox watcher, dispatcher and webhook listener share
+/// the spool and the event log and nothing else.
+struct Daemon {
+    let services: [any Service]
+
+    init(home: HomeLayout, settings: Settings, credentials: Credentials, logger: Logger,
+         onListening: @escaping @Sendable (Int) async -> Void = { _ in }) throws {
+        try home.create()
+        let sending = try credentials.requireForSending()
+        let registry = try ContactRegistry(path: home.contactsDatabase)
+        let normalizer = try PhoneNormalizer(defaultCountry: settings.defaultCountry)
+        let spool = Spool(directory: home.spool)
+        let events = EventLogWriter(directory: home.log)
+        let planner = CampaignPlanner(registry: registry, normalizer: normalizer, spool: spool, events: events,
+                                      campaignsDirectory: home.campaigns)
+        let watcher = InboxWatcher(home: home, importer: ContactImporter(registry: registry, normalizer: normalizer),
+                                   planner: planner, scanInterval: .milliseconds(Int(settings.inboxScanSeconds * 1000)),
+                                   settleSeconds: settings.inboxSettleSeconds, logger: logger)
+        let client = CloudAPIClient(baseURL: settings.apiBaseURL, version: settings.apiVersion,
+                                    phoneNumberID: sending.phoneNumberID, token: sending.token,
+                                    timeout: settings.requestTimeoutSeconds)
+        let dispatcher = Dispatcher(spool: spool, spoolDirectory: home.spool, events: events, eventsDirectory: home.log,
+                                    client: client,
+                                    options: .init(rate: settings.rate,
+                                                   retry: RetryPolicy(maxAttempts: settings.maxAttempts,
+                                                                      baseDelay: .milliseconds(Int(settings.backoffBaseSeconds * 1000))),
+                                                   concurrency: settings.sendConcurrency),
+                                    logger: logger)
+        let listener = try WebhookListener(
+            options: .init(host: settings.listen.host, port: settings.listen.port, path: settings.webhookPath,
+                           appSecret: credentials.appSecret, verifyToken: credentials.verifyToken,
+                           insecure: settings.insecureWebhooks),
+            events: events, logger: logger)
+        services = [listener.application(onRunning: onListening), watcher, dispatcher]
+    }
+}

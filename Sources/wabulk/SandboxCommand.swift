@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Sandbox
+import ServiceLifecycle
+import WabulkBase
+
+struct SandboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sandbox",
+        abstract: "Play Meta's Cloud API on loopback: accept sends, answer scripted errors, post signed status webhooks.",
+        discussion: """
+            Point the daemon at it with WHATSAPP_API_BASE_URL=http://127.0.0.1:PORT. Webhooks are signed with \
+            WHATSAPP_APP_SECRET from the environment. GET /sandbox/requests lists every send it received; \
+            GET /sandbox/stats counts them and the status webhooks still to deliver.
+            """)
+
+    @Option(help: "Port to listen on (0 picks a free one).")
+    var port: Int = 8090
+    @Option(help: "The listener's webhook URL, e.g. http://127.0.0.1:8080/api/whatsapp/webhook.")
+    var webhook: String?
+    @Option(name: .customLong("fail"), help: "Answer sends with an error: PHONE=CODE, PHONE=CODExN (first N attempts) or share:0.05=CODE. Repeatable.")
+    var failures: [String] = []
+    @Option(name: .customLong("fail-async"), help: "Accept, then report failed by webhook: PHONE=CODE or share:F=CODE. Repeatable.")
+    var asyncFailures: [String] = []
+    @Option(help: "Share of delivered messages never read (0…1).")
+    var unreadShare: Double = 0.25
+    @Option(help: "Milliseconds between a send and each later status webhook.")
+    var statusDelayMs: Int = 200
+    @Option(help: "Only this bearer token is accepted; any other gets Meta's error 190.")
+    var token: String?
+    @Option(help: "Also append every send request as JSON lines to this file.")
+    var record: String?
+    @Option(help: "Log level.")
+    var logLevel: Logger.Level = .notice
+
+    func validate() throws {
+        for f in failures where SandboxScript.Failure(parsing: f, async: false) == nil { throw ValidationError("--fail \(f): expected PHONE=CODE, PHONE=CODExN or share:F=CODE") }
+        for f in asyncFailures where SandboxScript.Failure(parsing: f, async: true) == nil { throw ValidationError("--fail-async \(f): expected PHONE=CODE or share:F=CODE") }
+        guard (0...1).contains(unreadShare) else { throw ValidationError("--unread-share must be between 0 and 1") }
+    }
+
+    func run() async throws {
+        var script = SandboxScript()
+        script.failures = failures.compactMap { SandboxScript.Failure(parsing: $0, async: false) }
+            + asyncFailures.compactMap { SandboxScript.Failure(parsing: $0, async: true) }
+        script.unreadShare = unreadShare
+        script.statusDelay = .milliseconds(statusDelayMs)
+        script.expectedToken = token
+        var logger = Logger(label: "wabulk.sandbox")
+        logger.logLevel = logLevel
+        let secret = ProcessInfo.processInfo.environment["WHATSAPP_APP_SECRET"].flatMap { $0.isEmpty ? nil : Secret($0) }
+        if webhook != nil && secret == nil {
+            throw ValidationError("set WHATSAPP_APP_SECRET so the sandbox can sign its webhooks")
+        }
+        let server = SandboxServer(port: port, webhookURL: webhook, appSecret: secret ?? Secret("unused"),
+                                   script: script, recordFile: record.map { URL(fileURLWithPath: $0) }, logger: logger)
+        let services = server.services { port in
+            // Scripts wait for this line, so it must not sit in a pipe's buffer.
+            FileHandle.standardOutput.write(Data("sandbox listening on http://127.0.0.1:\(port)\n".utf8))
+        }
+        try await ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()
+    }
+}

@@ -1,0 +1,23 @@
+import ArgumentParser
+
+@main
+struct Wabulk: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wabulk",
+        abstract: "Send WhatsApp template messages in bulk through Meta's Cloud API, driven by files.",
+        discussion: """
+            Staff drop contact spreadsheets and campaign manifests into inbox/; receipts and Excel reports \
+            come back in outbox/. Secrets come from the environment (WHATSAPP_TOKEN, WHATSAPP_PHONE_NUMBER_ID, \
+            WHATSAPP_BUSINESS_ACCOUNT_ID, WHATSAPP_APP_SECRET, WEBHOOK_VERIFY_TOKEN); settings from wabulk.json \
+            in the home folder or the environment (docs/CONFIGURATION.md).
+            """,
+        subcommands: [RunCommand.self, StatusCommand.self, ReportCommand.self, ResumeCommand.self,
+                      SandboxCommand.self, DemoCommand.self]
+    )
+}
+
+/// `--home DIR` on every command.
+struct HomeOptions: ParsableArguments {
+    @Option(name: .long, help: "Home folder (else $WABULK_HOME, else the current directory).")
+    var home: String?
+}
