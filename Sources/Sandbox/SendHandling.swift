@@ -10,17 +10,13 @@ struct SendHandling {
     func handle(body: Data, authorization: String) async -> (Int, [String: Any]) {
         let sequence = await recorder.nextSequence()
         let trace = "AsbX\(sequence)Tr4ce"
-        guard authorization.hasPrefix("Bearer "), authorization.count > 7 else {
-            return MetaErrorShapes.body(code: 190, traceID: trace)
-        }
-        if let expected = script.expectedToken, authorization != "Bearer \(expected)" {
-            return MetaErrorShapes.body(code: 190, traceID: trace)
-        }
         guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
               object["messaging_product"] as? String == "whatsapp", object["type"] as? String == "template",
               let to = object["to"] as? String, let template = object["template"] as? [String: Any],
               let name = template["name"] as? String,
               let language = (template["language"] as? [String: Any])?["code"] as? String else {
+            await reject(SandboxRecord(time: Timestamp.format(Date()), to: "", template: "", language: "", bodyParameters: [],
+                                       callbackData: nil, outcome: "error"), code: 100)
             return MetaErrorShapes.body(code: 100, traceID: trace)
         }
         let digits = to.filter(\.isNumber)
@@ -33,12 +29,16 @@ struct SendHandling {
         var record = SandboxRecord(time: Timestamp.format(Date()), to: to, template: name, language: language,
                                    bodyParameters: bodyParameters, callbackData: callback, outcome: "accepted")
 
+        let tokenOK = authorization.hasPrefix("Bearer ") && authorization.count > 7
+            && script.expectedToken.map { authorization == "Bearer \($0)" } ?? true
+        guard tokenOK else {
+            await reject(record, code: 190)
+            return MetaErrorShapes.body(code: 190, traceID: trace)
+        }
+
         let failure = script.failures.first { $0.matches(digits: digits) && ($0.times.map { attempt <= $0 } ?? true) }
         if let failure, !failure.async {
-            record.outcome = "error"
-            record.errorCode = failure.code
-            await recorder.append(record)
-            await pump.count(accepted: false)
+            await reject(record, code: failure.code)
             return MetaErrorShapes.body(code: failure.code, traceID: trace)
         }
 
@@ -73,5 +73,13 @@ struct SendHandling {
             "contacts": [["input": to, "wa_id": digits]],
             "messages": [["id": wamid, "message_status": "accepted"]],
         ])
+    }
+
+    private func reject(_ record: SandboxRecord, code: Int) async {
+        var record = record
+        record.outcome = "error"
+        record.errorCode = code
+        await recorder.append(record)
+        await pump.count(accepted: false)
     }
 }

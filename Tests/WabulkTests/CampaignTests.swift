@@ -1,0 +1,112 @@
+import Contacts
+import EventLog
+import Foundation
+import Spool
+import Testing
+@testable import Campaigns
+
+@Suite struct ManifestReaderTests {
+    @Test func theProductExampleReads() throws {
+        let m = try ManifestReader.read(Data("""
+            {"id": "diwali-2026", "name": "Diwali offer 2026", "template": {"name": "diwali_offer", "language": "en_US"},
+             "audience": {"tags": ["vip", "delhi"], "match": "any", "excludeTags": ["staff"]},
+             "variables": {"body": ["{name}", "20%"]}, "startAt": "2026-11-01T09:00:00+05:30",
+             "sendWindow": {"from": "09:00", "to": "20:00", "timezone": "Asia/Kolkata"}, "rate": "20/min"}
+            """.utf8), fileName: "x.json")
+        #expect(m.id == "diwali-2026")
+        #expect(m.audience.tags == ["vip", "delhi"])
+        #expect(m.audience.match == .any)
+        #expect(m.variables?.body == ["{name}", "20%"])
+        #expect(m.rate == "20/min")
+    }
+
+    @Test func everyProblemIsListedAtOnce() {
+        let data = Data(#"{"id": "bad id", "template": {"name": "t"}, "audience": {"all": true, "tags": ["a"]}, "rate": "fast", "colour": "red", "startAt": "tomorrow"}"#.utf8)
+        #expect {
+            try ManifestReader.read(data, fileName: "m.json")
+        } throws: { error in
+            (error as? ManifestRejection)?.problems.map(\.description) == [
+                "colour: unknown key",
+                "id: \"bad id\" must be 1–64 letters, digits, - or _ (no dots, slashes or spaces)",
+                "template.language: is required",
+                "audience: needs exactly one of \"all\": true, \"tags\": [...] or \"phones\": [...]",
+                "startAt: \"tomorrow\" is not an ISO 8601 time with offset, like 2026-11-01T09:00:00+05:30",
+                "rate: \"fast\" is not a rate like 20/min",
+            ]
+        }
+    }
+
+    @Test func theIdComesFromTheFileNameWhenMissing() throws {
+        let m = try ManifestReader.read(Data(#"{"template": {"name": "t", "language": "en"}, "audience": {"all": true}}"#.utf8), fileName: "spring_sale.json")
+        #expect(m.id == "spring_sale")
+    }
+}
+
+@Suite struct CampaignPlannerTests {
+    struct Fixture {
+        let dir = TempDir()
+        let registry: ContactRegistry
+        let planner: CampaignPlanner
+        let spool: Spool
+
+        init() throws {
+            registry = try ContactRegistry(path: dir.url.appendingPathComponent("c.sqlite"))
+            spool = Spool(directory: dir.url.appendingPathComponent("spool"))
+            let normalizer = try PhoneNormalizer(defaultCountry: "91")
+            planner = CampaignPlanner(registry: registry, normalizer: normalizer, spool: spool,
+                                      events: EventLogWriter(directory: dir.url.appendingPathComponent("log")),
+                                      campaignsDirectory: dir.url.appendingPathComponent("campaigns"))
+            _ = try registry.merge([
+                Contact(phone: "+919876500001", name: "Asha", tags: ["vip", "delhi"], fields: ["City": "Delhi"]),
+                Contact(phone: "+919876500002", name: "Bala", tags: ["vip"]),
+                Contact(phone: "+919876500003", name: "Chitra", tags: ["delhi", "staff"]),
+                Contact(phone: "+919876500004", name: "", tags: ["delhi"]),
+                Contact(phone: "+919876500005", name: "Esha", tags: ["vip", "delhi"]),
+            ], now: Date())
+            try registry.setOptOut(phone: "+919876500005", optedOut: true, source: "test", at: Date())
+        }
+
+        func manifest(_ audience: String, variables: String = #"{"body": ["{name}"]}"#, id: String = "c1") throws -> CampaignManifest {
+            try ManifestReader.read(Data(#"{"id": "\#(id)", "template": {"name": "t", "language": "en_US"}, "audience": \#(audience), "variables": \#(variables)}"#.utf8), fileName: "m.json")
+        }
+    }
+
+    @Test(arguments: [
+        (#"{"tags": ["vip", "delhi"], "match": "all"}"#, ["+919876500001"], ["opted out": 1]),
+        (#"{"tags": ["vip", "delhi"], "match": "any", "excludeTags": ["staff"]}"#, ["+919876500001", "+919876500002"], ["opted out": 1, "no value for {name}": 1]),
+        (#"{"all": true}"#, ["+919876500001", "+919876500002", "+919876500003"], ["opted out": 1, "no value for {name}": 1]),
+        (#"{"phones": ["98765 00002", "+919876500002", "12", "+919876599999"]}"#, ["+919876500002"], ["invalid number: too short for a phone number": 1, "no value for {name}": 1]),
+    ])
+    func audiencesResolve(audience: String, expected: [String], skipped: [String: Int]) async throws {
+        let f = try Fixture()
+        let plan = try await f.planner.plan(try f.manifest(audience), sourceFile: "m.json")
+        var phones: [String] = []
+        while let job = try await f.spool.claimNext(now: Date()) { phones.append(job.phone) }
+        #expect(phones == expected)
+        #expect(plan.queued == expected.count)
+        #expect(plan.skipped == skipped)
+    }
+
+    @Test func variablesAreRenderedFromContactFields() async throws {
+        let f = try Fixture()
+        _ = try await f.planner.plan(try f.manifest(#"{"phones": ["+919876500001"]}"#, variables: #"{"body": ["Hi {name} from {city}", "20%"]}"#), sourceFile: "m.json")
+        let job = try #require(try await f.spool.claimNext(now: Date()))
+        #expect(job.template.body == ["Hi Asha from Delhi", "20%"])
+    }
+
+    @Test func theSameIdTwiceIsRefusedAndSendsNothingMore() async throws {
+        let f = try Fixture()
+        _ = try await f.planner.plan(try f.manifest(#"{"all": true}"#), sourceFile: "first.json")
+        await #expect(throws: CampaignPlanner.PlanError.duplicate(id: "c1", firstFile: "first.json")) {
+            try await f.planner.plan(try f.manifest(#"{"all": true}"#), sourceFile: "second.json")
+        }
+        #expect(await f.spool.depth().ready == 3)
+    }
+
+    @Test func unknownTagsRejectTheManifest() async throws {
+        let f = try Fixture()
+        await #expect(throws: CampaignPlanner.PlanError.rejected(ManifestRejection(problems: [.init(field: "audience.tags", reason: "no contact has the tag \"nobody\"")]))) {
+            try await f.planner.plan(try f.manifest(#"{"tags": ["nobody"]}"#), sourceFile: "m.json")
+        }
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import Testing
+@testable import Contacts
+
+@Suite struct PhoneNormalizerTests {
+    let india = try! PhoneNormalizer(defaultCountry: "91")
+
+    @Test func defaultCountryCodeBecomesARegion() throws {
+        #expect(india.region == "IN")
+        #expect(try PhoneNormalizer(defaultCountry: "49").region == "DE")
+        #expect(try PhoneNormalizer(defaultCountry: "US").region == "US")
+    }
+
+    @Test(arguments: [
+        ("98765 43210", "+919876543210"),
+        ("+91 98765-43210", "+919876543210"),
+        ("09876543210", "+919876543210"),
+        ("(+91) 9876 543 210", "+919876543210"),
+        ("0091 98765 43210", "+919876543210"),
+        ("+1 650-253-0000", "+16502530000"),
+        ("+44 20 7946 0958", "+442079460958"),
+    ])
+    func spellingsNormalize(raw: String, e164: String) {
+        #expect(india.normalize(raw) == .valid(e164))
+    }
+
+    @Test(arguments: [
+        ("", "phone number is empty"),
+        ("hello", "not a phone number"),
+        ("12", "too short for a phone number"),
+        ("+91 12345 678", "not a number in use (+9112345678)"),
+        ("+999 1234567", "unknown country calling code"),
+    ])
+    func invalidNumbersSayWhy(raw: String, reason: String) {
+        #expect(india.normalize(raw) == .invalid(reason: reason))
+    }
+}
+
+@Suite struct CSVParserTests {
+    @Test func quotedFieldsKeepSeparatorsQuotesAndLineBreaks() throws {
+        let text = "Name,Phone,Note\r\n\"Sharma, Priya\",98765 43210,\"said \"\"hi\"\"\nthen left\"\r\nRavi,98765 43211,\r\n"
+        let rows = try CSVParser(delimiter: UInt8(ascii: ",")).parse(Array(text.utf8))
+        #expect(rows == [["Name", "Phone", "Note"], ["Sharma, Priya", "98765 43210", "said \"hi\"\nthen left"], ["Ravi", "98765 43211", ""]])
+    }
+
+    @Test(arguments: [("a;b;c\n1;2;3", UInt8(ascii: ";")), ("a\tb\n1\t2", UInt8(ascii: "\t")), ("a|b|c", UInt8(ascii: "|")),
+                      ("\"x;y\",b,c\n", UInt8(ascii: ",")), ("name", UInt8(ascii: ","))])
+    func delimiterIsSniffedFromTheHeader(text: String, expected: UInt8) {
+        #expect(CSVParser.sniffDelimiter(text[...]) == expected)
+    }
+
+    @Test func excelEncodingsDecode() {
+        let utf8BOM = Data([0xEF, 0xBB, 0xBF] + Array("Nämé".utf8))
+        #expect(TextDecoding.decode(utf8BOM) == ("Nämé", .utf8))
+        var utf16 = Data([0xFF, 0xFE])
+        utf16.append("Nämé".data(using: .utf16LittleEndian)!)
+        #expect(TextDecoding.decode(utf16) == ("Nämé", .utf16le))
+        var utf16be = Data([0xFE, 0xFF])
+        utf16be.append("Zoë".data(using: .utf16BigEndian)!)
+        #expect(TextDecoding.decode(utf16be) == ("Zoë", .utf16be))
+        let cp1252 = Data([0x4E, 0xE4, 0x6D, 0xE9, 0x80])   // "Nämé€" in Windows-1252
+        #expect(TextDecoding.decode(cp1252) == ("Nämé€", .windows1252))
+    }
+}
+
+@Suite struct ContactImporterTests {
+    func importer(_ dir: TempDir) throws -> ContactImporter {
+        ContactImporter(registry: try ContactRegistry(path: dir.url.appendingPathComponent("contacts.sqlite")),
+                        normalizer: try PhoneNormalizer(defaultCountry: "91"))
+    }
+
+    @Test func rowsLandOrAreExplained() throws {
+        let dir = TempDir()
+        let file = dir.file("people.csv", """
+            Full Name;Mobile;Labels;City
+            Priya Sharma;98765 43210;vip, delhi;Delhi
+            Ravi;+91 98765 43211;mumbai|vip;Mumbai
+            Bad Row;12345;;Pune
+
+            Priya S;09876543210;newsletter;
+            """)
+        let result = try importer(dir).importFile(file)
+        #expect(result.summary.rowsRead == 4)
+        #expect(result.summary.inserted == 2)
+        #expect(result.summary.duplicatesInFile == 1)
+        #expect(result.summary.rejected == 1)
+        #expect(result.summary.delimiter == ";")
+        #expect(result.rejected == [RejectedRow(row: 4, column: "Mobile", value: "12345", reason: "too short for a phone number")])
+        let registry = try ContactRegistry(path: dir.url.appendingPathComponent("contacts.sqlite"))
+        let priya = try #require(try registry.contact(phone: "+919876543210"))
+        #expect(priya.name == "Priya S")
+        #expect(priya.tags == ["vip", "delhi", "newsletter"])
+        #expect(priya.fields == ["City": "Delhi"])
+        #expect(try registry.contact(phone: "+919876543211")?.tags == ["mumbai", "vip"])
+    }
+
+    @Test func sameFileTwiceImportsOnceAndReimportMerges() throws {
+        let dir = TempDir()
+        let imp = try importer(dir)
+        let file = dir.file("a.csv", "First Name,Last Name,Phone,Tags\nAsha,Rao,9876543210,a\n")
+        let first = try imp.importFile(file)
+        let again = try imp.importFile(file)
+        #expect(first.alreadyImported == false)
+        #expect(again.alreadyImported == true)
+        #expect(again.summary.inserted == 1)
+        let other = dir.file("b.csv", "Phone,Tags\n+919876543210,b\n")
+        let merged = try imp.importFile(other)
+        #expect(merged.summary.inserted == 0)
+        #expect(merged.summary.updated == 1)
+        let c = try #require(try imp.registry.contact(phone: "+919876543210"))
+        #expect(c.name == "Asha Rao")
+        #expect(c.tags == ["a", "b"])
+    }
+
+    @Test func optedOutContactsAreNeverResurrected() throws {
+        let dir = TempDir()
+        let imp = try importer(dir)
+        _ = try imp.importFile(dir.file("a.csv", "Phone\n9876543210\n"))
+        #expect(try imp.registry.setOptOut(phone: "+919876543210", optedOut: true, source: "test", at: Date()))
+        let r = try imp.importFile(dir.file("b.csv", "Phone,Name\n9876543210,New Name\n"))
+        #expect(r.summary.skippedOptedOut == 1)
+        #expect(try imp.registry.contact(phone: "+919876543210")?.optedOut == true)
+        #expect(try imp.registry.count(reachableOnly: true) == 0)
+    }
+
+    @Test func aFileWithoutAPhoneColumnIsRefused() throws {
+        let dir = TempDir()
+        #expect(throws: ContactsError.noPhoneColumn(file: "x.csv", headers: ["Name", "Email"])) {
+            try importer(dir).importFile(dir.file("x.csv", "Name,Email\nA,a@x\n"))
+        }
+    }
+}

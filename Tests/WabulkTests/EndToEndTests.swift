@@ -1,0 +1,135 @@
+import Foundation
+import Testing
+
+/// The real `wabulk` binary as a daemon against the real sandbox process over loopback:
+/// files dropped → receipts → sends → signed webhooks → event log → XLSX, read back by openpyxl.
+@Suite(.serialized) struct EndToEndTests {
+    final class Daemons: @unchecked Sendable {
+        var processes: [Process] = []
+        func start(_ arguments: [String], environment: [String: String], log: URL) throws -> Process {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: wabulkBinary)
+            p.arguments = arguments
+            p.environment = environment
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+            let handle = try FileHandle(forWritingTo: log)
+            p.standardOutput = handle
+            p.standardError = handle
+            p.standardInput = FileHandle.nullDevice
+            try p.run()
+            processes.append(p)
+            return p
+        }
+        deinit { for p in processes where p.isRunning { p.terminate(); p.waitUntilExit() } }
+    }
+
+    func getJSON(_ url: String) -> Any? {
+        guard let r = try? runProcess("/usr/bin/curl", ["-sf", url]), r.status == 0 else { return nil }
+        return try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8))
+    }
+
+    @Test func filesInReportOutThroughTheRealBinaryAndSandbox() async throws {
+        let dir = TempDir("wabulk-e2e")
+        let home = dir.url.appendingPathComponent("home")
+        try FileManager.default.createDirectory(at: home.appendingPathComponent("inbox"), withIntermediateDirectories: true)
+        let sandboxPort = freePort(), listenPort = freePort()
+        var env = ProcessInfo.processInfo.environment
+        env["WHATSAPP_APP_SECRET"] = "e2e-app-secret"
+        env["WHATSAPP_TOKEN"] = "e2e-token"
+        env["WHATSAPP_PHONE_NUMBER_ID"] = "106540352242922"
+        env["WEBHOOK_VERIFY_TOKEN"] = "e2e-verify"
+        env["WHATSAPP_API_BASE_URL"] = "http://127.0.0.1:\(sandboxPort)"
+        env["WABULK_LISTEN"] = "127.0.0.1:\(listenPort)"
+        env["WABULK_RATE"] = "1200/min"
+        env["WABULK_BACKOFF_BASE_SECONDS"] = "0.5"
+        env["WABULK_INBOX_SCAN_SECONDS"] = "0.2"
+        env["WABULK_INBOX_SETTLE_SECONDS"] = "0.3"
+        env["WABULK_HOME"] = home.path
+        let daemons = Daemons()
+        _ = try daemons.start(["sandbox", "--port", "\(sandboxPort)", "--webhook", "http://127.0.0.1:\(listenPort)/api/whatsapp/webhook",
+                               "--fail", "+919876500003=131026", "--fail", "+919876500004=131000x1",
+                               "--fail-async", "+919876500005=131050", "--unread-share", "0.3", "--status-delay-ms", "100",
+                               "--token", "e2e-token"],
+                              environment: env, log: dir.url.appendingPathComponent("sandbox.log"))
+        let daemon = try daemons.start(["run"], environment: env, log: dir.url.appendingPathComponent("daemon.log"))
+        #expect(try await eventually { getJSON("http://127.0.0.1:\(sandboxPort)/sandbox/stats") != nil })
+
+        // 20 valid contacts in mixed spellings, 2 invalid rows, 1 duplicate, one opted-out-by-tag exclusion.
+        var csv = "Name,WhatsApp,Tags\n"
+        for i in 1...20 { csv += "Person \(i),\(i % 2 == 0 ? "+91 98765 " : "098765")\(String(format: "%05d", i)),\(i == 20 ? "staff" : "customer")\n" }
+        csv += "Broken,12345,customer\nEmpty,,customer\nPerson 1 again,+919876500001,vip\n"
+        try Data(csv.utf8).write(to: home.appendingPathComponent("inbox/contacts.csv"))
+        try await Task.sleep(for: .milliseconds(600))
+        try Data(#"{"id": "e2e", "template": {"name": "spring_sale", "language": "en_US"}, "audience": {"all": true, "excludeTags": ["staff"]}, "variables": {"body": ["{name}"]}}"#.utf8)
+            .write(to: home.appendingPathComponent("inbox/e2e.json"))
+
+        let receipts = home.appendingPathComponent("outbox/receipts")
+        #expect(try await eventually(timeout: 30) { FileManager.default.fileExists(atPath: receipts.appendingPathComponent("e2e.json.receipt.json").path) })
+        let contactsReceipt = try JSONSerialization.jsonObject(with: Data(contentsOf: receipts.appendingPathComponent("contacts.csv.receipt.json"))) as! [String: Any]
+        let summary = contactsReceipt["contacts"] as! [String: Any]
+        #expect(summary["rowsRead"] as? Int == 23)
+        #expect(summary["inserted"] as? Int == 20)
+        #expect(summary["duplicatesInFile"] as? Int == 1)
+        #expect(summary["rejected"] as? Int == 2)
+        let errorsCSV = try String(contentsOf: receipts.appendingPathComponent("contacts.csv.errors.csv"), encoding: .utf8)
+        #expect(errorsCSV == "row,column,value,reason\r\n\"22\",\"WhatsApp\",\"12345\",\"too short for a phone number\"\r\n\"23\",\"WhatsApp\",\"\",\"phone number is empty\"\r\n")
+        let campaignReceipt = try JSONSerialization.jsonObject(with: Data(contentsOf: receipts.appendingPathComponent("e2e.json.receipt.json"))) as! [String: Any]
+        #expect(campaignReceipt["outcome"] as? String == "accepted")
+        #expect((campaignReceipt["campaign"] as? [String: Any])?["queued"] as? Int == 19)
+        #expect(FileManager.default.fileExists(atPath: home.appendingPathComponent("outbox/archive/\(String(ISO8601DateFormatter().string(from: Date()).prefix(10)))/contacts.csv").path))
+
+        // Wait until the sandbox has nothing left to report and every send is settled in the daemon's view.
+        let settled = try await eventually(timeout: 60) {
+            guard let stats = getJSON("http://127.0.0.1:\(sandboxPort)/sandbox/stats") as? [String: Any],
+                  stats["statusesPending"] as? Int == 0, (stats["accepted"] as? Int ?? 0) == 18 else { return false }
+            let status = try runProcess(wabulkBinary, ["status", "--json"], environment: env)
+            guard let s = try? JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any],
+                  let campaign = (s["campaigns"] as? [[String: Any]])?.first else { return false }
+            return campaign["state"] as? String == "completed"
+        }
+        #expect(settled)
+
+        let records = getJSON("http://127.0.0.1:\(sandboxPort)/sandbox/requests") as! [[String: Any]]
+        let accepted = records.filter { $0["outcome"] as? String == "accepted" }
+        #expect(records.count == 20)          // 19 recipients + one retry of the transient 131000
+        #expect(Set(accepted.map { $0["to"] as! String }).count == accepted.count)   // nobody twice
+        let read = accepted.filter { $0["finalStatus"] as? String == "read" }.count
+        let unread = accepted.filter { $0["finalStatus"] as? String == "delivered" }.count
+        #expect(read + unread == 17)
+
+        let report = try runProcess(wabulkBinary, ["report", "--campaign", "e2e", "--json"], environment: env)
+        #expect(report.status == 0)
+        let result = try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as! [String: Any]
+        let path = result["path"] as! String
+        let book = try readXLSX(path)
+        let values = Dictionary(book["Summary"]!.filter { $0.count >= 2 }.map { ($0[0], $0[1]) }, uniquingKeysWith: { a, _ in a })
+        #expect(values["Total"] == "19")
+        #expect(values["Sent"] == "18")
+        #expect(values["Delivered"] == "\(read + unread)")
+        #expect(values["Read"] == "\(read)")
+        #expect(values["Failed"] == "2")
+        #expect(values["Delivery rate"].flatMap(Double.init) == Double(read + unread) / 19)
+        let messages = book["Messages"]!
+        #expect(messages.count == 20)
+        let retried = try #require(messages.first { $0[0] == "+919876500004" })
+        #expect(retried[9] == "2")
+        let optedOut = try #require(messages.first { $0[0] == "+919876500005" })
+        #expect(optedOut[3] == "failed")
+        #expect(optedOut[10] == "131050")
+
+        // Nothing secret in what staff see.
+        for folder in ["outbox/receipts", "var/log"] {
+            for name in try FileManager.default.contentsOfDirectory(atPath: home.appendingPathComponent(folder).path) {
+                let text = try String(contentsOf: home.appendingPathComponent(folder).appendingPathComponent(name), encoding: .utf8)
+                #expect(!text.contains("e2e-token") && !text.contains("e2e-app-secret"))
+            }
+        }
+
+        daemon.interrupt()   // SIGINT: a clean stop
+        daemon.waitUntilExit()
+        #expect(daemon.terminationStatus == 0)
+        let log = try String(contentsOf: dir.url.appendingPathComponent("daemon.log"), encoding: .utf8)
+        #expect(log.contains("wabulk stopped"))
+        #expect(!log.contains("e2e-token"))
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+@testable import EventLog
+
+@Suite struct MessageLedgerTests {
+    let t0 = Date(timeIntervalSince1970: 1_790_000_000)
+
+    func e(_ status: MessageStatus, job: String? = nil, wamid: String? = nil, at offset: Int, code: Int? = nil, campaign: String? = "c") -> MessageEvent {
+        MessageEvent(time: t0.addingTimeInterval(TimeInterval(offset)), status: status, campaign: job == nil ? nil : campaign, job: job,
+                     phone: "+919876543210", wamid: wamid, attempt: job == nil ? nil : 1, errorCode: code,
+                     metaTime: job == nil ? Int(t0.timeIntervalSince1970) + offset : nil)
+    }
+
+    @Test func statusesNeverGoBackwardsAndDuplicatesChangeNothing() {
+        let events = [
+            e(.queued, job: "c.1", at: 0), e(.sending, job: "c.1", at: 1), e(.sent, job: "c.1", wamid: "w1", at: 2),
+            e(.read, wamid: "w1", at: 10), e(.delivered, wamid: "w1", at: 8), e(.sent, wamid: "w1", at: 3), e(.read, wamid: "w1", at: 10),
+        ]
+        let ledger = MessageLedger(events: events)
+        let r = ledger.messages["c.1"]!
+        #expect(r.status == .read)
+        #expect(r.times[.delivered] == MessageEvent(time: t0.addingTimeInterval(8)).time)
+    }
+
+    @Test func readWithoutDeliveredCountsAsDelivered() {
+        let ledger = MessageLedger(events: [e(.queued, job: "c.1", at: 0), e(.sent, job: "c.1", wamid: "w1", at: 1), e(.read, wamid: "w1", at: 5)])
+        let r = ledger.messages["c.1"]!
+        #expect(r.status == .read)
+        #expect(r.times[.delivered] == r.times[.read])
+        let counts = CampaignCounts(ledger.records())
+        #expect(counts.delivered == 1)
+        #expect(counts.read == 1)
+    }
+
+    @Test func failedAfterSentIsRecordedWithItsErrorButNotAfterDelivered() {
+        let ledger = MessageLedger(events: [
+            e(.queued, job: "c.1", at: 0), e(.sent, job: "c.1", wamid: "w1", at: 1), e(.failed, wamid: "w1", at: 2, code: 131050),
+            e(.queued, job: "c.2", at: 0), e(.sent, job: "c.2", wamid: "w2", at: 1), e(.delivered, wamid: "w2", at: 2), e(.failed, wamid: "w2", at: 3, code: 131026),
+        ])
+        #expect(ledger.messages["c.1"]!.status == .failed)
+        #expect(ledger.messages["c.1"]!.errorCode == 131050)
+        #expect(ledger.messages["c.2"]!.status == .delivered)
+    }
+
+    @Test func aDeferredMessageIsSentOnTheNextAttempt() {
+        let ledger = MessageLedger(events: [e(.queued, job: "c.1", at: 0), e(.sending, job: "c.1", at: 1),
+                                            e(.deferred, job: "c.1", at: 2, code: 131000), e(.sending, job: "c.1", at: 7),
+                                            e(.sent, job: "c.1", wamid: "w", at: 8)])
+        #expect(ledger.messages["c.1"]!.status == .sent)
+    }
+
+    @Test func unknownMessageIdsAreKeptAsOrphans() {
+        let ledger = MessageLedger(events: [e(.delivered, wamid: "nobody", at: 1)])
+        #expect(ledger.messages.isEmpty)
+        #expect(ledger.orphans.count == 1)
+    }
+
+    @Test func ratesFollowTheSeedSystem() {
+        var events: [MessageEvent] = []
+        for i in 1...10 {
+            events.append(e(.queued, job: "c.\(i)", at: 0))
+            if i <= 8 { events.append(e(.sent, job: "c.\(i)", wamid: "w\(i)", at: 1)) }
+            if i <= 6 { events.append(e(.delivered, wamid: "w\(i)", at: 2)) }
+            if i <= 3 { events.append(e(.read, wamid: "w\(i)", at: 3)) }
+            if i > 8 { events.append(e(.failed, job: "c.\(i)", at: 1, code: 131026)) }
+        }
+        events.append(e(.skipped, job: "c.s1", at: 0))
+        let c = CampaignCounts(MessageLedger(events: events).records(campaign: "c"))
+        #expect(c.total == 10)
+        #expect(c.sent == 8)
+        #expect(c.delivered == 6)
+        #expect(c.read == 3)
+        #expect(c.failed == 2)
+        #expect(c.skipped == 1)
+        #expect(c.deliveryRate == 0.6)
+        #expect(c.readRate == 0.5)
+        #expect(c.failureRate == 0.2)
+    }
+
+    @Test func writerAppendsLinesAReaderFoldsBackAndATornLineIsSkipped() async throws {
+        let dir = TempDir()
+        let writer = EventLogWriter(directory: dir.url)
+        try await writer.append([e(.queued, job: "c.1", at: 0), e(.sent, job: "c.1", wamid: "w", at: 1)])
+        await writer.close()
+        let file = try #require(EventLogReader(directory: dir.url).files().first)
+        let handle = try FileHandle(forWritingTo: file)
+        handle.seekToEndOfFile()
+        handle.write(Data(#"{"kind":"status","time":"2026"#.utf8))
+        try handle.close()
+        let result = EventLogReader(directory: dir.url).readAll()
+        #expect(result.events.count == 2)
+        #expect(result.unreadableLines == 1)
+        #expect(file.lastPathComponent == "events-2026-09-21.jsonl")
+    }
+}

@@ -1,0 +1,69 @@
+import CloudAPI
+import Foundation
+import Logging
+import Sandbox
+import ServiceLifecycle
+import Testing
+import WabulkBase
+
+@Suite struct SandboxClientTests {
+    @Test func theClientSpeaksToTheSandboxOverLoopback() async throws {
+        let port = freePort()
+        var script = SandboxScript()
+        script.failures = [
+            .init(target: .phone("919876500002"), code: 131026),
+            .init(target: .phone("919876500003"), code: 131000, times: 1),
+            .init(target: .phone("919876500004"), code: 132001),
+        ]
+        script.expectedToken = "good-token"
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let sandbox = SandboxServer(port: port, webhookURL: nil, appSecret: Secret("s"), script: script, recordFile: nil, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: sandbox.services(), logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            let client = CloudAPIClient(baseURL: "http://127.0.0.1:\(port)", version: "v23.0", phoneNumberID: "123", token: Secret("good-token"))
+            func send(_ to: String) async -> SendOutcome {
+                await client.send(TemplateMessage(to: to, templateName: "t", language: "en_US", bodyParameters: ["A"], callbackData: "c.1"))
+            }
+            #expect(try await eventually { if case .accepted = await send("+919876500001") { true } else { false } })
+            guard case .rejected(let undeliverable, let status, _) = await send("+919876500002") else { Issue.record("expected 131026"); return }
+            #expect(undeliverable.code == 131026)
+            #expect(undeliverable.title == "Message undeliverable")
+            #expect(status == 400)
+            guard case .rejected(let transient, 500, _) = await send("+919876500003") else { Issue.record("expected 131000"); return }
+            #expect(transient.code == 131000)
+            guard case .accepted(let wamid) = await send("+919876500003") else { Issue.record("second attempt should pass"); return }
+            #expect(wamid.hasPrefix("wamid."))
+            guard case .rejected(let missing, 404, _) = await send("+919876500004") else { Issue.record("expected 132001"); return }
+            #expect(MetaErrorCatalog.entry(for: missing.code).action == .stopCampaign)
+
+            let expired = CloudAPIClient(baseURL: "http://127.0.0.1:\(port)", version: "v23.0", phoneNumberID: "123", token: Secret("old"))
+            guard case .rejected(let auth, 401, _) = await expired.send(TemplateMessage(to: "+919876500001", templateName: "t", language: "en_US")) else {
+                Issue.record("expected 190"); return
+            }
+            #expect(auth.code == 190)
+            let records = await sandbox.records()
+            #expect(records.count == 6)
+            #expect(records.first?.callbackData == "c.1")
+            #expect(records.first?.bodyParameters == ["A"])
+            let stats = await sandbox.stats()
+            #expect(stats.accepted == 2)
+            #expect(stats.rejected == 4)
+
+            let nobody = CloudAPIClient(baseURL: "http://127.0.0.1:\(freePort())", version: "v23.0", phoneNumberID: "1", token: Secret("x"))
+            guard case .transportFailure = await nobody.send(TemplateMessage(to: "+1", templateName: "t", language: "en")) else {
+                Issue.record("a refused connection is a transport failure"); return
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    @Test func failureScriptsParse() {
+        #expect(SandboxScript.Failure(parsing: "+91 98765 00001=131026", async: false) == .init(target: .phone("919876500001"), code: 131026))
+        #expect(SandboxScript.Failure(parsing: "919876500001=131000x2", async: false) == .init(target: .phone("919876500001"), code: 131000, times: 2))
+        #expect(SandboxScript.Failure(parsing: "share:0.1=131026", async: true) == .init(target: .share(0.1), code: 131026, async: true))
+        #expect(SandboxScript.Failure(parsing: "nonsense", async: false) == nil)
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+import WabulkBase
+
+/// A fresh folder under /tmp, removed when the test ends.
+final class TempDir: @unchecked Sendable {
+    let url: URL
+    init(_ label: String = "wabulk") {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)", isDirectory: true)
+        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(at: url) }
+
+    var home: HomeLayout { HomeLayout(root: url) }
+
+    func file(_ name: String, _ text: String) -> URL {
+        let u = url.appendingPathComponent(name)
+        try! Data(text.utf8).write(to: u)
+        return u
+    }
+
+    func file(_ name: String, bytes: [UInt8]) -> URL {
+        let u = url.appendingPathComponent(name)
+        try! Data(bytes).write(to: u)
+        return u
+    }
+}
+
+/// Runs a program to completion and returns its exit code and output.
+struct ProcessResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+@discardableResult
+func runProcess(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, input: String? = nil) throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    if let environment { process.environment = environment }
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    if input == nil { process.standardInput = FileHandle.nullDevice }
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                         stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// The `wabulk` binary built beside the test bundle (or $WABULK_BIN).
+var wabulkBinary: String {
+    if let env = ProcessInfo.processInfo.environment["WABULK_BIN"] { return env }
+    let bundleDir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    for candidate in [bundleDir, bundleDir.deletingLastPathComponent()] {
+        let path = candidate.appendingPathComponent("wabulk").path
+        if FileManager.default.isExecutableFile(atPath: path) { return path }
+    }
+    return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent(".build/debug/wabulk").path
+}
+
+/// python3 as found on PATH (where .ci/run installed the test oracles), through /usr/bin/env.
+let python3 = "/usr/bin/env"
+
+/// Reads an XLSX with openpyxl (an independent reader) into sheet name → rows of cell texts.
+func readXLSX(_ path: String) throws -> [String: [[String]]] {
+    let script = """
+        import json, sys, datetime, openpyxl
+        wb = openpyxl.load_workbook(sys.argv[1])
+        out = {}
+        for ws in wb.worksheets:
+            rows = []
+            for row in ws.iter_rows():
+                cells = []
+                for c in row:
+                    v = c.value
+                    if c.data_type == "f": cells.append("FORMULA:" + str(v))
+                    elif v is None: cells.append("")
+                    elif isinstance(v, float) and v.is_integer() and abs(v) < 1e15: cells.append(str(int(v)))
+                    elif isinstance(v, datetime.datetime): cells.append(v.isoformat())
+                    else: cells.append(str(v))
+                rows.append(cells)
+            out[ws.title] = rows
+        import zipfile
+        out["__charts__"] = [[n] for n in sorted(zipfile.ZipFile(sys.argv[1]).namelist()) if n.startswith("xl/charts/chart")]
+        print(json.dumps(out))
+        """
+    let result = try runProcess(python3, ["python3", "-c", script, path])
+    guard result.status == 0 else { throw ReaderFailure(message: result.stderr) }
+    return try JSONDecoder().decode([String: [[String]]].self, from: Data(result.stdout.utf8))
+}
+
+struct ReaderFailure: Error { var message: String }
+
+/// Polls until `condition` holds or the time is up.
+func eventually(timeout: Double = 30, _ condition: () async throws -> Bool) async throws -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    return try await condition()
+}
+
+/// A free loopback port.
+func freePort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
