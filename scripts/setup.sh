@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian machine with the Swift toolchain lacks: the C libraries wabulk links
+# (libcsv, libxlsxwriter, libcurl, libphonenumber, SQLite), curl, and the Python test oracles.
+set -euo pipefail
+
+APT_PACKAGES=(libcsv-dev libxlsxwriter-dev libcurl4-openssl-dev libphonenumber-dev libsqlite3-dev pkg-config curl python3 python3-pip)
+PIP_PACKAGES=(openpyxl phonenumbers aiosmtpd)
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! python3 -c "import openpyxl, phonenumbers, aiosmtpd" >/dev/null 2>&1; then
+  echo "setup: installing Python test oracles: ${PIP_PACKAGES[*]}"
+  python3 -m pip install -q "${PIP_PACKAGES[@]}" 2>/dev/null \
+    || python3 -m pip install -q --break-system-packages "${PIP_PACKAGES[@]}"
+fi
+
+command -v swift >/dev/null || { echo "setup: the Swift toolchain (6.1 or later) must be on PATH" >&2; exit 1; }
