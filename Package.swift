@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         // C libraries from Debian, each wrapped by exactly one Swift file.
@@ -38,6 +39,7 @@ let package = Package(
         .target(name: "Contacts", dependencies: [
             "WabulkBase", "CCSV", "CPhoneNumber",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .target(name: "CFileSync"),
         .target(name: "Spool", dependencies: [

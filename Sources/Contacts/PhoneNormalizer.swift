@@ -25,12 +25,21 @@ public struct PhoneNormalizer: Sendable {
     }
 
     public func normalize(_ raw: String) -> Verdict {
+        if raw.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return .invalid(reason: "phone number is empty") }
+        let (result, e164) = classify(raw)
+        return Self.verdict(result: result, e164: e164, region: region)
+    }
+
+    /// libphonenumber's raw answer: its result code and whatever E.164 it formatted.
+    func classify(_ raw: String) -> (phone_result, String) {
         let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.isEmpty { return .invalid(reason: "phone number is empty") }
-        // A number typed as "00 91 …" or "+91 …" carries its own country; everything else is national.
+        if trimmed.isEmpty { return (PHONE_NOT_A_NUMBER, "") }
         var buffer = [CChar](repeating: 0, count: 32)
         let result = phone_to_e164(trimmed, region, &buffer, buffer.count)
-        let e164 = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return (result, String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    }
+
+    static func verdict(result: phone_result, e164: String, region: String) -> Verdict {
         switch result {
         case PHONE_VALID: return .valid(e164)
         case PHONE_NOT_A_NUMBER: return .invalid(reason: "not a phone number")
@@ -40,6 +49,20 @@ public struct PhoneNormalizer: Sendable {
         case PHONE_INVALID_LENGTH: return .invalid(reason: "wrong number of digits for \(e164.isEmpty ? region : "its country")")
         default: return .invalid(reason: "not a number in use (\(e164))")
         }
+    }
+
+    /// One line of the worker protocol: "<result code> <e164>" ("E" alone for an empty input).
+    func wireLine(for raw: String) -> String {
+        if raw.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return "E" }
+        let (result, e164) = classify(raw)
+        return "\(result.rawValue) \(region) \(e164)"
+    }
+
+    static func verdict(fromWireLine line: String) -> Verdict {
+        if line == "E" { return .invalid(reason: "phone number is empty") }
+        let parts = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3, let code = UInt32(parts[0]) else { return .invalid(reason: "not a phone number") }
+        return verdict(result: phone_result(rawValue: code), e164: String(parts[2]), region: String(parts[1]))
     }
 }
 

@@ -102,6 +102,14 @@ struct DemoCommand: AsyncParsableCommand {
             print("report: \(result.path)")
             print("report summary: \(result.summaryLine)")
             print(sandboxLine)
+            let c = result.counts
+            let failedBySandbox = accepted.filter { $0.finalStatus == "failed" }.count
+                + Set(records.filter { $0.outcome == "error" && !DemoData.transientCodes.contains($0.errorCode ?? 0) }.map(\.to)).count
+            let matches = c.sent == accepted.count && c.read == accepted.filter { $0.finalStatus == "read" }.count
+                && c.delivered == accepted.filter { $0.finalStatus == "read" || $0.finalStatus == "delivered" }.count
+                && c.failed == failedBySandbox
+            print(matches ? "the report matches what the sandbox recorded" : "MISMATCH between the report and the sandbox")
+            if !matches { throw ExitCode(3) }
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }

@@ -53,6 +53,9 @@ enum DemoData {
         .init(target: .phone("919876543213"), code: 131000, times: 1),
     ]
 
+    /// Codes the dispatcher retries: a rejection with one of these is not a final failure.
+    static let transientCodes: Set<Int> = [131000]
+
     /// Written under a hidden name, then renamed: the watcher never sees half a file.
     static func drop(_ text: String, as name: String, into inbox: URL) throws {
         let temp = inbox.appendingPathComponent(".\(name).part")

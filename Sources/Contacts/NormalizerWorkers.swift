@@ -1,0 +1,118 @@
+import Foundation
+
+/// libphonenumber takes one global lock per regex-cache lookup, so threads in one process barely help;
+/// separate processes (`wabulk normalize-worker`) do. Each worker is a child process fed numbers over a
+/// pipe, one per line, and answering one verdict per line in the same order.
+public final class NormalizerWorkers: @unchecked Sendable {
+    // Each worker is used only from its own serial queue.
+    private final class Worker: @unchecked Sendable {
+        let process = Process()
+        let input = Pipe()
+        let output = Pipe()
+        let queue: DispatchQueue
+        var pendingBytes = Data()
+
+        init(executable: URL, arguments: [String], index: Int) throws {
+            queue = DispatchQueue(label: "wabulk.normalizer.\(index)")
+            process.executableURL = executable
+            process.arguments = arguments
+            process.standardInput = input
+            process.standardOutput = output
+            process.standardError = FileHandle.standardError
+            try process.run()
+        }
+
+        /// Sends the numbers and reads back exactly as many lines.
+        func run(_ numbers: ArraySlice<String>) -> [String] {
+            var request = String(numbers.count) + "\n"
+            for n in numbers { request += n.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ") + "\n" }
+            let bytes = Data(request.utf8)
+            // Write from another thread so a full pipe in either direction can never deadlock.
+            let writer = Thread { self.input.fileHandleForWriting.write(bytes) }
+            writer.start()
+            var lines: [String] = []
+            lines.reserveCapacity(numbers.count)
+            let reader = output.fileHandleForReading
+            while lines.count < numbers.count {
+                if let newline = pendingBytes.firstIndex(of: 0x0A) {
+                    lines.append(String(decoding: pendingBytes[pendingBytes.startIndex..<newline], as: UTF8.self))
+                    pendingBytes.removeSubrange(pendingBytes.startIndex...newline)
+                    continue
+                }
+                let chunk = reader.availableData
+                if chunk.isEmpty { break }   // the worker died: the caller falls back
+                pendingBytes.append(chunk)
+            }
+            return lines
+        }
+    }
+
+    private let workers: [Worker]
+    private let fallback: PhoneNormalizer
+
+    /// Starts `count` workers running `executable normalize-worker --country <code>`.
+    public init(executable: URL, defaultCountry: String, count: Int) throws {
+        fallback = try PhoneNormalizer(defaultCountry: defaultCountry)
+        workers = try (0..<count).map { try Worker(executable: executable, arguments: ["normalize-worker", "--country", defaultCountry], index: $0) }
+    }
+
+    deinit {
+        for w in workers {
+            try? w.input.fileHandleForWriting.close()
+            w.process.waitUntilExit()
+        }
+    }
+
+    /// A batch under way in the workers; `wait()` gives the verdicts in input order.
+    public final class Pending: @unchecked Sendable {
+        private let group = DispatchGroup()
+        fileprivate var parts: [[String]]
+        private let numbers: [String]
+        private let fallback: PhoneNormalizer
+
+        fileprivate init(parts: Int, numbers: [String], fallback: PhoneNormalizer) {
+            self.parts = Array(repeating: [], count: parts)
+            self.numbers = numbers
+            self.fallback = fallback
+        }
+
+        fileprivate func enter() { group.enter() }
+        fileprivate func leave() { group.leave() }
+
+        public func wait() -> [PhoneNormalizer.Verdict] {
+            group.wait()
+            let lines = parts.flatMap { $0 }
+            if lines.count != numbers.count { return numbers.map(fallback.normalize) }
+            return lines.map(PhoneNormalizer.verdict(fromWireLine:))
+        }
+    }
+
+    public func submit(_ numbers: [String]) -> Pending {
+        let pending = Pending(parts: workers.count, numbers: numbers, fallback: fallback)
+        let size = (numbers.count + workers.count - 1) / max(workers.count, 1)
+        for (i, worker) in workers.enumerated() {
+            let start = min(i * size, numbers.count), end = min(start + size, numbers.count)
+            pending.enter()
+            worker.queue.async {
+                pending.parts[i] = start < end ? worker.run(numbers[start..<end]) : []
+                pending.leave()
+            }
+        }
+        return pending
+    }
+
+    /// The worker side: reads "count\n" then that many numbers, answers one line each, until end of input.
+    public static func serve(defaultCountry: String) throws {
+        let normalizer = try PhoneNormalizer(defaultCountry: defaultCountry)
+        var out = Data()
+        while let header = readLine(), let count = Int(header) {
+            out.removeAll(keepingCapacity: true)
+            for _ in 0..<count {
+                let raw = readLine() ?? ""
+                out.append(contentsOf: normalizer.wireLine(for: raw).utf8)
+                out.append(0x0A)
+            }
+            FileHandle.standardOutput.write(out)
+        }
+    }
+}

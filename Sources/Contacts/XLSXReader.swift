@@ -1,0 +1,210 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import ZIPFoundation
+
+/// Reads the contacts sheet of an .xlsx (the sheet named "Contacts", else the first): shared strings,
+/// inline strings, numbers and booleans; rows keyed by the row number Excel shows. ZIP and XML come from
+/// ZIPFoundation and Foundation's libxml2-backed parser; no hand-written inflate.
+public struct XLSXReader: Sendable {
+    /// Refuse entries that would inflate beyond these, so a zip bomb cannot exhaust memory or disk.
+    public var maxUncompressedBytes: Int64 = 512 << 20
+    public var maxCompressionRatio: Int64 = 200
+    public var maxRows = 2_000_000
+
+    public init() {}
+
+    public func read(_ url: URL, displayName: String) throws(ContactsError) -> [(row: Int, cells: [String])] {
+        let archive: Archive
+        do { archive = try Archive(url: url, accessMode: .read) } catch {
+            throw .unsupportedFormat(file: displayName, reason: "not a valid .xlsx (cannot open it as a ZIP archive)")
+        }
+        func extract(_ path: String) throws(ContactsError) -> Data? {
+            guard let entry = archive[path] else { return nil }
+            let compressed = max(Int64(entry.compressedSize), 1)
+            if Int64(entry.uncompressedSize) > maxUncompressedBytes || Int64(entry.uncompressedSize) / compressed > maxCompressionRatio {
+                throw .unsupportedFormat(file: displayName, reason: "\(path) would inflate to \(entry.uncompressedSize) bytes; refused as too large")
+            }
+            var data = Data()
+            data.reserveCapacity(Int(entry.uncompressedSize))
+            do { _ = try archive.extract(entry, skipCRC32: false) { data.append($0) } } catch {
+                throw .unsupportedFormat(file: displayName, reason: "\(path) is damaged: \(error)")
+            }
+            return data
+        }
+        guard let workbook = try extract("xl/workbook.xml") else {
+            throw .unsupportedFormat(file: displayName, reason: "not an Excel workbook (no xl/workbook.xml)")
+        }
+        let sheets = WorkbookSheets(workbook, rels: try extract("xl/_rels/workbook.xml.rels"))
+        guard let chosen = sheets.entries.first(where: { $0.name.lowercased() == "contacts" }) ?? sheets.entries.first else {
+            throw .unsupportedFormat(file: displayName, reason: "the workbook has no sheets")
+        }
+        var shared: [String] = []
+        if let data = try extract("xl/sharedStrings.xml") { shared = SharedStringsParser.parse(data) }
+        guard let sheetData = try extract(chosen.path) else {
+            throw .unsupportedFormat(file: displayName, reason: "sheet \"\(chosen.name)\" is missing from the archive")
+        }
+        let parser = SheetParser(shared: shared, maxRows: maxRows)
+        let xml = XMLParser(data: sheetData)
+        xml.delegate = parser
+        guard xml.parse() else {
+            if parser.tooManyRows { throw .unsupportedFormat(file: displayName, reason: "more than \(maxRows) rows; split the file") }
+            throw .unsupportedFormat(file: displayName, reason: "sheet \"\(chosen.name)\" is not valid XML")
+        }
+        return parser.rows
+    }
+}
+
+/// The sheets listed in xl/workbook.xml with their part paths from the relationships file.
+private struct WorkbookSheets {
+    struct Entry { var name: String; var path: String }
+    var entries: [Entry] = []
+
+    init(_ workbook: Data, rels: Data?) {
+        let sheetCollector = AttributeCollector(element: "sheet")
+        let p = XMLParser(data: workbook)
+        p.delegate = sheetCollector
+        _ = p.parse()
+        var targets: [String: String] = [:]
+        if let rels {
+            let relCollector = AttributeCollector(element: "Relationship")
+            let r = XMLParser(data: rels)
+            r.delegate = relCollector
+            _ = r.parse()
+            for a in relCollector.found { if let id = a["Id"], let target = a["Target"] { targets[id] = target } }
+        }
+        for (i, a) in sheetCollector.found.enumerated() {
+            let id = a["r:id"] ?? a.first(where: { $0.key.hasSuffix(":id") })?.value ?? ""
+            var target = targets[id] ?? "worksheets/sheet\(i + 1).xml"
+            if target.hasPrefix("/") { target.removeFirst() } else { target = "xl/" + target }
+            entries.append(Entry(name: a["name"] ?? "Sheet\(i + 1)", path: target))
+        }
+    }
+}
+
+private final class AttributeCollector: NSObject, XMLParserDelegate {
+    let element: String
+    var found: [[String: String]] = []
+    init(element: String) { self.element = element }
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+        if name == element || name.hasSuffix(":" + element) { found.append(attributes) }
+    }
+}
+
+private enum SharedStringsParser {
+    final class Delegate: NSObject, XMLParserDelegate {
+        var strings: [String] = []
+        var current = ""
+        var inText = false
+        var inPhonetic = false
+        func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+            switch name {
+            case "si": current = ""
+            case "t": inText = !inPhonetic
+            case "rPh": inPhonetic = true   // phonetic guides are not part of the text
+            default: break
+            }
+        }
+        func parser(_ parser: XMLParser, foundCharacters string: String) { if inText { current += string } }
+        func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+            switch name {
+            case "si": strings.append(current)
+            case "t": inText = false
+            case "rPh": inPhonetic = false
+            default: break
+            }
+        }
+    }
+
+    static func parse(_ data: Data) -> [String] {
+        let d = Delegate()
+        let p = XMLParser(data: data)
+        p.delegate = d
+        _ = p.parse()
+        return d.strings
+    }
+}
+
+private final class SheetParser: NSObject, XMLParserDelegate {
+    let shared: [String]
+    let maxRows: Int
+    var rows: [(row: Int, cells: [String])] = []
+    var tooManyRows = false
+    private var rowNumber = 0
+    private var cells: [String] = []
+    private var column = 0
+    private var type = "n"
+    private var text = ""
+    private var inValue = false
+    private var inInline = false
+
+    init(shared: [String], maxRows: Int) {
+        self.shared = shared
+        self.maxRows = maxRows
+    }
+
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+        switch name {
+        case "row":
+            rowNumber = attributes["r"].flatMap(Int.init) ?? rowNumber + 1
+            cells = []
+        case "c":
+            column = attributes["r"].map(Self.columnIndex) ?? cells.count
+            type = attributes["t"] ?? "n"
+            text = ""
+        case "v": inValue = true
+        case "is": inInline = true
+        case "t": if inInline { inValue = true }
+        default: break
+        }
+    }
+
+    func parser(_ parser: XMLParser, foundCharacters string: String) { if inValue { text += string } }
+
+    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+        switch name {
+        case "v", "t": inValue = false
+        case "is": inInline = false
+        case "c":
+            while cells.count < column { cells.append("") }
+            let value: String
+            switch type {
+            case "s": value = Int(text).flatMap { $0 < shared.count ? shared[$0] : nil } ?? ""
+            case "b": value = text == "1" ? "TRUE" : "FALSE"
+            case "n": value = Self.numberText(text)
+            default: value = text
+            }
+            if cells.count == column { cells.append(value) } else { cells[column] = value }
+        case "row":
+            rows.append((rowNumber, cells))
+            if rows.count > maxRows {
+                tooManyRows = true
+                parser.abortParsing()
+            }
+        default: break
+        }
+    }
+
+    /// "A1" → 0, "AB7" → 27.
+    static func columnIndex(_ reference: String) -> Int {
+        var n = 0
+        for scalar in reference.unicodeScalars {
+            guard scalar.value >= 65 && scalar.value <= 90 else { break }
+            n = n * 26 + Int(scalar.value - 64)
+        }
+        return max(n - 1, 0)
+    }
+
+    /// A phone typed as a number is stored as a double ("919876543210" or "9.19876543210E+11"): give back
+    /// its exact digits, never the 9.19876E+11 Excel may display.
+    static func numberText(_ raw: String) -> String {
+        guard !raw.isEmpty, raw.contains(where: { $0 == "E" || $0 == "e" || $0 == "." }),
+              let decimal = Decimal(string: raw) else { return raw }
+        var value = decimal
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &value, 0, .plain)
+        if rounded == decimal { return NSDecimalNumber(decimal: rounded).stringValue }
+        return NSDecimalNumber(decimal: decimal).stringValue
+    }
+}

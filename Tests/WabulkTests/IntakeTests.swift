@@ -1,0 +1,106 @@
+import Campaigns
+import Contacts
+import EventLog
+import Foundation
+import Logging
+import Spool
+import Testing
+import WabulkBase
+@testable import Intake
+
+@Suite struct IntakeTests {
+    func watcher(_ dir: TempDir, settle: Double = 0) throws -> InboxWatcher {
+        let home = dir.home
+        try home.create()
+        let registry = try ContactRegistry(path: home.contactsDatabase)
+        let normalizer = try PhoneNormalizer(defaultCountry: "91")
+        let planner = CampaignPlanner(registry: registry, normalizer: normalizer, spool: Spool(directory: home.spool),
+                                      events: EventLogWriter(directory: home.log), campaignsDirectory: home.campaigns)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        return InboxWatcher(home: home, importer: ContactImporter(registry: registry, normalizer: normalizer), planner: planner,
+                            scanInterval: .milliseconds(50), settleSeconds: settle, logger: logger)
+    }
+
+    func receipt(_ dir: TempDir, _ name: String) throws -> Receipt {
+        try JSONDecoder().decode(Receipt.self, from: Data(contentsOf: dir.home.receipts.appendingPathComponent("\(name).receipt.json")))
+    }
+
+    @Test func partialAndHiddenFilesAreLeftAlone() async throws {
+        let dir = TempDir()
+        let w = try watcher(dir)
+        for name in [".hidden.csv", "~$book.xlsx", "big.csv.part", "x.tmp", "y.crdownload"] {
+            try Data("Phone\n9876543210\n".utf8).write(to: dir.home.inbox.appendingPathComponent(name))
+        }
+        await w.scanOnce()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.home.inbox.path).count == 5)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.home.receipts.path).isEmpty)
+    }
+
+    @Test func aFileIsTakenOnlyOnceItHasSettled() async throws {
+        let dir = TempDir()
+        let w = try watcher(dir, settle: 0.3)
+        let file = dir.home.inbox.appendingPathComponent("people.csv")
+        try Data("Phone\n9876543210\n".utf8).write(to: file)
+        await w.scanOnce()
+        #expect(FileManager.default.fileExists(atPath: file.path))   // first sighting: not yet
+        try await Task.sleep(for: .milliseconds(150))
+        let handle = try FileHandle(forWritingTo: file)
+        handle.seekToEndOfFile()
+        handle.write(Data("9876543211\n".utf8))   // still being copied
+        try handle.close()
+        await w.scanOnce()
+        #expect(FileManager.default.fileExists(atPath: file.path))
+        try await Task.sleep(for: .milliseconds(400))
+        await w.scanOnce()
+        #expect(!FileManager.default.fileExists(atPath: file.path))
+        let r = try receipt(dir, "people.csv")
+        #expect(r.outcome == .imported)
+        #expect(r.contacts?.inserted == 2)
+        #expect(r.archivedAs == "archive/\(Timestamp.day(Date()))/people.csv")
+    }
+
+    @Test func aSecondFileOfTheSameNameIsArchivedBesideTheFirst() async throws {
+        let dir = TempDir()
+        let w = try watcher(dir)
+        for content in ["Phone\n9876543210\n", "Phone\n9876543211\n"] {
+            try Data(content.utf8).write(to: dir.home.inbox.appendingPathComponent("list.csv"))
+            await w.scanOnce()
+        }
+        let archived = try FileManager.default.contentsOfDirectory(atPath: dir.home.archive.appendingPathComponent(Timestamp.day(Date())).path).sorted()
+        #expect(archived == ["list-2.csv", "list.csv"])
+        #expect(try receipt(dir, "list-2.csv").contacts?.inserted == 1)
+    }
+
+    @Test func badFilesGetAReceiptThatSaysWhyAndAreArchived() async throws {
+        let dir = TempDir()
+        let w = try watcher(dir)
+        try Data("hello".utf8).write(to: dir.home.inbox.appendingPathComponent("notes.docx"))
+        try Data(#"{"template": {"name": "t"}, "audience": {"all": true}}"#.utf8).write(to: dir.home.inbox.appendingPathComponent("bad.json"))
+        try Data("Name,Email\nA,a@x\n".utf8).write(to: dir.home.inbox.appendingPathComponent("nophone.csv"))
+        await w.scanOnce()
+        #expect(try receipt(dir, "notes.docx").outcome == .rejected)
+        let manifest = try receipt(dir, "bad.json")
+        #expect(manifest.outcome == .rejected)
+        #expect(manifest.problems == [ManifestProblem(field: "template.language", reason: "is required")])
+        let nophone = try receipt(dir, "nophone.csv")
+        #expect(nophone.outcome == .rejected)
+        #expect(nophone.message == "nophone.csv: no phone column in the header row (found: Name, Email); name one Phone, Mobile, WhatsApp or Phone Number")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.home.inbox.path).isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.home.archive.appendingPathComponent(Timestamp.day(Date())).path).count == 3)
+    }
+
+    @Test func aFileLeftInIntakeByACrashIsFinishedOnce() async throws {
+        let dir = TempDir()
+        let w = try watcher(dir)
+        try Data("Phone\n9876543210\n".utf8).write(to: dir.home.inbox.appendingPathComponent("a.csv"))
+        await w.scanOnce()
+        // Simulate a crash after the import committed but before archiving: the same bytes back in var/intake.
+        try Data("Phone\n9876543210\n".utf8).write(to: dir.home.intake.appendingPathComponent("a.csv"))
+        await w.resumeInterrupted()
+        let again = try receipt(dir, "a-2.csv")
+        #expect(again.message == "this exact file was imported before; nothing changed")
+        #expect(again.contacts?.inserted == 1)
+        #expect(try ContactRegistry(path: dir.home.contactsDatabase).count() == 1)
+    }
+}
