@@ -4,7 +4,9 @@
 set -euo pipefail
 
 APT_PACKAGES=(libcsv-dev libxlsxwriter-dev libcurl4-openssl-dev libphonenumber-dev libsqlite3-dev pkg-config curl python3 python3-pip)
-PIP_PACKAGES=(openpyxl phonenumbers aiosmtpd)
+# phonenumbers is pinned to the release carrying the same numbering data as Debian's libphonenumber 8.12.57,
+# so the differential test compares implementations, not data vintages.
+PIP_PACKAGES=(openpyxl "phonenumbers==8.12.57" aiosmtpd)
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -19,7 +21,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-if ! python3 -c "import openpyxl, phonenumbers, aiosmtpd" >/dev/null 2>&1; then
+if ! python3 -c "import openpyxl, aiosmtpd, phonenumbers; assert phonenumbers.__version__ == '8.12.57'" >/dev/null 2>&1; then
   echo "setup: installing Python test oracles: ${PIP_PACKAGES[*]}"
   python3 -m pip install -q "${PIP_PACKAGES[@]}" 2>/dev/null \
     || python3 -m pip install -q --break-system-packages "${PIP_PACKAGES[@]}"

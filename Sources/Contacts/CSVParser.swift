@@ -32,28 +32,46 @@ public struct CSVParser: Sendable {
     /// Parses UTF-8 bytes into records. Record n is row n in Excel (the header is row 1), also when a
     /// quoted field holds line breaks, so receipts can point at the row staff see.
     public func parse(_ bytes: [UInt8]) throws(ContactsError) -> [[String]] {
-        var parser = csv_parser()
+        let stream = try CSVStream(delimiter: delimiter)
+        var rows = try stream.feed(bytes[...])
+        rows += try stream.finish()
+        return rows
+    }
+}
+
+/// libcsv fed chunk by chunk, so a file of any size is parsed in constant memory.
+public final class CSVStream {
+    private var parser = csv_parser()
+    private let sink = RowSink()
+
+    public init(delimiter: UInt8) throws(ContactsError) {
         guard csv_init(&parser, UInt8(CSV_APPEND_NULL)) == 0 else { throw .csv(reason: "libcsv could not start") }
-        defer { csv_free(&parser) }
         csv_set_delim(&parser, delimiter)
-        let sink = RowSink()
+    }
+
+    deinit { csv_free(&parser) }
+
+    private static let onField: @convention(c) (UnsafeMutableRawPointer?, Int, UnsafeMutableRawPointer?) -> Void = { data, length, context in
+        let sink = Unmanaged<RowSink>.fromOpaque(context!).takeUnretainedValue()
+        sink.current.append(data.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: length), as: UTF8.self) } ?? "")
+    }
+    private static let onRow: @convention(c) (Int32, UnsafeMutableRawPointer?) -> Void = { _, context in
+        Unmanaged<RowSink>.fromOpaque(context!).takeUnretainedValue().endRow()
+    }
+
+    /// Parses the next bytes; returns the rows they completed.
+    public func feed(_ bytes: ArraySlice<UInt8>) throws(ContactsError) -> [[String]] {
         let context = Unmanaged.passUnretained(sink).toOpaque()
-        let onField: @convention(c) (UnsafeMutableRawPointer?, Int, UnsafeMutableRawPointer?) -> Void = { data, length, context in
-            let sink = Unmanaged<RowSink>.fromOpaque(context!).takeUnretainedValue()
-            sink.current.append(data.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: length), as: UTF8.self) } ?? "")
-        }
-        let onRow: @convention(c) (Int32, UnsafeMutableRawPointer?) -> Void = { _, context in
-            let sink = Unmanaged<RowSink>.fromOpaque(context!).takeUnretainedValue()
-            sink.endRow()
-        }
-        let failure: String? = withExtendedLifetime(sink) {
-            let consumed = bytes.withUnsafeBytes { csv_parse(&parser, $0.baseAddress, $0.count, onField, onRow, context) }
-            if consumed != bytes.count { return String(cString: csv_strerror(csv_error(&parser))) }
-            if csv_fini(&parser, onField, onRow, context) != 0 { return String(cString: csv_strerror(csv_error(&parser))) }
-            return nil
-        }
-        if let failure { throw .csv(reason: failure) }
-        return sink.rows
+        let consumed = bytes.withUnsafeBytes { csv_parse(&parser, $0.baseAddress, $0.count, Self.onField, Self.onRow, context) }
+        if consumed != bytes.count { throw .csv(reason: String(cString: csv_strerror(csv_error(&parser)))) }
+        return sink.take()
+    }
+
+    /// Ends the input: a last row without a line break is completed.
+    public func finish() throws(ContactsError) -> [[String]] {
+        let context = Unmanaged.passUnretained(sink).toOpaque()
+        if csv_fini(&parser, Self.onField, Self.onRow, context) != 0 { throw .csv(reason: String(cString: csv_strerror(csv_error(&parser)))) }
+        return sink.take()
     }
 }
 
@@ -65,5 +83,10 @@ private final class RowSink {
     func endRow() {
         rows.append(current)
         current.removeAll(keepingCapacity: true)
+    }
+
+    func take() -> [[String]] {
+        defer { rows.removeAll(keepingCapacity: true) }
+        return rows
     }
 }

@@ -11,7 +11,8 @@ public struct ColumnMapping: Sendable, Equatable {
     public var headers: [String]
 
     static let phoneAliases = ["phone", "phonenumber", "mobile", "mobilenumber", "mobilephone", "whatsapp",
-                               "whatsappnumber", "phone1value", "cell", "cellphone", "number", "contactnumber", "msisdn"]
+                               "whatsappnumber", "phone1value", "cell", "cellphone", "number", "contactnumber", "msisdn",
+                               "telephone", "tel", "telefono", "teléfono", "telefon", "mobilephonenumber", "primaryphone"]
     static let nameAliases = ["name", "fullname", "contactname", "displayname"]
     static let firstNameAliases = ["firstname", "givenname", "first"]
     static let lastNameAliases = ["lastname", "familyname", "surname", "last"]

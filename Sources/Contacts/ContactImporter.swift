@@ -2,113 +2,201 @@ import Foundation
 
 /// Reads one contacts file, normalizes and dedups its rows and merges them into the registry in one
 /// transaction, recording the file's fingerprint so the same file is never imported twice.
+///
+/// Rows stream through in batches: while libphonenumber (in worker processes when given, since it
+/// scales poorly across threads) normalizes one batch, the previous one is merged into SQLite.
 public struct ContactImporter: Sendable {
     public let registry: ContactRegistry
     public let normalizer: PhoneNormalizer
+    public let workers: NormalizerWorkers?
+    public var batchSize = 20_000
 
-    public init(registry: ContactRegistry, normalizer: PhoneNormalizer) {
+    public init(registry: ContactRegistry, normalizer: PhoneNormalizer, workers: NormalizerWorkers? = nil) {
         self.registry = registry
         self.normalizer = normalizer
+        self.workers = workers
     }
 
-    public func importFile(_ url: URL, displayName: String? = nil, now: @Sendable () -> Date = Date.init) throws(ContactsError) -> ImportResult {
+    /// A staff file whose name starts with one of these opts its numbers out instead of importing them.
+    public static func isOptOutFile(_ name: String) -> Bool {
+        let lower = name.lowercased()
+        return lower.hasPrefix("optout") || lower.hasPrefix("opt-out") || lower.hasPrefix("opt_out") || lower.hasPrefix("unsubscribe")
+    }
+
+    public func importFile(_ url: URL, displayName: String? = nil, now: @Sendable () -> Date = Date.init,
+                           progress: ((Int) -> Void)? = nil) throws(ContactsError) -> ImportResult {
         let name = displayName ?? url.lastPathComponent
         let started = Date()
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw .unsupportedFormat(file: name, reason: "cannot be read: \(error.localizedDescription)") }
-        let fingerprint = Self.fingerprint(data)
-        if let stored = try registry.importSummary(fingerprint: fingerprint),
+        let ext = url.pathExtension.lowercased()
+        guard ["csv", "tsv", "txt", "xlsx"].contains(ext) else {
+            throw .unsupportedFormat(file: name, reason: "contacts must be .csv, .tsv, .txt or .xlsx")
+        }
+        let file = try ContactFile(url: url, displayName: name)
+        if let stored = try registry.importSummary(fingerprint: file.fingerprint),
            let previous = try? JSONDecoder().decode(StoredImport.self, from: stored) {
             return ImportResult(summary: previous.summary, rejected: previous.rejected, alreadyImported: true)
         }
-        let ext = url.pathExtension.lowercased()
-        guard ["csv", "tsv", "txt"].contains(ext) else {
-            throw .unsupportedFormat(file: name, reason: "only .csv, .tsv and .txt contact files are read so far")
-        }
-        let (text, encoding) = TextDecoding.decode(data)
-        let delimiter = ext == "tsv" ? UInt8(ascii: "\t") : CSVParser.sniffDelimiter(text[...])
-        let records = try CSVParser(delimiter: delimiter).parse(Array(text.utf8))
-        guard let headerRow = records.first(where: { !$0.allSatisfy { $0.trimmingCharacters(in: .whitespaces).isEmpty } }) else {
-            throw .emptyFile(file: name)
-        }
-        let headerIndex = records.firstIndex(where: { $0 == headerRow })!
-        guard let mapping = ColumnMapping(headers: headerRow) else {
-            throw .noPhoneColumn(file: name, headers: headerRow)
-        }
-
-        var summary = ImportSummary()
-        summary.encoding = encoding.rawValue
-        summary.delimiter = delimiter == 0x09 ? "tab" : String(UnicodeScalar(delimiter))
-        var rejected: [RejectedRow] = []
-        var byPhone: [String: Int] = [:]
-        var contacts: [Contact] = []
-        let phoneHeader = headerRow[mapping.phone]
-        for (offset, fields) in records.enumerated().dropFirst(headerIndex + 1) {
-            let rowNumber = offset + 1
-            if fields.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
-            summary.rowsRead += 1
-            func cell(_ i: Int?) -> String {
-                guard let i, i < fields.count else { return "" }
-                return fields[i].trimmingCharacters(in: .whitespacesAndNewlines)
+        let optOut = Self.isOptOutFile(name)
+        var run = ImportRun(importer: self, fileName: name, optOut: optOut)
+        if ext == "xlsx" {
+            run.summary.encoding = "xlsx"
+            let rows = try XLSXReader().read(url, displayName: name)
+            run.summary.delimiter = ""
+            let fingerprint = file.fingerprint
+            try registry.importing(now: now()) { merger in
+                try run.start(merger)
+                for (row, cells) in rows { try run.add(row: row, cells: cells, progress: progress) }
+                try run.finish(fingerprint: fingerprint)
             }
-            let rawPhone = cell(mapping.phone)
-            let phone: String
-            switch normalizer.normalize(rawPhone) {
-            case .valid(let e164): phone = e164
-            case .invalid(let reason):
-                rejected.append(RejectedRow(row: rowNumber, column: phoneHeader, value: rawPhone, reason: reason))
-                continue
-            }
-            var name = cell(mapping.name)
-            if name.isEmpty {
-                name = [cell(mapping.firstName), cell(mapping.lastName)].filter { !$0.isEmpty }.joined(separator: " ")
-            }
-            var custom: [String: String] = [:]
-            for (i, header) in mapping.fields { custom[header] = cell(i) }
-            let contact = Contact(phone: phone, name: name, tags: ColumnMapping.splitTags(cell(mapping.tags)), fields: custom)
-            if let existing = byPhone[phone] {
-                summary.duplicatesInFile += 1
-                var merged = contacts[existing]
-                for t in contact.tags where !merged.tags.contains(t) { merged.tags.append(t) }
-                for (k, v) in contact.fields where !v.isEmpty { merged.fields[k] = v }
-                if !contact.name.isEmpty { merged.name = contact.name }
-                contacts[existing] = merged
-            } else {
-                byPhone[phone] = contacts.count
-                contacts.append(contact)
+        } else {
+            run.summary.encoding = file.encoding.rawValue
+            let delimiter = ext == "tsv" ? UInt8(ascii: "\t") : CSVParser.sniffDelimiter(file.head[...])
+            run.summary.delimiter = delimiter == 0x09 ? "tab" : String(UnicodeScalar(delimiter))
+            let stream = try CSVStream(delimiter: delimiter)
+            try registry.importing(now: now()) { merger in
+                try run.start(merger)
+                var rowNumber = 0
+                try file.utf8Chunks { (chunk: ArraySlice<UInt8>) throws(ContactsError) in
+                    for cells in try stream.feed(chunk) {
+                        rowNumber += 1
+                        try run.add(row: rowNumber, cells: cells, progress: progress)
+                    }
+                }
+                for cells in try stream.finish() {
+                    rowNumber += 1
+                    try run.add(row: rowNumber, cells: cells, progress: progress)
+                }
+                try run.finish(fingerprint: file.fingerprint)
             }
         }
-        summary.rejected = rejected.count
-        let partial = summary
-        let rejectedRows = rejected
-        let counts = try registry.merge(contacts, now: now(), recordImport: (fingerprint, name, { counts in
-            var s = partial
-            s.inserted = counts.inserted
-            s.updated = counts.updated
-            s.skippedOptedOut = counts.skippedOptedOut
-            s.skippedRemoved = counts.skippedRemoved
-            return try JSONEncoder().encode(StoredImport(summary: s, rejected: rejectedRows))
-        }))
-        summary.inserted = counts.inserted
-        summary.updated = counts.updated
-        summary.skippedOptedOut = counts.skippedOptedOut
-        summary.skippedRemoved = counts.skippedRemoved
-        summary.durationSeconds = (Date().timeIntervalSince(started) * 1000).rounded() / 1000
-        return ImportResult(summary: summary, rejected: rejected, alreadyImported: false)
+        run.summary.durationSeconds = (Date().timeIntervalSince(started) * 1000).rounded() / 1000
+        return ImportResult(summary: run.summary, rejected: run.rejected, alreadyImported: false)
     }
 
-    /// FNV-1a over the bytes plus their count: identifies a file's content without a crypto dependency.
-    public static func fingerprint(_ data: Data) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in data {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01B3
+    /// Normalizes a batch, in the worker processes when there are any.
+    func normalize(_ phones: [String]) -> () -> [PhoneNormalizer.Verdict] {
+        if let workers {
+            let pending = workers.submit(phones)
+            return { pending.wait() }
         }
-        return String(hash, radix: 16) + "-" + String(data.count)
+        let verdicts = phones.map(normalizer.normalize)
+        return { verdicts }
     }
 }
 
-private struct StoredImport: Codable {
+/// The state of one import while rows stream through.
+struct ImportRun {
+    struct Row {
+        var number: Int
+        var rawPhone: String
+        var contact: Contact
+    }
+
+    let importer: ContactImporter
+    let fileName: String
+    let optOut: Bool
+    var summary = ImportSummary()
+    var rejected: [RejectedRow] = []
+    private var merger: ContactRegistry.Merger?
+    private var mapping: ColumnMapping?
+    private var phoneHeader = ""
+    private var batch: [Row] = []
+    private var inFlight: (rows: [Row], verdicts: () -> [PhoneNormalizer.Verdict])?
+    private var seen = Set<String>()
+
+    init(importer: ContactImporter, fileName: String, optOut: Bool) {
+        self.importer = importer
+        self.fileName = fileName
+        self.optOut = optOut
+    }
+
+    mutating func start(_ merger: ContactRegistry.Merger) throws(ContactsError) {
+        self.merger = merger
+    }
+
+    mutating func add(row: Int, cells: [String], progress: ((Int) -> Void)?) throws(ContactsError) {
+        if cells.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { return }
+        guard let mapping else {
+            guard let found = ColumnMapping(headers: cells) else { throw .noPhoneColumn(file: fileName, headers: cells) }
+            mapping = found
+            phoneHeader = cells[found.phone]
+            return
+        }
+        summary.rowsRead += 1
+        func cell(_ i: Int?) -> String {
+            guard let i, i < cells.count else { return "" }
+            return cells[i].trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        var name = cell(mapping.name)
+        if name.isEmpty { name = [cell(mapping.firstName), cell(mapping.lastName)].filter { !$0.isEmpty }.joined(separator: " ") }
+        var custom: [String: String] = [:]
+        for (i, header) in mapping.fields { custom[header] = cell(i) }
+        batch.append(Row(number: row, rawPhone: cell(mapping.phone),
+                         contact: Contact(phone: "", name: name, tags: ColumnMapping.splitTags(cell(mapping.tags)), fields: custom)))
+        if batch.count >= importer.batchSize {
+            try flush()
+            progress?(summary.rowsRead)
+        }
+    }
+
+    /// Hands the current batch to the normalizer and merges the one before it meanwhile.
+    private mutating func flush() throws(ContactsError) {
+        let next = batch.isEmpty ? nil : (rows: batch, verdicts: importer.normalize(batch.map(\.rawPhone)))
+        batch = []
+        if let previous = inFlight { try merge(previous.rows, previous.verdicts()) }
+        inFlight = next
+    }
+
+    private mutating func merge(_ rows: [Row], _ verdicts: [PhoneNormalizer.Verdict]) throws(ContactsError) {
+        guard let merger else { return }
+        do {
+            for (row, verdict) in zip(rows, verdicts) {
+                switch verdict {
+                case .invalid(let reason):
+                    rejected.append(RejectedRow(row: row.number, column: phoneHeader, value: row.rawPhone, reason: reason))
+                case .valid(let e164):
+                    var contact = row.contact
+                    contact.phone = e164
+                    let duplicate = !seen.insert(e164).inserted
+                    if optOut {
+                        if duplicate { summary.duplicatesInFile += 1 } else if try merger.optOut(e164, source: "file \(fileName)") { summary.optedOut += 1 }
+                        continue
+                    }
+                    let outcome = try merger.merge(contact)
+                    if duplicate {
+                        summary.duplicatesInFile += 1
+                        continue
+                    }
+                    switch outcome {
+                    case .inserted: summary.inserted += 1
+                    case .updated: summary.updated += 1
+                    case .skippedOptedOut: summary.skippedOptedOut += 1
+                    case .skippedRemoved: summary.skippedRemoved += 1
+                    }
+                }
+            }
+        } catch let error as ContactsError {
+            throw error
+        } catch {
+            throw .database(reason: "\(error)")
+        }
+    }
+
+    mutating func finish(fingerprint: String) throws(ContactsError) {
+        guard mapping != nil else { throw .emptyFile(file: fileName) }
+        try flush()
+        try flush()
+        summary.rejected = rejected.count
+        do {
+            try merger?.recordImport(fingerprint: fingerprint, file: fileName,
+                                     summary: try JSONEncoder().encode(StoredImport(summary: summary, rejected: rejected)))
+        } catch {
+            throw .database(reason: "\(error)")
+        }
+    }
+}
+
+struct StoredImport: Codable {
     var summary: ImportSummary
     var rejected: [RejectedRow]
 }

@@ -79,41 +79,12 @@ public final class ContactRegistry: Sendable {
     /// Merges contacts in one transaction together with the import's record: all of it lands or none.
     /// Tags are united, fields updated; opted-out and removed contacts stay as they are.
     public func merge(_ contacts: [Contact], now: Date, recordImport: (fingerprint: String, file: String, summary: @Sendable (MergeCounts) throws -> Data)? = nil) throws(ContactsError) -> MergeCounts {
-        let stamp = Timestamp.format(now)
-        do {
-            return try pool.write { db in
-                var counts = MergeCounts()
-                let select = try db.cachedStatement(sql: "SELECT name, tags, fields, active, opted_out FROM contacts WHERE phone = ?")
-                let insert = try db.cachedStatement(sql: "INSERT INTO contacts (phone, name, tags, fields, active, opted_out, created_at, updated_at) VALUES (?, ?, ?, ?, 1, 0, ?, ?)")
-                let update = try db.cachedStatement(sql: "UPDATE contacts SET name = ?, tags = ?, fields = ?, updated_at = ? WHERE phone = ?")
-                for c in contacts {
-                    if let row = try Row.fetchOne(select, arguments: [c.phone]) {
-                        if (row["opted_out"] as Int) == 1 { counts.skippedOptedOut += 1; continue }
-                        if (row["active"] as Int) == 0 { counts.skippedRemoved += 1; continue }
-                        let oldTags = Self.decodeTags(row["tags"])
-                        var tags = oldTags
-                        for t in c.tags where !tags.contains(t) { tags.append(t) }
-                        var fields = Self.decodeFields(row["fields"])
-                        for (k, v) in c.fields where !v.isEmpty { fields[k] = v }
-                        let name = c.name.isEmpty ? (row["name"] as String) : c.name
-                        try update.execute(arguments: [name, Self.encode(tags), Self.encode(fields), stamp, c.phone])
-                        counts.updated += 1
-                    } else {
-                        try insert.execute(arguments: [c.phone, c.name, Self.encode(c.tags), Self.encode(c.fields), stamp, stamp])
-                        counts.inserted += 1
-                    }
-                }
-                if let record = recordImport {
-                    let summary = try record.summary(counts)
-                    try db.execute(sql: "INSERT OR REPLACE INTO imports (fingerprint, file, imported_at, summary) VALUES (?, ?, ?, ?)",
-                                   arguments: [record.fingerprint, record.file, stamp, String(decoding: summary, as: UTF8.self)])
-                }
-                return counts
+        try importing(now: now) { merger in
+            for c in contacts { try merger.merge(c) }
+            if let record = recordImport {
+                try merger.recordImport(fingerprint: record.fingerprint, file: record.file, summary: try record.summary(merger.counts))
             }
-        } catch let error as ContactsError {
-            throw error
-        } catch {
-            throw .database(reason: "\(error)")
+            return merger.counts
         }
     }
 
@@ -127,6 +98,14 @@ public final class ContactRegistry: Sendable {
         }
     }
 
+    func readOnly<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.read(body)
+    }
+
+    func writeTransaction<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.write(body)
+    }
+
     private func read<T>(_ body: (Database) throws -> T) throws(ContactsError) -> T {
         do { return try pool.read(body) } catch { throw .database(reason: "\(error)") }
     }
@@ -135,21 +114,21 @@ public final class ContactRegistry: Sendable {
         do { return try pool.write(body) } catch { throw .database(reason: "\(error)") }
     }
 
-    private static func contact(from row: Row) -> Contact {
+    static func contact(from row: Row) -> Contact {
         Contact(phone: row["phone"], name: row["name"], tags: decodeTags(row["tags"]), fields: decodeFields(row["fields"]),
                 active: (row["active"] as Int) == 1, optedOut: (row["opted_out"] as Int) == 1,
                 optedOutAt: row["opted_out_at"], optOutSource: row["opt_out_source"])
     }
 
-    private static func decodeTags(_ text: String?) -> [String] {
+    static func decodeTags(_ text: String?) -> [String] {
         text.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
     }
 
-    private static func decodeFields(_ text: String?) -> [String: String] {
+    static func decodeFields(_ text: String?) -> [String: String] {
         text.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
     }
 
-    private static func encode<T: Encodable>(_ value: T) -> String {
+    static func encode<T: Encodable>(_ value: T) -> String {
         let e = JSONEncoder()
         e.outputFormatting = .sortedKeys
         return (try? e.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? ""

@@ -8,6 +8,8 @@ public struct ImportSummary: Codable, Sendable, Equatable {
     public var rejected = 0
     public var skippedOptedOut = 0
     public var skippedRemoved = 0
+    /// Numbers opted out by an opt-out file (`optout…` / `unsubscribe…`).
+    public var optedOut = 0
     public var encoding = ""
     public var delimiter = ""
     public var durationSeconds = 0.0

@@ -31,9 +31,16 @@ public final class InboxWatcher: Service, Sendable {
 
     public func run() async throws {
         await resumeInterrupted()
+        let watch = InotifyWatch(path: home.inbox.path)
+        defer { watch?.stop() }
+        let clock = ContinuousClock()
+        var nextScan = clock.now
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            await scanOnce()
-            try? await Task.sleep(for: scanInterval)
+            if clock.now >= nextScan || watch?.takeChange() == true || sightings.settlesBy(now(), settle: settle) {
+                await scanOnce()
+                nextScan = clock.now + scanInterval
+            }
+            try? await Task.sleep(for: .milliseconds(50))
         }
     }
 
@@ -172,6 +179,11 @@ final class SightingBook: @unchecked Sendable {
             seen[name] = Sighting(size: size, mtime: mtime, since: now)
             return settle <= 0
         }
+    }
+
+    /// Whether a file seen earlier has now been still for the settle time (so it is worth a scan now).
+    func settlesBy(_ now: Date, settle: TimeInterval) -> Bool {
+        lock.withLock { seen.values.contains { now.timeIntervalSince($0.since) >= settle } }
     }
 
     func forget(_ name: String) { lock.withLock { _ = seen.removeValue(forKey: name) } }

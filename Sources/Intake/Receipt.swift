@@ -42,15 +42,8 @@ enum ErrorsCSV {
     static func render(_ rows: [RejectedRow]) -> Data {
         var out = "row,column,value,reason\r\n"
         for r in rows {
-            out += [String(r.row), r.column, r.value, r.reason].map(cell).joined(separator: ",") + "\r\n"
+            out += [String(r.row), r.column, r.value, r.reason].map(SafeCSV.cell).joined(separator: ",") + "\r\n"
         }
         return Data(out.utf8)
-    }
-
-    /// Quotes the field and neutralises a leading = + - @ so Excel never runs it as a formula.
-    static func cell(_ text: String) -> String {
-        var t = text
-        if let first = t.first, "=+-@\t\r".contains(first) { t = "'" + t }
-        return "\"" + t.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

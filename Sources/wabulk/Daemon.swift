@@ -26,7 +26,10 @@ struct Daemon {
         let events = EventLogWriter(directory: home.log)
         let planner = CampaignPlanner(registry: registry, normalizer: normalizer, spool: spool, events: events,
                                       campaignsDirectory: home.campaigns)
-        let watcher = InboxWatcher(home: home, importer: ContactImporter(registry: registry, normalizer: normalizer),
+        // libphonenumber scales across processes, not threads: imports use one worker process per core.
+        let workers = try? NormalizerWorkers(executable: SelfExecutable.url, defaultCountry: settings.defaultCountry,
+                                             count: ProcessInfo.processInfo.activeProcessorCount)
+        let watcher = InboxWatcher(home: home, importer: ContactImporter(registry: registry, normalizer: normalizer, workers: workers),
                                    planner: planner, scanInterval: .milliseconds(Int(settings.inboxScanSeconds * 1000)),
                                    settleSeconds: settings.inboxSettleSeconds, logger: logger)
         let client = CloudAPIClient(baseURL: settings.apiBaseURL, version: settings.apiVersion,

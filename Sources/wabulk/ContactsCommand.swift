@@ -1,0 +1,221 @@
+import ArgumentParser
+import Contacts
+import Foundation
+import Reports
+import WabulkBase
+
+struct ContactsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "contacts",
+        abstract: "Look after the contacts registry: import, list, tag, opt out, export.",
+        subcommands: [Import.self, List.self, Show.self, Tag.self, Tags.self, Remove.self, OptOut.self, OptIn.self, Export.self])
+
+    /// What every contacts subcommand opens.
+    struct Context {
+        let home: HomeLayout
+        let settings: Settings
+        let registry: ContactRegistry
+
+        init(_ options: HomeOptions) throws {
+            home = HomeLayout.resolve(option: options.home)
+            settings = try Settings.load(file: home.configurationFile)
+            try home.create()
+            registry = try ContactRegistry(path: home.contactsDatabase)
+        }
+
+        func e164(_ raw: String) throws -> String {
+            switch try PhoneNormalizer(defaultCountry: settings.defaultCountry).normalize(raw) {
+            case .valid(let e): return e
+            case .invalid(let reason): throw ValidationError("\(raw): \(reason)")
+            }
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Import a contacts file (.csv, .tsv, .txt, .xlsx) the way inbox/ does.")
+        @OptionGroup var homeOptions: HomeOptions
+        @Argument(help: "The file to import.") var file: String
+        @Flag(help: "Print the receipt as JSON.") var json = false
+
+        func run() throws {
+            let c = try Context(homeOptions)
+            let url = URL(fileURLWithPath: file)
+            let workers = try? NormalizerWorkers(executable: SelfExecutable.url, defaultCountry: c.settings.defaultCountry,
+                                                 count: ProcessInfo.processInfo.activeProcessorCount)
+            let importer = ContactImporter(registry: c.registry, normalizer: try PhoneNormalizer(defaultCountry: c.settings.defaultCountry), workers: workers)
+            let terminal = isatty(STDERR_FILENO) == 1 && !json
+            let result = try importer.importFile(url, progress: terminal ? { rows in
+                FileHandle.standardError.write(Data("\r  \(rows) rows…".utf8))
+            } : nil)
+            if terminal { FileHandle.standardError.write(Data("\r".utf8)) }
+            if json {
+                try printJSON(ImportReceipt(file: url.lastPathComponent, alreadyImported: result.alreadyImported, summary: result.summary, rejected: result.rejected))
+            } else {
+                let s = result.summary
+                print(result.alreadyImported ? "\(url.lastPathComponent): imported before; nothing changed"
+                      : "\(url.lastPathComponent): \(s.rowsRead) rows: \(s.inserted) new, \(s.updated) updated, \(s.duplicatesInFile) duplicates, \(s.rejected) rejected, \(s.skippedOptedOut) opted out, \(s.optedOut) opted out now (\(s.durationSeconds) s)")
+                for r in result.rejected.prefix(20) { print("  row \(r.row), \(r.column) \"\(r.value)\": \(r.reason)") }
+                if result.rejected.count > 20 { print("  … and \(result.rejected.count - 20) more (use --json)") }
+            }
+        }
+    }
+
+    struct ImportReceipt: Codable {
+        var file: String
+        var alreadyImported: Bool
+        var summary: ImportSummary
+        var rejected: [RejectedRow]
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List contacts.")
+        @OptionGroup var homeOptions: HomeOptions
+        @Option(help: "Only contacts with this tag.") var tag: String?
+        @Option(help: "Only contacts whose phone, name or fields contain this.") var search: String?
+        @Option(help: "At most this many.") var limit: Int?
+        @Option(help: "Skip this many first.") var offset: Int = 0
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let contacts = try Context(homeOptions).registry.list(tag: tag, search: search, limit: limit, offset: offset)
+            if json { try printJSON(contacts) } else { contacts.forEach { print(describe($0)) } }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one contact.")
+        @OptionGroup var homeOptions: HomeOptions
+        @Argument(help: "The phone number, in any spelling.") var phone: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let c = try Context(homeOptions)
+            let e164 = try c.e164(phone)
+            guard let contact = try c.registry.contact(phone: e164) else { throw ValidationError("\(e164) is not in the registry") }
+            if json { try printJSON(contact) } else {
+                print(describe(contact))
+                for (k, v) in contact.fields.sorted(by: { $0.key < $1.key }) { print("  \(k): \(v)") }
+                if contact.optedOut { print("  opted out \(contact.optedOutAt ?? "") via \(contact.optOutSource ?? "?")") }
+            }
+        }
+    }
+
+    struct Tag: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add or remove tags on contacts.")
+        @OptionGroup var homeOptions: HomeOptions
+        @Option(name: .customLong("add"), help: "Tag to add (repeatable).") var add: [String] = []
+        @Option(name: .customLong("remove"), help: "Tag to remove (repeatable).") var remove: [String] = []
+        @Option(help: "A file of phone numbers, one per line.") var file: String?
+        @Argument(help: "Phone numbers.") var phones: [String] = []
+        @Flag(help: "Print JSON.") var json = false
+
+        func validate() throws {
+            if add.isEmpty && remove.isEmpty { throw ValidationError("give --add TAG and/or --remove TAG") }
+            if phones.isEmpty && file == nil { throw ValidationError("give phone numbers or --file") }
+        }
+
+        func run() throws {
+            let c = try Context(homeOptions)
+            var raw = phones
+            if let file { raw += try String(contentsOfFile: file, encoding: .utf8).split(whereSeparator: \.isNewline).map(String.init) }
+            let numbers = try raw.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.map(c.e164)
+            let changed = try c.registry.retag(phones: numbers, add: add, remove: remove, now: Date())
+            if json { try printJSON(["changed": changed]) } else { print("\(changed) contacts changed") }
+        }
+    }
+
+    struct Tags: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List tags with how many contacts carry each.")
+        @OptionGroup var homeOptions: HomeOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let tags = try Context(homeOptions).registry.tagCounts()
+            if json { try printJSON(tags.map { ["tag": $0.tag, "count": String($0.count)] }) } else { tags.forEach { print("\($0.count)\t\($0.tag)") } }
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a contact (kept, never messaged, never re-added by an import).")
+        @OptionGroup var homeOptions: HomeOptions
+        @Argument var phone: String
+        func run() throws {
+            let c = try Context(homeOptions)
+            print(try c.registry.remove(phone: try c.e164(phone), at: Date()) ? "removed" : "not found or already removed")
+        }
+    }
+
+    struct OptOut: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "optout", abstract: "Opt a contact out of all campaigns.")
+        @OptionGroup var homeOptions: HomeOptions
+        @Argument var phone: String
+        func run() throws {
+            let c = try Context(homeOptions)
+            print(try c.registry.setOptOut(phone: try c.e164(phone), optedOut: true, source: "operator", at: Date()) ? "opted out" : "not in the registry")
+        }
+    }
+
+    struct OptIn: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "optin", abstract: "Opt a contact back in.")
+        @OptionGroup var homeOptions: HomeOptions
+        @Argument var phone: String
+        func run() throws {
+            let c = try Context(homeOptions)
+            print(try c.registry.setOptOut(phone: try c.e164(phone), optedOut: false, source: "operator", at: Date()) ? "opted in" : "not in the registry")
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Export the registry as .csv or .xlsx.")
+        @OptionGroup var homeOptions: HomeOptions
+        @Option(help: "Where to write (.csv or .xlsx; default outbox/contacts-<date>.csv).") var out: String?
+
+        func run() throws {
+            let c = try Context(homeOptions)
+            let contacts = try c.registry.list(includeRemoved: true)
+            let fieldNames = Array(Set(contacts.flatMap { $0.fields.keys })).sorted()
+            let header = ["Phone", "Name", "Tags", "Active", "Opted out"] + fieldNames
+            let rows = contacts.map { k in
+                [k.phone, k.name, k.tags.joined(separator: ", "), k.active ? "yes" : "no", k.optedOut ? "yes" : "no"] + fieldNames.map { k.fields[$0] ?? "" }
+            }
+            let path = out ?? c.home.outbox.appendingPathComponent("contacts-\(Timestamp.day(Date())).csv").path
+            if path.lowercased().hasSuffix(".xlsx") {
+                let workbook = try XLSXWorkbook(path: path)
+                let sheet = workbook.addSheet("Contacts")
+                sheet.write(row: 0, header.map { .text($0) }, style: .header)
+                for (i, r) in rows.enumerated() { sheet.write(row: i + 1, r.map { .text($0) }) }
+                sheet.freezeHeader()
+                sheet.autofilter(lastRow: rows.count, lastColumn: header.count - 1)
+                try workbook.close()
+            } else {
+                var text = ([header] + rows).map { $0.map(SafeCSV.cell).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
+                text = "\u{FEFF}" + text   // Excel opens UTF-8 correctly only with the BOM
+                try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            }
+            print("\(contacts.count) contacts written to \(path)")
+        }
+    }
+}
+
+private func describe(_ c: Contact) -> String {
+    "\(c.phone)\t\(c.name)\t\(c.tags.joined(separator: ","))\(c.optedOut ? "\topted out" : "")\(c.active ? "" : "\tremoved")"
+}
+
+func printJSON<T: Encodable>(_ value: T) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+
+/// The running wabulk binary, to start normalizer workers from.
+enum SelfExecutable {
+    static var url: URL { URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath() }
+}
+
+struct NormalizeWorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "normalize-worker", abstract: "Internal: a phone-number normalizer process for imports.",
+                                                    shouldDisplay: false)
+    @Option var country: String = "91"
+    func run() throws { try NormalizerWorkers.serve(defaultCountry: country) }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+@testable import Contacts
+
+/// Differential test: our libphonenumber shim against Python's phonenumbers (an independent
+/// implementation, pinned to the same numbering data) on generated inputs for ten countries.
+@Suite struct PhoneOracleTests {
+    struct Case: Codable { var raw: String; var region: String }
+
+    static func generateCases() -> [Case] {
+        // (region, calling code, national lengths, trunk prefix, leading digits that occur)
+        let countries: [(String, String, [Int], String, [String])] = [
+            ("IN", "91", [10], "0", ["9", "8", "7", "6", "11", "22", "5"]),
+            ("US", "1", [10], "1", ["650", "212", "415", "800", "555", "911"]),
+            ("GB", "44", [10, 9], "0", ["7", "20", "121", "16977"]),
+            ("DE", "49", [10, 11, 7], "0", ["15", "16", "17", "30", "89", "40"]),
+            ("BR", "55", [11, 10], "0", ["11", "21", "119", "61"]),
+            ("AE", "971", [9, 8], "0", ["5", "4", "2"]),
+            ("NG", "234", [10, 8], "0", ["80", "70", "1", "90"]),
+            ("ID", "62", [10, 11, 9], "0", ["81", "21", "85"]),
+            ("FR", "33", [9], "0", ["6", "7", "1", "9"]),
+            ("MX", "52", [10], "", ["55", "33", "1"]),
+        ]
+        var rng = SplitMix(seed: 20261128)
+        var cases: [Case] = []
+        for (region, code, lengths, trunk, leads) in countries {
+            for i in 0..<220 {
+                let length = lengths[i % lengths.count] + (i % 17 == 0 ? Int(rng.next() % 3) - 1 : 0)
+                var national = leads[Int(rng.next() % UInt64(leads.count))]
+                while national.count < max(length, 1) { national += String(rng.next() % 10) }
+                national = String(national.prefix(max(length, 1)))
+                let spaced = national.count > 5 ? "\(national.prefix(5)) \(national.dropFirst(5))" : national
+                let raw: String
+                switch i % 11 {
+                case 0: raw = national
+                case 1: raw = trunk + national
+                case 2: raw = "+\(code) \(spaced)"
+                case 3: raw = "00\(code)\(national)"
+                case 4: raw = "+\(code)-\(national.prefix(3))-\(national.dropFirst(3))"
+                case 5: raw = "(\(trunk)\(national.prefix(3))) \(national.dropFirst(3))"
+                case 6: raw = "\(code)\(national)"
+                case 7: raw = "tel: +\(code) \(national)"
+                case 8: raw = "\(national.prefix(4))x\(national.dropFirst(4))"       // malformed
+                case 9: raw = "+\(code) \(national)\(rng.next() % 10)\(rng.next() % 10)"   // too long
+                default: raw = String(national.prefix(3))                          // too short
+                }
+                // Each input is read in its own country and in India (the installation default).
+                cases.append(Case(raw: raw, region: region))
+                if i % 4 == 0 { cases.append(Case(raw: raw, region: "IN")) }
+            }
+        }
+        return cases
+    }
+
+    @Test func verdictsAndE164MatchPythonPhonenumbers() throws {
+        let cases = Self.generateCases()
+        #expect(cases.count >= 2000)
+        let dir = TempDir()
+        let input = dir.url.appendingPathComponent("cases.json")
+        try JSONEncoder().encode(cases).write(to: input)
+        let script = """
+            import json, sys, phonenumbers
+            out = []
+            for c in json.load(open(sys.argv[1])):
+                try:
+                    n = phonenumbers.parse(c["raw"], c["region"])
+                    out.append(phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.E164) if phonenumbers.is_valid_number(n) else None)
+                except phonenumbers.NumberParseException:
+                    out.append(None)
+            print(json.dumps(out))
+            """
+        let oracle = try runProcess(python3, ["python3", "-c", script, input.path])
+        #expect(oracle.status == 0, "\(oracle.stderr)")
+        let expected = try JSONDecoder().decode([String?].self, from: Data(oracle.stdout.utf8))
+        #expect(expected.count == cases.count)
+        var mismatches: [String] = []
+        var normalizers: [String: PhoneNormalizer] = [:]
+        for (c, want) in zip(cases, expected) {
+            let normalizer = try normalizers[c.region] ?? PhoneNormalizer(defaultCountry: c.region)
+            normalizers[c.region] = normalizer
+            let got: String?
+            switch normalizer.normalize(c.raw) {
+            case .valid(let e164): got = e164
+            case .invalid: got = nil
+            }
+            if got != want { mismatches.append("\(c.region) \"\(c.raw)\": ours \(got ?? "invalid"), oracle \(want ?? "invalid")") }
+        }
+        let valid = expected.compactMap { $0 }.count
+        #expect(valid > 400 && valid < cases.count - 400, "the inputs should mix valid and invalid numbers (\(valid) valid)")
+        #expect(mismatches.isEmpty, "\(mismatches.count) mismatches: \(mismatches.prefix(10))")
+    }
+}
+
+/// A small deterministic generator, so the test's inputs are the same on every run.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
