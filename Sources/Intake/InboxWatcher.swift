@@ -48,7 +48,8 @@ public final class InboxWatcher: Service, Sendable {
     func resumeInterrupted() async {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: home.intake.path)) ?? []).filter { !$0.hasPrefix(".") }
         for name in names.sorted(by: { InboxFile.kind(of: $0) < InboxFile.kind(of: $1) }) {
-            await process(home.intake.appendingPathComponent(name))
+            logger.notice("inbox: finishing \(name), interrupted by a stop")
+            await process(home.intake.appendingPathComponent(name), resumed: true)
         }
     }
 
@@ -77,14 +78,14 @@ public final class InboxWatcher: Service, Sendable {
         }
     }
 
-    private func process(_ file: URL) async {
+    private func process(_ file: URL, resumed: Bool = false) async {
         let name = file.lastPathComponent
         logger.info("inbox: processing \(name)")
         var receipt: Receipt
         var errorsCSV: Data?
         switch InboxFile.kind(of: name) {
         case .contacts:
-            (receipt, errorsCSV) = importContacts(file)
+            (receipt, errorsCSV) = importContacts(file, resumed: resumed)
         case .manifest:
             receipt = await planCampaign(file)
         case .unknown:
@@ -110,16 +111,17 @@ public final class InboxWatcher: Service, Sendable {
         }
     }
 
-    private func importContacts(_ file: URL) -> (Receipt, Data?) {
+    private func importContacts(_ file: URL, resumed: Bool) -> (Receipt, Data?) {
         let name = file.lastPathComponent
         do {
             let result = try importer.importFile(file, now: now)
             let s = result.summary
-            var receipt = Receipt(file: name, kind: .contacts, outcome: .imported,
-                                  message: result.alreadyImported
-                                    ? "this exact file was imported before; nothing changed"
-                                    : "\(s.rowsRead) rows read: \(s.inserted) new, \(s.updated) updated, \(s.duplicatesInFile) duplicates in the file, \(s.rejected) rejected",
-                                  processedAt: now())
+            let counts = "\(s.rowsRead) rows read: \(s.inserted) new, \(s.updated) updated, \(s.duplicatesInFile) duplicates in the file, \(s.rejected) rejected"
+                + (s.optedOut > 0 ? ", \(s.optedOut) opted out" : "") + (s.skippedOptedOut > 0 ? ", \(s.skippedOptedOut) skipped as opted out" : "")
+            // A file resumed after a stop may have committed just before it: its stored counts are its own.
+            let message = !result.alreadyImported ? counts
+                : resumed ? counts + " (finished after a restart)" : "this exact file was imported before; nothing changed"
+            var receipt = Receipt(file: name, kind: .contacts, outcome: .imported, message: message, processedAt: now())
             receipt.contacts = s
             return (receipt, result.rejected.isEmpty ? nil : ErrorsCSV.render(result.rejected))
         } catch {

@@ -1,0 +1,121 @@
+import Contacts
+import Foundation
+import Testing
+
+/// The daemon as a real process: killed with SIGKILL in the middle of a big import, and fed a file
+/// copied slowly over a share.
+@Suite(.serialized) struct IntakeCrashTests {
+    func environment(home: URL) -> [String: String] {
+        var env = ProcessInfo.processInfo.environment
+        env["WABULK_HOME"] = home.path
+        env["WHATSAPP_TOKEN"] = "t"
+        env["WHATSAPP_PHONE_NUMBER_ID"] = "1"
+        env["WHATSAPP_APP_SECRET"] = "s"
+        env["WHATSAPP_API_BASE_URL"] = "http://127.0.0.1:9"
+        env["WABULK_LISTEN"] = "127.0.0.1:\(freePort())"
+        env["WABULK_INBOX_SCAN_SECONDS"] = "0.2"
+        env["WABULK_INBOX_SETTLE_SECONDS"] = "0.5"
+        return env
+    }
+
+    func startDaemon(_ env: [String: String], log: URL) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: wabulkBinary)
+        p.arguments = ["run"]
+        p.environment = env
+        if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
+        let handle = try FileHandle(forWritingTo: log)
+        handle.seekToEndOfFile()
+        p.standardOutput = handle
+        p.standardError = handle
+        try p.run()
+        return p
+    }
+
+    /// 200,000 rows: `valid` distinct numbers in mixed spellings, every 97th row invalid, every 101st a repeat.
+    static func bigCSV(rows: Int) -> (text: String, unique: Int, invalid: Int, duplicates: Int) {
+        var lines = ["Name,Mobile,Tags"]
+        lines.reserveCapacity(rows + 1)
+        var unique = 0, invalid = 0, duplicates = 0
+        for i in 0..<rows {
+            if i % 97 == 96 { lines.append("Bad \(i),12\(i % 1000),x"); invalid += 1; continue }
+            if i % 101 == 100 { lines.append("Again,+91 90000 \(String(format: "%05d", 0)),dup"); duplicates += 1; continue }
+            let n = 9_000_000_000 + unique
+            let digits = String(n)
+            switch unique % 3 {
+            case 0: lines.append("P\(i),\(digits),a")
+            case 1: lines.append("P\(i),+91 \(digits.prefix(5)) \(digits.suffix(5)),b")
+            default: lines.append("P\(i),0\(digits),c")
+            }
+            unique += 1
+        }
+        return (lines.joined(separator: "\n") + "\n", unique, invalid, duplicates)
+    }
+
+    @Test func sigkillDuringABigImportStillImportsItExactlyOnce() async throws {
+        let dir = TempDir("wabulk-crash")
+        let home = dir.url.appendingPathComponent("home")
+        try FileManager.default.createDirectory(at: home.appendingPathComponent("inbox"), withIntermediateDirectories: true)
+        let env = environment(home: home)
+        let log = dir.url.appendingPathComponent("daemon.log")
+        let (text, unique, invalid, duplicates) = Self.bigCSV(rows: 200_000)
+        var daemon = try startDaemon(env, log: log)
+        try await Task.sleep(for: .milliseconds(500))
+        try Data(text.utf8).write(to: dir.url.appendingPathComponent("big.csv"))
+        try FileManager.default.moveItem(at: dir.url.appendingPathComponent("big.csv"), to: home.appendingPathComponent("inbox/big.csv"))
+        let intake = home.appendingPathComponent("var/intake/big.csv")
+        #expect(try await eventually(timeout: 20) { FileManager.default.fileExists(atPath: intake.path) })
+        // Somewhere inside the import (it takes seconds for 200k rows).
+        try await Task.sleep(for: .milliseconds(Int.random(in: 300...1500)))
+        kill(daemon.processIdentifier, SIGKILL)
+        daemon.waitUntilExit()
+        let receipts = home.appendingPathComponent("outbox/receipts")
+        let receiptBeforeRestart = FileManager.default.fileExists(atPath: receipts.appendingPathComponent("big.csv.receipt.json").path)
+
+        daemon = try startDaemon(env, log: log)
+        defer { daemon.terminate(); daemon.waitUntilExit() }
+        #expect(try await eventually(timeout: 120) { FileManager.default.fileExists(atPath: receipts.appendingPathComponent("big.csv.receipt.json").path) })
+        let names = try FileManager.default.contentsOfDirectory(atPath: receipts.path).filter { $0.hasSuffix(".receipt.json") }
+        #expect(names == ["big.csv.receipt.json"], "one receipt (it existed before the restart: \(receiptBeforeRestart))")
+        let receipt = try JSONSerialization.jsonObject(with: Data(contentsOf: receipts.appendingPathComponent("big.csv.receipt.json"))) as! [String: Any]
+        let summary = receipt["contacts"] as! [String: Any]
+        #expect(summary["rowsRead"] as? Int == 200_000)
+        #expect(summary["inserted"] as? Int == unique)
+        #expect(summary["rejected"] as? Int == invalid)
+        #expect(summary["duplicatesInFile"] as? Int == duplicates)   // every "Again" row repeats the first number
+        let registry = try ContactRegistry(path: home.appendingPathComponent("var/contacts.sqlite"))
+        #expect(try registry.count() == unique)
+        #expect(!FileManager.default.fileExists(atPath: intake.path))
+    }
+
+    @Test func aFileCopiedSlowlyIsImportedOnceAndWhole() async throws {
+        let dir = TempDir("wabulk-slow")
+        let home = dir.url.appendingPathComponent("home")
+        try FileManager.default.createDirectory(at: home.appendingPathComponent("inbox"), withIntermediateDirectories: true)
+        var env = environment(home: home)
+        env["WABULK_INBOX_SETTLE_SECONDS"] = "1.5"
+        let daemon = try startDaemon(env, log: dir.url.appendingPathComponent("daemon.log"))
+        defer { daemon.terminate(); daemon.waitUntilExit() }
+        let target = home.appendingPathComponent("inbox/slow.csv")
+        FileManager.default.createFile(atPath: target.path, contents: Data("Name,Phone\n".utf8))
+        let handle = try FileHandle(forWritingTo: target)
+        // 8 chunks, 0.4 s apart: 3 seconds of copying, each gap shorter than the settle time.
+        for chunk in 0..<8 {
+            try await Task.sleep(for: .milliseconds(400))
+            handle.seekToEndOfFile()
+            var text = ""
+            for i in 0..<50 { text += "C\(chunk)-\(i),98\(String(format: "%08d", chunk * 50 + i))\n" }
+            handle.write(Data(text.utf8))
+        }
+        try handle.close()
+        let receipts = home.appendingPathComponent("outbox/receipts")
+        #expect(try await eventually(timeout: 30) { FileManager.default.fileExists(atPath: receipts.appendingPathComponent("slow.csv.receipt.json").path) })
+        try await Task.sleep(for: .seconds(2))
+        let names = try FileManager.default.contentsOfDirectory(atPath: receipts.path).filter { $0.hasSuffix(".receipt.json") }
+        #expect(names == ["slow.csv.receipt.json"])
+        let receipt = try JSONSerialization.jsonObject(with: Data(contentsOf: receipts.appendingPathComponent("slow.csv.receipt.json"))) as! [String: Any]
+        let summary = receipt["contacts"] as! [String: Any]
+        #expect(summary["rowsRead"] as? Int == 400)
+        #expect(summary["inserted"] as? Int == 400)
+    }
+}
