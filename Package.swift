@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "Spool", dependencies: [
             "WabulkBase", "CFileSync", .product(name: "DequeModule", package: "swift-collections"),
         ]),
-        .target(name: "Campaigns", dependencies: ["WabulkBase", "Contacts", "Spool", "EventLog"]),
+        .target(name: "Campaigns", dependencies: ["WabulkBase", "Contacts", "Spool", "EventLog", "CloudAPI"]),
         .target(name: "CloudAPI", dependencies: ["WabulkBase", "Curl"]),
         .target(name: "Sending", dependencies: [
             "WabulkBase", "Spool", "EventLog", "CloudAPI",

@@ -56,7 +56,14 @@ public struct MessageLedger: Sendable {
             record.errorDetails = e.errorDetails
         }
         if let reason = e.reason, [.skipped, .cancelled, .deferred, .failed].contains(status) { record.reason = reason }
-        if messages[jobID] == nil || Self.advances(from: record.status, to: status) {
+        if status == .queued, e.source == "retry", record.status == .failed {
+            // `wabulk campaign retry-failed` put it back in line: it starts over.
+            record.status = .queued
+            record.errorCode = nil
+            record.errorTitle = nil
+            record.errorDetails = nil
+            record.times[.failed] = nil
+        } else if messages[jobID] == nil || Self.advances(from: record.status, to: status) {
             record.status = status
         }
         messages[jobID] = record

@@ -12,17 +12,19 @@ public final class InboxWatcher: Service, Sendable {
     private let home: HomeLayout
     private let importer: ContactImporter
     private let planner: CampaignPlanner
+    private let control: CampaignControl
     private let scanInterval: Duration
     private let settle: TimeInterval
     private let logger: Logger
     private let now: @Sendable () -> Date
     private let sightings = SightingBook()
 
-    public init(home: HomeLayout, importer: ContactImporter, planner: CampaignPlanner, scanInterval: Duration,
+    public init(home: HomeLayout, importer: ContactImporter, planner: CampaignPlanner, control: CampaignControl, scanInterval: Duration,
                 settleSeconds: TimeInterval, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
         self.home = home
         self.importer = importer
         self.planner = planner
+        self.control = control
         self.scanInterval = scanInterval
         self.settle = settleSeconds
         self.logger = logger
@@ -87,7 +89,11 @@ public final class InboxWatcher: Service, Sendable {
         case .contacts:
             (receipt, errorsCSV) = importContacts(file, resumed: resumed)
         case .manifest:
-            receipt = await planCampaign(file)
+            if let request = ControlRequest.read(file) {
+                receipt = await applyControl(request, file: name)
+            } else {
+                receipt = await planCampaign(file, resumed: resumed)
+            }
         case .unknown:
             receipt = Receipt(file: name, kind: .unknown, outcome: .rejected,
                               message: "not a file wabulk reads: drop .csv, .tsv, .txt or .xlsx contacts, or a .json campaign manifest",
@@ -129,7 +135,22 @@ public final class InboxWatcher: Service, Sendable {
         }
     }
 
-    private func planCampaign(_ file: URL) async -> Receipt {
+    private func applyControl(_ request: ControlRequest, file name: String) async -> Receipt {
+        guard let campaign = request.campaign, let actionText = request.action,
+              let action = CampaignControl.Action(rawValue: actionText) else {
+            return Receipt(file: name, kind: .control, outcome: .rejected,
+                           message: "a control file needs {\"campaign\": \"ID\", \"action\": \"pause\" | \"resume\" | \"cancel\" | \"retry-failed\"}",
+                           processedAt: now())
+        }
+        do {
+            let message = try await control.perform(action, campaign: campaign, by: "control file \(name)")
+            return Receipt(file: name, kind: .control, outcome: .accepted, message: message, processedAt: now())
+        } catch {
+            return Receipt(file: name, kind: .control, outcome: .rejected, message: error.description, processedAt: now())
+        }
+    }
+
+    private func planCampaign(_ file: URL, resumed: Bool) async -> Receipt {
         let name = file.lastPathComponent
         let rejected = { (problems: [ManifestProblem], message: String) -> Receipt in
             var r = Receipt(file: name, kind: .campaign, outcome: .rejected, message: message, processedAt: self.now())
@@ -157,13 +178,34 @@ public final class InboxWatcher: Service, Sendable {
         } catch {
             switch error {
             case .rejected(let r): return rejected(r.problems, "the manifest was rejected; nothing was sent")
-            case .duplicate: return rejected([.init(field: "id", reason: error.description)], "the manifest was refused; nothing was sent")
+            case .duplicate(let id, let firstFile):
+                // A restart after planning finished but before the receipt: this is the same file, already planned.
+                if resumed, firstFile == name, let record = CampaignRecord.load(id, in: home.campaigns) {
+                    var receipt = Receipt(file: name, kind: .campaign, outcome: .accepted,
+                                          message: "campaign \(id): \(record.queued) messages queued, \(record.skipped.values.reduce(0, +)) skipped (finished after a restart)",
+                                          processedAt: now())
+                    receipt.campaign = .init(id: id, queued: record.queued, skipped: record.skipped, dryRun: record.phase == .dryRun)
+                    return receipt
+                }
+                return rejected([.init(field: "id", reason: error.description)], "the manifest was refused; nothing was sent")
             case .storage(let reason):
                 var r = Receipt(file: name, kind: .campaign, outcome: .failed, message: "could not plan the campaign: \(reason)", processedAt: now())
                 r.campaign = .init(id: manifest.id, queued: 0, skipped: [:], dryRun: false)
                 return r
             }
         }
+    }
+}
+
+/// `{"campaign": "ID", "action": "pause"}`: a JSON file with an "action" key is a control request, not a manifest.
+struct ControlRequest: Decodable {
+    var campaign: String?
+    var action: String?
+
+    static func read(_ file: URL) -> ControlRequest? {
+        guard let data = try? Data(contentsOf: file),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], object["action"] != nil else { return nil }
+        return ControlRequest(campaign: object["campaign"] as? String, action: object["action"] as? String)
     }
 }
 

@@ -15,12 +15,19 @@ public final class Dispatcher: Service, Sendable {
         public var concurrency: Int
         /// How long a worker sleeps when nothing is due.
         public var idlePoll: Duration
+        /// Meta's pair limit: about one message per 6 s to the same recipient.
+        public var pairSpacing: Duration
+        /// A job whose campaign slot is further away than this waits in the spool instead of holding a worker.
+        public var maxSlotWait: Duration
 
-        public init(rate: SendRate, retry: RetryPolicy = RetryPolicy(), concurrency: Int = 4, idlePoll: Duration = .milliseconds(200)) {
+        public init(rate: SendRate, retry: RetryPolicy = RetryPolicy(), concurrency: Int = 4, idlePoll: Duration = .milliseconds(200),
+                    pairSpacing: Duration = .seconds(6), maxSlotWait: Duration = .seconds(2)) {
             self.rate = rate
             self.retry = retry
             self.concurrency = concurrency
             self.idlePoll = idlePoll
+            self.pairSpacing = pairSpacing
+            self.maxSlotWait = maxSlotWait
         }
     }
 
@@ -103,11 +110,20 @@ public final class Dispatcher: Service, Sendable {
                     continue
                 }
             }
-            let slot = limiter.reserve(now: clock.now - origin)
-            if await !waitUntil(origin + slot) {
+            let elapsed = clock.now - origin
+            switch limiter.reserve(now: elapsed, campaign: job.campaign, campaignRate: job.campaignRate.flatMap(SendRate.init(parsing:)),
+                                   recipient: job.phone, pairSpacing: options.pairSpacing, maxWait: options.maxSlotWait) {
+            case .later(let slot):
+                // This campaign (or recipient) may not go for a while: let other campaigns use the number meanwhile.
+                let seconds = Double((slot - elapsed).components.seconds) + Double((slot - elapsed).components.attoseconds) / 1e18
+                job.notBefore = now().addingTimeInterval(seconds)
+                try? await spool.requeue(job)
+                continue
+            case .at(let slot):
+                if await waitUntil(origin + slot) { break }
                 // Stopping before the request left: the job goes back in line untouched.
                 try? await spool.release(job)
-                break
+                return
             }
             job.attempt += 1
             await send(job)
@@ -186,7 +202,7 @@ public final class Dispatcher: Service, Sendable {
         case .fail:
             event.status = .failed
             try await events.append(event, durable: true)
-            try await spool.complete(job)
+            try await spool.fail(job)
             return
         case .retry, .slowDown, .slowDownRecipient, .retryAfterADay:
             break
@@ -202,7 +218,7 @@ public final class Dispatcher: Service, Sendable {
             event.status = .failed
             event.reason = "gave up after \(job.attempt) attempts"
             try await events.append(event, durable: true)
-            try await spool.complete(job)
+            try await spool.fail(job)
             return
         }
         if let retryAfter, .seconds(retryAfter) > wait { wait = .seconds(retryAfter) }
@@ -229,12 +245,37 @@ public final class Dispatcher: Service, Sendable {
     }
 }
 
-/// The limiter is shared by all workers; its arithmetic is tiny, so a lock beats an actor hop.
+/// The limiters are shared by all workers; their arithmetic is tiny, so a lock beats an actor hop.
+/// One limiter for the number, one per campaign that set its own rate, and the last send time per
+/// recipient for Meta's pair limit.
 final class LimiterBox: @unchecked Sendable {
+    enum Slot { case at(Duration), later(Duration) }
+
     private var limiter: RateLimiter
+    private var campaigns: [String: RateLimiter] = [:]
+    private var lastToRecipient: [String: Duration] = [:]
     private let lock = NSLock()
     init(_ limiter: RateLimiter) { self.limiter = limiter }
+
     func reserve(now: Duration) -> Duration { lock.withLock { limiter.reserve(now: now) } }
+
+    func reserve(now: Duration, campaign: String, campaignRate: SendRate?, recipient: String, pairSpacing: Duration, maxWait: Duration) -> Slot {
+        lock.withLock {
+            var earliest = limiter.nextAllowed(now: now)
+            if let campaignRate {
+                if campaigns[campaign]?.rate != campaignRate { campaigns[campaign] = RateLimiter(rate: campaignRate) }
+                earliest = max(earliest, campaigns[campaign]!.nextAllowed(now: now))
+            }
+            if let last = lastToRecipient[recipient] { earliest = max(earliest, last + pairSpacing) }
+            if earliest - now > maxWait, earliest - now > limiter.spacing { return .later(earliest) }
+            limiter.record(earliest)
+            if campaignRate != nil { campaigns[campaign]!.record(earliest) }
+            lastToRecipient[recipient] = earliest
+            if lastToRecipient.count > 100_000 { lastToRecipient = lastToRecipient.filter { now - $0.value < pairSpacing } }
+            return .at(earliest)
+        }
+    }
+
     func slowDown() { lock.withLock { limiter.slowDown() } }
     func recover() { lock.withLock { limiter.recover() } }
 }

@@ -17,16 +17,27 @@ public struct RateLimiter: Sendable {
 
     /// The earliest time at or after `now` that the next send may start; the slot is taken.
     public mutating func reserve(now: Duration) -> Duration {
+        let slot = nextAllowed(now: now)
+        record(slot)
+        return slot
+    }
+
+    /// The earliest time at or after `now` that the next send may start, without taking it.
+    public func nextAllowed(now: Duration) -> Duration {
         var slot = now
         if let lastGrant { slot = max(slot, lastGrant + spacing) }
         if recent.count >= rate.count {
             // The send `count` places back must have left the window entirely (a closed window included).
             slot = max(slot, recent[recent.count - rate.count] + rate.window + .milliseconds(1))
         }
+        return slot
+    }
+
+    /// Takes a slot found with `nextAllowed` (possibly later, when another limiter asked for more).
+    public mutating func record(_ slot: Duration) {
         recent.append(slot)
         if recent.count > rate.count { recent.removeFirst(recent.count - rate.count) }
-        lastGrant = slot
-        return slot
+        lastGrant = max(lastGrant ?? slot, slot)
     }
 
     public var spacing: Duration { rate.window / rate.count * slowdown }

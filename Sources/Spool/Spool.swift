@@ -12,6 +12,9 @@ import Glibc
 public actor Spool {
     public enum State: String, CaseIterable, Sendable { case ready, active, deferred }
 
+    /// Failed jobs are kept here (not in the queue) so `wabulk campaign retry-failed` can send them again.
+    public static func failedFolder(in directory: URL) -> URL { directory.appendingPathComponent("failed", isDirectory: true) }
+
     public let directory: URL
     /// Waiting jobs of one campaign: ready ones in planning order, deferred ones (few) by due time.
     private struct CampaignQueue {
@@ -82,14 +85,24 @@ public actor Spool {
     /// Takes the next job that may go now, fairly across campaigns, and marks it in flight.
     public func claimNext(now: Date, excluding blocked: Set<String> = []) throws -> SpoolJob? {
         try load()
+        try refreshIfChanged()
         guard !campaignOrder.isEmpty else { return nil }
         for step in 0..<campaignOrder.count {
             let position = (nextCampaign + step) % campaignOrder.count
             let campaign = campaignOrder[position]
-            guard !blocked.contains(campaign), var queue = waiting[campaign],
-                  let (job, from) = queue.takeDue(now: now) else { continue }
-            guard rename(file(job.id, from).path, file(job.id, .active).path) == 0 else {
-                throw FileError.cannotMove(from: file(job.id, from).path, to: file(job.id, .active).path, errno: errno)
+            guard !blocked.contains(campaign), var queue = waiting[campaign] else { continue }
+            var claimed: SpoolJob?
+            while let (job, from) = queue.takeDue(now: now) {
+                if rename(file(job.id, from).path, file(job.id, .active).path) == 0 { claimed = job; break }
+                // Gone: another process cancelled it (or it was claimed elsewhere). Forget it and go on.
+                guard errno == ENOENT else {
+                    throw FileError.cannotMove(from: file(job.id, from).path, to: file(job.id, .active).path, errno: errno)
+                }
+            }
+            guard let job = claimed else {
+                // Nothing due here (an empty queue is dropped on a later successful claim elsewhere).
+                waiting[campaign] = queue
+                continue
             }
             if queue.isEmpty {
                 waiting[campaign] = nil
@@ -105,9 +118,35 @@ public actor Spool {
         return nil
     }
 
+    /// Jobs added by another process (e.g. `wabulk campaign retry-failed`) are announced by touching
+    /// this marker; the daemon's spool rescans its folders when the marker changes.
+    public static func markerFile(in directory: URL) -> URL { directory.appendingPathComponent("changed") }
+
+    public static func announceChange(in directory: URL) {
+        try? AtomicFile.write(Data(Timestamp.format(Date()).utf8), to: markerFile(in: directory), durable: false)
+    }
+
+    private var lastMarker: Date?
+
+    private func refreshIfChanged() throws {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: Self.markerFile(in: directory).path)
+        guard let mtime = attributes?[.modificationDate] as? Date, mtime != lastMarker else { return }
+        lastMarker = mtime
+        var known = Set(waiting.values.flatMap { $0.all.map(\.id) })
+        for job in try readJobs(.ready) where known.insert(job.id).inserted { index(job) }
+        for job in try readJobs(.deferred) where known.insert(job.id).inserted { index(job, deferred: true) }
+    }
+
     /// The job reached a final state: it leaves the spool.
     public func complete(_ job: SpoolJob) throws {
         if unlink(file(job.id, .active).path) == 0 { activeCount -= 1 }
+    }
+
+    /// The job failed for good: it leaves the queue, kept in failed/ for a later retry-failed.
+    public func fail(_ job: SpoolJob) throws {
+        let folder = Self.failedFolder(in: directory)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        if rename(file(job.id, .active).path, folder.appendingPathComponent("\(job.id).json").path) == 0 { activeCount -= 1 }
     }
 
     /// The job waits for another attempt at `notBefore`.

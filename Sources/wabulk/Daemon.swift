@@ -30,7 +30,10 @@ struct Daemon {
         let workers = try? NormalizerWorkers(executable: SelfExecutable.url, defaultCountry: settings.defaultCountry,
                                              count: ProcessInfo.processInfo.activeProcessorCount)
         let watcher = InboxWatcher(home: home, importer: ContactImporter(registry: registry, normalizer: normalizer, workers: workers),
-                                   planner: planner, scanInterval: .milliseconds(Int(settings.inboxScanSeconds * 1000)),
+                                   planner: planner,
+                                   control: CampaignControl(campaignsDirectory: home.campaigns, spoolDirectory: home.spool, events: events,
+                                                            eventsDirectory: home.log),
+                                   scanInterval: .milliseconds(Int(settings.inboxScanSeconds * 1000)),
                                    settleSeconds: settings.inboxSettleSeconds, logger: logger)
         let client = CloudAPIClient(baseURL: settings.apiBaseURL, version: settings.apiVersion,
                                     phoneNumberID: sending.phoneNumberID, token: sending.token,

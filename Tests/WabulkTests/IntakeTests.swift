@@ -19,6 +19,8 @@ import WabulkBase
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         return InboxWatcher(home: home, importer: ContactImporter(registry: registry, normalizer: normalizer), planner: planner,
+                            control: CampaignControl(campaignsDirectory: home.campaigns, spoolDirectory: home.spool,
+                                                     events: EventLogWriter(directory: home.log), eventsDirectory: home.log),
                             scanInterval: .milliseconds(50), settleSeconds: settle, logger: logger)
     }
 

@@ -1,0 +1,129 @@
+import CloudAPI
+import EventLog
+import Foundation
+import Spool
+import WabulkBase
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Pause, resume, cancel and retry-failed for one campaign: from the CLI or a control file in inbox/.
+/// Works on the files the daemon shares (campaign records, the spool's folders and holds, the event log),
+/// so it is safe from another process while the daemon runs.
+public struct CampaignControl: Sendable {
+    public enum Action: String, Sendable, Codable, CaseIterable { case pause, resume, cancel, retryFailed = "retry-failed" }
+
+    public enum ControlError: Error, Equatable, CustomStringConvertible {
+        case unknownCampaign(String)
+        case alreadyCancelled(String)
+        case storage(String)
+
+        public var description: String {
+            switch self {
+            case .unknownCampaign(let id): "no campaign \"\(id)\""
+            case .alreadyCancelled(let id): "campaign \"\(id)\" was cancelled; it cannot be resumed"
+            case .storage(let reason): reason
+            }
+        }
+    }
+
+    public let campaignsDirectory: URL
+    public let spoolDirectory: URL
+    public let events: EventLogWriter
+    public let eventsDirectory: URL
+    public let now: @Sendable () -> Date
+
+    public init(campaignsDirectory: URL, spoolDirectory: URL, events: EventLogWriter, eventsDirectory: URL,
+                now: @escaping @Sendable () -> Date = Date.init) {
+        self.campaignsDirectory = campaignsDirectory
+        self.spoolDirectory = spoolDirectory
+        self.events = events
+        self.eventsDirectory = eventsDirectory
+        self.now = now
+    }
+
+    /// Carries out an action; returns a sentence for the receipt or the terminal.
+    public func perform(_ action: Action, campaign id: String, by source: String) async throws(ControlError) -> String {
+        guard var record = CampaignRecord.load(id, in: campaignsDirectory) else { throw .unknownCampaign(id) }
+        do {
+            switch action {
+            case .pause:
+                try SpoolControl.update(spool: spoolDirectory) { $0.campaignHolds[id] = .init(reason: "paused by \(source)", since: now()) }
+                return "campaign \(id) paused; messages under way finish, the rest wait"
+            case .resume:
+                if record.phase == .cancelled { throw ControlError.alreadyCancelled(id) }
+                try SpoolControl.update(spool: spoolDirectory) { $0.campaignHolds[id] = nil }
+                return "campaign \(id) resumed"
+            case .cancel:
+                try SpoolControl.update(spool: spoolDirectory) { $0.campaignHolds[id] = .init(reason: "cancelled by \(source)", since: now()) }
+                var removed: [String] = []
+                for state in [Spool.State.ready, .deferred] {
+                    let folder = spoolDirectory.appendingPathComponent(state.rawValue)
+                    let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+                    // Only what this process actually unlinked is cancelled: a job the daemon took in the
+                    // meantime is in flight and will be recorded as sent or failed.
+                    for name in names where name.hasPrefix(id + ".") && name.hasSuffix(".json") {
+                        if unlink(folder.appendingPathComponent(name).path) == 0 { removed.append(String(name.dropLast(5))) }
+                    }
+                }
+                let stamp = now()
+                try await events.append(removed.map { MessageEvent(time: stamp, status: .cancelled, campaign: id, job: $0,
+                                                                   reason: "cancelled by \(source)", source: "control") })
+                record.phase = .cancelled
+                try record.save(in: campaignsDirectory)
+                return "campaign \(id) cancelled: \(removed.count) waiting messages will not be sent"
+            case .retryFailed:
+                if record.phase == .cancelled { throw ControlError.alreadyCancelled(id) }
+                let ledger = MessageLedger(events: EventLogReader(directory: eventsDirectory).readAll().events)
+                let failedFolder = Spool.failedFolder(in: spoolDirectory)
+                let ready = spoolDirectory.appendingPathComponent(Spool.State.ready.rawValue)
+                try FileManager.default.createDirectory(at: ready, withIntermediateDirectories: true)
+                var requeued: [MessageRecord] = []
+                for message in ledger.records(campaign: id) where message.status == .failed && Self.isTransient(message) {
+                    let source = failedFolder.appendingPathComponent("\(message.job).json")
+                    guard let data = try? Data(contentsOf: source), var job = try? JSONDecoder.spool.decode(SpoolJob.self, from: data) else { continue }
+                    job.attempt = 0
+                    job.notBefore = nil
+                    try AtomicFile.write(try JSONEncoder.spool.encode(job), to: ready.appendingPathComponent("\(job.id).json"))
+                    unlink(source.path)
+                    requeued.append(message)
+                }
+                let stamp = now()
+                try await events.append(requeued.map { MessageEvent(time: stamp, status: .queued, campaign: id, job: $0.job, phone: $0.phone,
+                                                                    reason: "retry-failed by \(source)", source: "retry") })
+                Spool.announceChange(in: spoolDirectory)
+                return "campaign \(id): \(requeued.count) failed messages with a transient error queued again"
+            }
+        } catch let error as ControlError {
+            throw error
+        } catch {
+            throw .storage("\(error)")
+        }
+    }
+
+    /// A failure worth retrying later: Meta said transient/throttled, or the network failed.
+    static func isTransient(_ message: MessageRecord) -> Bool {
+        guard let code = message.errorCode else {
+            // Network failures and HTTP 5xx carry no Meta code.
+            return message.errorTitle == "network error" || (message.errorTitle?.hasPrefix("HTTP 5") ?? false) || message.reason?.hasPrefix("gave up") == true
+        }
+        return [.retry, .slowDown, .slowDownRecipient, .retryAfterADay].contains(MetaErrorCatalog.entry(for: code).action)
+    }
+}
+
+extension JSONEncoder {
+    static var spool: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        e.dateEncodingStrategy = .iso8601
+        return e
+    }
+}
+
+extension JSONDecoder {
+    static var spool: JSONDecoder {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .iso8601
+        return d
+    }
+}

@@ -1,0 +1,109 @@
+import ArgumentParser
+import Campaigns
+import EventLog
+import Foundation
+import Spool
+import WabulkBase
+
+struct CampaignCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "campaign",
+        abstract: "List, inspect, pause, resume, cancel campaigns, or retry their transient failures.",
+        subcommands: [List.self, Show.self, Pause.self, Resume.self, Cancel.self, RetryFailed.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Every campaign with its state and counts.")
+        @OptionGroup var homeOptions: HomeOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let home = HomeLayout.resolve(option: homeOptions.home)
+            let snapshot = await StatusSnapshot.take(home: home, settings: try Settings.load(file: home.configurationFile), now: Date())
+            if json { try printJSON(snapshot.campaigns) } else {
+                for c in snapshot.campaigns {
+                    print("\(c.id)\t\(c.state)\ttotal \(c.counts.total)\tsent \(c.counts.sent)\tdelivered \(c.counts.delivered)\tread \(c.counts.read)\tfailed \(c.counts.failed)\tskipped \(c.counts.skipped)\twaiting \(c.counts.pending)")
+                }
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One campaign: its manifest, state and counts.")
+        @OptionGroup var homeOptions: HomeOptions
+        @Argument(help: "The campaign id.") var id: String
+        @Flag(help: "Print JSON.") var json = false
+
+        struct Details: Encodable {
+            var campaign: StatusSnapshot.CampaignLine
+            var manifest: CampaignManifest
+            var createdAt: String
+            var sourceFile: String
+            var hold: SpoolControl.Hold?
+        }
+
+        func run() async throws {
+            let home = HomeLayout.resolve(option: homeOptions.home)
+            guard let record = CampaignRecord.load(id, in: home.campaigns) else { throw ValidationError("no campaign \"\(id)\"") }
+            let snapshot = await StatusSnapshot.take(home: home, settings: try Settings.load(file: home.configurationFile), now: Date())
+            guard let line = snapshot.campaigns.first(where: { $0.id == id }) else { throw ValidationError("no campaign \"\(id)\"") }
+            let details = Details(campaign: line, manifest: record.manifest, createdAt: record.createdAt, sourceFile: record.sourceFile,
+                                  hold: SpoolControl.load(spool: home.spool).campaignHolds[id])
+            if json { try printJSON(details) } else {
+                print("\(id) [\(line.state)] \(record.manifest.name ?? "") — template \(record.manifest.template.name)/\(record.manifest.template.language), from \(record.sourceFile) at \(record.createdAt)")
+                let n = line.counts
+                print("total \(n.total): sent \(n.sent), delivered \(n.delivered), read \(n.read), failed \(n.failed), skipped \(n.skipped), cancelled \(n.cancelled), waiting \(n.pending)")
+                if let hold = details.hold { print("held since \(hold.since): \(hold.reason)") }
+            }
+        }
+    }
+
+    struct Pause: ControlSubcommand {
+        static let configuration = CommandConfiguration(abstract: "Stop sending a campaign's waiting messages until resumed.")
+        static let action = CampaignControl.Action.pause
+        @OptionGroup var homeOptions: HomeOptions
+        @Argument(help: "The campaign id.") var id: String
+        @Flag(help: "Print JSON.") var json = false
+    }
+
+    struct Resume: ControlSubcommand {
+        static let configuration = CommandConfiguration(abstract: "Let a paused or stopped campaign send again.")
+        static let action = CampaignControl.Action.resume
+        @OptionGroup var homeOptions: HomeOptions
+        @Argument(help: "The campaign id.") var id: String
+        @Flag(help: "Print JSON.") var json = false
+    }
+
+    struct Cancel: ControlSubcommand {
+        static let configuration = CommandConfiguration(abstract: "Drop a campaign's waiting messages (each logged as cancelled); sends under way finish.")
+        static let action = CampaignControl.Action.cancel
+        @OptionGroup var homeOptions: HomeOptions
+        @Argument(help: "The campaign id.") var id: String
+        @Flag(help: "Print JSON.") var json = false
+    }
+
+    struct RetryFailed: ControlSubcommand {
+        static let configuration = CommandConfiguration(commandName: "retry-failed", abstract: "Queue again the failed messages whose error was transient.")
+        static let action = CampaignControl.Action.retryFailed
+        @OptionGroup var homeOptions: HomeOptions
+        @Argument(help: "The campaign id.") var id: String
+        @Flag(help: "Print JSON.") var json = false
+    }
+}
+
+/// pause, resume, cancel and retry-failed differ only in their action.
+protocol ControlSubcommand: AsyncParsableCommand {
+    static var action: CampaignControl.Action { get }
+    var homeOptions: HomeOptions { get }
+    var id: String { get }
+    var json: Bool { get }
+}
+
+extension ControlSubcommand {
+    func run() async throws {
+        let home = HomeLayout.resolve(option: homeOptions.home)
+        let control = CampaignControl(campaignsDirectory: home.campaigns, spoolDirectory: home.spool,
+                                      events: EventLogWriter(directory: home.log), eventsDirectory: home.log)
+        let message = try await control.perform(Self.action, campaign: id, by: "operator")
+        if json { try printJSON(["campaign": id, "action": Self.action.rawValue, "result": message]) } else { print(message) }
+    }
+}
