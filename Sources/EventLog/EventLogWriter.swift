@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import WabulkBase
 #if canImport(Glibc)
@@ -5,13 +6,25 @@ import Glibc
 #endif
 
 /// Appends events to `var/log/events-YYYY-MM-DD.jsonl`. Each batch is one `write(2)` on an O_APPEND
-/// descriptor, so lines from concurrent writers (even other processes) never interleave; `durable`
-/// batches are fdatasync'ed before `append` returns, which is what the webhook listener's 200 waits for.
+/// descriptor, so lines from concurrent writers (even other processes) never interleave.
+///
+/// Durable appends use group commit: an append returns once an fdatasync that began after its write
+/// has finished. While one sync runs, later writes pile up and share the next one, so a thousand
+/// callers a second cost a handful of syncs, not a thousand. The webhook listener's 200 and the
+/// dispatcher's "may have left" marker both wait for this.
 public actor EventLogWriter {
     private let directory: URL
     private var openDay: String?
     private var fd: Int32 = -1
     private let encoder: JSONEncoder
+    /// Writes so far, the generation covered by the last finished sync, and whether a sync runs now.
+    private var written: UInt64 = 0
+    private var synced: UInt64 = 0
+    private var syncing = false
+    private var waiters: [(generation: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
+    private let syncQueue = DispatchQueue(label: "wabulk.eventlog.sync")
+    /// Descriptors of earlier days, closed once the sync using them finishes.
+    private var retired: [Int32] = []
 
     public init(directory: URL) {
         self.directory = directory
@@ -20,11 +33,11 @@ public actor EventLogWriter {
         encoder = e
     }
 
-    public func append(_ event: MessageEvent, durable: Bool = true) throws {
-        try append([event], durable: durable)
+    public func append(_ event: MessageEvent, durable: Bool = true) async throws {
+        try await append([event], durable: durable)
     }
 
-    public func append(_ events: [MessageEvent], durable: Bool = true) throws {
+    public func append(_ events: [MessageEvent], durable: Bool = true) async throws {
         guard !events.isEmpty else { return }
         var bytes = Data()
         for event in events {
@@ -43,11 +56,52 @@ public actor EventLogWriter {
             return true
         }
         guard ok else { throw FileError.cannotWrite(path: path(day).path, errno: errno) }
-        if durable, fdatasync(fd) != 0 { throw FileError.cannotWrite(path: path(day).path, errno: errno) }
+        written += 1
+        guard durable else { return }
+        let generation = written
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            waiters.append((generation, continuation))
+            startSyncIfNeeded()
+        }
+    }
+
+    private func startSyncIfNeeded() {
+        guard !syncing, synced < written, fd >= 0 else { return }
+        syncing = true
+        let target = written
+        let descriptor = fd
+        syncQueue.async {
+            let result = fdatasync(descriptor) == 0 ? Int32(0) : errno
+            Task { await self.finishSync(through: target, error: result) }
+        }
+    }
+
+    private func finishSync(through target: UInt64, error: Int32) {
+        syncing = false
+        for old in retired { Glibc.close(old) }
+        retired = []
+        if error == 0 { synced = max(synced, target) }
+        var still: [(generation: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
+        for waiter in waiters {
+            if waiter.generation <= target {
+                if error == 0 { waiter.continuation.resume() }
+                else { waiter.continuation.resume(throwing: FileError.cannotWrite(path: directory.path, errno: error)) }
+            } else {
+                still.append(waiter)
+            }
+        }
+        waiters = still
+        startSyncIfNeeded()
     }
 
     public func close() {
-        if fd >= 0 { Glibc.close(fd) }
+        // Pending syncs target the old descriptor: finish them first.
+        if fd >= 0 {
+            if synced < written { fdatasync(fd); synced = written }
+            for waiter in waiters { waiter.continuation.resume() }
+            waiters = []
+            if syncing { retired.append(fd) } else { Glibc.close(fd) }
+        }
         fd = -1
         openDay = nil
     }
@@ -56,6 +110,7 @@ public actor EventLogWriter {
 
     private func ensureOpen(day: String) throws {
         if openDay == day, fd >= 0 { return }
+        // A new day's file: everything written to the old one is made durable before switching.
         close()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let p = path(day)

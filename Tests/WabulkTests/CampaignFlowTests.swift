@@ -1,0 +1,179 @@
+import Campaigns
+import CloudAPI
+import Contacts
+import EventLog
+import Foundation
+import Logging
+import Sandbox
+import Sending
+import ServiceLifecycle
+import Spool
+import Testing
+import WabulkBase
+
+/// Campaigns through the real dispatcher to the real sandbox over loopback, in one process.
+@Suite(.serialized) struct CampaignFlowTests {
+    final class Pipeline: @unchecked Sendable {
+        let dir = TempDir("wabulk-flow")
+        let home: HomeLayout
+        let registry: ContactRegistry
+        let spool: Spool
+        let events: EventLogWriter
+        let planner: CampaignPlanner
+        let control: CampaignControl
+        let sandbox: SandboxServer
+        let sandboxPort = freePort()
+        var logger = Logger(label: "test")
+
+        init(contacts: Int, script: SandboxScript = SandboxScript()) throws {
+            logger.logLevel = .critical
+            home = dir.home
+            try home.create()
+            registry = try ContactRegistry(path: home.contactsDatabase)
+            _ = try registry.merge((1...contacts).map { Contact(phone: "+9198765\(String(format: "%05d", $0))", name: "C\($0)", tags: [$0 % 2 == 0 ? "even" : "odd"]) }, now: Date())
+            spool = Spool(directory: home.spool)
+            events = EventLogWriter(directory: home.log)
+            planner = CampaignPlanner(registry: registry, normalizer: try PhoneNormalizer(defaultCountry: "91"), spool: spool, events: events,
+                                      campaignsDirectory: home.campaigns)
+            control = CampaignControl(campaignsDirectory: home.campaigns, spoolDirectory: home.spool, events: events, eventsDirectory: home.log)
+            sandbox = SandboxServer(port: sandboxPort, webhookURL: nil, appSecret: Secret("s"), script: script, recordFile: nil, logger: logger)
+        }
+
+        func manifest(_ json: String) throws -> CampaignManifest { try ManifestReader.read(Data(json.utf8), fileName: "m.json") }
+
+        func dispatcher(rate: String, pairSpacing: Duration = .seconds(6), now: @escaping @Sendable () -> Date = Date.init) -> Dispatcher {
+            Dispatcher(spool: spool, spoolDirectory: home.spool, events: events, eventsDirectory: home.log,
+                       client: CloudAPIClient(baseURL: "http://127.0.0.1:\(sandboxPort)", version: "v23.0", phoneNumberID: "1", token: Secret("t")),
+                       options: .init(rate: SendRate(parsing: rate)!, retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(200), jitter: 0),
+                                      concurrency: 2, idlePoll: .milliseconds(20), pairSpacing: pairSpacing),
+                       logger: logger, now: now)
+        }
+
+        func ledger() -> MessageLedger { MessageLedger(events: EventLogReader(directory: home.log).readAll().events) }
+
+        /// Runs the sandbox and a dispatcher while `body` runs.
+        func running(_ dispatcher: Dispatcher, _ body: () async throws -> Void) async throws {
+            let group = ServiceGroup(configuration: .init(services: sandbox.services() + [dispatcher], logger: logger))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                try await body()
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+        }
+    }
+
+    @Test func pauseHoldsResumeFinishesCancelDropsTheRest() async throws {
+        let p = try Pipeline(contacts: 30)
+        _ = try await p.planner.plan(try p.manifest(#"{"id": "a", "template": {"name": "t", "language": "en"}, "audience": {"all": true}, "variables": {"body": ["{name}"]}}"#), sourceFile: "a.json")
+        _ = try await p.planner.plan(try p.manifest(#"{"id": "b", "template": {"name": "t", "language": "en"}, "audience": {"all": true}}"#), sourceFile: "b.json")
+        try await p.running(p.dispatcher(rate: "20/s", pairSpacing: .zero)) {
+            let settled1 = try await eventually { CampaignCounts(p.ledger().records(campaign: "a")).sent >= 5 }
+            #expect(settled1)
+            _ = try await p.control.perform(.pause, campaign: "a", by: "test")
+            try await Task.sleep(for: .milliseconds(300))   // in-flight sends finish
+            let paused = CampaignCounts(p.ledger().records(campaign: "a")).sent
+            try await Task.sleep(for: .milliseconds(800))
+            #expect(CampaignCounts(p.ledger().records(campaign: "a")).sent == paused)
+            _ = try await p.control.perform(.cancel, campaign: "b", by: "test")
+            _ = try await p.control.perform(.resume, campaign: "a", by: "test")
+            let settled2 = try await eventually { CampaignCounts(p.ledger().records(campaign: "a")).sent == 30 }
+            #expect(settled2)
+        }
+        let b = CampaignCounts(p.ledger().records(campaign: "b"))
+        #expect(b.sent + b.cancelled == 30)
+        #expect(b.cancelled > 0)
+        #expect(b.pending == 0)
+        let records = await p.sandbox.records()
+        #expect(records.count == 30 + b.sent)
+        #expect(Set(records.compactMap(\.callbackData)).count == records.count)   // nothing twice
+        await #expect(throws: CampaignControl.ControlError.alreadyCancelled("b")) { try await p.control.perform(.resume, campaign: "b", by: "test") }
+    }
+
+    @Test func twoCampaignsTakeTurnsOnTheNumber() async throws {
+        let p = try Pipeline(contacts: 20)
+        _ = try await p.planner.plan(try p.manifest(#"{"id": "odd", "template": {"name": "t", "language": "en"}, "audience": {"tags": ["odd"]}}"#), sourceFile: "o.json")
+        _ = try await p.planner.plan(try p.manifest(#"{"id": "even", "template": {"name": "t", "language": "en"}, "audience": {"tags": ["even"]}}"#), sourceFile: "e.json")
+        try await p.running(p.dispatcher(rate: "40/s", pairSpacing: .zero)) {
+            let settled3 = try await eventually { await p.sandbox.records().count == 20 }
+            #expect(settled3)
+        }
+        let order = await p.sandbox.records().map { $0.callbackData!.hasPrefix("odd.") ? "o" : "e" }
+        // Round-robin: in every prefix the two campaigns are never more than 2 apart.
+        var o = 0, e = 0
+        for x in order { if x == "o" { o += 1 } else { e += 1 }; #expect(abs(o - e) <= 2) }
+    }
+
+    @Test func theSameRecipientInTwoCampaignsIsSpacedByThePairLimit() async throws {
+        let p = try Pipeline(contacts: 2)
+        for id in ["first", "second"] {
+            _ = try await p.planner.plan(try p.manifest(#"{"id": "\#(id)", "template": {"name": "t", "language": "en"}, "audience": {"phones": ["+919876500001"]}}"#), sourceFile: "\(id).json")
+        }
+        try await p.running(p.dispatcher(rate: "50/s", pairSpacing: .seconds(1))) {
+            let settled4 = try await eventually { await p.sandbox.records().count == 2 }
+            #expect(settled4)
+        }
+        let times = await p.sandbox.records().map { Timestamp.parse($0.time)! }
+        #expect(times[1].timeIntervalSince(times[0]) >= 0.95)
+    }
+
+    @Test func aCampaignRateCapsThatCampaignOnly() async throws {
+        let p = try Pipeline(contacts: 6)
+        _ = try await p.planner.plan(try p.manifest(#"{"id": "slow", "template": {"name": "t", "language": "en"}, "audience": {"all": true}, "rate": "4/s"}"#), sourceFile: "s.json")
+        let started = Date()
+        try await p.running(p.dispatcher(rate: "100/s", pairSpacing: .zero)) {
+            let settled5 = try await eventually { await p.sandbox.records().count == 6 }
+            #expect(settled5)
+        }
+        let times = await p.sandbox.records().map { Timestamp.parse($0.time)! }
+        #expect(times.last!.timeIntervalSince(times.first!) >= 1.2)   // 6 sends at 4/s: at least 1.25 s apart end to end
+        #expect(Date().timeIntervalSince(started) < 10)
+    }
+
+    @Test func aSendWindowInKolkataHoldsMessagesUntilItOpens() async throws {
+        let p = try Pipeline(contacts: 3)
+        _ = try await p.planner.plan(try p.manifest(#"{"id": "w", "template": {"name": "t", "language": "en"}, "audience": {"all": true}, "sendWindow": {"from": "09:00", "to": "20:00", "timezone": "Asia/Kolkata"}}"#), sourceFile: "w.json")
+        // 21:30 in Kolkata (16:00 UTC): nothing may go before 09:00 IST tomorrow (03:30 UTC).
+        let fixed = ISO8601DateFormatter().date(from: "2026-11-28T16:00:00Z")!
+        try await p.running(p.dispatcher(rate: "50/s", now: { fixed })) {
+            let settled6 = try await eventually { await p.spool.depth().deferred == 3 }
+            #expect(settled6)
+        }
+        #expect(await p.sandbox.records().isEmpty)
+        let opening = ISO8601DateFormatter().date(from: "2026-11-29T03:30:00Z")!
+        #expect(try await p.spool.claimNext(now: opening.addingTimeInterval(-1)) == nil)
+        #expect(try await p.spool.claimNext(now: opening)?.notBefore == opening)
+    }
+
+    @Test func aDryRunSendsNothing() async throws {
+        let p = try Pipeline(contacts: 5)
+        let plan = try await p.planner.plan(try p.manifest(#"{"id": "dry", "template": {"name": "t", "language": "en"}, "audience": {"all": true}, "dryRun": true}"#), sourceFile: "d.json")
+        #expect(plan.dryRun)
+        #expect(plan.queued == 5)
+        #expect(await p.spool.depth().total == 0)
+        #expect(p.ledger().messages.isEmpty)
+    }
+
+    @Test func retryFailedRequeuesOnlyTransientFailures() async throws {
+        var script = SandboxScript()
+        script.failures = [.init(target: .phone("919876500001"), code: 131000, times: 3),   // transient, outlasts 3 attempts
+                           .init(target: .phone("919876500002"), code: 131026)]            // permanent
+        let p = try Pipeline(contacts: 3, script: script)
+        _ = try await p.planner.plan(try p.manifest(#"{"id": "r", "template": {"name": "t", "language": "en"}, "audience": {"all": true}}"#), sourceFile: "r.json")
+        try await p.running(p.dispatcher(rate: "50/s", pairSpacing: .zero)) {
+            let settled7 = try await eventually { CampaignCounts(p.ledger().records(campaign: "r")).pending == 0 }
+            #expect(settled7)
+            #expect(CampaignCounts(p.ledger().records(campaign: "r")).failed == 2)
+            let message = try await p.control.perform(.retryFailed, campaign: "r", by: "test")
+            #expect(message == "campaign r: 1 failed messages with a transient error queued again")
+            let settled8 = try await eventually { CampaignCounts(p.ledger().records(campaign: "r")).sent == 2 }
+            #expect(settled8)
+        }
+        let r = p.ledger().messages
+        #expect(r["r.0000001"]?.status == .sent)
+        #expect(r["r.0000002"]?.status == .failed)
+        #expect(r["r.0000002"]?.errorCode == 131026)
+        // 3 failed attempts, then one more after retry-failed; 1 for the permanent failure; 1 success.
+        #expect(await p.sandbox.records().count == 6)
+    }
+}
