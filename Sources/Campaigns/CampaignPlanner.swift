@@ -159,9 +159,17 @@ public struct CampaignPlanner: Sendable {
                 var rest = Substring(item)
                 while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
                     text += rest[..<open]
-                    let field = String(rest[rest.index(after: open)..<close])
-                    guard let value = contact.value(of: field) else { return .failure(MissingField(field: field)) }
-                    text += value
+                    // "{field}" skips a contact without the field; "{field|fallback}" uses the fallback instead.
+                    let placeholder = rest[rest.index(after: open)..<close]
+                    let parts = placeholder.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
+                    let field = String(parts[0]).trimmingCharacters(in: .whitespaces)
+                    if let value = contact.value(of: field) {
+                        text += value
+                    } else if parts.count == 2 {
+                        text += parts[1]
+                    } else {
+                        return .failure(MissingField(field: field))
+                    }
                     rest = rest[rest.index(after: close)...]
                 }
                 text += rest

@@ -62,6 +62,9 @@ public struct SandboxScript: Sendable, Equatable {
     public var statusDelay: Duration = .milliseconds(200)
     /// When set, sends must carry exactly this bearer token; any other gets Meta's 190.
     public var expectedToken: String?
+    /// Longest wait between redeliveries of a webhook the listener did not take (Meta backs off for days;
+    /// tests keep it short).
+    public var webhookRetryCap: Duration = .seconds(30)
 
     public init() {}
 

@@ -22,7 +22,7 @@ public struct SandboxServer: Sendable {
         self.port = port
         self.script = script
         self.logger = logger
-        pump = WebhookPump(url: webhookURL, secret: appSecret, phoneNumberID: phoneNumberID, logger: logger)
+        pump = WebhookPump(url: webhookURL, secret: appSecret, phoneNumberID: phoneNumberID, retryCap: script.webhookRetryCap, logger: logger)
         recorder = RequestRecorder(file: recordFile)
     }
 

@@ -23,7 +23,10 @@ actor WebhookPump {
     private let clock = ContinuousClock()
     private let logger: Logger
 
-    init(url: String?, secret: Secret, phoneNumberID: String, logger: Logger) {
+    private let retryCap: Duration
+
+    init(url: String?, secret: Secret, phoneNumberID: String, retryCap: Duration, logger: Logger) {
+        self.retryCap = retryCap
         self.url = url
         self.secret = secret
         self.phoneNumberID = phoneNumberID
@@ -59,10 +62,10 @@ actor WebhookPump {
                 stats.statusesDelivered += batch.count
             } else {
                 stats.webhookFailures += 1
-                // Meta retries with decreasing frequency; here: 0.5 s doubling, capped at 30 s.
+                // Meta retries with decreasing frequency; here: 0.5 s doubling, up to the script's cap.
                 for var item in batch {
                     item.attempts += 1
-                    item.due = clock.now + .milliseconds(min(30_000, 500 << min(item.attempts, 6)))
+                    item.due = clock.now + min(retryCap, .milliseconds(500 << min(item.attempts, 6)))
                     pending.append(item)
                 }
             }

@@ -19,6 +19,10 @@ public final class Dispatcher: Service, Sendable {
         public var pairSpacing: Duration
         /// A job whose campaign slot is further away than this waits in the spool instead of holding a worker.
         public var maxSlotWait: Duration
+        /// After a crash: how long to wait for webhooks about messages that may have left.
+        public var reconcileWindow: Duration = .seconds(120)
+        /// After the window, resend such a message (true) or mark it unknown (false).
+        public var resendUnsettled = true
 
         public init(rate: SendRate, retry: RetryPolicy = RetryPolicy(), concurrency: Int = 4, idlePoll: Duration = .milliseconds(200),
                     pairSpacing: Duration = .seconds(6), maxSlotWait: Duration = .seconds(2)) {
@@ -56,9 +60,12 @@ public final class Dispatcher: Service, Sendable {
     }
 
     public func run() async throws {
-        try await recoverInFlight()
+        let uncertain = try await recoverInFlight()
         let origin = clock.now
         await withTaskGroup(of: Void.self) { group in
+            if !uncertain.isEmpty {
+                group.addTask { await self.reconcile(uncertain) }
+            }
             for worker in 0..<options.concurrency {
                 group.addTask { await self.work(worker: worker, origin: origin) }
             }
@@ -66,22 +73,59 @@ public final class Dispatcher: Service, Sendable {
         logger.info("dispatcher stopped")
     }
 
-    /// Jobs left in active/ by a crash. One whose `sending` event never reached the log never left:
-    /// it goes back in line. One that may have left is resent only if the log shows no outcome for it.
-    func recoverInFlight() async throws {
+    /// Jobs left in active/ by a crash. One whose `sending` event never reached the log never left: it
+    /// goes back in line. One whose outcome is in the log leaves the spool. The rest may or may not have
+    /// reached Meta (the API has no idempotency key): they are returned for `reconcile`.
+    func recoverInFlight() async throws -> [SpoolJob] {
         let jobs = try await spool.inFlightAtStartup()
-        guard !jobs.isEmpty else { return }
+        guard !jobs.isEmpty else { return [] }
         let ledger = MessageLedger(events: EventLogReader(directory: eventsDirectory).readAll().events)
+        var uncertain: [SpoolJob] = []
         for job in jobs {
-            let record = ledger.messages[job.id]
-            if let record, record.status.isFinal {
-                try await spool.complete(job)
-            } else {
-                logger.notice("resending job left in flight by a stop", metadata: ["job": "\(job.id)"])
+            switch ledger.messages[job.id]?.status {
+            case .some(let status) where status.isFinal:
+                try await settle(job, status: status)
+            case .sending:
+                uncertain.append(job)
+            default:
                 try await spool.release(job)
             }
-            _ = record
         }
+        if !uncertain.isEmpty {
+            logger.notice("\(uncertain.count) messages may have left before the stop; waiting \(options.reconcileWindow) for Meta's webhooks about them")
+        }
+        return uncertain
+    }
+
+    /// Waits for status webhooks (they carry the job id as biz_opaque_callback_data) about messages that
+    /// may have left before a crash; a message with none by then is resent, or held as unknown.
+    func reconcile(_ jobs: [SpoolJob]) async {
+        _ = await waitUntil(clock.now + options.reconcileWindow)
+        if Task.isShuttingDownGracefully || Task.isCancelled { return }
+        let ledger = MessageLedger(events: EventLogReader(directory: eventsDirectory).readAll().events)
+        for job in jobs {
+            do {
+                if let status = ledger.messages[job.id]?.status, status.isFinal {
+                    try await settle(job, status: status)
+                } else if options.resendUnsettled {
+                    logger.notice("no sign of \(job.id) at Meta after the stop: sending it again")
+                    try await spool.release(job)
+                } else {
+                    var event = MessageEvent(time: now(), status: .failed, campaign: job.campaign, job: job.id, phone: job.phone,
+                                             attempt: job.attempt + 1, errorTitle: "outcome unknown",
+                                             reason: "may have been sent before a crash; not resent (afterReconcile = hold)", source: "dispatch")
+                    event.errorDetails = "no webhook arrived within the reconcile window"
+                    try await events.append(event, durable: true)
+                    try await spool.fail(job)
+                }
+            } catch {
+                logger.error("reconciling \(job.id): \(error)")
+            }
+        }
+    }
+
+    private func settle(_ job: SpoolJob, status: MessageStatus) async throws {
+        if status == .failed { try await spool.fail(job) } else { try await spool.complete(job) }
     }
 
     private func work(worker: Int, origin: ContinuousClock.Instant) async {

@@ -18,6 +18,10 @@ public struct Settings: Sendable, Equatable {
     public var inboxSettleSeconds: Double = 2
     public var timezone: String = "UTC"
     public var insecureWebhooks: Bool = false
+    /// After a crash, how long a message that may have left waits for Meta's webhooks before it is settled.
+    public var reconcileSeconds: Double = 120
+    /// What happens to such a message when no webhook came: "resend" or "hold" (marked unknown, not sent).
+    public var afterReconcile: String = "resend"
 
     public init() {}
 
@@ -139,6 +143,13 @@ public struct SettingKey: Sendable {
             case "false", "0", "no": s.insecureWebhooks = false
             default: throw .malformed(key: "insecureWebhooks", source: src, value: text, expected: "true or false")
             }
+        },
+        .init("reconcileSeconds", "WABULK_RECONCILE_SECONDS", "after a crash, wait this long for webhooks about messages that may have left") { text, s, src throws(SettingsError) in
+            s.reconcileSeconds = try double(text, key: "reconcileSeconds", source: src, range: 0...86400)
+        },
+        .init("afterReconcile", "WABULK_AFTER_RECONCILE", "then: resend, or hold (mark unknown for the operator)") { text, s, src throws(SettingsError) in
+            guard ["resend", "hold"].contains(text) else { throw .malformed(key: "afterReconcile", source: src, value: text, expected: "resend or hold") }
+            s.afterReconcile = text
         },
     ]
 

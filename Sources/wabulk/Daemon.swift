@@ -40,10 +40,7 @@ struct Daemon {
                                     timeout: settings.requestTimeoutSeconds)
         let dispatcher = Dispatcher(spool: spool, spoolDirectory: home.spool, events: events, eventsDirectory: home.log,
                                     client: client,
-                                    options: .init(rate: settings.rate,
-                                                   retry: RetryPolicy(maxAttempts: settings.maxAttempts,
-                                                                      baseDelay: .milliseconds(Int(settings.backoffBaseSeconds * 1000))),
-                                                   concurrency: settings.sendConcurrency),
+                                    options: dispatchOptions(settings),
                                     logger: logger)
         let listener = try WebhookListener(
             options: .init(host: settings.listen.host, port: settings.listen.port, path: settings.webhookPath,
@@ -52,4 +49,14 @@ struct Daemon {
             events: events, logger: logger)
         services = [listener.application(onRunning: onListening), watcher, dispatcher]
     }
+}
+
+func dispatchOptions(_ settings: Settings) -> Dispatcher.Options {
+    var options = Dispatcher.Options(rate: settings.rate,
+                                     retry: RetryPolicy(maxAttempts: settings.maxAttempts,
+                                                        baseDelay: .milliseconds(Int(settings.backoffBaseSeconds * 1000))),
+                                     concurrency: settings.sendConcurrency)
+    options.reconcileWindow = .milliseconds(Int(settings.reconcileSeconds * 1000))
+    options.resendUnsettled = settings.afterReconcile == "resend"
+    return options
 }

@@ -27,6 +27,8 @@ struct SandboxCommand: AsyncParsableCommand {
     var unreadShare: Double = 0.25
     @Option(help: "Milliseconds between a send and each later status webhook.")
     var statusDelayMs: Int = 200
+    @Option(help: "Longest wait in milliseconds between redeliveries of a webhook the listener refused.")
+    var webhookRetryCapMs: Int = 30_000
     @Option(help: "Only this bearer token is accepted; any other gets Meta's error 190.")
     var token: String?
     @Option(help: "Also append every send request as JSON lines to this file.")
@@ -47,6 +49,7 @@ struct SandboxCommand: AsyncParsableCommand {
         script.unreadShare = unreadShare
         script.statusDelay = .milliseconds(statusDelayMs)
         script.expectedToken = token
+        script.webhookRetryCap = .milliseconds(webhookRetryCapMs)
         var logger = Logger(label: "wabulk.sandbox")
         logger.logLevel = logLevel
         let secret = ProcessInfo.processInfo.environment["WHATSAPP_APP_SECRET"].flatMap { $0.isEmpty ? nil : Secret($0) }

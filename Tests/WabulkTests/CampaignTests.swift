@@ -94,6 +94,16 @@ import Testing
         #expect(job.template.body == ["Hi Asha from Delhi", "20%"])
     }
 
+    @Test func aFallbackStandsInForAMissingField() async throws {
+        let f = try Fixture()
+        let plan = try await f.planner.plan(try f.manifest(#"{"phones": ["+919876500004", "+919876500001"]}"#, variables: #"{"body": ["{name|Customer}", "{City|your city}"]}"#), sourceFile: "m.json")
+        #expect(plan.skipped == [:])
+        let first = try #require(try await f.spool.claimNext(now: Date()))
+        let second = try #require(try await f.spool.claimNext(now: Date()))
+        #expect(first.template.body == ["Customer", "your city"])
+        #expect(second.template.body == ["Asha", "Delhi"])
+    }
+
     @Test func theSameIdTwiceIsRefusedAndSendsNothingMore() async throws {
         let f = try Fixture()
         _ = try await f.planner.plan(try f.manifest(#"{"all": true}"#), sourceFile: "first.json")

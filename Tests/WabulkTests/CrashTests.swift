@@ -1,0 +1,160 @@
+import Contacts
+import Foundation
+import Testing
+import WabulkBase
+
+/// The daemon killed with SIGKILL at random moments, again and again: while it spools a big campaign,
+/// and while it drains one against the sandbox. Nothing may be lost or done twice.
+@Suite(.serialized) struct CrashTests {
+    final class Daemon: @unchecked Sendable {
+        let env: [String: String]
+        let log: URL
+        var process: Process?
+
+        init(env: [String: String], log: URL) {
+            self.env = env
+            self.log = log
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+        }
+
+        func start(_ arguments: [String] = ["run"]) throws {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: wabulkBinary)
+            p.arguments = arguments
+            p.environment = env
+            let handle = try FileHandle(forWritingTo: log)
+            handle.seekToEndOfFile()
+            p.standardOutput = handle
+            p.standardError = handle
+            p.standardInput = FileHandle.nullDevice
+            try p.run()
+            process = p
+        }
+
+        func kill9() {
+            guard let p = process else { return }
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            process = nil
+        }
+
+        func stop() {
+            guard let p = process, p.isRunning else { return }
+            p.interrupt()
+            p.waitUntilExit()
+        }
+
+        deinit { if let p = process, p.isRunning { p.terminate(); p.waitUntilExit() } }
+    }
+
+    func baseEnvironment(home: URL) -> [String: String] {
+        var env = ProcessInfo.processInfo.environment
+        env["WABULK_HOME"] = home.path
+        env["WHATSAPP_TOKEN"] = "crash-token"
+        env["WHATSAPP_PHONE_NUMBER_ID"] = "106540352242922"
+        env["WHATSAPP_APP_SECRET"] = "crash-secret"
+        env["WABULK_LISTEN"] = "127.0.0.1:\(freePort())"
+        env["WABULK_INBOX_SCAN_SECONDS"] = "0.1"
+        env["WABULK_INBOX_SETTLE_SECONDS"] = "0.2"
+        return env
+    }
+
+    func files(_ dir: URL) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasSuffix(".json") }
+    }
+
+    @Test func spoolingAHundredThousandRecipientsSurvivesTwentyKills() async throws {
+        let dir = TempDir("wabulk-crash-spool")
+        let home = HomeLayout(root: dir.url.appendingPathComponent("home"))
+        try home.create()
+        let registry = try ContactRegistry(path: home.contactsDatabase)
+        let count = 100_000
+        _ = try registry.merge((0..<count).map { Contact(phone: "+9190\(String(format: "%08d", $0))", name: "P\($0)", tags: ["all"]) }, now: Date())
+        var env = baseEnvironment(home: home.root)
+        env["WHATSAPP_API_BASE_URL"] = "http://127.0.0.1:9"
+        let daemon = Daemon(env: env, log: dir.url.appendingPathComponent("daemon.log"))
+        // Tomorrow: nothing is sent, so the spool holds exactly what planning wrote.
+        let start = Timestamp.format(Date().addingTimeInterval(86_400))
+        try Data(#"{"id": "big", "template": {"name": "t", "language": "en"}, "audience": {"all": true}, "variables": {"body": ["{name}"]}, "startAt": "\#(start)"}"#.utf8)
+            .write(to: home.inbox.appendingPathComponent("big.json"))
+        var killedMidPlanning = 0
+        for _ in 0..<20 {
+            try daemon.start()
+            try await Task.sleep(for: .milliseconds(Int.random(in: 150...2500)))
+            if FileManager.default.fileExists(atPath: home.intake.appendingPathComponent("big.json").path) { killedMidPlanning += 1 }
+            daemon.kill9()
+        }
+        try daemon.start()
+        let receipt = home.receipts.appendingPathComponent("big.json.receipt.json")
+        #expect(try await eventually(timeout: 300) { FileManager.default.fileExists(atPath: receipt.path) })
+        daemon.stop()
+
+        let ready = files(home.spool.appendingPathComponent("ready"))
+        #expect(ready.count == count)
+        #expect(files(home.spool.appendingPathComponent("active")).isEmpty)
+        #expect(files(home.spool.appendingPathComponent("deferred")).isEmpty)
+        #expect(Set(ready).count == count)
+        #expect(ready.allSatisfy { $0.hasPrefix("big.") })
+        #expect(files(home.receipts) == ["big.json.receipt.json"])
+        let r = try JSONSerialization.jsonObject(with: Data(contentsOf: receipt)) as! [String: Any]
+        #expect(r["outcome"] as? String == "accepted")
+        #expect((r["campaign"] as? [String: Any])?["queued"] as? Int == count)
+        #expect(killedMidPlanning >= 5, "the kills should land while planning (\(killedMidPlanning) did)")
+        // Each recipient's job is there exactly once.
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        var phones = Set<String>()
+        for name in ready.prefix(2000) {
+            let data = try Data(contentsOf: home.spool.appendingPathComponent("ready").appendingPathComponent(name))
+            let object = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+            phones.insert(object["phone"] as! String)
+        }
+        #expect(phones.count == 2000)
+    }
+
+    @Test func drainingTenThousandAgainstTheSandboxSurvivesTwentyKills() async throws {
+        let dir = TempDir("wabulk-crash-send")
+        let home = HomeLayout(root: dir.url.appendingPathComponent("home"))
+        try home.create()
+        let registry = try ContactRegistry(path: home.contactsDatabase)
+        let count = 10_000
+        _ = try registry.merge((0..<count).map { Contact(phone: "+9191\(String(format: "%08d", $0))", name: "P\($0)") }, now: Date())
+        let sandboxPort = freePort()
+        var env = baseEnvironment(home: home.root)
+        env["WHATSAPP_API_BASE_URL"] = "http://127.0.0.1:\(sandboxPort)"
+        env["WABULK_RATE"] = "400/s"
+        env["WABULK_SEND_CONCURRENCY"] = "8"
+        env["WABULK_RECONCILE_SECONDS"] = "4"
+        let listen = env["WABULK_LISTEN"]!
+        let sandbox = Daemon(env: env, log: dir.url.appendingPathComponent("sandbox.log"))
+        let record = dir.url.appendingPathComponent("sends.jsonl")
+        try sandbox.start(["sandbox", "--port", "\(sandboxPort)", "--webhook", "http://\(listen)/api/whatsapp/webhook",
+                           "--status-delay-ms", "50", "--webhook-retry-cap-ms", "1000", "--record", record.path])
+        defer { sandbox.stop() }
+        let daemon = Daemon(env: env, log: dir.url.appendingPathComponent("daemon.log"))
+        try Data(#"{"id": "drain", "template": {"name": "t", "language": "en"}, "audience": {"all": true}}"#.utf8)
+            .write(to: home.inbox.appendingPathComponent("drain.json"))
+        for _ in 0..<20 {
+            try daemon.start()
+            try await Task.sleep(for: .milliseconds(Int.random(in: 800...2500)))
+            daemon.kill9()
+        }
+        try daemon.start()
+        // Drained: nothing left in the spool, and every accepted send settled in the log.
+        let drained = try await eventually(timeout: 300) {
+            let spooled = ["ready", "active", "deferred"].map { files(home.spool.appendingPathComponent($0)).count }.reduce(0, +)
+            return spooled == 0 && FileManager.default.fileExists(atPath: home.receipts.appendingPathComponent("drain.json.receipt.json").path)
+        }
+        #expect(drained)
+        daemon.stop()
+
+        let lines = try String(contentsOf: record, encoding: .utf8).split(separator: "\n")
+        let accepted = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .filter { $0["outcome"] as? String == "accepted" }
+        let recipients = accepted.map { $0["to"] as! String }
+        var seen = Set<String>(), twice: [String] = []
+        for r in recipients where !seen.insert(r).inserted { twice.append(r) }
+        #expect(twice.isEmpty, "sent twice: \(twice.prefix(10))")
+        #expect(seen.count == count, "nothing lost: \(seen.count) of \(count) recipients reached")
+    }
+}
