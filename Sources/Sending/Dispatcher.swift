@@ -169,6 +169,11 @@ public final class Dispatcher: Service, Sendable {
                 try? await spool.release(job)
                 return
             }
+            if SpoolControl.load(spool: spoolDirectory).queueHold != nil {
+                // Sending was paused while this worker waited for its slot (another request got a 190).
+                try? await spool.release(job)
+                continue
+            }
             job.attempt += 1
             await send(job)
         }
@@ -255,7 +260,8 @@ public final class Dispatcher: Service, Sendable {
         let delay: Duration?
         switch action {
         case .retryAfterADay: delay = job.attempt < options.retry.maxAttempts ? .seconds(86_400) : nil
-        case .slowDownRecipient: delay = job.attempt < options.retry.maxAttempts ? .seconds(Int(pow(4.0, Double(job.attempt)))) : nil
+        // Meta: retry a pair-limited recipient after 4^X seconds, X = 0, 1, 2…
+        case .slowDownRecipient: delay = job.attempt < options.retry.maxAttempts ? .seconds(Int(pow(4.0, Double(job.attempt - 1)))) : nil
         default: delay = options.retry.delay(after: job.attempt)
         }
         guard var wait = delay else {

@@ -42,8 +42,22 @@ public struct RateLimiter: Sendable {
 
     public var spacing: Duration { rate.window / rate.count * slowdown }
 
-    public mutating func slowDown() { slowdown = min(slowdown * 2, 16) }
-    public mutating func recover() { if slowdown > 1 { slowdown /= 2 } }
+    private var successesSinceSlowdown = 0
+
+    public mutating func slowDown() {
+        slowdown = min(slowdown * 2, 16)
+        successesSinceSlowdown = 0
+    }
+
+    /// One success; after a whole window's worth at the slower pace, the spacing halves back.
+    public mutating func recover() {
+        guard slowdown > 1 else { return }
+        successesSinceSlowdown += 1
+        if successesSinceSlowdown >= rate.count {
+            slowdown /= 2
+            successesSinceSlowdown = 0
+        }
+    }
 }
 
 import WabulkBase

@@ -38,10 +38,12 @@ import WabulkBase
         #expect(times.last! < .milliseconds(20_100))
     }
 
-    @Test func slowDownDoublesTheSpacingAndRecoveryHalvesIt() {
+    @Test func slowDownDoublesTheSpacingUntilAWindowOfSuccesses() {
         var limiter = RateLimiter(rate: SendRate(count: 60, window: .seconds(60)))
         #expect(limiter.spacing == .seconds(1))
         limiter.slowDown()
+        #expect(limiter.spacing == .seconds(2))
+        for _ in 0..<59 { limiter.recover() }
         #expect(limiter.spacing == .seconds(2))
         limiter.recover()
         #expect(limiter.spacing == .seconds(1))
