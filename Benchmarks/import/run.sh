@@ -7,14 +7,14 @@ cd "$(dirname "$0")/../.."
 ROWS=${1:-1000000}
 WORK=${BENCH_DIR:-/tmp/wabulk-bench-import}
 mkdir -p "$WORK"
-BIN=.build/release/wabulk
+BIN=${WABULK_BIN:-.build/release/wabulk}
 [ -x "$BIN" ] || { echo "build first: swift build -c release" >&2; exit 1; }
 g++ -O2 -std=c++17 Benchmarks/import/import_cpp.cpp -o "$WORK/import_cpp" -lcsv -lphonenumber -lprotobuf -lsqlite3
 [ -f "$WORK/a-$ROWS.csv" ] || python3 Benchmarks/import/gen_contacts.py "$ROWS" "$WORK/a-$ROWS.csv"
 [ -f "$WORK/b-$ROWS.csv" ] || python3 Benchmarks/import/gen_contacts.py "$ROWS" "$WORK/b-$ROWS.csv" --variant 2
 
 measure() { python3 Benchmarks/measure.py -- "$@"; }
-for round in 1 2; do
+for round in $(seq 1 "${ROUNDS:-1}"); do
   rm -rf "$WORK/home" "$WORK/py.sqlite"* "$WORK/cpp.sqlite"*
   mkdir -p "$WORK/home"
   echo "round $round, $ROWS rows"

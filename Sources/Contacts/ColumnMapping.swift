@@ -47,9 +47,10 @@ public struct ColumnMapping: Sendable, Equatable {
 
     /// Splits "vip, delhi;staff|x" and Google's "a ::: b" into clean tags.
     public static func splitTags(_ text: String) -> [String] {
-        text.replacingOccurrences(of: ":::", with: ",")
-            .split(whereSeparator: { $0 == "," || $0 == ";" || $0 == "|" })
-            .map { $0.trimmingCharacters(in: .whitespaces) }
+        if text.isEmpty { return [] }
+        let unified = text.contains(":::") ? text.replacingOccurrences(of: ":::", with: ",") : text
+        return unified.split(whereSeparator: { $0 == "," || $0 == ";" || $0 == "|" })
+            .map { String($0).trimmedCell }
             .filter { !$0.isEmpty && $0 != "* myContacts" }
     }
 }

@@ -115,7 +115,7 @@ struct ImportRun {
     }
 
     mutating func add(row: Int, cells: [String], progress: ((Int) -> Void)?) throws(ContactsError) {
-        if cells.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { return }
+        if cells.allSatisfy(\.isBlankCell) { return }
         guard let mapping else {
             guard let found = ColumnMapping(headers: cells) else { throw .noPhoneColumn(file: fileName, headers: cells) }
             mapping = found
@@ -125,7 +125,7 @@ struct ImportRun {
         summary.rowsRead += 1
         func cell(_ i: Int?) -> String {
             guard let i, i < cells.count else { return "" }
-            return cells[i].trimmingCharacters(in: .whitespacesAndNewlines)
+            return cells[i].trimmedCell
         }
         var name = cell(mapping.name)
         if name.isEmpty { name = [cell(mapping.firstName), cell(mapping.lastName)].filter { !$0.isEmpty }.joined(separator: " ") }

@@ -25,7 +25,15 @@ public final class NormalizerWorkers: @unchecked Sendable {
         /// Sends the numbers and reads back exactly as many lines.
         func run(_ numbers: ArraySlice<String>) -> [String] {
             var request = String(numbers.count) + "\n"
-            for n in numbers { request += n.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ") + "\n" }
+            for n in numbers {
+                // One number per line: a cell that held a line break must not split into two.
+                if n.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }) {
+                    request += n.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ")
+                } else {
+                    request += n
+                }
+                request += "\n"
+            }
             let bytes = Data(request.utf8)
             // Write from another thread so a full pipe in either direction can never deadlock.
             let writer = Thread { self.input.fileHandleForWriting.write(bytes) }

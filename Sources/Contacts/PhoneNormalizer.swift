@@ -25,14 +25,14 @@ public struct PhoneNormalizer: Sendable {
     }
 
     public func normalize(_ raw: String) -> Verdict {
-        if raw.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return .invalid(reason: "phone number is empty") }
+        if raw.isBlankCell { return .invalid(reason: "phone number is empty") }
         let (result, e164) = classify(raw)
         return Self.verdict(result: result, e164: e164, region: region)
     }
 
     /// libphonenumber's raw answer: its result code and whatever E.164 it formatted.
     func classify(_ raw: String) -> (phone_result, String) {
-        let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = raw.trimmedCell
         if trimmed.isEmpty { return (PHONE_NOT_A_NUMBER, "") }
         var buffer = [CChar](repeating: 0, count: 32)
         let result = phone_to_e164(trimmed, region, &buffer, buffer.count)
@@ -53,7 +53,7 @@ public struct PhoneNormalizer: Sendable {
 
     /// One line of the worker protocol: "<result code> <e164>" ("E" alone for an empty input).
     func wireLine(for raw: String) -> String {
-        if raw.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return "E" }
+        if raw.isBlankCell { return "E" }
         let (result, e164) = classify(raw)
         return "\(result.rawValue) \(region) \(e164)"
     }

@@ -47,8 +47,19 @@ struct StatusSnapshot: Codable {
         var title: String?
     }
 
+    struct ErrorCount: Codable {
+        var code: Int
+        var title: String
+        var count: Int
+        var last: String
+    }
+
     var campaigns: [CampaignLine]
     var queue: Spool.Depth
+    /// Postfix qshape: per campaign and state ("ready", "deferred", "active"), jobs by age bucket.
+    var queueShape: [String: [String: [String: Int]]]
+    var errorsLastDay: [ErrorCount]
+    var webhookSignatures: String
     var configuredRate: String
     var sentLastMinute: Int
     var paused: SpoolControl.Hold?
@@ -76,9 +87,42 @@ struct StatusSnapshot: Codable {
         let minuteAgo = Timestamp.format(now.addingTimeInterval(-60))
         let sentLastMinute = events.filter { $0.status == .sent && $0.source == "dispatch" && $0.time >= minuteAgo }.count
         let last = events.last { ($0.status == .failed || $0.status == .deferred) && $0.errorCode != nil || $0.status == .failed }
-        return StatusSnapshot(campaigns: lines, queue: depth, configuredRate: settings.rate.description, sentLastMinute: sentLastMinute,
+        let dayAgo = Timestamp.format(now.addingTimeInterval(-86_400))
+        var errors: [Int: ErrorCount] = [:]
+        for e in events where (e.status == .failed || e.status == .deferred) && e.time >= dayAgo {
+            guard let code = e.errorCode else { continue }
+            var entry = errors[code] ?? ErrorCount(code: code, title: e.errorTitle ?? "", count: 0, last: e.time)
+            entry.count += 1
+            entry.last = max(entry.last, e.time)
+            errors[code] = entry
+        }
+        let signatures = Credentials.fromEnvironment().appSecret != nil ? "verified"
+            : settings.insecureWebhooks ? "NOT VERIFIED (insecureWebhooks is on)" : "no app secret: the listener will not start"
+        return StatusSnapshot(campaigns: lines, queue: depth, queueShape: shape(spool: home.spool, now: now),
+                              errorsLastDay: errors.values.sorted { $0.count > $1.count },
+                              webhookSignatures: signatures,
+                              configuredRate: settings.rate.description, sentLastMinute: sentLastMinute,
                               paused: control.queueHold,
                               lastError: last.map { LastError(time: $0.time, campaign: $0.campaign, phone: $0.phone, code: $0.errorCode, title: $0.errorTitle ?? $0.reason) })
+    }
+
+    static let buckets = [(5, "0-5m"), (10, "5-10m"), (20, "10-20m"), (40, "20-40m"), (80, "40-80m"), (160, "80-160m"), (Int.max, "160m+")]
+
+    /// Jobs by campaign, state and age (minutes since the job file was last written).
+    static func shape(spool: URL, now: Date) -> [String: [String: [String: Int]]] {
+        var result: [String: [String: [String: Int]]] = [:]
+        for state in Spool.State.allCases {
+            let folder = spool.appendingPathComponent(state.rawValue)
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where name.hasSuffix(".json") {
+                guard let dot = name.firstIndex(of: ".") else { continue }
+                let campaign = String(name[..<dot])
+                let modified = (try? FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(name).path))?[.modificationDate] as? Date ?? now
+                let minutes = Int(now.timeIntervalSince(modified) / 60)
+                let bucket = buckets.first { minutes < $0.0 }!.1
+                result[campaign, default: [:]][state.rawValue, default: [:]][bucket, default: 0] += 1
+            }
+        }
+        return result
     }
 
     var text: String {
@@ -91,6 +135,23 @@ struct StatusSnapshot: Codable {
             out.append("\(c.id) [\(c.state)] total \(n.total): sent \(n.sent), delivered \(n.delivered), read \(n.read), failed \(n.failed), skipped \(n.skipped), waiting \(n.pending)"
                 + String(format: " — delivery %.1f%%, read %.1f%%, failure %.1f%%", c.deliveryRate * 100, c.readRate * 100, c.failureRate * 100))
         }
+        if !queueShape.isEmpty {
+            let header = ["campaign", "state", "total"] + Self.buckets.map(\.1)
+            out.append("")
+            out.append(header.map { $0.padding(toLength: max(8, $0.count + 1), withPad: " ", startingAt: 0) }.joined())
+            for (campaign, states) in queueShape.sorted(by: { $0.key < $1.key }) {
+                for (state, counts) in states.sorted(by: { $0.key < $1.key }) {
+                    let row = [campaign, state, String(counts.values.reduce(0, +))] + Self.buckets.map { String(counts[$0.1] ?? 0) }
+                    out.append(zip(row, header).map { $0.padding(toLength: max(8, $1.count + 1), withPad: " ", startingAt: 0) }.joined())
+                }
+            }
+        }
+        if !errorsLastDay.isEmpty {
+            out.append("")
+            out.append("errors in the last 24 h:")
+            for e in errorsLastDay { out.append("  (#\(e.code)) \(e.title): \(e.count), last \(e.last)") }
+        }
+        out.append("webhook signatures: \(webhookSignatures)")
         if let e = lastError { out.append("last error: \(e.time) \(e.phone ?? "") \(e.code.map { "(#\($0)) " } ?? "")\(e.title ?? "")") }
         return out.joined(separator: "\n")
     }

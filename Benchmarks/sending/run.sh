@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Sending benchmark (issue 5). Three figures from one run:
+#  1. wabulk with the limiter wide open against the sandbox on loopback (durable spool and event log,
+#     webhooks flowing back): messages/s sustained and daemon CPU time per message;
+#  2. the baseline: a hand-rolled Python sender (requests + thread pool, no durability) against the same sandbox;
+#  3. the daemon's CPU use while idle-waiting at 30/min for IDLE_SECONDS (default 300).
+# usage: Benchmarks/sending/run.sh [MESSAGES]   (needs: swift build -c release; pip install requests)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+N=${1:-20000}
+BIN=${WABULK_BIN:-.build/release/wabulk}
+WORK=${BENCH_DIR:-/tmp/wabulk-bench-send}
+IDLE=${IDLE_SECONDS:-300}
+rm -rf "$WORK"; mkdir -p "$WORK/home/inbox"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+cpu_ticks() { awk '{print $14+$15}' /proc/$1/stat; }
+SP=$(free_port); LP=$(free_port)
+export WABULK_HOME="$WORK/home" WHATSAPP_TOKEN=t WHATSAPP_PHONE_NUMBER_ID=106540352242922 WHATSAPP_APP_SECRET=bench
+export WHATSAPP_API_BASE_URL="http://127.0.0.1:$SP" WABULK_LISTEN="127.0.0.1:$LP" WABULK_INBOX_SCAN_SECONDS=0.2 WABULK_INBOX_SETTLE_SECONDS=0.2
+
+python3 - "$N" > "$WORK/contacts.csv" <<'PY'
+import sys
+n = int(sys.argv[1])
+print("Name,Phone")
+for i in range(n): print(f"P{i},+9193{i:08d}")
+PY
+"$BIN" contacts import "$WORK/contacts.csv" > /dev/null
+
+"$BIN" sandbox --port "$SP" --webhook "http://127.0.0.1:$LP/api/whatsapp/webhook" --status-delay-ms 100 --unread-share 0.3 > "$WORK/sandbox.log" 2>&1 &
+SANDBOX=$!
+trap 'kill $SANDBOX $DAEMON 2>/dev/null || true' EXIT
+sleep 1
+
+# 1. wide open
+WABULK_RATE=1000000/s WABULK_SEND_CONCURRENCY=${CONCURRENCY:-32} "$BIN" run --log-level warning > "$WORK/daemon.log" 2>&1 &
+DAEMON=$!
+sleep 1
+T0=$(cpu_ticks $DAEMON)
+echo '{"id": "bench", "template": {"name": "t", "language": "en"}, "audience": {"all": true}, "variables": {"body": ["{name}"]}}' > "$WORK/home/inbox/bench.json"
+python3 - "$WORK/home/var/log" "$N" <<'PY'
+import glob, json, sys, time
+folder, n = sys.argv[1], int(sys.argv[2])
+deadline = time.time() + 600
+while time.time() < deadline:
+    sent = 0
+    for f in glob.glob(folder + "/events-*.jsonl"):
+        with open(f) as fh:
+            sent += sum(1 for line in fh if '"source":"dispatch"' in line and '"status":"sent"' in line)
+    if sent >= n: break
+    time.sleep(0.5)
+PY
+T1=$(cpu_ticks $DAEMON)
+python3 - "$WORK/home/var/log" "$N" "$((T1 - T0))" "$(getconf CLK_TCK)" <<'PY'
+import glob, json, sys, datetime
+folder, n, ticks, hz = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+times = []
+for f in glob.glob(folder + "/events-*.jsonl"):
+    for line in open(f):
+        e = json.loads(line)
+        if e.get("source") == "dispatch" and e.get("status") == "sent":
+            times.append(datetime.datetime.fromisoformat(e["time"].replace("Z", "+00:00")).timestamp())
+times.sort()
+span = times[-1] - times[0]
+print(json.dumps({"wabulk_sent": len(times), "seconds": round(span, 3), "per_second": round((len(times) - 1) / span, 1),
+                  "daemon_cpu_seconds": ticks / hz, "cpu_ms_per_message": round(1000 * ticks / hz / len(times), 3)}))
+PY
+kill -INT $DAEMON; wait $DAEMON || true
+
+# 2. baseline
+python3 Benchmarks/sending/baseline_python.py "http://127.0.0.1:$SP" "$N" ${CONCURRENCY:-32}
+
+# 3. idle-waiting at 30/min
+rm -rf "$WORK/home/var/spool" "$WORK/home/var/campaigns"
+WABULK_RATE=30/min "$BIN" run --log-level warning > "$WORK/daemon-idle.log" 2>&1 &
+DAEMON=$!
+sleep 2
+echo '{"id": "idle", "template": {"name": "t", "language": "en"}, "audience": {"all": true}}' > "$WORK/home/inbox/idle.json"
+sleep 3
+T0=$(cpu_ticks $DAEMON)
+sleep "$IDLE"
+T1=$(cpu_ticks $DAEMON)
+python3 -c "import json,sys; t=int(sys.argv[1]); hz=int(sys.argv[2]); s=int(sys.argv[3]); print(json.dumps({'idle_seconds': s, 'daemon_cpu_seconds': t/hz, 'percent_of_a_core': round(100*t/hz/s, 3)}))" "$((T1 - T0))" "$(getconf CLK_TCK)" "$IDLE"
+kill -INT $DAEMON; wait $DAEMON || true
