@@ -5,7 +5,7 @@ every 20 ms from /proc. Prints one JSON line; the command's own stdout is passed
 
 usage: measure.py -- COMMAND ARGS...
 """
-import json, os, subprocess, sys, time
+import json, os, subprocess, sys, tempfile, time
 
 def tree(pid):
     pids, frontier = [pid], [pid]
@@ -32,14 +32,17 @@ def rss_kb(pid):
 
 cmd = sys.argv[sys.argv.index("--") + 1:]
 start = time.time()
-proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+# Output goes to a file, not a pipe: a command that prints a lot must never block on a full pipe.
+sink = tempfile.TemporaryFile(mode="w+")
+proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.DEVNULL, text=True)
 peak_main = peak_tree = 0
 while proc.poll() is None:
     main = rss_kb(proc.pid)
     total = sum(rss_kb(p) for p in tree(proc.pid))
     peak_main, peak_tree = max(peak_main, main), max(peak_tree, total)
     time.sleep(0.02)
-out = proc.stdout.read()
+sink.seek(0)
+out = sink.read()
 wall = time.time() - start
 print(json.dumps({"seconds": round(wall, 3), "peak_rss_mb": round(peak_main / 1024, 1),
-                  "peak_tree_rss_mb": round(peak_tree / 1024, 1), "exit": proc.returncode, "output": out.strip()[-2000:]}))
+                  "peak_tree_rss_mb": round(peak_tree / 1024, 1), "exit": proc.returncode, "output": out.strip()}))

@@ -12,10 +12,13 @@ public struct CampaignPlanner: Sendable {
     public let spool: Spool
     public let events: EventLogWriter
     public let campaignsDirectory: URL
+    /// var/templates.json; manifests are checked against it when it exists.
+    public let templatesFile: URL?
     public let now: @Sendable () -> Date
 
     public init(registry: ContactRegistry, normalizer: PhoneNormalizer, spool: Spool, events: EventLogWriter,
-                campaignsDirectory: URL, now: @escaping @Sendable () -> Date = Date.init) {
+                campaignsDirectory: URL, templatesFile: URL? = nil, now: @escaping @Sendable () -> Date = Date.init) {
+        self.templatesFile = templatesFile
         self.registry = registry
         self.normalizer = normalizer
         self.spool = spool
@@ -54,7 +57,10 @@ public struct CampaignPlanner: Sendable {
         }
         let contacts: [Contact]
         do { contacts = try registry.all() } catch { throw .storage("\(error)") }
-        let (recipients, skippedContacts, problems) = resolve(manifest.audience, contacts: contacts)
+        var (recipients, skippedContacts, problems) = resolve(manifest.audience, contacts: contacts)
+        if let templatesFile, let catalog = TemplateCatalog.load(templatesFile) {
+            problems = catalog.problems(for: manifest) + problems
+        }
         if !problems.isEmpty { throw .rejected(ManifestRejection(problems: problems)) }
 
         let start = manifest.startAt.flatMap(Timestamp.parse)

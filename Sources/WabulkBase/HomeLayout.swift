@@ -26,6 +26,8 @@ public struct HomeLayout: Sendable, Equatable {
     public var intake: URL { state.appendingPathComponent("intake", isDirectory: true) }
     public var contactsDatabase: URL { state.appendingPathComponent("contacts.sqlite") }
     public var configurationFile: URL { root.appendingPathComponent("wabulk.json") }
+    /// The approved templates manifests are checked against (Meta's message_templates shape).
+    public var templatesFile: URL { state.appendingPathComponent("templates.json") }
 
     /// Creates every folder the daemon writes to.
     public func create() throws {

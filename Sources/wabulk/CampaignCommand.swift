@@ -1,5 +1,6 @@
 import ArgumentParser
 import Campaigns
+import Contacts
 import EventLog
 import Foundation
 import Spool
@@ -9,7 +10,7 @@ struct CampaignCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "campaign",
         abstract: "List, inspect, pause, resume, cancel campaigns, or retry their transient failures.",
-        subcommands: [List.self, Show.self, Pause.self, Resume.self, Cancel.self, RetryFailed.self])
+        subcommands: [List.self, Show.self, Plan.self, Pause.self, Resume.self, Cancel.self, RetryFailed.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Every campaign with its state and counts.")
@@ -53,6 +54,42 @@ struct CampaignCommand: AsyncParsableCommand {
                 let n = line.counts
                 print("total \(n.total): sent \(n.sent), delivered \(n.delivered), read \(n.read), failed \(n.failed), skipped \(n.skipped), cancelled \(n.cancelled), waiting \(n.pending)")
                 if let hold = details.hold { print("held since \(hold.since): \(hold.reason)") }
+            }
+        }
+    }
+
+    struct Plan: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Validate and spool a manifest now, as inbox/ would (the running daemon picks the jobs up).")
+        @OptionGroup var homeOptions: HomeOptions
+        @Argument(help: "The manifest (.json).") var file: String
+        @Flag(help: "Print JSON.") var json = false
+
+        struct Result: Encodable {
+            var campaign: String
+            var queued: Int
+            var skipped: [String: Int]
+            var dryRun: Bool
+            var seconds: Double
+        }
+
+        func run() async throws {
+            let home = HomeLayout.resolve(option: homeOptions.home)
+            let settings = try Settings.load(file: home.configurationFile)
+            try home.create()
+            let url = URL(fileURLWithPath: file)
+            let started = Date()
+            let manifest = try ManifestReader.read(try Data(contentsOf: url), fileName: url.lastPathComponent)
+            let planner = CampaignPlanner(registry: try ContactRegistry(path: home.contactsDatabase),
+                                          normalizer: try PhoneNormalizer(defaultCountry: settings.defaultCountry),
+                                          spool: Spool(directory: home.spool), events: EventLogWriter(directory: home.log),
+                                          campaignsDirectory: home.campaigns, templatesFile: home.templatesFile)
+            let plan = try await planner.plan(manifest, sourceFile: url.lastPathComponent)
+            Spool.announceChange(in: home.spool)
+            let result = Result(campaign: plan.campaign, queued: plan.queued, skipped: plan.skipped, dryRun: plan.dryRun,
+                                seconds: (Date().timeIntervalSince(started) * 1000).rounded() / 1000)
+            if json { try printJSON(result) } else {
+                print("campaign \(plan.campaign): \(plan.queued) \(plan.dryRun ? "would be queued (dry run)" : "queued"), \(plan.skipped.values.reduce(0, +)) skipped in \(result.seconds) s")
+                for (reason, n) in plan.skipped.sorted(by: { $0.key < $1.key }) { print("  skipped \(n): \(reason)") }
             }
         }
     }

@@ -25,7 +25,7 @@ struct Daemon {
         let spool = Spool(directory: home.spool)
         let events = EventLogWriter(directory: home.log)
         let planner = CampaignPlanner(registry: registry, normalizer: normalizer, spool: spool, events: events,
-                                      campaignsDirectory: home.campaigns)
+                                      campaignsDirectory: home.campaigns, templatesFile: home.templatesFile)
         // libphonenumber scales across processes, not threads: imports use one worker process per core.
         let workers = try? NormalizerWorkers(executable: SelfExecutable.url, defaultCountry: settings.defaultCountry,
                                              count: ProcessInfo.processInfo.activeProcessorCount)

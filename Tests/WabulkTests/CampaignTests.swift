@@ -113,10 +113,59 @@ import Testing
         #expect(await f.spool.depth().ready == 3)
     }
 
+    @Test func templateProblemsAndAudienceProblemsComeTogether() async throws {
+        let f = try Fixture()
+        let templates = f.dir.file("templates.json", #"[{"name": "t", "language": "hi", "status": "APPROVED", "components": [{"type": "BODY", "text": "{{1}}"}]}]"#)
+        let planner = CampaignPlanner(registry: f.registry, normalizer: try PhoneNormalizer(defaultCountry: "91"), spool: f.spool,
+                                      events: EventLogWriter(directory: f.dir.url.appendingPathComponent("log")),
+                                      campaignsDirectory: f.dir.url.appendingPathComponent("campaigns"), templatesFile: templates)
+        await #expect(throws: CampaignPlanner.PlanError.rejected(ManifestRejection(problems: [
+            .init(field: "template.language", reason: "\"t\" exists in hi, not in en_US"),
+            .init(field: "audience.tags", reason: "no contact has the tag \"nobody\""),
+        ]))) {
+            try await planner.plan(try f.manifest(#"{"tags": ["nobody"]}"#), sourceFile: "m.json")
+        }
+        #expect(await f.spool.depth().total == 0)
+    }
+
     @Test func unknownTagsRejectTheManifest() async throws {
         let f = try Fixture()
         await #expect(throws: CampaignPlanner.PlanError.rejected(ManifestRejection(problems: [.init(field: "audience.tags", reason: "no contact has the tag \"nobody\"")]))) {
             try await f.planner.plan(try f.manifest(#"{"tags": ["nobody"]}"#), sourceFile: "m.json")
         }
+    }
+}
+
+@Suite struct TemplateCatalogTests {
+    static let catalog = """
+        {"data": [
+          {"name": "diwali_offer", "language": "en_US", "status": "APPROVED", "category": "MARKETING",
+           "components": [{"type": "HEADER", "format": "TEXT", "text": "Hi {{1}}"}, {"type": "BODY", "text": "Hello {{1}}, {{2}} off; {{1}} again"},
+                          {"type": "BUTTONS", "buttons": [{"type": "URL", "text": "Shop", "url": "https://x.example/{{1}}"}, {"type": "QUICK_REPLY", "text": "Stop"}]}]},
+          {"name": "diwali_offer", "language": "hi", "status": "APPROVED", "components": [{"type": "BODY", "text": "{{1}}"}]},
+          {"name": "old_promo", "language": "en_US", "status": "PAUSED", "components": [{"type": "BODY", "text": "{{first_name}}!"}]}
+        ]}
+        """
+
+    func problems(_ manifest: String) throws -> [String] {
+        let dir = TempDir()
+        let catalog = try #require(TemplateCatalog.load(dir.file("templates.json", Self.catalog)))
+        return catalog.problems(for: try ManifestReader.read(Data(manifest.utf8), fileName: "m.json")).map(\.description)
+    }
+
+    @Test func aFittingManifestHasNoProblems() throws {
+        #expect(try problems(#"{"template": {"name": "diwali_offer", "language": "en_US"}, "audience": {"all": true}, "variables": {"header": ["{name}"], "body": ["{name}", "20%"], "buttons": ["sale"]}}"#) == [])
+    }
+
+    @Test func wrongLanguageUnapprovedAndCountsAreEachNamed() throws {
+        #expect(try problems(#"{"template": {"name": "diwali_offer", "language": "en_GB"}, "audience": {"all": true}}"#)
+                == ["template.language: \"diwali_offer\" exists in en_US, hi, not in en_GB"])
+        #expect(try problems(#"{"template": {"name": "nope", "language": "en_US"}, "audience": {"all": true}}"#)
+                == ["template.name: no template \"nope\" in the template list"])
+        #expect(try problems(#"{"template": {"name": "old_promo", "language": "en_US"}, "audience": {"all": true}, "variables": {"body": ["a", "b"]}}"#)
+                == ["template: \"old_promo\" (en_US) is PAUSED, not APPROVED", "variables.body: the template's body has 1 placeholder; 2 given"])
+        #expect(try problems(#"{"template": {"name": "diwali_offer", "language": "en_US"}, "audience": {"all": true}, "variables": {"body": ["x"]}}"#)
+                == ["variables.header: the template's header has 1 placeholder; 0 given", "variables.body: the template's body has 2 placeholders; 1 given",
+                    "variables.buttons: the template's buttons has 1 placeholder; 0 given"])
     }
 }
