@@ -41,9 +41,9 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
-        .target(name: "CFileSync"),
         .target(name: "Spool", dependencies: [
-            "WabulkBase", "CFileSync", .product(name: "DequeModule", package: "swift-collections"),
+            "WabulkBase", .product(name: "DequeModule", package: "swift-collections"),
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "Campaigns", dependencies: ["WabulkBase", "Contacts", "Spool", "EventLog", "CloudAPI"]),
         .target(name: "CloudAPI", dependencies: ["WabulkBase", "Curl"]),

@@ -3,9 +3,6 @@ import EventLog
 import Foundation
 import Spool
 import WabulkBase
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Pause, resume, cancel and retry-failed for one campaign: from the CLI or a control file in inbox/.
 /// Works on the files the daemon shares (campaign records, the spool's folders and holds, the event log),
@@ -56,16 +53,9 @@ public struct CampaignControl: Sendable {
                 return "campaign \(id) resumed"
             case .cancel:
                 try SpoolControl.update(spool: spoolDirectory) { $0.campaignHolds[id] = .init(reason: "cancelled by \(source)", since: now()) }
-                var removed: [String] = []
-                for state in [Spool.State.ready, .deferred] {
-                    let folder = spoolDirectory.appendingPathComponent(state.rawValue)
-                    let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-                    // Only what this process actually unlinked is cancelled: a job the daemon took in the
-                    // meantime is in flight and will be recorded as sent or failed.
-                    for name in names where name.hasPrefix(id + ".") && name.hasSuffix(".json") {
-                        if unlink(folder.appendingPathComponent(name).path) == 0 { removed.append(String(name.dropLast(5))) }
-                    }
-                }
+                // Only what this call removed is cancelled: a job the daemon took in the meantime is in
+                // flight and will be recorded as sent or failed.
+                let removed = try Spool.cancelWaiting(in: spoolDirectory, campaign: id)
                 let stamp = now()
                 try await events.append(removed.map { MessageEvent(time: stamp, status: .cancelled, campaign: id, job: $0,
                                                                    reason: "cancelled by \(source)", source: "control") })
@@ -75,23 +65,12 @@ public struct CampaignControl: Sendable {
             case .retryFailed:
                 if record.phase == .cancelled { throw ControlError.alreadyCancelled(id) }
                 let ledger = MessageLedger(events: EventLogReader(directory: eventsDirectory).readAll().events)
-                let failedFolder = Spool.failedFolder(in: spoolDirectory)
-                let ready = spoolDirectory.appendingPathComponent(Spool.State.ready.rawValue)
-                try FileManager.default.createDirectory(at: ready, withIntermediateDirectories: true)
-                var requeued: [MessageRecord] = []
-                for message in ledger.records(campaign: id) where message.status == .failed && Self.isTransient(message) {
-                    let source = failedFolder.appendingPathComponent("\(message.job).json")
-                    guard let data = try? Data(contentsOf: source), var job = try? JSONDecoder.spool.decode(SpoolJob.self, from: data) else { continue }
-                    job.attempt = 0
-                    job.notBefore = nil
-                    try AtomicFile.write(try JSONEncoder.spool.encode(job), to: ready.appendingPathComponent("\(job.id).json"))
-                    unlink(source.path)
-                    requeued.append(message)
-                }
+                let candidates = ledger.records(campaign: id).filter { $0.status == .failed && Self.isTransient($0) }
+                let moved = Set(try Spool.requeueFailed(in: spoolDirectory, ids: candidates.map(\.job)))
+                let requeued = candidates.filter { moved.contains($0.job) }
                 let stamp = now()
                 try await events.append(requeued.map { MessageEvent(time: stamp, status: .queued, campaign: id, job: $0.job, phone: $0.phone,
                                                                     reason: "retry-failed by \(source)", source: "retry") })
-                Spool.announceChange(in: spoolDirectory)
                 return "campaign \(id): \(requeued.count) failed messages with a transient error queued again"
             }
         } catch let error as ControlError {
@@ -111,19 +90,3 @@ public struct CampaignControl: Sendable {
     }
 }
 
-extension JSONEncoder {
-    static var spool: JSONEncoder {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        e.dateEncodingStrategy = .iso8601
-        return e
-    }
-}
-
-extension JSONDecoder {
-    static var spool: JSONDecoder {
-        let d = JSONDecoder()
-        d.dateDecodingStrategy = .iso8601
-        return d
-    }
-}

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A daily sending window in a time zone, e.g. 09:00–20:00 Asia/Kolkata; messages outside it wait.
-public struct SendWindowSchedule: Sendable, Equatable, Codable {
+public struct SendWindowSchedule: Sendable, Hashable, Codable {
     public let fromMinute: Int
     public let toMinute: Int
     public let timezone: String

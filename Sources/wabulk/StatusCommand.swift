@@ -33,7 +33,11 @@ struct StatusSnapshot: Codable {
     struct CampaignLine: Codable {
         var id: String
         var name: String?
+        /// scheduled, in_progress, paused, stopped (by Meta: a paused or missing template), completed, cancelled, dry run.
         var state: String
+        var createdAt: String
+        var startedAt: String?
+        var completedAt: String?
         var counts: CampaignCounts
         var deliveryRate: Double
         var readRate: Double
@@ -71,17 +75,24 @@ struct StatusSnapshot: Codable {
         let control = SpoolControl.load(spool: home.spool)
         let depth = await Spool(directory: home.spool).depth()
         var lines: [CampaignLine] = []
+        var started: [String: String] = [:], lastEvent: [String: String] = [:]
+        for e in events where e.kind == .status {
+            guard let c = e.campaign else { continue }
+            if e.status == .sending, started[c] == nil { started[c] = e.time }
+            lastEvent[c] = max(lastEvent[c] ?? e.time, e.time)
+        }
         for record in CampaignRecord.loadAll(in: home.campaigns) {
             let counts = CampaignCounts(ledger.records(campaign: record.id))
             let state: String
             if record.phase == .dryRun { state = "dry run" }
             else if record.phase == .cancelled { state = "cancelled" }
-            else if control.campaignHolds[record.id] != nil { state = "stopped" }
+            else if let hold = control.campaignHolds[record.id] { state = hold.reason.hasPrefix("paused") ? "paused" : "stopped" }
             else if record.phase == .planning { state = "planning" }
             else if counts.pending == 0 { state = "completed" }
             else if let start = record.manifest.startAt.flatMap(Timestamp.parse), start > now { state = "scheduled" }
             else { state = "in_progress" }
-            lines.append(CampaignLine(id: record.id, name: record.manifest.name, state: state, counts: counts,
+            lines.append(CampaignLine(id: record.id, name: record.manifest.name, state: state, createdAt: record.createdAt,
+                                      startedAt: started[record.id], completedAt: state == "completed" ? lastEvent[record.id] : nil, counts: counts,
                                       deliveryRate: counts.deliveryRate, readRate: counts.readRate, failureRate: counts.failureRate))
         }
         let minuteAgo = Timestamp.format(now.addingTimeInterval(-60))
@@ -108,19 +119,12 @@ struct StatusSnapshot: Codable {
 
     static let buckets = [(5, "0-5m"), (10, "5-10m"), (20, "10-20m"), (40, "20-40m"), (80, "40-80m"), (160, "80-160m"), (Int.max, "160m+")]
 
-    /// Jobs by campaign, state and age (minutes since the job file was last written).
+    /// Jobs by campaign, state and age (minutes since the job last changed state).
     static func shape(spool: URL, now: Date) -> [String: [String: [String: Int]]] {
         var result: [String: [String: [String: Int]]] = [:]
-        for state in Spool.State.allCases {
-            let folder = spool.appendingPathComponent(state.rawValue)
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where name.hasSuffix(".json") {
-                guard let dot = name.firstIndex(of: ".") else { continue }
-                let campaign = String(name[..<dot])
-                let modified = (try? FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(name).path))?[.modificationDate] as? Date ?? now
-                let minutes = Int(now.timeIntervalSince(modified) / 60)
-                let bucket = buckets.first { minutes < $0.0 }!.1
-                result[campaign, default: [:]][state.rawValue, default: [:]][bucket, default: 0] += 1
-            }
+        for (campaign, state, seconds) in Spool.ages(in: spool, now: now) {
+            let bucket = buckets.first { Int(seconds / 60) < $0.0 }!.1
+            result[campaign, default: [:]][state.rawValue, default: [:]][bucket, default: 0] += 1
         }
         return result
     }

@@ -1,5 +1,6 @@
 import Contacts
 import Foundation
+import Spool
 import Testing
 import WabulkBase
 
@@ -89,27 +90,21 @@ import WabulkBase
         #expect(try await eventually(timeout: 300) { FileManager.default.fileExists(atPath: receipt.path) })
         daemon.stop()
 
-        let ready = files(home.spool.appendingPathComponent("ready"))
-        #expect(ready.count == count)
-        #expect(files(home.spool.appendingPathComponent("active")).isEmpty)
-        #expect(files(home.spool.appendingPathComponent("deferred")).isEmpty)
-        #expect(Set(ready).count == count)
-        #expect(ready.allSatisfy { $0.hasPrefix("big.") })
+        #expect(Spool.depth(in: home.spool) == Spool.Depth(ready: count))
         #expect(files(home.receipts) == ["big.json.receipt.json"])
         let r = try JSONSerialization.jsonObject(with: Data(contentsOf: receipt)) as! [String: Any]
         #expect(r["outcome"] as? String == "accepted")
         #expect((r["campaign"] as? [String: Any])?["queued"] as? Int == count)
         #expect(killedMidPlanning >= 5, "the kills should land while planning (\(killedMidPlanning) did)")
         // Each recipient's job is there exactly once.
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        var phones = Set<String>()
-        for name in ready.prefix(2000) {
-            let data = try Data(contentsOf: home.spool.appendingPathComponent("ready").appendingPathComponent(name))
-            let object = try JSONSerialization.jsonObject(with: data) as! [String: Any]
-            phones.insert(object["phone"] as! String)
+        let spool = Spool(directory: home.spool)
+        var phones = Set<String>(), ids = Set<String>()
+        while let job = try await spool.claimNext(now: Date().addingTimeInterval(2 * 86_400)) {
+            phones.insert(job.phone)
+            ids.insert(job.id)
         }
-        #expect(phones.count == 2000)
+        #expect(phones.count == count)
+        #expect(ids.count == count)
     }
 
     @Test func drainingTenThousandAgainstTheSandboxSurvivesTwentyKills() async throws {
@@ -142,8 +137,7 @@ import WabulkBase
         try daemon.start()
         // Drained: nothing left in the spool, and every accepted send settled in the log.
         let drained = try await eventually(timeout: 300) {
-            let spooled = ["ready", "active", "deferred"].map { files(home.spool.appendingPathComponent($0)).count }.reduce(0, +)
-            return spooled == 0 && FileManager.default.fileExists(atPath: home.receipts.appendingPathComponent("drain.json.receipt.json").path)
+            return Spool.depth(in: home.spool).total == 0 && FileManager.default.fileExists(atPath: home.receipts.appendingPathComponent("drain.json.receipt.json").path)
         }
         #expect(drained)
         daemon.stop()
