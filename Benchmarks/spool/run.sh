@@ -18,7 +18,7 @@ PY
   echo '{"id": "bench", "template": {"name": "t", "language": "en"}, "audience": {"all": true}, "variables": {"body": ["{name}"]}}' > "$WORK/bench.json"
   sync
   echo "N=$N wabulk:   $(python3 Benchmarks/measure.py -- "$BIN" campaign plan --home "$WORK/home" --json "$WORK/bench.json" | tr -d '\n')"
-  echo "N=$N ready/ holds $(ls "$WORK/home/var/spool/ready" | wc -l) jobs"
+  echo "N=$N spool holds $(sqlite3 "$WORK/home/var/spool/jobs.sqlite" "SELECT COUNT(*) FROM jobs WHERE state = 'ready'") ready jobs"
   if [ "$N" -le "${BASELINE_MAX:-100000}" ]; then
     sync
     echo "N=$N baseline: $(python3 Benchmarks/measure.py -- python3 Benchmarks/spool/baseline_python.py "$N" "$WORK/baseline" | tr -d '\n')"
