@@ -135,6 +135,13 @@ public final class Dispatcher: Service, Sendable {
                 await pause(options.idlePoll * 2)
                 continue
             }
+            // Claim nothing until the number itself may send again: an idle-waiting daemon then sleeps
+            // instead of taking jobs only to put them back.
+            let numberWait = limiter.waitForNumber(now: clock.now - origin)
+            if numberWait > options.maxSlotWait {
+                await pause(numberWait - options.maxSlotWait)
+                continue
+            }
             let job: SpoolJob?
             do { job = try await spool.claimNext(now: now(), excluding: Set(control.campaignHolds.keys)) } catch {
                 logger.error("spool: \(error)")
@@ -162,6 +169,7 @@ public final class Dispatcher: Service, Sendable {
                 let seconds = Double((slot - elapsed).components.seconds) + Double((slot - elapsed).components.attoseconds) / 1e18
                 job.notBefore = now().addingTimeInterval(seconds)
                 try? await spool.requeue(job)
+                await pause(options.idlePoll)
                 continue
             case .at(let slot):
                 if await waitUntil(origin + slot) { break }
@@ -308,6 +316,9 @@ final class LimiterBox: @unchecked Sendable {
     init(_ limiter: RateLimiter) { self.limiter = limiter }
 
     func reserve(now: Duration) -> Duration { lock.withLock { limiter.reserve(now: now) } }
+
+    /// How long until the number's own limiter allows a send.
+    func waitForNumber(now: Duration) -> Duration { lock.withLock { max(.zero, limiter.nextAllowed(now: now) - now) } }
 
     func reserve(now: Duration, campaign: String, campaignRate: SendRate?, recipient: String, pairSpacing: Duration, maxWait: Duration) -> Slot {
         lock.withLock {
