@@ -42,7 +42,7 @@ public final class InboxWatcher: Service, Sendable {
                 await scanOnce()
                 nextScan = clock.now + scanInterval
             }
-            try? await Task.sleep(for: .milliseconds(50))
+            try? await Task.sleep(for: .milliseconds(200))
         }
     }
 

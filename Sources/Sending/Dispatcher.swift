@@ -292,7 +292,8 @@ public final class Dispatcher: Service, Sendable {
     private func waitUntil(_ deadline: ContinuousClock.Instant) async -> Bool {
         while clock.now < deadline {
             if Task.isShuttingDownGracefully || Task.isCancelled { return false }
-            let step = min(deadline - clock.now, .milliseconds(100))
+            // A quarter second: shutdown is noticed quickly, and an idle daemon wakes only a few times a second.
+            let step = min(deadline - clock.now, .milliseconds(250))
             try? await Task.sleep(for: step)
         }
         return true
