@@ -114,7 +114,7 @@ import WabulkBase
             #expect(settled4)
         }
         let times = await p.sandbox.records().map { Timestamp.parse($0.time)! }
-        #expect(times[1].timeIntervalSince(times[0]) >= 0.95)
+        #expect(times[1].timeIntervalSince(times[0]) >= 0.8)   // slots 1 s apart; arrival jitters on a busy machine
     }
 
     @Test func aCampaignRateCapsThatCampaignOnly() async throws {
@@ -126,7 +126,7 @@ import WabulkBase
             #expect(settled5)
         }
         let times = await p.sandbox.records().map { Timestamp.parse($0.time)! }
-        #expect(times.last!.timeIntervalSince(times.first!) >= 1.2)   // 6 sends at 4/s: at least 1.25 s apart end to end
+        #expect(times.last!.timeIntervalSince(times.first!) >= 1.0)   // 6 sends at 4/s: slots 1.25 s apart end to end (uncapped: ~0.05 s)
         #expect(Date().timeIntervalSince(started) < 10)
     }
 

@@ -112,7 +112,7 @@ import WabulkBase
         }
         let first = await p.sandbox.records().filter { $0.to == "+919876500001" }.map { Timestamp.parse($0.time)! }
         #expect(first.count == 2)
-        #expect(first[1].timeIntervalSince(first[0]) >= 0.95)   // 4^0 = 1 s for the first retry
+        #expect(first[1].timeIntervalSince(first[0]) >= 0.8)   // 4^0 = 1 s for the first retry (arrival jitters)
     }
 
     @Test func throughputLimitSlowsTheWholeNumber() async throws {
@@ -125,10 +125,11 @@ import WabulkBase
             #expect(done)
         }
         let times = await p.sandbox.records().map { Timestamp.parse($0.time)! }
-        // 50 ms spacing at 20/s; after the 130429, 100 ms until a window's worth of successes.
-        let gaps = zip(times.dropFirst(), times).map { $0.timeIntervalSince($1) }
-        let after = gaps.dropFirst()
-        #expect(after.min()! >= 0.085, "gaps after the 130429: \(after)")
+        // 50 ms spacing at 20/s; after the 130429, 100 ms until a window's worth of successes. Arrival times
+        // jitter on a loaded machine, so the span is compared, not each gap: the 10 sends after the first two
+        // take ≥ 0.81 s when slowed, 0.45 s when not. (The second send's slot was taken before the 130429.)
+        let span = times[times.count - 1].timeIntervalSince(times[2])
+        #expect(span >= 0.81, "span of the last \(times.count - 3) gaps: \(span) s")
     }
 }
 
