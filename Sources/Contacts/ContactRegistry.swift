@@ -77,14 +77,11 @@ public final class ContactRegistry: Sendable {
         public var skippedRemoved = 0
     }
 
-    /// Merges contacts in one transaction together with the import's record: all of it lands or none.
+    /// Merges contacts in one transaction: all of them land or none.
     /// Tags are united, fields updated; opted-out and removed contacts stay as they are.
-    public func merge(_ contacts: [Contact], now: Date, recordImport: (fingerprint: String, file: String, summary: @Sendable (MergeCounts) throws -> Data)? = nil) throws(ContactsError) -> MergeCounts {
+    public func merge(_ contacts: [Contact], now: Date) throws(ContactsError) -> MergeCounts {
         try importing(now: now) { merger in
             for c in contacts { try merger.merge(c) }
-            if let record = recordImport {
-                try merger.recordImport(fingerprint: record.fingerprint, file: record.file, summary: try record.summary(merger.counts))
-            }
             return merger.counts
         }
     }

@@ -44,6 +44,7 @@ public final class Dispatcher: Service, Sendable {
     private let logger: Logger
     private let now: @Sendable () -> Date
     private let limiter: LimiterBox
+    private let controlWatch: SpoolControl.Watch
     private let clock = ContinuousClock()
 
     public init(spool: Spool, spoolDirectory: URL, events: EventLogWriter, eventsDirectory: URL, client: CloudAPIClient,
@@ -57,6 +58,7 @@ public final class Dispatcher: Service, Sendable {
         self.logger = logger
         self.now = now
         self.limiter = LimiterBox(RateLimiter(rate: options.rate))
+        self.controlWatch = SpoolControl.Watch(spool: spoolDirectory)
     }
 
     public func run() async throws {
@@ -130,7 +132,7 @@ public final class Dispatcher: Service, Sendable {
 
     private func work(worker: Int, origin: ContinuousClock.Instant) async {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let control = SpoolControl.load(spool: spoolDirectory)
+            let control = controlWatch.current()
             if control.queueHold != nil {
                 await pause(options.idlePoll * 2)
                 continue
@@ -177,7 +179,7 @@ public final class Dispatcher: Service, Sendable {
                 try? await spool.release(job)
                 return
             }
-            if SpoolControl.load(spool: spoolDirectory).queueHold != nil {
+            if controlWatch.current().queueHold != nil {
                 // Sending was paused while this worker waited for its slot (another request got a 190).
                 try? await spool.release(job)
                 continue
@@ -233,26 +235,23 @@ public final class Dispatcher: Service, Sendable {
         event.errorDetails = details
         var retryJob = job
         switch action {
-        case .stopQueue:
-            // Not this message's fault: it waits, its attempt not counted, until `wabulk resume`.
+        case .stopQueue, .stopCampaign:
+            // Not this message's fault: it waits, its attempt not counted, until the hold is lifted
+            // (`wabulk resume` for the queue, `wabulk campaign resume` for the campaign).
+            let hold = SpoolControl.Hold(reason: "\(code.map { "(#\($0)) " } ?? (action == .stopQueue ? "" : "(#0) "))\(title)",
+                                         errorCode: code, since: now())
             try SpoolControl.update(spool: spoolDirectory) {
-                $0.queueHold = .init(reason: "\(code.map { "(#\($0)) " } ?? "")\(title)", errorCode: code, since: now())
+                if action == .stopQueue { $0.queueHold = hold } else { $0.campaignHolds[job.campaign] = hold }
             }
-            logger.critical("sending paused: (#\(code ?? 0)) \(title); fix it, then run `wabulk resume`")
+            if action == .stopQueue {
+                logger.critical("sending paused: (#\(code ?? 0)) \(title); fix it, then run `wabulk resume`")
+            } else {
+                logger.error("campaign \(job.campaign) stopped: (#\(code ?? 0)) \(title)")
+            }
+            controlWatch.invalidate()
             retryJob.attempt -= 1
             event.status = .deferred
-            event.reason = "sending paused: \(title)"
-            try await events.append(event, durable: true)
-            try await spool.requeue(retryJob)
-            return
-        case .stopCampaign:
-            try SpoolControl.update(spool: spoolDirectory) {
-                $0.campaignHolds[job.campaign] = .init(reason: "(#\(code ?? 0)) \(title)", errorCode: code, since: now())
-            }
-            logger.error("campaign \(job.campaign) stopped: (#\(code ?? 0)) \(title)")
-            retryJob.attempt -= 1
-            event.status = .deferred
-            event.reason = "campaign stopped: \(title)"
+            event.reason = "\(action == .stopQueue ? "sending paused" : "campaign stopped"): \(title)"
             try await events.append(event, durable: true)
             try await spool.requeue(retryJob)
             return
@@ -315,8 +314,6 @@ final class LimiterBox: @unchecked Sendable {
     private var lastToRecipient: [String: Duration] = [:]
     private let lock = NSLock()
     init(_ limiter: RateLimiter) { self.limiter = limiter }
-
-    func reserve(now: Duration) -> Duration { lock.withLock { limiter.reserve(now: now) } }
 
     /// How long until the number's own limiter allows a send.
     func waitForNumber(now: Duration) -> Duration { lock.withLock { max(.zero, limiter.nextAllowed(now: now) - now) } }

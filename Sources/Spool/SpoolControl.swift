@@ -39,4 +39,31 @@ public struct SpoolControl: Codable, Sendable, Equatable {
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         try AtomicFile.write(try encoder.encode(control), to: file(in: spool))
     }
+
+    /// The control file as last read, re-read only when its modification time changes: the dispatcher
+    /// asks before every send, and a stat is much cheaper than reading and decoding JSON each time.
+    public final class Watch: @unchecked Sendable {
+        private let spool: URL
+        private let lock = NSLock()
+        private var cached = SpoolControl()
+        private var seen: Date?
+        private var valid = false
+
+        public init(spool: URL) { self.spool = spool }
+
+        public func current() -> SpoolControl {
+            let mtime = (try? FileManager.default.attributesOfItem(atPath: SpoolControl.file(in: spool).path))?[.modificationDate] as? Date
+            return lock.withLock {
+                if !valid || mtime != seen {
+                    cached = SpoolControl.load(spool: spool)
+                    seen = mtime
+                    valid = true
+                }
+                return cached
+            }
+        }
+
+        /// After this process wrote the file itself (same-second writes must not be missed).
+        public func invalidate() { lock.withLock { valid = false } }
+    }
 }

@@ -7,47 +7,6 @@ import WabulkBase
 /// The daemon killed with SIGKILL at random moments, again and again: while it spools a big campaign,
 /// and while it drains one against the sandbox. Nothing may be lost or done twice.
 @Suite(.serialized) struct CrashTests {
-    final class Daemon: @unchecked Sendable {
-        let env: [String: String]
-        let log: URL
-        var process: Process?
-
-        init(env: [String: String], log: URL) {
-            self.env = env
-            self.log = log
-            FileManager.default.createFile(atPath: log.path, contents: nil)
-        }
-
-        func start(_ arguments: [String] = ["run"]) throws {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: wabulkBinary)
-            p.arguments = arguments
-            p.environment = env
-            let handle = try FileHandle(forWritingTo: log)
-            handle.seekToEndOfFile()
-            p.standardOutput = handle
-            p.standardError = handle
-            p.standardInput = FileHandle.nullDevice
-            try p.run()
-            process = p
-        }
-
-        func kill9() {
-            guard let p = process else { return }
-            kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
-            process = nil
-        }
-
-        func stop() {
-            guard let p = process, p.isRunning else { return }
-            p.interrupt()
-            p.waitUntilExit()
-        }
-
-        deinit { if let p = process, p.isRunning { p.terminate(); p.waitUntilExit() } }
-    }
-
     func baseEnvironment(home: URL) -> [String: String] {
         var env = ProcessInfo.processInfo.environment
         env["WABULK_HOME"] = home.path
@@ -73,7 +32,7 @@ import WabulkBase
         _ = try registry.merge((0..<count).map { Contact(phone: "+9190\(String(format: "%08d", $0))", name: "P\($0)", tags: ["all"]) }, now: Date())
         var env = baseEnvironment(home: home.root)
         env["WHATSAPP_API_BASE_URL"] = "http://127.0.0.1:9"
-        let daemon = Daemon(env: env, log: dir.url.appendingPathComponent("daemon.log"))
+        let daemon = WabulkProcess(env: env, log: dir.url.appendingPathComponent("daemon.log"))
         // Tomorrow: nothing is sent, so the spool holds exactly what planning wrote.
         let start = Timestamp.format(Date().addingTimeInterval(86_400))
         try Data(#"{"id": "big", "template": {"name": "t", "language": "en"}, "audience": {"all": true}, "variables": {"body": ["{name}"]}, "startAt": "\#(start)"}"#.utf8)
@@ -121,12 +80,12 @@ import WabulkBase
         env["WABULK_SEND_CONCURRENCY"] = "8"
         env["WABULK_RECONCILE_SECONDS"] = "4"
         let listen = env["WABULK_LISTEN"]!
-        let sandbox = Daemon(env: env, log: dir.url.appendingPathComponent("sandbox.log"))
+        let sandbox = WabulkProcess(env: env, log: dir.url.appendingPathComponent("sandbox.log"))
         let record = dir.url.appendingPathComponent("sends.jsonl")
         try sandbox.start(["sandbox", "--port", "\(sandboxPort)", "--webhook", "http://\(listen)/api/whatsapp/webhook",
                            "--status-delay-ms", "50", "--webhook-retry-cap-ms", "1000", "--record", record.path])
         defer { sandbox.stop() }
-        let daemon = Daemon(env: env, log: dir.url.appendingPathComponent("daemon.log"))
+        let daemon = WabulkProcess(env: env, log: dir.url.appendingPathComponent("daemon.log"))
         try Data(#"{"id": "drain", "template": {"name": "t", "language": "en"}, "audience": {"all": true}}"#.utf8)
             .write(to: home.inbox.appendingPathComponent("drain.json"))
         for _ in 0..<20 {

@@ -4,25 +4,6 @@ import Testing
 /// The real `wabulk` binary as a daemon against the real sandbox process over loopback:
 /// files dropped → receipts → sends → signed webhooks → event log → XLSX, read back by openpyxl.
 @Suite(.serialized) struct EndToEndTests {
-    final class Daemons: @unchecked Sendable {
-        var processes: [Process] = []
-        func start(_ arguments: [String], environment: [String: String], log: URL) throws -> Process {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: wabulkBinary)
-            p.arguments = arguments
-            p.environment = environment
-            FileManager.default.createFile(atPath: log.path, contents: nil)
-            let handle = try FileHandle(forWritingTo: log)
-            p.standardOutput = handle
-            p.standardError = handle
-            p.standardInput = FileHandle.nullDevice
-            try p.run()
-            processes.append(p)
-            return p
-        }
-        deinit { for p in processes where p.isRunning { p.terminate(); p.waitUntilExit() } }
-    }
-
     func getJSON(_ url: String) -> Any? {
         guard let r = try? runProcess("/usr/bin/curl", ["-sf", url]), r.status == 0 else { return nil }
         return try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8))
@@ -45,13 +26,13 @@ import Testing
         env["WABULK_INBOX_SCAN_SECONDS"] = "0.2"
         env["WABULK_INBOX_SETTLE_SECONDS"] = "0.3"
         env["WABULK_HOME"] = home.path
-        let daemons = Daemons()
-        _ = try daemons.start(["sandbox", "--port", "\(sandboxPort)", "--webhook", "http://127.0.0.1:\(listenPort)/api/whatsapp/webhook",
+        let sandbox = WabulkProcess(env: env, log: dir.url.appendingPathComponent("sandbox.log"))
+        try sandbox.start(["sandbox", "--port", "\(sandboxPort)", "--webhook", "http://127.0.0.1:\(listenPort)/api/whatsapp/webhook",
                                "--fail", "+919876500003=131026", "--fail", "+919876500004=131000x1",
                                "--fail-async", "+919876500005=131050", "--unread-share", "0.3", "--status-delay-ms", "100",
-                               "--token", "e2e-token"],
-                              environment: env, log: dir.url.appendingPathComponent("sandbox.log"))
-        let daemon = try daemons.start(["run"], environment: env, log: dir.url.appendingPathComponent("daemon.log"))
+                               "--token", "e2e-token"])
+        let daemon = WabulkProcess(env: env, log: dir.url.appendingPathComponent("daemon.log"))
+        try daemon.start()
         #expect(try await eventually { getJSON("http://127.0.0.1:\(sandboxPort)/sandbox/stats") != nil })
 
         // 20 valid contacts in mixed spellings, 2 invalid rows, 1 duplicate, one opted-out-by-tag exclusion.
@@ -125,9 +106,8 @@ import Testing
             }
         }
 
-        daemon.interrupt()   // SIGINT: a clean stop
-        daemon.waitUntilExit()
-        #expect(daemon.terminationStatus == 0)
+        daemon.stop()   // SIGINT: a clean stop
+        #expect(daemon.process?.terminationStatus == 0)
         let log = try String(contentsOf: dir.url.appendingPathComponent("daemon.log"), encoding: .utf8)
         #expect(log.contains("wabulk stopped"))
         #expect(!log.contains("e2e-token"))

@@ -18,20 +18,6 @@ import Testing
         return env
     }
 
-    func startDaemon(_ env: [String: String], log: URL) throws -> Process {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: wabulkBinary)
-        p.arguments = ["run"]
-        p.environment = env
-        if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
-        let handle = try FileHandle(forWritingTo: log)
-        handle.seekToEndOfFile()
-        p.standardOutput = handle
-        p.standardError = handle
-        try p.run()
-        return p
-    }
-
     /// 200,000 rows: `valid` distinct numbers in mixed spellings, every 97th row invalid, every 101st a repeat.
     static func bigCSV(rows: Int) -> (text: String, unique: Int, invalid: Int, duplicates: Int) {
         var lines = ["Name,Mobile,Tags"]
@@ -59,7 +45,8 @@ import Testing
         let env = environment(home: home)
         let log = dir.url.appendingPathComponent("daemon.log")
         let (text, unique, invalid, duplicates) = Self.bigCSV(rows: 200_000)
-        var daemon = try startDaemon(env, log: log)
+        let daemon = WabulkProcess(env: env, log: log)
+        try daemon.start()
         try await Task.sleep(for: .milliseconds(500))
         try Data(text.utf8).write(to: dir.url.appendingPathComponent("big.csv"))
         try FileManager.default.moveItem(at: dir.url.appendingPathComponent("big.csv"), to: home.appendingPathComponent("inbox/big.csv"))
@@ -67,13 +54,12 @@ import Testing
         #expect(try await eventually(timeout: 20) { FileManager.default.fileExists(atPath: intake.path) })
         // Somewhere inside the import (it takes seconds for 200k rows).
         try await Task.sleep(for: .milliseconds(Int.random(in: 300...1500)))
-        kill(daemon.processIdentifier, SIGKILL)
-        daemon.waitUntilExit()
+        daemon.kill9()
         let receipts = home.appendingPathComponent("outbox/receipts")
         let receiptBeforeRestart = FileManager.default.fileExists(atPath: receipts.appendingPathComponent("big.csv.receipt.json").path)
 
-        daemon = try startDaemon(env, log: log)
-        defer { daemon.terminate(); daemon.waitUntilExit() }
+        try daemon.start()
+        defer { daemon.stop() }
         #expect(try await eventually(timeout: 120) { FileManager.default.fileExists(atPath: receipts.appendingPathComponent("big.csv.receipt.json").path) })
         let names = try FileManager.default.contentsOfDirectory(atPath: receipts.path).filter { $0.hasSuffix(".receipt.json") }
         #expect(names == ["big.csv.receipt.json"], "one receipt (it existed before the restart: \(receiptBeforeRestart))")
@@ -94,8 +80,9 @@ import Testing
         try FileManager.default.createDirectory(at: home.appendingPathComponent("inbox"), withIntermediateDirectories: true)
         var env = environment(home: home)
         env["WABULK_INBOX_SETTLE_SECONDS"] = "1.5"
-        let daemon = try startDaemon(env, log: dir.url.appendingPathComponent("daemon.log"))
-        defer { daemon.terminate(); daemon.waitUntilExit() }
+        let daemon = WabulkProcess(env: env, log: dir.url.appendingPathComponent("daemon.log"))
+        try daemon.start()
+        defer { daemon.stop() }
         let target = home.appendingPathComponent("inbox/slow.csv")
         FileManager.default.createFile(atPath: target.path, contents: Data("Name,Phone\n".utf8))
         let handle = try FileHandle(forWritingTo: target)

@@ -118,3 +118,46 @@ func freePort() -> Int {
     _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
     return Int(UInt16(bigEndian: address.sin_port))
 }
+
+/// The real `wabulk` binary run as a separate process (daemon or sandbox), its output appended to a log.
+final class WabulkProcess: @unchecked Sendable {
+    let env: [String: String]
+    let log: URL
+    var process: Process?
+
+    init(env: [String: String], log: URL) {
+        self.env = env
+        self.log = log
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+    }
+
+    func start(_ arguments: [String] = ["run"]) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: wabulkBinary)
+        p.arguments = arguments
+        p.environment = env
+        let handle = try FileHandle(forWritingTo: log)
+        handle.seekToEndOfFile()
+        p.standardOutput = handle
+        p.standardError = handle
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        process = p
+    }
+
+    func kill9() {
+        guard let p = process else { return }
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        process = nil
+    }
+
+    /// SIGINT, the clean stop, and wait for the exit.
+    func stop() {
+        guard let p = process, p.isRunning else { return }
+        p.interrupt()
+        p.waitUntilExit()
+    }
+
+    deinit { if let p = process, p.isRunning { p.terminate(); p.waitUntilExit() } }
+}
