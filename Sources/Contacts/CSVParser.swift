@@ -83,7 +83,9 @@ private final class RowSink {
 
     func endRow() {
         rows.append(current)
-        current.removeAll(keepingCapacity: true)
+        let width = current.count
+        current = []
+        current.reserveCapacity(width)
     }
 
     func take() -> [[String]] {

@@ -15,9 +15,21 @@ extension ContactRegistry {
         init(db: Database, now: Date) throws {
             self.db = db
             stamp = Timestamp.format(now)
-            select = try db.cachedStatement(sql: "SELECT name, tags, fields, active, opted_out FROM contacts WHERE phone = ?")
+            select = try db.cachedStatement(sql: "SELECT opted_out FROM contacts WHERE phone = ?")
             insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO contacts (phone, name, tags, fields, active, opted_out, created_at, updated_at) VALUES (?, ?, ?, ?, 1, 0, ?, ?)")
-            update = try db.cachedStatement(sql: "UPDATE contacts SET name = ?, tags = ?, fields = ?, updated_at = ? WHERE phone = ?")
+            // The merge runs inside SQLite (json_each, json_patch): reading the row back into Swift to decode,
+            // unite and re-encode its tags and fields was most of a re-import into a full registry.
+            update = try db.cachedStatement(sql: """
+                UPDATE contacts SET
+                    name = CASE WHEN ?1 = '' THEN name ELSE ?1 END,
+                    tags = CASE WHEN ?2 = '[]' THEN tags ELSE (SELECT json_group_array(value) FROM (
+                        SELECT value FROM json_each(contacts.tags)
+                        UNION ALL
+                        SELECT value FROM json_each(?2) WHERE value NOT IN (SELECT value FROM json_each(contacts.tags)))) END,
+                    fields = CASE WHEN ?3 = '{}' THEN fields ELSE json_patch(fields, ?3) END,
+                    updated_at = ?4
+                WHERE phone = ?5 AND opted_out = 0 AND active = 1
+                """)
         }
 
         public enum Outcome { case inserted, updated, skippedOptedOut, skippedRemoved }
@@ -29,17 +41,17 @@ extension ContactRegistry {
             // Most rows of a big import are new: try the insert first and only read back on a conflict.
             try insert.execute(arguments: [c.phone, c.name, ContactRegistry.encode(c.tags), ContactRegistry.encode(c.fields), stamp, stamp])
             if db.changesCount > 0 { counts.inserted += 1; return .inserted }
-            guard let row = try Row.fetchOne(select, arguments: [c.phone]) else { return .skippedRemoved }
-            if (row["opted_out"] as Int) == 1 { counts.skippedOptedOut += 1; return .skippedOptedOut }
-            if (row["active"] as Int) == 0 { counts.skippedRemoved += 1; return .skippedRemoved }
-            var tags = ContactRegistry.decodeTags(row["tags"])
-            for t in c.tags where !tags.contains(t) { tags.append(t) }
-            var fields = ContactRegistry.decodeFields(row["fields"])
-            for (k, v) in c.fields where !v.isEmpty { fields[k] = v }
-            let name = c.name.isEmpty ? (row["name"] as String) : c.name
-            try update.execute(arguments: [name, ContactRegistry.encode(tags), ContactRegistry.encode(fields), stamp, c.phone])
-            counts.updated += 1
-            return .updated
+            // An empty cell never blanks a stored field.
+            let newFields = c.fields.filter { !$0.value.isEmpty }
+            try update.execute(arguments: [c.name, ContactRegistry.encode(c.tags), ContactRegistry.encode(newFields), stamp, c.phone])
+            if db.changesCount > 0 { counts.updated += 1; return .updated }
+            // Only opted-out and removed contacts refuse the update; say which.
+            guard let row = try Row.fetchOne(select, arguments: [c.phone]), (row["opted_out"] as Int) == 1 else {
+                counts.skippedRemoved += 1
+                return .skippedRemoved
+            }
+            counts.skippedOptedOut += 1
+            return .skippedOptedOut
         }
 
         /// Opts a number out, adding it (already opted out) when unknown, so no later import can add it back.

@@ -10,10 +10,14 @@ public final class NormalizerWorkers: @unchecked Sendable {
         let input = Pipe()
         let output = Pipe()
         let queue: DispatchQueue
-        var pendingBytes = Data()
+        let writer: DispatchQueue
+        /// Bytes read from the worker but not yet consumed, from `consumed` on.
+        var received: [UInt8] = []
+        var consumed = 0
 
         init(executable: URL, arguments: [String], index: Int) throws {
             queue = DispatchQueue(label: "wabulk.normalizer.\(index)")
+            writer = DispatchQueue(label: "wabulk.normalizer.\(index).writer")
             process.executableURL = executable
             process.arguments = arguments
             process.standardInput = input
@@ -24,32 +28,32 @@ public final class NormalizerWorkers: @unchecked Sendable {
 
         /// Sends the numbers and reads back exactly as many lines.
         func run(_ numbers: ArraySlice<String>) -> [String] {
-            var request = String(numbers.count) + "\n"
+            var request: [UInt8] = []
+            request.reserveCapacity(numbers.count * 16 + 8)
+            request.append(contentsOf: String(numbers.count).utf8)
+            request.append(0x0A)
             for n in numbers {
                 // One number per line: a cell that held a line break must not split into two.
-                if n.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }) {
-                    request += n.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ")
-                } else {
-                    request += n
-                }
-                request += "\n"
+                for byte in n.utf8 { request.append(byte == 0x0A || byte == 0x0D ? 0x20 : byte) }
+                request.append(0x0A)
             }
-            let bytes = Data(request.utf8)
-            // Write from another thread so a full pipe in either direction can never deadlock.
-            let writer = Thread { self.input.fileHandleForWriting.write(bytes) }
-            writer.start()
+            // Written from another queue so a full pipe in either direction can never deadlock.
+            let handle = input.fileHandleForWriting, bytes = Data(request)
+            writer.async { handle.write(bytes) }
             var lines: [String] = []
             lines.reserveCapacity(numbers.count)
             let reader = output.fileHandleForReading
             while lines.count < numbers.count {
-                if let newline = pendingBytes.firstIndex(of: 0x0A) {
-                    lines.append(String(decoding: pendingBytes[pendingBytes.startIndex..<newline], as: UTF8.self))
-                    pendingBytes.removeSubrange(pendingBytes.startIndex...newline)
+                if let newline = received[consumed...].firstIndex(of: 0x0A) {
+                    lines.append(String(decoding: received[consumed..<newline], as: UTF8.self))
+                    consumed = newline + 1
                     continue
                 }
+                received.removeFirst(consumed)
+                consumed = 0
                 let chunk = reader.availableData
                 if chunk.isEmpty { break }   // the worker died: the caller falls back
-                pendingBytes.append(chunk)
+                received.append(contentsOf: chunk)
             }
             return lines
         }

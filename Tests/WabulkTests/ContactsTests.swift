@@ -97,19 +97,21 @@ import Testing
     @Test func sameFileTwiceImportsOnceAndReimportMerges() throws {
         let dir = TempDir()
         let imp = try importer(dir)
-        let file = dir.file("a.csv", "First Name,Last Name,Phone,Tags\nAsha,Rao,9876543210,a\n")
+        let file = dir.file("a.csv", "First Name,Last Name,Phone,Tags,City,Plan\nAsha,Rao,9876543210,a,Pune,gold\n")
         let first = try imp.importFile(file)
         let again = try imp.importFile(file)
         #expect(first.alreadyImported == false)
         #expect(again.alreadyImported == true)
         #expect(again.summary.inserted == 1)
-        let other = dir.file("b.csv", "Phone,Tags\n+919876543210,b\n")
+        let other = dir.file("b.csv", "Phone,Tags,City,Plan,Lang\n+919876543210,\"b, a\",,silver,hi\n")
         let merged = try imp.importFile(other)
         #expect(merged.summary.inserted == 0)
         #expect(merged.summary.updated == 1)
         let c = try #require(try imp.registry.contact(phone: "+919876543210"))
         #expect(c.name == "Asha Rao")
         #expect(c.tags == ["a", "b"])
+        // An empty cell keeps the stored value; a filled one replaces it; a new column adds a field.
+        #expect(c.fields == ["First Name": "Asha", "Last Name": "Rao", "City": "Pune", "Plan": "silver", "Lang": "hi"])
     }
 
     @Test func optedOutContactsAreNeverResurrected() throws {
