@@ -2,7 +2,7 @@
 """The baseline a competent user would write: csv + phonenumbers + sqlite3, one transaction,
 dedup in a dict, upsert with tag union. Same verdicts and same registry schema as wabulk.
 
-usage: import_python.py FILE.csv DB.sqlite
+usage: import_python.py FILE.csv|FILE.xlsx DB.sqlite   (.xlsx read with openpyxl in read-only mode)
 """
 import csv, json, sqlite3, sys, time
 import phonenumbers
@@ -19,9 +19,22 @@ start = time.time()
 rows = rejected = dups = inserted = updated = 0
 seen = {}
 now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-with open(path, newline="", encoding="utf-8-sig") as f, db:
-    reader = csv.DictReader(f)
-    for row in reader:
+def xlsx_rows(path):
+    from openpyxl import load_workbook
+    wb = load_workbook(path, read_only=True)
+    ws = wb["Contacts"] if "Contacts" in wb.sheetnames else wb.worksheets[0]
+    values = ws.iter_rows(values_only=True)
+    header = [str(h) for h in next(values)]
+    for cells in values:
+        # A phone typed into Excel is a number cell: its digits, not "9.1e+11".
+        yield {h: (str(int(v)) if isinstance(v, (int, float)) else (v or "")) for h, v in zip(header, cells)}
+
+def csv_rows(path):
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        yield from csv.DictReader(f)
+
+with db:
+    for row in (xlsx_rows(path) if path.endswith(".xlsx") else csv_rows(path)):
         rows += 1
         try:
             n = phonenumbers.parse(row["Phone Number"], "IN")

@@ -40,12 +40,13 @@ public struct ContactImporter: Sendable {
         var run = ImportRun(importer: self, fileName: name, optOut: optOut)
         if ext == "xlsx" {
             run.summary.encoding = "xlsx"
-            let rows = try XLSXReader().read(url, displayName: name)
             run.summary.delimiter = ""
             let fingerprint = file.fingerprint
             try registry.importing(now: now()) { merger in
                 try run.start(merger)
-                for (row, cells) in rows { try run.add(row: row, cells: cells, progress: progress) }
+                try XLSXReader().forEachRow(url, displayName: name) { (row, cells) throws(ContactsError) in
+                    try run.add(row: row, cells: cells, progress: progress)
+                }
                 try run.finish(fingerprint: fingerprint)
             }
         } else {

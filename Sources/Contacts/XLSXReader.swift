@@ -15,17 +15,24 @@ public struct XLSXReader: Sendable {
 
     public init() {}
 
-    public func read(_ url: URL, displayName: String) throws(ContactsError) -> [(row: Int, cells: [String])] {
+    /// Hands each row of the contacts sheet to `body` as it is parsed. The sheet is inflated to a
+    /// temporary file and parsed from a stream, so memory stays flat whatever the sheet's size (libxml2
+    /// also refuses a single in-memory chunk over 10 MB, which a 100,000-row sheet exceeds).
+    public func forEachRow(_ url: URL, displayName: String,
+                           _ body: (_ row: Int, _ cells: [String]) throws(ContactsError) -> Void) throws(ContactsError) {
         let archive: Archive
         do { archive = try Archive(url: url, accessMode: .read) } catch {
             throw .unsupportedFormat(file: displayName, reason: "not a valid .xlsx (cannot open it as a ZIP archive)")
         }
-        func extract(_ path: String) throws(ContactsError) -> Data? {
-            guard let entry = archive[path] else { return nil }
+        func checkSize(_ entry: Entry, _ path: String) throws(ContactsError) {
             let compressed = max(Int64(entry.compressedSize), 1)
             if Int64(entry.uncompressedSize) > maxUncompressedBytes || Int64(entry.uncompressedSize) / compressed > maxCompressionRatio {
                 throw .unsupportedFormat(file: displayName, reason: "\(path) would inflate to \(entry.uncompressedSize) bytes; refused as too large")
             }
+        }
+        func extract(_ path: String) throws(ContactsError) -> Data? {
+            guard let entry = archive[path] else { return nil }
+            try checkSize(entry, path)
             var data = Data()
             data.reserveCapacity(Int(entry.uncompressedSize))
             do { _ = try archive.extract(entry, skipCRC32: false) { data.append($0) } } catch {
@@ -42,17 +49,45 @@ public struct XLSXReader: Sendable {
         }
         var shared: [String] = []
         if let data = try extract("xl/sharedStrings.xml") { shared = SharedStringsParser.parse(data) }
-        guard let sheetData = try extract(chosen.path) else {
+        guard let entry = archive[chosen.path] else {
             throw .unsupportedFormat(file: displayName, reason: "sheet \"\(chosen.name)\" is missing from the archive")
         }
-        let parser = SheetParser(shared: shared, maxRows: maxRows)
-        let xml = XMLParser(data: sheetData)
-        xml.delegate = parser
-        guard xml.parse() else {
-            if parser.tooManyRows { throw .unsupportedFormat(file: displayName, reason: "more than \(maxRows) rows; split the file") }
-            throw .unsupportedFormat(file: displayName, reason: "sheet \"\(chosen.name)\" is not valid XML")
+        try checkSize(entry, chosen.path)
+        let sheetFile = FileManager.default.temporaryDirectory.appendingPathComponent("wabulk-sheet-\(UUID().uuidString).xml")
+        defer { try? FileManager.default.removeItem(at: sheetFile) }
+        do {
+            // The declared size can lie: count what really comes out and stop at the limit.
+            var written: Int64 = 0
+            let limit = maxUncompressedBytes
+            guard FileManager.default.createFile(atPath: sheetFile.path, contents: nil),
+                  let out = try? FileHandle(forWritingTo: sheetFile) else {
+                throw ContactsError.unsupportedFormat(file: displayName, reason: "cannot unpack the sheet to \(sheetFile.path)")
+            }
+            defer { try? out.close() }
+            _ = try archive.extract(entry, skipCRC32: false) { chunk in
+                written += Int64(chunk.count)
+                if written > limit { throw ContactsError.unsupportedFormat(file: displayName, reason: "\(chosen.path) inflates beyond \(limit) bytes; refused as too large") }
+                out.write(chunk)
+            }
+        } catch let error as ContactsError {
+            throw error
+        } catch {
+            throw .unsupportedFormat(file: displayName, reason: "\(chosen.path) is damaged: \(error)")
         }
-        return parser.rows
+        // The parser only lives for this call, so the row handler never really escapes.
+        try withoutActuallyEscaping(body) { (handler) throws(ContactsError) in
+            let parser = SheetParser(shared: shared, maxRows: maxRows, body: handler)
+            guard let xml = XMLParser(contentsOf: sheetFile) else {
+                throw .unsupportedFormat(file: displayName, reason: "cannot read the unpacked sheet")
+            }
+            xml.delegate = parser
+            let parsed = xml.parse()
+            if let failure = parser.failure { throw failure }
+            guard parsed else {
+                if parser.tooManyRows { throw .unsupportedFormat(file: displayName, reason: "more than \(maxRows) rows; split the file") }
+                throw .unsupportedFormat(file: displayName, reason: "sheet \"\(chosen.name)\" is not valid XML")
+            }
+        }
     }
 }
 
@@ -129,8 +164,10 @@ private enum SharedStringsParser {
 private final class SheetParser: NSObject, XMLParserDelegate {
     let shared: [String]
     let maxRows: Int
-    var rows: [(row: Int, cells: [String])] = []
+    let body: (Int, [String]) throws(ContactsError) -> Void
+    var rowsSeen = 0
     var tooManyRows = false
+    var failure: ContactsError?
     private var rowNumber = 0
     private var cells: [String] = []
     private var column = 0
@@ -139,9 +176,10 @@ private final class SheetParser: NSObject, XMLParserDelegate {
     private var inValue = false
     private var inInline = false
 
-    init(shared: [String], maxRows: Int) {
+    init(shared: [String], maxRows: Int, body: @escaping (Int, [String]) throws(ContactsError) -> Void) {
         self.shared = shared
         self.maxRows = maxRows
+        self.body = body
     }
 
     func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
@@ -177,9 +215,14 @@ private final class SheetParser: NSObject, XMLParserDelegate {
             }
             if cells.count == column { cells.append(value) } else { cells[column] = value }
         case "row":
-            rows.append((rowNumber, cells))
-            if rows.count > maxRows {
+            rowsSeen += 1
+            if rowsSeen > maxRows {
                 tooManyRows = true
+                parser.abortParsing()
+                return
+            }
+            do throws(ContactsError) { try body(rowNumber, cells) } catch {
+                failure = error
                 parser.abortParsing()
             }
         default: break
