@@ -26,6 +26,7 @@ let package = Package(
                        providers: [.apt(["libxlsxwriter-dev"])]),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
                        providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CQRencode", path: "Sources/CQRencode", providers: [.apt(["libqrencode-dev"])]),
         // libphonenumber is C++; Swift's C++ interop crashes on it, so a tiny C API sits in front.
         .target(name: "CPhoneNumber",
                 linkerSettings: [.linkedLibrary("phonenumber"), .linkedLibrary("protobuf"),
@@ -45,7 +46,13 @@ let package = Package(
             "WabulkBase", .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        .target(name: "Campaigns", dependencies: ["WabulkBase", "Contacts", "Spool", "EventLog", "CloudAPI"]),
+        .target(name: "Campaigns", dependencies: ["WabulkBase", "Contacts", "Spool", "EventLog", "CloudAPI", "Templates"]),
+        .target(name: "Templates", dependencies: [
+            "WabulkBase", "CloudAPI",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .target(name: "ShareLinks", dependencies: ["WabulkBase", "CloudAPI", "Contacts", "CQRencode"]),
         .target(name: "CloudAPI", dependencies: ["WabulkBase", "Curl"]),
         .target(name: "Sending", dependencies: [
             "WabulkBase", "Spool", "EventLog", "CloudAPI",
@@ -61,12 +68,12 @@ let package = Package(
         ]),
         .target(name: "Reports", dependencies: ["WabulkBase", "EventLog", "CloudAPI", "CXlsxWriter"]),
         .target(name: "Intake", dependencies: [
-            "WabulkBase", "Contacts", "Campaigns", "EventLog",
+            "WabulkBase", "Contacts", "Campaigns", "EventLog", "ShareLinks", "Templates",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .target(name: "Sandbox", dependencies: [
-            "WabulkBase", "Curl", "WebhookListener",
+            "WabulkBase", "Curl", "WebhookListener", "CloudAPI",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -74,7 +81,7 @@ let package = Package(
         ]),
         .executableTarget(name: "wabulk", dependencies: [
             "WabulkBase", "EventLog", "Contacts", "Campaigns", "Spool", "CloudAPI", "Sending",
-            "WebhookListener", "Reports", "Intake", "Sandbox",
+            "WebhookListener", "Reports", "Intake", "Sandbox", "Templates", "ShareLinks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -82,7 +89,7 @@ let package = Package(
         ]),
         .testTarget(name: "WabulkTests", dependencies: [
             "wabulk", "WabulkBase", "EventLog", "Contacts", "Campaigns", "Spool", "CloudAPI", "Sending",
-            "WebhookListener", "Reports", "Intake", "Sandbox", "Curl",
+            "WebhookListener", "Reports", "Intake", "Sandbox", "Curl", "Templates", "ShareLinks",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
     ],

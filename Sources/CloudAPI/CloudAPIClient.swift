@@ -7,9 +7,9 @@ public struct CloudAPIClient: Sendable {
     public let baseURL: String
     public let version: String
     public let phoneNumberID: String
-    private let token: Secret
-    private let transport: any HTTPTransport
-    private let timeout: Double
+    let token: Secret
+    let transport: any HTTPTransport
+    let timeout: Double
 
     public init(baseURL: String, version: String, phoneNumberID: String, token: Secret,
                 timeout: Double = 15, transport: any HTTPTransport = CurlPool()) {

@@ -1,6 +1,8 @@
 import Campaigns
 import Contacts
 import Foundation
+import ShareLinks
+import Templates
 import Logging
 import ServiceLifecycle
 import WabulkBase
@@ -91,6 +93,8 @@ public final class InboxWatcher: Service, Sendable {
         case .manifest:
             if let request = ControlRequest.read(file) {
                 receipt = await applyControl(request, file: name)
+            } else if let data = try? Data(contentsOf: file), ShareRequest.isShareRequest(data) {
+                receipt = makeShareLink(data, file: name)
             } else {
                 receipt = await planCampaign(file, resumed: resumed)
             }
@@ -114,6 +118,23 @@ public final class InboxWatcher: Service, Sendable {
             logger.info("inbox: \(name): \(receipt.outcome.rawValue): \(receipt.message)")
         } catch {
             logger.error("inbox: cannot file the receipt for \(name): \(error)")
+        }
+    }
+
+    /// A share request becomes outbox/share/<name>.txt/.png/.svg/.html; its receipt carries the link.
+    private func makeShareLink(_ data: Data, file name: String) -> Receipt {
+        do throws(ShareError) {
+            let request = try ShareRequest.read(data)
+            let templates = (try? TemplateCache.load(home.templatesFile))??.data ?? []
+            let link = ShareLink(text: try request.text(templates: templates), phoneDigits: try request.phoneDigits(normalizer: importer.normalizer))
+            let base = request.name ?? URL(fileURLWithPath: name).deletingPathExtension().lastPathComponent
+            let output = try ShareOutput.write(link, name: base, into: home.share)
+            var receipt = Receipt(file: name, kind: .share, outcome: .accepted,
+                                  message: "share link ready: " + output.files.map { "share/\($0)" }.joined(separator: ", "), processedAt: now())
+            receipt.shareLink = output.link
+            return receipt
+        } catch {
+            return Receipt(file: name, kind: .share, outcome: .rejected, message: error.description, processedAt: now())
         }
     }
 

@@ -5,7 +5,7 @@ import WabulkBase
 
 /// What wabulk did with one dropped file: outbox/receipts/<file>.receipt.json.
 public struct Receipt: Codable, Sendable, Equatable {
-    public enum Kind: String, Codable, Sendable { case contacts, campaign, control, unknown }
+    public enum Kind: String, Codable, Sendable { case contacts, campaign, control, share, unknown }
     public enum Outcome: String, Codable, Sendable { case imported, accepted, rejected, failed }
 
     public struct CampaignPart: Codable, Sendable, Equatable {
@@ -27,6 +27,8 @@ public struct Receipt: Codable, Sendable, Equatable {
     public var problems: [ManifestProblem]?
     /// The errors CSV beside this receipt, when rows were rejected.
     public var errorsFile: String?
+    /// The wa.me link a share request produced.
+    public var shareLink: String?
 
     public init(file: String, kind: Kind, outcome: Outcome, message: String, processedAt: Date) {
         self.file = file

@@ -65,8 +65,27 @@ public struct SandboxScript: Sendable, Equatable {
     /// Longest wait between redeliveries of a webhook the listener did not take (Meta backs off for days;
     /// tests keep it short).
     public var webhookRetryCap: Duration = .seconds(30)
+    /// The template list answers with this Meta error code, for its first `times` calls (nil: always).
+    public var templateFailure: (code: Int, times: Int?)?
 
     public init() {}
+
+    public static func == (a: SandboxScript, b: SandboxScript) -> Bool {
+        a.failures == b.failures && a.unreadShare == b.unreadShare && a.statusDelay == b.statusDelay
+            && a.expectedToken == b.expectedToken && a.webhookRetryCap == b.webhookRetryCap
+            && a.templateFailure?.code == b.templateFailure?.code && a.templateFailure?.times == b.templateFailure?.times
+    }
+
+    /// Parses `80008` (always) or `80008x2` (the first two calls).
+    public static func templateFailure(parsing text: String) -> (code: Int, times: Int?)? {
+        let parts = text.split(separator: "x").map(String.init)
+        guard let code = parts.first.flatMap(Int.init), parts.count <= 2 else { return nil }
+        if parts.count == 2 {
+            guard let n = Int(parts[1]), n > 0 else { return nil }
+            return (code, n)
+        }
+        return (code, nil)
+    }
 
     /// A stable number in [0, 1) for a phone, so the same recipients fail or go unread on every run.
     static func fraction(of digits: String, salt: Int) -> Double {

@@ -48,7 +48,29 @@ public struct SandboxServer: Sendable {
             let data = try JSONEncoder().encode(await pump.currentStats())
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
-        router.post("/:version/:phoneNumberID/messages") { request, _ -> Response in
+        router.get("/:version/:account/message_templates") { request, context -> Response in
+            let call = await recorder.nextTemplateCall()
+            let auth = request.headers[.authorization] ?? ""
+            let tokenOK = auth.hasPrefix("Bearer ") && auth.count > 7 && script.expectedToken.map { auth == "Bearer \($0)" } ?? true
+            let failure = script.templateFailure.flatMap { f in f.times.map { call <= $0 } ?? true ? f.code : nil }
+            let json: [String: Any]
+            let status: Int
+            if !tokenOK || failure != nil {
+                (status, json) = MetaErrorShapes.body(code: tokenOK ? failure! : 190, traceID: "AtplX\(call)Tr4ce")
+            } else {
+                let query = request.uri.queryParameters
+                let limit = query["limit"].flatMap { Int(String($0)) } ?? 25
+                let version = context.parameters.get("version") ?? "v21.0"
+                let account = context.parameters.get("account") ?? ""
+                let base = "http://\(host):\(port)/\(version)/\(account)/message_templates?fields=\(query["fields"].map(String.init) ?? "")"
+                json = SandboxTemplates.page(after: query["after"].map(String.init), limit: limit, baseURL: base)
+                status = 200
+            }
+            let data = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys, .withoutEscapingSlashes])
+            return Response(status: .init(code: status), headers: [.contentType: "application/json"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+        router.post("/:version/:account/messages") { request, _ -> Response in
             let buffer = try await request.body.collect(upTo: 1 << 20)
             let auth = request.headers[.authorization] ?? ""
             let send = SendHandling(script: script, recorder: recorder, pump: pump)
@@ -88,6 +110,13 @@ actor RequestRecorder {
     func nextAttempt(for digits: String) -> Int {
         attemptsByPhone[digits, default: 0] += 1
         return attemptsByPhone[digits]!
+    }
+
+    private var templateCalls = 0
+
+    func nextTemplateCall() -> Int {
+        templateCalls += 1
+        return templateCalls
     }
 
     func nextSequence() -> Int {

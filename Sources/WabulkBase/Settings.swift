@@ -22,6 +22,8 @@ public struct Settings: Sendable, Equatable {
     public var reconcileSeconds: Double = 120
     /// What happens to such a message when no webhook came: "resend" or "hold" (marked unknown, not sent).
     public var afterReconcile: String = "resend"
+    /// How often the daemon refreshes the template cache from Meta (0: never).
+    public var templateRefreshSeconds: Double = 3600
 
     public init() {}
 
@@ -126,6 +128,9 @@ public struct SettingKey: Sendable {
                 throw .malformed(key: "defaultCountry", source: src, value: text, expected: "a calling code like 91 or a region like IN")
             }
             s.defaultCountry = text.hasPrefix("+") ? String(text.dropFirst()) : text.uppercased()
+        },
+        .init("templateRefreshSeconds", "WABULK_TEMPLATE_REFRESH_SECONDS", "how often the daemon refreshes the template list (0: never)") { text, s, src throws(SettingsError) in
+            s.templateRefreshSeconds = try double(text, key: "templateRefreshSeconds", source: src, range: 0...604800)
         },
         .init("inboxScanSeconds", "WABULK_INBOX_SCAN_SECONDS", "how often inbox/ is rescanned") { text, s, src throws(SettingsError) in
             s.inboxScanSeconds = try double(text, key: "inboxScanSeconds", source: src, range: 0.05...3600)

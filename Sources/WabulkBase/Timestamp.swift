@@ -13,6 +13,11 @@ public enum Timestamp {
         return try? Date(text, strategy: .iso8601)
     }
 
+    /// "2026-11-28T083000", for file names that sort by time and contain no colon.
+    public static func fileStamp(_ date: Date) -> String {
+        format(date).prefix(19).replacingOccurrences(of: ":", with: "")
+    }
+
     /// "2026-11-28", the archive folder and report-name form, in UTC.
     public static func day(_ date: Date) -> String {
         String(format(date).prefix(10))

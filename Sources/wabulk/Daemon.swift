@@ -8,6 +8,7 @@ import Logging
 import Sending
 import ServiceLifecycle
 import Spool
+import Templates
 import WabulkBase
 import WebhookListener
 
@@ -47,7 +48,13 @@ struct Daemon {
                            appSecret: credentials.appSecret, verifyToken: credentials.verifyToken,
                            insecure: settings.insecureWebhooks),
             events: events, logger: logger)
-        services = [listener.application(onRunning: onListening), watcher, dispatcher]
+        var services: [any Service] = [listener.application(onRunning: onListening), watcher, dispatcher]
+        if settings.templateRefreshSeconds > 0, credentials.businessAccountID != nil {
+            let sync = try TemplateRefresher.sync(home: home, settings: settings, credentials: credentials)
+            services.append(TemplateRefreshService(sync: sync, interval: .milliseconds(Int(settings.templateRefreshSeconds * 1000)), logger: logger,
+                                                   afterRefresh: { try? TemplateRefresher.writeWorkbook(home: home) }))
+        }
+        self.services = services
     }
 }
 

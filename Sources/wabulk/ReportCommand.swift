@@ -52,8 +52,7 @@ struct ReportWriter {
     static func write(home: HomeLayout, campaign: String?, out: URL?, timeZone: TimeZone, now: Date = Date()) throws -> Result {
         let ledger = MessageLedger(events: EventLogReader(directory: home.log).readAll().events)
         let report = CampaignReport(ledger: ledger, campaign: campaign, timeZone: timeZone)
-        let stamp = Timestamp.format(now).prefix(19).replacingOccurrences(of: ":", with: "")
-        let path = out ?? home.reports.appendingPathComponent("\(stamp)-\(campaign ?? "all").xlsx")
+        let path = out ?? home.reports.appendingPathComponent("\(Timestamp.fileStamp(now))-\(campaign ?? "all").xlsx")
         try report.write(to: path, generatedAt: now)
         let c = report.counts
         return Result(path: path.path, campaign: campaign, counts: c, deliveryRate: c.deliveryRate, readRate: c.readRate, failureRate: c.failureRate)

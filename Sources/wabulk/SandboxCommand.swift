@@ -33,12 +33,15 @@ struct SandboxCommand: AsyncParsableCommand {
     var token: String?
     @Option(help: "Also append every send request as JSON lines to this file.")
     var record: String?
+    @Option(name: .customLong("fail-templates"), help: "Answer the template list with a Meta error: CODE (always) or CODExN (the first N calls).")
+    var templateFailure: String?
     @Option(help: "Log level.")
     var logLevel: Logger.Level = .notice
 
     func validate() throws {
         for f in failures where SandboxScript.Failure(parsing: f, async: false) == nil { throw ValidationError("--fail \(f): expected PHONE=CODE, PHONE=CODExN or share:F=CODE") }
         for f in asyncFailures where SandboxScript.Failure(parsing: f, async: true) == nil { throw ValidationError("--fail-async \(f): expected PHONE=CODE or share:F=CODE") }
+        if let t = templateFailure, SandboxScript.templateFailure(parsing: t) == nil { throw ValidationError("--fail-templates \(t): expected CODE or CODExN") }
         guard (0...1).contains(unreadShare) else { throw ValidationError("--unread-share must be between 0 and 1") }
     }
 
@@ -50,6 +53,7 @@ struct SandboxCommand: AsyncParsableCommand {
         script.statusDelay = .milliseconds(statusDelayMs)
         script.expectedToken = token
         script.webhookRetryCap = .milliseconds(webhookRetryCapMs)
+        script.templateFailure = templateFailure.flatMap(SandboxScript.templateFailure(parsing:))
         var logger = Logger(label: "wabulk.sandbox")
         logger.logLevel = logLevel
         let secret = ProcessInfo.processInfo.environment["WHATSAPP_APP_SECRET"].flatMap { $0.isEmpty ? nil : Secret($0) }

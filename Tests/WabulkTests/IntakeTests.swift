@@ -10,22 +10,11 @@ import WabulkBase
 
 @Suite struct IntakeTests {
     func watcher(_ dir: TempDir, settle: Double = 0) throws -> InboxWatcher {
-        let home = dir.home
-        try home.create()
-        let registry = try ContactRegistry(path: home.contactsDatabase)
-        let normalizer = try PhoneNormalizer(defaultCountry: "91")
-        let planner = CampaignPlanner(registry: registry, normalizer: normalizer, spool: Spool(directory: home.spool),
-                                      events: EventLogWriter(directory: home.log), campaignsDirectory: home.campaigns)
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        return InboxWatcher(home: home, importer: ContactImporter(registry: registry, normalizer: normalizer), planner: planner,
-                            control: CampaignControl(campaignsDirectory: home.campaigns, spoolDirectory: home.spool,
-                                                     events: EventLogWriter(directory: home.log), eventsDirectory: home.log),
-                            scanInterval: .milliseconds(50), settleSeconds: settle, logger: logger)
+        try IntakeFixture.watcher(dir.home, settle: settle)
     }
 
     func receipt(_ dir: TempDir, _ name: String) throws -> Receipt {
-        try JSONDecoder().decode(Receipt.self, from: Data(contentsOf: dir.home.receipts.appendingPathComponent("\(name).receipt.json")))
+        try IntakeFixture.receipt(dir.home, name)
     }
 
     @Test func partialAndHiddenFilesAreLeftAlone() async throws {

@@ -1,4 +1,10 @@
+import Campaigns
+import Contacts
+import EventLog
 import Foundation
+import Intake
+import Logging
+import Spool
 import Testing
 import WabulkBase
 
@@ -42,8 +48,17 @@ func runProcess(_ executable: String, _ arguments: [String], environment: [Strin
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
-    if input == nil { process.standardInput = FileHandle.nullDevice }
+    let stdin = Pipe()
+    process.standardInput = input == nil ? FileHandle.nullDevice : stdin
     try process.run()
+    if let input {
+        // Written from another thread so a child that answers before reading everything cannot deadlock us.
+        let bytes = Data(input.utf8), writer = stdin.fileHandleForWriting
+        Thread {
+            writer.write(bytes)
+            try? writer.close()
+        }.start()
+    }
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     let errData = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
@@ -160,4 +175,26 @@ final class WabulkProcess: @unchecked Sendable {
     }
 
     deinit { if let p = process, p.isRunning { p.terminate(); p.waitUntilExit() } }
+}
+
+/// An inbox watcher over a home folder, driven by `scanOnce()` in tests.
+enum IntakeFixture {
+    static func watcher(_ home: HomeLayout, settle: Double = 0, templatesFile: URL? = nil) throws -> InboxWatcher {
+        try home.create()
+        let registry = try ContactRegistry(path: home.contactsDatabase)
+        let normalizer = try PhoneNormalizer(defaultCountry: "91")
+        let events = EventLogWriter(directory: home.log)
+        let planner = CampaignPlanner(registry: registry, normalizer: normalizer, spool: Spool(directory: home.spool),
+                                      events: events, campaignsDirectory: home.campaigns, templatesFile: templatesFile)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        return InboxWatcher(home: home, importer: ContactImporter(registry: registry, normalizer: normalizer), planner: planner,
+                            control: CampaignControl(campaignsDirectory: home.campaigns, spoolDirectory: home.spool,
+                                                     events: events, eventsDirectory: home.log),
+                            scanInterval: .milliseconds(50), settleSeconds: settle, logger: logger)
+    }
+
+    static func receipt(_ home: HomeLayout, _ name: String) throws -> Receipt {
+        try JSONDecoder().decode(Receipt.self, from: Data(contentsOf: home.receipts.appendingPathComponent("\(name).receipt.json")))
+    }
 }

@@ -1,0 +1,95 @@
+import CloudAPI
+import Contacts
+import Foundation
+
+/// What staff ask for: `{"share": {"text": "…"}}`, or a template rendered to text
+/// (`{"share": {"template": {"name": …, "language": …}, "variables": {"body": [...]}}}`), with an
+/// optional `phone` (any spelling) and `name` for the output files.
+public struct ShareRequest: Sendable, Equatable {
+    public enum Source: Sendable, Equatable {
+        case text(String)
+        case template(name: String, language: String, positional: [String], named: [String: String])
+    }
+
+    public var source: Source
+    public var phone: String?
+    public var name: String?
+
+    public init(source: Source, phone: String? = nil, name: String? = nil) {
+        self.source = source
+        self.phone = phone
+        self.name = name
+    }
+
+    /// Whether a dropped JSON file is a share request rather than a manifest.
+    public static func isShareRequest(_ data: Data) -> Bool {
+        ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any])?["share"] != nil
+    }
+
+    public static func read(_ data: Data) throws(ShareError) -> ShareRequest {
+        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+              let share = object["share"] as? [String: Any] else {
+            throw .invalid(field: "share", reason: "expected {\"share\": {\"text\": \"…\"}} or {\"share\": {\"template\": {…}}}")
+        }
+        let phone = share["phone"] as? String
+        let name = share["name"] as? String
+        if let text = share["text"] as? String {
+            guard !text.isEmpty else { throw .invalid(field: "share.text", reason: "the text is empty") }
+            return ShareRequest(source: .text(text), phone: phone, name: name)
+        }
+        guard let template = share["template"] as? [String: Any] else {
+            throw .invalid(field: "share", reason: "give either \"text\" or \"template\"")
+        }
+        guard let templateName = template["name"] as? String, !templateName.isEmpty else {
+            throw .invalid(field: "share.template.name", reason: "missing")
+        }
+        let language = template["language"] as? String ?? "en_US"
+        let body = (share["variables"] as? [String: Any])?["body"]
+        var positional: [String] = [], named: [String: String] = [:]
+        if let list = body as? [Any] { positional = list.map { "\($0)" } }
+        else if let map = body as? [String: Any] { named = map.mapValues { "\($0)" } }
+        else if body != nil { throw .invalid(field: "share.variables.body", reason: "a list (positional) or an object (named)") }
+        return ShareRequest(source: .template(name: templateName, language: language, positional: positional, named: named),
+                            phone: phone, name: name)
+    }
+
+    /// The text to share: as given, or the template's body with the variables filled in.
+    public func text(templates: [MessageTemplate]) throws(ShareError) -> String {
+        switch source {
+        case .text(let t): return t
+        case .template(let name, let language, let positional, let named):
+            guard let t = templates.first(where: { $0.name == name && $0.language == language }) else {
+                let languages = templates.filter { $0.name == name }.map(\.language).sorted()
+                throw .invalid(field: "share.template", reason: languages.isEmpty ? "no template \"\(name)\" in the template list"
+                               : "\"\(name)\" exists in \(languages.joined(separator: ", ")), not in \(language)")
+            }
+            let expected = t.bodyPlaceholders
+            let missing = t.parameterFormat == "NAMED" ? expected.filter { named[$0] == nil } : Array(expected.dropFirst(positional.count))
+            if !missing.isEmpty {
+                throw .invalid(field: "share.variables.body", reason: "the template's body has \(expected.count) placeholder\(expected.count == 1 ? "" : "s"); missing \(missing.map { "{{\($0)}}" }.joined(separator: ", "))")
+            }
+            return t.renderedBody(positional: positional, named: named)
+        }
+    }
+
+    /// The number as wa.me wants it: the full international number, digits only.
+    public func phoneDigits(normalizer: PhoneNormalizer) throws(ShareError) -> String? {
+        guard let phone, !phone.isEmpty else { return nil }
+        switch normalizer.normalize(phone) {
+        case .valid(let e164): return String(e164.dropFirst())
+        case .invalid(let reason): throw .invalid(field: "share.phone", reason: "\(phone): \(reason)")
+        }
+    }
+}
+
+public enum ShareError: Error, Equatable, CustomStringConvertible {
+    case invalid(field: String, reason: String)
+    case cannotWrite(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .invalid(let field, let reason): "\(field): \(reason)"
+        case .cannotWrite(let path, let reason): "cannot write \(path): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,151 @@
+import Campaigns
+import CloudAPI
+import Contacts
+import EventLog
+import Foundation
+import Logging
+import Sandbox
+import ServiceLifecycle
+import Spool
+import Templates
+import Testing
+import WabulkBase
+@testable import Intake
+
+/// Runs `body` with the sandbox listening on a free loopback port.
+func withSandbox(_ script: SandboxScript = SandboxScript(), _ body: (Int) async throws -> Void) async throws {
+    let port = freePort()
+    var logger = Logger(label: "test")
+    logger.logLevel = .critical
+    let sandbox = SandboxServer(port: port, webhookURL: nil, appSecret: Secret("s"), script: script, recordFile: nil, logger: logger)
+    let group = ServiceGroup(configuration: .init(services: sandbox.services(), logger: logger))
+    try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask { try await group.run() }
+        let client = CurlProbe(port: port)
+        #expect(try await eventually { await client.isUp() })
+        do { try await body(port) } catch {
+            await group.triggerGracefulShutdown()
+            throw error
+        }
+        await group.triggerGracefulShutdown()
+        try await tasks.waitForAll()
+    }
+}
+
+/// Waits for a server on loopback by asking for /healthz.
+struct CurlProbe {
+    let port: Int
+    func isUp() async -> Bool {
+        let client = CloudAPIClient(baseURL: "http://127.0.0.1:\(port)", version: "v23.0", phoneNumberID: "1", token: Secret("t"))
+        // Any answer, even a scripted error, means the server is up.
+        if case .transportFailure = await client.templatePage(businessAccountID: "probe", after: nil, limit: 1) { return false }
+        return true
+    }
+}
+
+/// Records the waits a sync asks for instead of waiting.
+actor SleepLog {
+    var waits: [Duration] = []
+    func add(_ d: Duration) { waits.append(d) }
+}
+
+@Suite struct TemplateTests {
+    func sync(port: Int, cache: URL, pageSize: Int = 5) -> TemplateSync {
+        let client = CloudAPIClient(baseURL: "http://127.0.0.1:\(port)", version: "v23.0", phoneNumberID: "123", token: Secret("good"))
+        var sync = TemplateSync(client: client, businessAccountID: "waba-1", cacheFile: cache)
+        sync.pageSize = pageSize
+        sync.now = { Date(timeIntervalSince1970: 1_795_000_000) }
+        return sync
+    }
+
+    @Test func syncFollowsEveryPageToTheEnd() async throws {
+        let dir = TempDir()
+        let cacheFile = dir.url.appendingPathComponent("templates.json")
+        try await withSandbox { port in
+            let result = try await sync(port: port, cache: cacheFile).refresh()
+            #expect(result == .init(templates: 12, pages: 3))
+        }
+        let cache = try #require(try TemplateCache.load(cacheFile))
+        #expect(cache.fetchedAt == Timestamp.format(Date(timeIntervalSince1970: 1_795_000_000)))
+        #expect(cache.lastRefreshFailure == nil)
+        #expect(cache.data.count == 12)
+        #expect(Set(cache.data.map { "\($0.name)/\($0.language)" }).count == 12)
+        #expect(Dictionary(grouping: cache.data, by: \.status).mapValues(\.count)
+                == ["APPROVED": 8, "PAUSED": 1, "REJECTED": 1, "PENDING": 1, "DISABLED": 1])
+        let named = try #require(cache.template(name: "welcome_named", language: "en_US"))
+        #expect(named.parameterFormat == "NAMED")
+        #expect(named.bodyPlaceholders == ["first_name", "code"])
+        let order = try #require(cache.template(name: "order_update", language: "en_US"))
+        #expect(order.bodyPlaceholders == ["1", "2"])
+        #expect(order.buttonPlaceholders == ["1"])
+        let reminder = try #require(cache.template(name: "appointment_reminder", language: "en_US"))
+        #expect(reminder.headerPlaceholders == ["1"])
+        #expect(reminder.bodyPlaceholders == ["1", "2", "3"])
+    }
+
+    @Test func aFailedRefreshKeepsTheLastGoodCache() async throws {
+        let dir = TempDir()
+        let cacheFile = dir.url.appendingPathComponent("templates.json")
+        try await withSandbox { port in _ = try await sync(port: port, cache: cacheFile).refresh() }
+        let good = try #require(try TemplateCache.load(cacheFile))
+        var script = SandboxScript()
+        script.templateFailure = (code: 190, times: nil)
+        try await withSandbox(script) { port in
+            var s = sync(port: port, cache: cacheFile)
+            s.now = { Date(timeIntervalSince1970: 1_795_003_600) }
+            await #expect(throws: TemplateError.rejected(GraphError(code: 190, title: "Access token has expired",
+                                                                    fbtraceID: "AtplX2Tr4ce"), page: 1)) {
+                try await s.refresh()
+            }
+        }
+        let after = try #require(try TemplateCache.load(cacheFile))
+        #expect(after.data == good.data)
+        #expect(after.fetchedAt == good.fetchedAt)
+        #expect(after.lastRefreshFailure?.at == Timestamp.format(Date(timeIntervalSince1970: 1_795_003_600)))
+        #expect(after.lastRefreshFailure?.reason.contains("(#190)") == true)
+    }
+
+    @Test func theManagementBudgetIsWaitedOutWithBackoff() async throws {
+        let dir = TempDir()
+        let cacheFile = dir.url.appendingPathComponent("templates.json")
+        var script = SandboxScript()
+        script.templateFailure = (code: 80008, times: 2)
+        let log = SleepLog()
+        try await withSandbox(script) { port in
+            var s = sync(port: port, cache: cacheFile, pageSize: 100)
+            s.sleep = { await log.add($0) }
+            let result = try await s.refresh()
+            #expect(result == .init(templates: 12, pages: 1))
+        }
+        // The probe that waited for the sandbox used one call; the sync's first failed, the next passed.
+        #expect(await log.waits == [.seconds(30)])
+    }
+
+    @Test func manifestsAreCheckedAgainstTheSyncedListWithPreciseReceiptLines() async throws {
+        let dir = TempDir()
+        let home = dir.home
+        try home.create()
+        try await withSandbox { port in _ = try await sync(port: port, cache: home.templatesFile).refresh() }
+        let watcher = try IntakeFixture.watcher(home, templatesFile: home.templatesFile)
+        _ = try ContactRegistry(path: home.contactsDatabase).merge([Contact(phone: "+919876500001", name: "Asha")], now: Date())
+        let manifests = [
+            "wrong-language.json": #"{"id": "c1", "template": {"name": "order_update", "language": "fr"}, "audience": {"all": true}, "variables": {"body": ["1", "2"]}}"#,
+            "paused.json": #"{"id": "c2", "template": {"name": "old_promo", "language": "en_US"}, "audience": {"all": true}, "variables": {"body": ["{name}"]}}"#,
+            "counts.json": #"{"id": "c3", "template": {"name": "appointment_reminder", "language": "en_US"}, "audience": {"all": true}, "variables": {"body": ["{name}", "Monday"]}}"#,
+            "good.json": #"{"id": "c4", "template": {"name": "diwali_offer", "language": "en_US"}, "audience": {"all": true}, "variables": {"body": ["{name}", "20%"]}}"#,
+        ]
+        for (name, text) in manifests { try Data(text.utf8).write(to: home.inbox.appendingPathComponent(name)) }
+        await watcher.scanOnce()
+        func receipt(_ name: String) throws -> Receipt { try IntakeFixture.receipt(home, name) }
+        #expect(try receipt("wrong-language.json").problems?.map(\.description) == ["template.language: \"order_update\" exists in en_US, es, not in fr"])
+        #expect(try receipt("paused.json").problems?.map(\.description) == ["template: \"old_promo\" (en_US) is PAUSED, not APPROVED"])
+        #expect(try receipt("counts.json").problems?.map(\.description) == [
+            "variables.header: the template's header has 1 placeholder; 0 given",
+            "variables.body: the template's body has 3 placeholders; 2 given",
+        ])
+        for name in ["wrong-language.json", "paused.json", "counts.json"] { #expect(try receipt(name).outcome == .rejected) }
+        let good = try receipt("good.json")
+        #expect(good.outcome == .accepted)
+        #expect(good.campaign?.queued == 1)
+    }
+}
