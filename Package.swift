@@ -46,7 +46,11 @@ let package = Package(
             "WabulkBase", .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        .target(name: "Campaigns", dependencies: ["WabulkBase", "Contacts", "Spool", "EventLog", "CloudAPI", "Templates"]),
+        .target(name: "Campaigns", dependencies: [
+            "WabulkBase", "Contacts", "Spool", "EventLog", "CloudAPI", "Templates",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .target(name: "Templates", dependencies: [
             "WabulkBase", "CloudAPI",
             .product(name: "Logging", package: "swift-log"),

@@ -71,6 +71,14 @@ extension ContactRegistry {
         }
     }
 
+    /// Opts a number out (adding it, opted out, when unknown, so no later import can add it back) or back in.
+    /// Returns false when nothing changed.
+    @discardableResult
+    public func recordOptOut(phone: String, optedOut: Bool, source: String, at date: Date) throws(ContactsError) -> Bool {
+        if optedOut { return try importing(now: date) { try $0.optOut(phone, source: source) } }
+        return try setOptOut(phone: phone, optedOut: false, source: source, at: date)
+    }
+
     /// Runs `body` in one write transaction: everything it merged lands, or none of it does.
     public func importing<T>(now: Date, _ body: (Merger) throws -> T) throws(ContactsError) -> T {
         do {

@@ -1,9 +1,10 @@
 import Foundation
 import WabulkBase
 
-/// One line of the JSON-lines event log: a status change of one message, or an inbound message.
+/// One line of the JSON-lines event log: a status change of one message, an inbound message, a raw
+/// webhook body as Meta sent it, a contact's opt-out or opt-in, or a template's new status.
 public struct MessageEvent: Codable, Sendable, Equatable {
-    public enum Kind: String, Codable, Sendable { case status, inbound }
+    public enum Kind: String, Codable, Sendable { case status, inbound, webhook, optOut, optIn, templateStatus }
 
     public var kind: Kind
     /// When wabulk recorded it (ISO 8601 UTC).
@@ -25,12 +26,17 @@ public struct MessageEvent: Codable, Sendable, Equatable {
     /// Why a message was skipped, deferred or cancelled, or the text of an inbound message.
     public var reason: String?
     public var source: String?
+    /// A webhook's body exactly as received (kind `webhook`): Meta keeps no history to fetch later.
+    public var raw: String?
+    /// The template a `templateStatus` event is about; its new status is in `reason`.
+    public var template: String?
+    public var language: String?
 
     public init(kind: Kind = .status, time: Date, status: MessageStatus? = nil, campaign: String? = nil,
                 job: String? = nil, phone: String? = nil, name: String? = nil, wamid: String? = nil,
                 attempt: Int? = nil, errorCode: Int? = nil, errorTitle: String? = nil, errorDetails: String? = nil,
                 metaTime: Int? = nil, pricingCategory: String? = nil, pricingType: String? = nil,
-                reason: String? = nil, source: String? = nil) {
+                reason: String? = nil, source: String? = nil, raw: String? = nil, template: String? = nil, language: String? = nil) {
         self.kind = kind
         self.time = Timestamp.format(time)
         self.status = status
@@ -48,6 +54,9 @@ public struct MessageEvent: Codable, Sendable, Equatable {
         self.pricingType = pricingType
         self.reason = reason
         self.source = source
+        self.raw = raw
+        self.template = template
+        self.language = language
     }
 
     public var date: Date? { Timestamp.parse(time) }

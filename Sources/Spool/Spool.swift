@@ -258,6 +258,17 @@ public actor Spool {
         }.sorted()
     }
 
+    /// Drops every waiting job addressed to one number (it opted out), from any process; returns the
+    /// removed jobs' ids and campaigns. A job already in flight is not among them.
+    public static func cancelWaiting(in directory: URL, phone: String) throws -> [(id: String, campaign: String)] {
+        let removed = try openDatabase(in: directory).write { db in
+            try Row.fetchAll(db, sql: "DELETE FROM jobs WHERE phone = ? AND state IN ('ready', 'deferred') RETURNING id, campaign", arguments: [phone])
+                .map { (id: $0["id"] as String, campaign: $0["campaign"] as String) }
+        }
+        if !removed.isEmpty { announceChange(in: directory) }
+        return removed.sorted { $0.id < $1.id }
+    }
+
     /// Puts failed jobs back in line with a fresh attempt count; returns the ids it moved.
     public static func requeueFailed(in directory: URL, ids: [String]) throws -> [String] {
         let moved = try openDatabase(in: directory).write { db in

@@ -18,6 +18,9 @@ public struct Settings: Sendable, Equatable {
     public var inboxSettleSeconds: Double = 2
     public var timezone: String = "UTC"
     public var insecureWebhooks: Bool = false
+    /// An inbound text or button equal to one of these (any case, surrounding spaces ignored) opts the sender
+    /// out. Meta's marketing opt-out button arrives as its localised label, hence "Stop promotions" and kin.
+    public var optOutKeywords: [String] = ["STOP", "UNSUBSCRIBE", "STOP PROMOTIONS", "PARAR PROMOÇÕES", "PARAR PROMOCIONES", "बंद करें"]
     /// After a crash, how long a message that may have left waits for Meta's webhooks before it is settled.
     public var reconcileSeconds: Double = 120
     /// What happens to such a message when no webhook came: "resend" or "hold" (marked unknown, not sent).
@@ -142,6 +145,11 @@ public struct SettingKey: Sendable {
             guard TimeZone(identifier: text) != nil else { throw .malformed(key: "timezone", source: src, value: text, expected: "an IANA time zone like Asia/Kolkata") }
             s.timezone = text
         },
+        .init("optOutKeywords", "WABULK_OPT_OUT_KEYWORDS", "comma-separated replies that opt a contact out (any case)") { text, s, src throws(SettingsError) in
+            let words = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard !words.isEmpty else { throw .malformed(key: "optOutKeywords", source: src, value: text, expected: "at least one word, e.g. STOP,UNSUBSCRIBE") }
+            s.optOutKeywords = words
+        },
         .init("insecureWebhooks", "WABULK_INSECURE_WEBHOOKS", "accept unsigned webhooks when no app secret is set (testing only)") { text, s, src throws(SettingsError) in
             switch text.lowercased() {
             case "true", "1", "yes": s.insecureWebhooks = true
@@ -210,6 +218,8 @@ private enum FileValue: Decodable {
         if let b = try? c.decode(Bool.self) { self = .text(b ? "true" : "false") }
         else if let i = try? c.decode(Int.self) { self = .text(String(i)) }
         else if let d = try? c.decode(Double.self) { self = .text(String(d)) }
+        // A list (optOutKeywords) is written as JSON array in the file and comma-separated in the environment.
+        else if let list = try? c.decode([String].self) { self = .text(list.joined(separator: ",")) }
         else { self = .text(try c.decode(String.self)) }
     }
 }

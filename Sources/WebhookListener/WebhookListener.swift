@@ -17,10 +17,15 @@ public struct WebhookListener: Sendable {
         public var verifyToken: Secret?
         /// Accept unsigned POSTs when no app secret is set (testing only; `wabulk status` says so).
         public var insecure: Bool
+        /// Meta's payloads go up to 3 MB; anything larger is answered 413.
         public var maxBodyBytes: Int
+        /// A connection that sends nothing (headers or body) for this long is closed.
+        public var readTimeout: Duration
+        public var optOutKeywords: [String]
 
         public init(host: String, port: Int, path: String, appSecret: Secret?, verifyToken: Secret?,
-                    insecure: Bool = false, maxBodyBytes: Int = 4 << 20) {
+                    insecure: Bool = false, maxBodyBytes: Int = 4 << 20, readTimeout: Duration = .seconds(10),
+                    optOutKeywords: [String] = ["STOP", "UNSUBSCRIBE"]) {
             self.host = host
             self.port = port
             self.path = path
@@ -28,6 +33,8 @@ public struct WebhookListener: Sendable {
             self.verifyToken = verifyToken
             self.insecure = insecure
             self.maxBodyBytes = maxBodyBytes
+            self.readTimeout = readTimeout
+            self.optOutKeywords = optOutKeywords
         }
     }
 
@@ -81,12 +88,15 @@ public struct WebhookListener: Sendable {
                     return Response(status: .unauthorized)
                 }
             }
+            let received = now()
             let parsed: [MessageEvent]
-            do { parsed = try WebhookPayload.events(from: body, receivedAt: now()) } catch {
+            do { parsed = try WebhookPayload.events(from: body, receivedAt: received, optOutKeywords: options.optOutKeywords) } catch {
                 return Response(status: .badRequest)
             }
+            // The body as received goes first, in the same write and the same sync as its events.
+            let raw = MessageEvent(kind: .webhook, time: received, source: "webhook", raw: String(decoding: body, as: UTF8.self))
             do {
-                try await events.append(parsed, durable: true)
+                try await events.append([raw] + parsed, durable: true)
             } catch {
                 logger.error("webhook events could not be stored: \(error)")
                 // Meta retries anything but 200: nothing is lost.
@@ -94,7 +104,9 @@ public struct WebhookListener: Sendable {
             }
             return Response(status: .ok)
         }
+        let timeout = options.readTimeout.components
         return Application(router: router,
+                           server: .http1(configuration: .init(idleTimeout: .milliseconds(timeout.seconds * 1000 + timeout.attoseconds / 1_000_000_000_000_000))),
                            configuration: .init(address: .hostname(options.host, port: options.port)),
                            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? options.port) },
                            logger: logger)

@@ -16,22 +16,60 @@ public enum WebhookPayload {
         }
     }
 
-    public static func events(from body: [UInt8], receivedAt: Date) throws(ParseError) -> [MessageEvent] {
+    /// The events of one POST. `optOutKeywords` are compared case-insensitively with inbound texts and
+    /// button labels (Meta's marketing opt-out button arrives as its localised label).
+    public static func events(from body: [UInt8], receivedAt: Date, optOutKeywords: [String] = ["STOP", "UNSUBSCRIBE"]) throws(ParseError) -> [MessageEvent] {
         guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else { throw .notJSON }
         guard let entries = object["entry"] as? [[String: Any]] else { throw .notWhatsAppEnvelope }
+        let keywords = Set(optOutKeywords.map { $0.lowercased() })
         var events: [MessageEvent] = []
         for entry in entries {
             for change in entry["changes"] as? [[String: Any]] ?? [] {
-                guard change["field"] as? String == "messages", let value = change["value"] as? [String: Any] else { continue }
-                for status in value["statuses"] as? [[String: Any]] ?? [] {
-                    if let event = statusEvent(status, receivedAt: receivedAt) { events.append(event) }
-                }
-                for message in value["messages"] as? [[String: Any]] ?? [] {
-                    events.append(inboundEvent(message, receivedAt: receivedAt))
+                guard let value = change["value"] as? [String: Any] else { continue }
+                switch change["field"] as? String {
+                case "messages":
+                    for status in value["statuses"] as? [[String: Any]] ?? [] {
+                        if let event = statusEvent(status, receivedAt: receivedAt) { events.append(event) }
+                    }
+                    for message in value["messages"] as? [[String: Any]] ?? [] {
+                        let inbound = inboundEvent(message, receivedAt: receivedAt)
+                        events.append(inbound)
+                        if let text = inbound.reason, keywords.contains(text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()) {
+                            events.append(MessageEvent(kind: .optOut, time: receivedAt, phone: inbound.phone, wamid: inbound.wamid,
+                                                       metaTime: inbound.metaTime, reason: "replied \"\(text)\"", source: "webhook"))
+                        }
+                    }
+                    events += preferenceEvents(value, receivedAt: receivedAt)
+                case "user_preferences":
+                    events += preferenceEvents(value, receivedAt: receivedAt)
+                case "message_template_status_update":
+                    if let event = templateStatusEvent(value, receivedAt: receivedAt) { events.append(event) }
+                default:
+                    continue
                 }
             }
         }
         return events
+    }
+
+    /// `user_preferences[]`: the person stopped (or resumed) marketing messages in WhatsApp's own settings.
+    static func preferenceEvents(_ value: [String: Any], receivedAt: Date) -> [MessageEvent] {
+        (value["user_preferences"] as? [[String: Any]] ?? []).compactMap { p in
+            guard let waID = p["wa_id"] as? String, let choice = (p["value"] as? String)?.lowercased(), choice == "stop" || choice == "resume" else { return nil }
+            let category = p["category"] as? String ?? "marketing_messages"
+            return MessageEvent(kind: choice == "stop" ? .optOut : .optIn, time: receivedAt, phone: waID.hasPrefix("+") ? waID : "+" + waID,
+                                metaTime: (p["timestamp"] as? NSNumber)?.intValue ?? (p["timestamp"] as? String).flatMap(Int.init),
+                                reason: "\(choice == "stop" ? "stopped" : "resumed") \(category) in WhatsApp", source: "webhook")
+        }
+    }
+
+    /// `message_template_status_update`: a template was paused, disabled, approved again …
+    static func templateStatusEvent(_ value: [String: Any], receivedAt: Date) -> MessageEvent? {
+        guard let status = value["event"] as? String, let name = value["message_template_name"] as? String else { return nil }
+        var why = value["reason"] as? String
+        if let other = value["other_info"] as? [String: Any], let d = other["description"] as? String { why = d }
+        return MessageEvent(kind: .templateStatus, time: receivedAt, errorDetails: why, reason: status.uppercased(), source: "webhook",
+                            template: name, language: value["message_template_language"] as? String)
     }
 
     static func statusEvent(_ s: [String: Any], receivedAt: Date) -> MessageEvent? {
@@ -58,7 +96,12 @@ public enum WebhookPayload {
         var text: String
         switch type {
         case "text": text = (m["text"] as? [String: Any])?["body"] as? String ?? ""
-        case "button": text = (m["button"] as? [String: Any])?["payload"] as? String ?? ""
+        case "button":
+            let button = m["button"] as? [String: Any]
+            text = button?["text"] as? String ?? button?["payload"] as? String ?? ""
+        case "interactive":
+            let i = m["interactive"] as? [String: Any]
+            text = ((i?["button_reply"] ?? i?["list_reply"]) as? [String: Any])?["title"] as? String ?? "[interactive]"
         default: text = "[\(type)]"
         }
         if text.count > 1000 { text = String(text.prefix(1000)) }

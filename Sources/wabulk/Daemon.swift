@@ -46,9 +46,10 @@ struct Daemon {
         let listener = try WebhookListener(
             options: .init(host: settings.listen.host, port: settings.listen.port, path: settings.webhookPath,
                            appSecret: credentials.appSecret, verifyToken: credentials.verifyToken,
-                           insecure: settings.insecureWebhooks),
+                           insecure: settings.insecureWebhooks, optOutKeywords: settings.optOutKeywords),
             events: events, logger: logger)
-        var services: [any Service] = [listener.application(onRunning: onListening), watcher, dispatcher]
+        var services: [any Service] = [listener.application(onRunning: onListening), watcher, dispatcher,
+                                       WebhookFollower(home: home, registry: registry, events: events, logger: logger)]
         if settings.templateRefreshSeconds > 0, credentials.businessAccountID != nil {
             let sync = try TemplateRefresher.sync(home: home, settings: settings, credentials: credentials)
             services.append(TemplateRefreshService(sync: sync, interval: .milliseconds(Int(settings.templateRefreshSeconds * 1000)), logger: logger,

@@ -48,7 +48,7 @@ import WabulkBase
                 {"field":"message_template_status_update","value":{"event":"PAUSED"}}]}]}
             """
         let events = try WebhookPayload.events(from: Array(body.utf8), receivedAt: Date(timeIntervalSince1970: 1_750_030_080))
-        #expect(events.count == 3)
+        #expect(events.count == 4)
         #expect(events[0].status == .delivered)
         #expect(events[0].job == "c.0000001")
         #expect(events[0].phone == "+919876543210")
@@ -59,6 +59,9 @@ import WabulkBase
         #expect(events[1].errorDetails == "opted out")
         #expect(events[2].kind == .inbound)
         #expect(events[2].reason == "STOP")
+        #expect(events[3].kind == .optOut)
+        #expect(events[3].phone == "+919876543212")
+        #expect(events[3].reason == "replied \"STOP\"")
     }
 
     @Test func malformedBodiesAreRefused() {
@@ -104,9 +107,11 @@ import WabulkBase
             #expect(bad.status == 400)
             // The 200 came after the event was written: it is on disk now.
             let events = EventLogReader(directory: dir.url).readAll().events
-            #expect(events.count == 1)
-            #expect(events.first?.wamid == "wamid.X")
-            #expect(events.first?.status == .read)
+            #expect(events.count == 2)
+            #expect(events.first?.kind == .webhook)
+            #expect(events.first?.raw.map { Array($0.utf8) } == body)
+            #expect(events.last?.wamid == "wamid.X")
+            #expect(events.last?.status == .read)
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }

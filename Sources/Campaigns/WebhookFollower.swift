@@ -1,0 +1,124 @@
+import Contacts
+import EventLog
+import Foundation
+import Logging
+import ServiceLifecycle
+import Spool
+import Templates
+import WabulkBase
+
+/// Acts on what the webhook listener wrote to the event log, so the listener itself only verifies and
+/// stores: an opt-out marks the contact and drops its waiting messages; an opt-in clears the mark; a
+/// template Meta paused or disabled holds every campaign using it (and an approval lifts that hold).
+/// Its place in the log is kept in var/followers/webhooks.json, so a restart neither skips nor repeats.
+public struct WebhookFollower: Service {
+    let home: HomeLayout
+    let registry: ContactRegistry
+    let events: EventLogWriter
+    let interval: Duration
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    public init(home: HomeLayout, registry: ContactRegistry, events: EventLogWriter, interval: Duration = .seconds(1),
+                logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
+        self.home = home
+        self.registry = registry
+        self.events = events
+        self.interval = interval
+        self.logger = logger
+        self.now = now
+    }
+
+    /// Template statuses that must stop sending, and those that let it go on.
+    static let stopping: Set<String> = ["PAUSED", "DISABLED", "DELETED", "PENDING_DELETION", "REJECTED", "LIMIT_EXCEEDED", "LOCKED", "ARCHIVED"]
+    static let sendable: Set<String> = ["APPROVED", "REINSTATED"]
+
+    var positionFile: URL { home.state.appendingPathComponent("followers/webhooks.json") }
+
+    public func run() async throws {
+        var tail = EventLogTail(directory: home.log, from: loadPosition())
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            await catchUp(&tail)
+            try? await Task.sleep(for: interval)
+        }
+        // What the listener stored before the stop is acted on now, not after the restart.
+        await catchUp(&tail)
+    }
+
+    /// Handles everything written since the saved place (one pass, as after a restart).
+    @discardableResult
+    public func catchUp() async -> Int {
+        var tail = EventLogTail(directory: home.log, from: loadPosition())
+        return await catchUp(&tail)
+    }
+
+    /// Handles everything new in the log; returns how many events it acted on.
+    @discardableResult
+    func catchUp(_ tail: inout EventLogTail) async -> Int {
+        var acted = 0
+        for event in tail.next() {
+            do {
+                switch event.kind {
+                case .optOut, .optIn: try await applyPreference(event)
+                case .templateStatus: try applyTemplateStatus(event)
+                default: continue
+                }
+                acted += 1
+            } catch {
+                logger.error("webhook follower: \(event.kind.rawValue) \(event.phone ?? event.template ?? ""): \(error)")
+            }
+        }
+        if let position = tail.position { savePosition(position) }
+        return acted
+    }
+
+    func applyPreference(_ event: MessageEvent) async throws {
+        guard let phone = event.phone else { return }
+        let optedOut = event.kind == .optOut
+        let at = event.date ?? now()
+        try registry.recordOptOut(phone: phone, optedOut: optedOut, source: "webhook: \(event.reason ?? "")", at: at)
+        logger.notice("contact \(phone) opted \(optedOut ? "out" : "in"): \(event.reason ?? "")")
+        guard optedOut else { return }
+        let dropped = try Spool.cancelWaiting(in: home.spool, phone: phone)
+        let stamp = now()
+        try await events.append(dropped.map {
+            MessageEvent(time: stamp, status: .skipped, campaign: $0.campaign, job: $0.id, phone: phone,
+                         reason: "opted out before sending (\(event.reason ?? "webhook"))", source: "opt-out")
+        })
+    }
+
+    func applyTemplateStatus(_ event: MessageEvent) throws {
+        guard let name = event.template, let status = event.reason else { return }
+        if var cache = try TemplateCache.load(home.templatesFile) {
+            let languages = cache.data.filter { $0.name == name && (event.language == nil || $0.language == event.language) }.map(\.language)
+            for language in languages { _ = cache.setStatus(status, name: name, language: language) }
+            try cache.save(home.templatesFile)
+        }
+        let affected = CampaignRecord.loadAll(in: home.campaigns).filter { (record: CampaignRecord) -> Bool in
+            record.phase == .spooled && record.manifest.template.name == name
+                && (event.language == nil || record.manifest.template.language == event.language)
+        }
+        let marker = "template \(name) is "
+        try SpoolControl.update(spool: home.spool) { control in
+            for record in affected {
+                if Self.stopping.contains(status) {
+                    let why = event.errorDetails.map { ": \($0)" } ?? ""
+                    control.campaignHolds[record.id] = .init(reason: "\(marker)\(status) at Meta\(why); resume once it is approved again",
+                                                             since: now())
+                } else if Self.sendable.contains(status), control.campaignHolds[record.id]?.reason.hasPrefix(marker) == true {
+                    control.campaignHolds[record.id] = nil
+                }
+            }
+        }
+        if !affected.isEmpty { logger.notice("template \(name) \(status): campaigns \(affected.map(\.id).joined(separator: ", "))") }
+    }
+
+    func loadPosition() -> EventLogTail.Position? {
+        (try? Data(contentsOf: positionFile)).flatMap { try? JSONDecoder().decode(EventLogTail.Position.self, from: $0) }
+    }
+
+    func savePosition(_ position: EventLogTail.Position) {
+        guard let data = try? JSONEncoder().encode(position) else { return }
+        try? AtomicFile.write(data, to: positionFile, durable: false)
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+
+/// Follows the event log as it grows: each `next()` returns the complete lines written since the last
+/// call, across day files. The position can be saved, so a follower resumes where it stopped.
+public struct EventLogTail: Sendable {
+    public struct Position: Codable, Sendable, Equatable {
+        public var file: String
+        public var offset: UInt64
+        public init(file: String, offset: UInt64) {
+            self.file = file
+            self.offset = offset
+        }
+    }
+
+    public let reader: EventLogReader
+    public private(set) var position: Position?
+
+    public init(directory: URL, from position: Position? = nil) {
+        reader = EventLogReader(directory: directory)
+        self.position = position
+    }
+
+    /// New events since the last call; a line still being written is left for the next call.
+    public mutating func next() -> [MessageEvent] {
+        let decoder = JSONDecoder()
+        var events: [MessageEvent] = []
+        for file in reader.files() where position == nil || file.lastPathComponent >= position!.file {
+            let name = file.lastPathComponent
+            let start = position?.file == name ? position!.offset : 0
+            guard let handle = try? FileHandle(forReadingFrom: file) else { continue }
+            defer { try? handle.close() }
+            try? handle.seek(toOffset: start)
+            let data = (try? handle.readToEnd()) ?? Data()
+            guard let lastNewline = data.lastIndex(of: 0x0A) else {
+                position = Position(file: name, offset: start)
+                continue
+            }
+            for line in data[data.startIndex...lastNewline].split(separator: 0x0A, omittingEmptySubsequences: true) {
+                if let e = try? decoder.decode(MessageEvent.self, from: line) { events.append(e) }
+            }
+            position = Position(file: name, offset: start + UInt64(lastNewline - data.startIndex + 1))
+        }
+        return events
+    }
+}
