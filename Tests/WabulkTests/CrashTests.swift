@@ -1,8 +1,11 @@
 import Contacts
+import Curl
+import EventLog
 import Foundation
 import Spool
 import Testing
 import WabulkBase
+import WebhookListener
 
 /// The daemon killed with SIGKILL at random moments, again and again: while it spools a big campaign,
 /// and while it drains one against the sandbox. Nothing may be lost or done twice.
@@ -109,5 +112,56 @@ import WabulkBase
         for r in recipients where !seen.insert(r).inserted { twice.append(r) }
         #expect(twice.isEmpty, "sent twice: \(twice.prefix(10))")
         #expect(seen.count == count, "nothing lost: \(seen.count) of \(count) recipients reached")
+    }
+
+    /// Meta gets its 200 only once the batch is on disk: kill the daemon the moment the 200 arrives, five
+    /// times, and every status of every batch must be in the log and in the report after the restart.
+    @Test func everyStatusOfABatchAnsweredTwoHundredSurvivesAKillRightAfter() async throws {
+        let dir = TempDir("wabulk-crash-webhook")
+        let home = HomeLayout(root: dir.url.appendingPathComponent("home"))
+        try home.create()
+        var env = baseEnvironment(home: home.root)
+        env["WHATSAPP_API_BASE_URL"] = "http://127.0.0.1:9"
+        let listen = env["WABULK_LISTEN"]!
+        let rounds = 5, perBatch = 40
+        // The sends the statuses are about, as the dispatcher recorded them before.
+        let writer = EventLogWriter(directory: home.log)
+        try await writer.append((0..<(rounds * perBatch)).map { i in
+            MessageEvent(time: Date(), status: .sent, campaign: "hooks", job: String(format: "hooks.%07d", i), phone: "+9198\(String(format: "%08d", i))",
+                         wamid: "wamid.crash\(i)", attempt: 1, source: "dispatch")
+        })
+        await writer.close()
+        let daemon = WabulkProcess(env: env, log: dir.url.appendingPathComponent("daemon.log"))
+        let http = CurlPool()
+        for round in 0..<rounds {
+            try daemon.start()
+            #expect(try await eventually { (try? await http.perform(HTTPRequest(method: "GET", url: "http://\(listen)/healthz")))?.status == 200 })
+            let statuses = (0..<perBatch).map { k -> String in
+                let i = round * perBatch + k
+                // No callback data: the statuses join their sends through the wamid alone.
+                return #"{"id":"wamid.crash\#(i)","status":"\#(i % 2 == 0 ? "read" : "delivered")","timestamp":"\#(1_750_030_000 + i)","recipient_id":"9198\#(String(format: "%08d", i))"}"#
+            }
+            let body = Array(#"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","statuses":[\#(statuses.joined(separator: ","))]}}]}]}"#.utf8)
+            let answer = try await http.perform(HTTPRequest(method: "POST", url: "http://\(listen)/api/whatsapp/webhook",
+                                                            headers: [(WebhookSignature.headerName, WebhookSignature.sign(body, secret: Secret("crash-secret")))],
+                                                            body: body))
+            daemon.kill9()
+            #expect(answer.status == 200)
+        }
+        try daemon.start()
+        #expect(try await eventually { (try? await http.perform(HTTPRequest(method: "GET", url: "http://\(listen)/healthz")))?.status == 200 })
+        daemon.stop()
+        let events = EventLogReader(directory: home.log).readAll().events
+        #expect(events.filter { $0.kind == .webhook }.count == rounds)
+        #expect(events.filter { $0.kind == .status && $0.source == "webhook" }.count == rounds * perBatch)
+        let report = try runProcess(wabulkBinary, ["report", "--campaign", "hooks", "--json"], environment: env)
+        #expect(report.status == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any])
+        let counts = try #require(object["counts"] as? [String: Any])
+        #expect(counts["total"] as? Int == rounds * perBatch)
+        #expect(counts["delivered"] as? Int == rounds * perBatch)
+        #expect(counts["read"] as? Int == rounds * perBatch / 2)
+        let workbook = try readXLSX(try #require(object["path"] as? String))
+        #expect(workbook["Messages"]?.count == rounds * perBatch + 1)
     }
 }
