@@ -1,6 +1,7 @@
 import CloudAPI
 import EventLog
 import Foundation
+import Metrics
 import Logging
 import ServiceLifecycle
 import Spool
@@ -204,7 +205,10 @@ public final class Dispatcher: Service, Sendable {
         let message = TemplateMessage(to: job.phone, templateName: job.template.name, language: job.template.language,
                                       headerParameters: job.template.header, bodyParameters: job.template.body,
                                       buttonParameters: job.template.buttons, callbackData: job.id)
+        let started = ContinuousClock.now
         let outcome = await client.send(message)
+        Metrics.Timer(label: "wabulk_send_latency_seconds").record(duration: ContinuousClock.now - started)
+        Self.countSend(outcome)
         var event = base
         event.time = Timestamp.format(now())
         do {
@@ -225,6 +229,19 @@ public final class Dispatcher: Service, Sendable {
         } catch {
             logger.error("recording the outcome of \(job.id) failed: \(error)")
         }
+    }
+
+    /// Prometheus counters (through swift-metrics): sends by outcome, and message statuses as the dispatcher
+    /// records them (the listener counts the webhook ones).
+    static func countSend(_ outcome: SendOutcome) {
+        let label: String
+        switch outcome {
+        case .accepted: label = "accepted"
+        case .rejected(let error, _, _): label = MetaErrorCatalog.entry(for: error.code).action.rawValue
+        case .transportFailure: label = "transport_failure"
+        }
+        Counter(label: "wabulk_sends_total", dimensions: [("outcome", label)]).increment()
+        if case .accepted = outcome { Counter(label: "wabulk_message_statuses_total", dimensions: [("status", "sent")]).increment() }
     }
 
     private func handleFailure(_ job: SpoolJob, event: MessageEvent, code: Int?, title: String, details: String?,

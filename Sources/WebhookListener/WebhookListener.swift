@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import Metrics
 import NIOCore
 import WabulkBase
 
@@ -22,10 +23,12 @@ public struct WebhookListener: Sendable {
         /// A connection that sends nothing (headers or body) for this long is closed.
         public var readTimeout: Duration
         public var optOutKeywords: [String]
+        /// The Prometheus text for GET /metrics; nil leaves the route out.
+        public var metrics: (@Sendable () -> [UInt8])?
 
         public init(host: String, port: Int, path: String, appSecret: Secret?, verifyToken: Secret?,
                     insecure: Bool = false, maxBodyBytes: Int = 4 << 20, readTimeout: Duration = .seconds(10),
-                    optOutKeywords: [String] = ["STOP", "UNSUBSCRIBE"]) {
+                    optOutKeywords: [String] = ["STOP", "UNSUBSCRIBE"], metrics: (@Sendable () -> [UInt8])? = nil) {
             self.host = host
             self.port = port
             self.path = path
@@ -35,6 +38,7 @@ public struct WebhookListener: Sendable {
             self.maxBodyBytes = maxBodyBytes
             self.readTimeout = readTimeout
             self.optOutKeywords = optOutKeywords
+            self.metrics = metrics
         }
     }
 
@@ -66,6 +70,12 @@ public struct WebhookListener: Sendable {
         let logger = logger
         let now = now
         router.get("/healthz") { _, _ in "ok\n" }
+        if let metrics = options.metrics {
+            router.get("/metrics") { _, _ -> Response in
+                Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: metrics())))
+            }
+        }
+        @Sendable func count(_ outcome: String) { Counter(label: "wabulk_webhooks_total", dimensions: [("outcome", outcome)]).increment() }
         router.get(RouterPath(options.path)) { request, _ -> Response in
             let query = request.uri.queryParameters
             guard query.get("hub.mode") == "subscribe", let token = options.verifyToken,
@@ -78,6 +88,7 @@ public struct WebhookListener: Sendable {
         router.post(RouterPath(options.path)) { request, _ -> Response in
             let buffer: ByteBuffer
             do { buffer = try await request.body.collect(upTo: options.maxBodyBytes) } catch {
+                count("too_large")
                 return Response(status: .contentTooLarge)
             }
             let body = Array(buffer.readableBytesView)
@@ -85,12 +96,14 @@ public struct WebhookListener: Sendable {
                 let header = request.headers[HTTPField.Name(WebhookSignature.headerName)!]
                 guard WebhookSignature.isValid(header: header, body: body, secret: secret) else {
                     logger.warning("webhook rejected: bad or missing signature")
+                    count("bad_signature")
                     return Response(status: .unauthorized)
                 }
             }
             let received = now()
             let parsed: [MessageEvent]
             do { parsed = try WebhookPayload.events(from: body, receivedAt: received, optOutKeywords: options.optOutKeywords) } catch {
+                count("malformed")
                 return Response(status: .badRequest)
             }
             // The body as received goes first, in the same write and the same sync as its events.
@@ -100,7 +113,12 @@ public struct WebhookListener: Sendable {
             } catch {
                 logger.error("webhook events could not be stored: \(error)")
                 // Meta retries anything but 200: nothing is lost.
+                count("store_failed")
                 return Response(status: .internalServerError)
+            }
+            count("accepted")
+            for e in parsed where e.kind == .status {
+                Counter(label: "wabulk_message_statuses_total", dimensions: [("status", e.status?.rawValue ?? "unknown")]).increment()
             }
             return Response(status: .ok)
         }

@@ -20,6 +20,7 @@ struct Daemon {
     init(home: HomeLayout, settings: Settings, credentials: Credentials, logger: Logger,
          onListening: @escaping @Sendable (Int) async -> Void = { _ in }) throws {
         try home.create()
+        DaemonMetrics.bootstrap()
         let sending = try credentials.requireForSending()
         let registry = try ContactRegistry(path: home.contactsDatabase)
         let normalizer = try PhoneNormalizer(defaultCountry: settings.defaultCountry)
@@ -46,7 +47,8 @@ struct Daemon {
         let listener = try WebhookListener(
             options: .init(host: settings.listen.host, port: settings.listen.port, path: settings.webhookPath,
                            appSecret: credentials.appSecret, verifyToken: credentials.verifyToken,
-                           insecure: settings.insecureWebhooks, optOutKeywords: settings.optOutKeywords),
+                           insecure: settings.insecureWebhooks, optOutKeywords: settings.optOutKeywords,
+                           metrics: { [spool = home.spool] in DaemonMetrics.scrape(spool: spool) }),
             events: events, logger: logger)
         var services: [any Service] = [listener.application(onRunning: onListening), watcher, dispatcher,
                                        WebhookFollower(home: home, registry: registry, events: events, logger: logger)]

@@ -106,6 +106,23 @@ import Testing
             }
         }
 
+        // Prometheus text at /metrics: every request timed, outcomes and statuses counted, the queue empty.
+        let scrape = try runProcess("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(listenPort)/metrics"])
+        #expect(scrape.status == 0)
+        var metrics: [String: Double] = [:]
+        for line in scrape.stdout.split(separator: "\n") where !line.hasPrefix("#") {
+            let parts = line.split(separator: " ")
+            if parts.count == 2, let v = Double(parts[1]) { metrics[String(parts[0])] = v }
+        }
+        #expect(metrics["wabulk_send_latency_seconds_count"] == 20)
+        #expect(metrics[#"wabulk_sends_total{outcome="accepted"}"#] == 18)
+        #expect(metrics[#"wabulk_sends_total{outcome="retry"}"#] == 1)
+        #expect(metrics[#"wabulk_sends_total{outcome="fail"}"#] == 1)
+        #expect(metrics[#"wabulk_message_statuses_total{status="sent"}"#].map { $0 >= 18 } == true)
+        #expect(metrics[#"wabulk_message_statuses_total{status="read"}"#] == Double(read))
+        #expect(metrics[#"wabulk_webhooks_total{outcome="accepted"}"#].map { $0 >= 1 } == true)
+        #expect(metrics[#"wabulk_queue_depth{state="ready"}"#] == 0)
+
         daemon.stop()   // SIGINT: a clean stop
         #expect(daemon.process?.terminationStatus == 0)
         let log = try String(contentsOf: dir.url.appendingPathComponent("daemon.log"), encoding: .utf8)

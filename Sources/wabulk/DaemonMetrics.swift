@@ -1,0 +1,27 @@
+import Foundation
+import Metrics
+import Prometheus
+import Spool
+
+/// Prometheus metrics for /metrics: the stages count through swift-metrics; the queue depth is read from
+/// the spool when scraped, so it is never stale.
+enum DaemonMetrics {
+    static let registry = PrometheusCollectorRegistry()
+    private static let bootstrapped: Void = {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [.milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+                                                   .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10)]
+        MetricsSystem.bootstrap(factory)
+    }()
+
+    /// Once per process (swift-metrics allows one bootstrap).
+    static func bootstrap() { _ = bootstrapped }
+
+    static func scrape(spool: URL) -> [UInt8] {
+        let depth = Spool.depth(in: spool)
+        for (state, value) in [("ready", depth.ready), ("deferred", depth.deferred), ("active", depth.active), ("failed", depth.failed)] {
+            registry.makeGauge(name: "wabulk_queue_depth", labels: [("state", state)]).set(Double(value))
+        }
+        return registry.emitToBuffer()
+    }
+}
