@@ -56,7 +56,7 @@ public struct WebhookFollower: Service {
     @discardableResult
     func catchUp(_ tail: inout EventLogTail) async -> Int {
         var acted = 0
-        for event in tail.next() {
+        for event in tail.next(kinds: [.optOut, .optIn, .templateStatus]) {
             do {
                 switch event.kind {
                 case .optOut, .optIn: try await applyPreference(event)

@@ -20,8 +20,10 @@ public struct EventLogTail: Sendable {
         self.position = position
     }
 
-    /// New events since the last call; a line still being written is left for the next call.
-    public mutating func next() -> [MessageEvent] {
+    /// New events since the last call; a line still being written is left for the next call. With `kinds`,
+    /// only events of those kinds are decoded (a follower skips the many status lines and raw bodies cheaply).
+    public mutating func next(kinds: Set<MessageEvent.Kind>? = nil) -> [MessageEvent] {
+        let markers = kinds.map { $0.map { Array("\"kind\":\"\($0.rawValue)\"".utf8) } }
         let decoder = JSONDecoder()
         var events: [MessageEvent] = []
         for file in reader.files() where position == nil || file.lastPathComponent >= position!.file {
@@ -36,10 +38,24 @@ public struct EventLogTail: Sendable {
                 continue
             }
             for line in data[data.startIndex...lastNewline].split(separator: 0x0A, omittingEmptySubsequences: true) {
-                if let e = try? decoder.decode(MessageEvent.self, from: line) { events.append(e) }
+                if let markers, !markers.contains(where: { Self.contains(line, $0) }) { continue }
+                if let e = try? decoder.decode(MessageEvent.self, from: line), kinds?.contains(e.kind) ?? true { events.append(e) }
             }
             position = Position(file: name, offset: start + UInt64(lastNewline - data.startIndex + 1))
         }
         return events
+    }
+
+    static func contains(_ line: Data, _ marker: [UInt8]) -> Bool {
+        line.withUnsafeBytes { raw in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            guard bytes.count >= marker.count, let first = marker.first else { return false }
+            var i = 0
+            while i + marker.count <= bytes.count {
+                if bytes[i] == first && marker.indices.allSatisfy({ bytes[i + $0] == marker[$0] }) { return true }
+                i += 1
+            }
+            return false
+        }
     }
 }

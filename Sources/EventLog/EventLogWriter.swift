@@ -16,7 +16,6 @@ public actor EventLogWriter {
     private let directory: URL
     private var openDay: String?
     private var fd: Int32 = -1
-    private let encoder: JSONEncoder
     /// Writes so far, the generation covered by the last finished sync, and whether a sync runs now.
     private var written: UInt64 = 0
     private var synced: UInt64 = 0
@@ -28,9 +27,6 @@ public actor EventLogWriter {
 
     public init(directory: URL) {
         self.directory = directory
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder = e
     }
 
     public func append(_ event: MessageEvent, durable: Bool = true) async throws {
@@ -39,9 +35,10 @@ public actor EventLogWriter {
 
     public func append(_ events: [MessageEvent], durable: Bool = true) async throws {
         guard !events.isEmpty else { return }
-        var bytes = Data()
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(events.count * 256 + (events.first?.raw?.utf8.count ?? 0) * 2)
         for event in events {
-            bytes.append(try encoder.encode(event))
+            EventLine.append(event, to: &bytes)
             bytes.append(0x0A)
         }
         let day = String(events[0].time.prefix(10))

@@ -1,0 +1,67 @@
+/// One event as its log line, written by hand: Foundation's JSONEncoder was most of the webhook
+/// listener's time per request. The output is what JSONEncoder gives with sorted keys and unescaped
+/// slashes (absent fields left out), so the log reads back with JSONDecoder unchanged.
+enum EventLine {
+    static func append(_ e: MessageEvent, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "{"))
+        var first = true
+        func key(_ name: StaticString) {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            out.append(UInt8(ascii: "\""))
+            name.withUTF8Buffer { out.append(contentsOf: $0) }
+            out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        }
+        func text(_ name: StaticString, _ value: String?) {
+            guard let value else { return }
+            key(name)
+            quote(value, into: &out)
+        }
+        func int(_ name: StaticString, _ value: Int?) {
+            guard let value else { return }
+            key(name)
+            out.append(contentsOf: String(value).utf8)
+        }
+        // Alphabetical, as JSONEncoder's .sortedKeys writes them.
+        int("attempt", e.attempt)
+        text("campaign", e.campaign)
+        int("errorCode", e.errorCode)
+        text("errorDetails", e.errorDetails)
+        text("errorTitle", e.errorTitle)
+        text("job", e.job)
+        text("kind", e.kind.rawValue)
+        text("language", e.language)
+        int("metaTime", e.metaTime)
+        text("name", e.name)
+        text("phone", e.phone)
+        text("pricingCategory", e.pricingCategory)
+        text("pricingType", e.pricingType)
+        text("raw", e.raw)
+        text("reason", e.reason)
+        text("source", e.source)
+        text("status", e.status?.rawValue)
+        text("template", e.template)
+        text("time", e.time)
+        text("wamid", e.wamid)
+        out.append(UInt8(ascii: "}"))
+    }
+
+    static func quote(_ s: String, into out: inout [UInt8]) {
+        let hex = Array("0123456789abcdef".utf8)
+        out.append(UInt8(ascii: "\""))
+        for byte in s.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x0A: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0x08: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
+            case 0x0C: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
+            case 0..<0x20: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}
