@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Follows the event log as it grows: each `next()` returns the complete lines written since the last
 /// call, across day files. The position can be saved, so a follower resumes where it stopped.
@@ -23,7 +26,8 @@ public struct EventLogTail: Sendable {
     /// New events since the last call; a line still being written is left for the next call. With `kinds`,
     /// only events of those kinds are decoded (a follower skips the many status lines and raw bodies cheaply).
     public mutating func next(kinds: Set<MessageEvent.Kind>? = nil) -> [MessageEvent] {
-        let markers = kinds.map { $0.map { Array("\"kind\":\"\($0.rawValue)\"".utf8) } }
+        // Starting at "k": memchr then finds few candidates (quotes are everywhere in a JSON line).
+        let markers = kinds.map { $0.map { Array("kind\":\"\($0.rawValue)\"".utf8) } }
         let decoder = JSONDecoder()
         var events: [MessageEvent] = []
         for file in reader.files() where position == nil || file.lastPathComponent >= position!.file {
@@ -37,23 +41,36 @@ public struct EventLogTail: Sendable {
                 position = Position(file: name, offset: start)
                 continue
             }
-            for line in data[data.startIndex...lastNewline].split(separator: 0x0A, omittingEmptySubsequences: true) {
-                if let markers, !markers.contains(where: { Self.contains(line, $0) }) { continue }
-                if let e = try? decoder.decode(MessageEvent.self, from: line), kinds?.contains(e.kind) ?? true { events.append(e) }
+            data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+                guard let base = raw.baseAddress else { return }
+                let end = lastNewline - data.startIndex + 1
+                var lineStart = 0
+                while lineStart < end, let found = memchr(base + lineStart, 0x0A, end - lineStart) {
+                    let lineEnd = UnsafeRawPointer(found) - base
+                    defer { lineStart = lineEnd + 1 }
+                    let line = UnsafeRawBufferPointer(start: base + lineStart, count: lineEnd - lineStart)
+                    guard !line.isEmpty else { continue }
+                    // A line without any wanted marker is skipped without decoding.
+                    if let markers, !markers.contains(where: { Self.find($0, in: line) }) {
+                        continue
+                    }
+                    if let e = try? decoder.decode(MessageEvent.self, from: Data(line)), kinds?.contains(e.kind) ?? true { events.append(e) }
+                }
             }
             position = Position(file: name, offset: start + UInt64(lastNewline - data.startIndex + 1))
         }
         return events
     }
 
-    static func contains(_ line: Data, _ marker: [UInt8]) -> Bool {
-        line.withUnsafeBytes { raw in
-            let bytes = raw.bindMemory(to: UInt8.self)
-            guard bytes.count >= marker.count, let first = marker.first else { return false }
-            var i = 0
-            while i + marker.count <= bytes.count {
-                if bytes[i] == first && marker.indices.allSatisfy({ bytes[i + $0] == marker[$0] }) { return true }
-                i += 1
+    /// memchr for the marker's first byte, memcmp for the rest (Glibc's module does not export memmem).
+    static func find(_ marker: [UInt8], in line: UnsafeRawBufferPointer) -> Bool {
+        guard let base = line.baseAddress, let first = marker.first, line.count >= marker.count else { return false }
+        return marker.withUnsafeBytes { m in
+            var offset = 0
+            while offset + marker.count <= line.count, let hit = memchr(base + offset, Int32(first), line.count - marker.count + 1 - offset) {
+                let at = UnsafeRawPointer(hit) - base
+                if memcmp(base + at, m.baseAddress!, marker.count) == 0 { return true }
+                offset = at + 1
             }
             return false
         }
