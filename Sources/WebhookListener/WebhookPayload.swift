@@ -2,8 +2,7 @@ import EventLog
 import Foundation
 
 /// Reads a webhook POST body (meta-cloud-api.md, section 6) into events: every entry, every change,
-/// every status and message. Unknown fields are ignored. Decoded with JSONDecoder into the few shapes
-/// below (JSONSerialization's untyped dictionaries were the listener's largest cost).
+/// every status and message. Unknown fields are ignored.
 public enum WebhookPayload {
     public enum ParseError: Error, Equatable, CustomStringConvertible {
         case notJSON
@@ -20,24 +19,19 @@ public enum WebhookPayload {
     /// The events of one POST. `optOutKeywords` are compared case-insensitively with inbound texts and
     /// button labels (Meta's marketing opt-out button arrives as its localised label).
     public static func events(from body: [UInt8], receivedAt: Date, optOutKeywords: [String] = ["STOP", "UNSUBSCRIBE"]) throws(ParseError) -> [MessageEvent] {
-        let envelope: Envelope
-        do { envelope = try JSONDecoder().decode(Envelope.self, from: Data(body)) } catch {
-            // Valid JSON of another shape is not Meta's; anything else is not JSON at all.
-            if (try? JSONDecoder().decode(AnyJSON.self, from: Data(body))) != nil { throw .notWhatsAppEnvelope }
-            throw .notJSON
-        }
-        guard let entries = envelope.entry else { throw .notWhatsAppEnvelope }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else { throw .notJSON }
+        guard let entries = object["entry"] as? [[String: Any]] else { throw .notWhatsAppEnvelope }
         let keywords = Set(optOutKeywords.map { $0.lowercased() })
         var events: [MessageEvent] = []
         for entry in entries {
-            for change in entry.changes ?? [] {
-                guard let value = change.value else { continue }
-                switch change.field {
+            for change in entry["changes"] as? [[String: Any]] ?? [] {
+                guard let value = change["value"] as? [String: Any] else { continue }
+                switch change["field"] as? String {
                 case "messages":
-                    for status in value.statuses ?? [] {
+                    for status in value["statuses"] as? [[String: Any]] ?? [] {
                         if let event = statusEvent(status, receivedAt: receivedAt) { events.append(event) }
                     }
-                    for message in value.messages ?? [] {
+                    for message in value["messages"] as? [[String: Any]] ?? [] {
                         let inbound = inboundEvent(message, receivedAt: receivedAt)
                         events.append(inbound)
                         if let text = inbound.reason, keywords.contains(text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()) {
@@ -59,134 +53,60 @@ public enum WebhookPayload {
     }
 
     /// `user_preferences[]`: the person stopped (or resumed) marketing messages in WhatsApp's own settings.
-    static func preferenceEvents(_ value: Value, receivedAt: Date) -> [MessageEvent] {
-        (value.user_preferences ?? []).compactMap { p in
-            guard let waID = p.wa_id, let choice = p.value?.lowercased(), choice == "stop" || choice == "resume" else { return nil }
-            let category = p.category ?? "marketing_messages"
+    static func preferenceEvents(_ value: [String: Any], receivedAt: Date) -> [MessageEvent] {
+        (value["user_preferences"] as? [[String: Any]] ?? []).compactMap { p in
+            guard let waID = p["wa_id"] as? String, let choice = (p["value"] as? String)?.lowercased(), choice == "stop" || choice == "resume" else { return nil }
+            let category = p["category"] as? String ?? "marketing_messages"
             return MessageEvent(kind: choice == "stop" ? .optOut : .optIn, time: receivedAt, phone: waID.hasPrefix("+") ? waID : "+" + waID,
-                                metaTime: p.timestamp?.int, reason: "\(choice == "stop" ? "stopped" : "resumed") \(category) in WhatsApp",
-                                source: "webhook")
+                                metaTime: (p["timestamp"] as? NSNumber)?.intValue ?? (p["timestamp"] as? String).flatMap(Int.init),
+                                reason: "\(choice == "stop" ? "stopped" : "resumed") \(category) in WhatsApp", source: "webhook")
         }
     }
 
     /// `message_template_status_update`: a template was paused, disabled, approved again …
-    static func templateStatusEvent(_ value: Value, receivedAt: Date) -> MessageEvent? {
-        guard let status = value.event, let name = value.message_template_name else { return nil }
-        return MessageEvent(kind: .templateStatus, time: receivedAt, errorDetails: value.other_info?.description ?? value.reason,
-                            reason: status.uppercased(), source: "webhook", template: name, language: value.message_template_language)
+    static func templateStatusEvent(_ value: [String: Any], receivedAt: Date) -> MessageEvent? {
+        guard let status = value["event"] as? String, let name = value["message_template_name"] as? String else { return nil }
+        var why = value["reason"] as? String
+        if let other = value["other_info"] as? [String: Any], let d = other["description"] as? String { why = d }
+        return MessageEvent(kind: .templateStatus, time: receivedAt, errorDetails: why, reason: status.uppercased(), source: "webhook",
+                            template: name, language: value["message_template_language"] as? String)
     }
 
-    static func statusEvent(_ s: Status, receivedAt: Date) -> MessageEvent? {
-        guard let statusText = s.status, let status = MessageStatus(rawValue: statusText),
+    static func statusEvent(_ s: [String: Any], receivedAt: Date) -> MessageEvent? {
+        guard let statusText = s["status"] as? String, let status = MessageStatus(rawValue: statusText),
               [.sent, .delivered, .read, .failed].contains(status) else { return nil }
-        let error = s.errors?.first
+        let error = (s["errors"] as? [[String: Any]])?.first
+        let pricing = s["pricing"] as? [String: Any]
+        let recipient = s["recipient_id"] as? String
         return MessageEvent(time: receivedAt, status: status,
-                            job: s.biz_opaque_callback_data.flatMap { $0.isEmpty ? nil : $0 },
-                            phone: s.recipient_id.map { $0.hasPrefix("+") ? $0 : "+" + $0 },
-                            wamid: s.id,
-                            errorCode: error?.code,
-                            errorTitle: error?.title,
-                            errorDetails: error?.error_data?.details,
-                            metaTime: s.timestamp?.int,
-                            pricingCategory: s.pricing?.category,
-                            pricingType: s.pricing?.type,
+                            job: (s["biz_opaque_callback_data"] as? String).flatMap { $0.isEmpty ? nil : $0 },
+                            phone: recipient.map { $0.hasPrefix("+") ? $0 : "+" + $0 },
+                            wamid: s["id"] as? String,
+                            errorCode: (error?["code"] as? NSNumber)?.intValue,
+                            errorTitle: error?["title"] as? String,
+                            errorDetails: (error?["error_data"] as? [String: Any])?["details"] as? String,
+                            metaTime: (s["timestamp"] as? String).flatMap(Int.init) ?? (s["timestamp"] as? NSNumber)?.intValue,
+                            pricingCategory: pricing?["category"] as? String,
+                            pricingType: pricing?["type"] as? String,
                             source: "webhook")
     }
 
-    static func inboundEvent(_ m: Message, receivedAt: Date) -> MessageEvent {
-        let type = m.type ?? "unknown"
+    static func inboundEvent(_ m: [String: Any], receivedAt: Date) -> MessageEvent {
+        let type = m["type"] as? String ?? "unknown"
         var text: String
         switch type {
-        case "text": text = m.text?.body ?? ""
-        case "button": text = m.button?.text ?? m.button?.payload ?? ""
-        case "interactive": text = (m.interactive?.button_reply ?? m.interactive?.list_reply)?.title ?? "[interactive]"
+        case "text": text = (m["text"] as? [String: Any])?["body"] as? String ?? ""
+        case "button":
+            let button = m["button"] as? [String: Any]
+            text = button?["text"] as? String ?? button?["payload"] as? String ?? ""
+        case "interactive":
+            let i = m["interactive"] as? [String: Any]
+            text = ((i?["button_reply"] ?? i?["list_reply"]) as? [String: Any])?["title"] as? String ?? "[interactive]"
         default: text = "[\(type)]"
         }
         if text.count > 1000 { text = String(text.prefix(1000)) }
-        return MessageEvent(kind: .inbound, time: receivedAt, phone: m.from.map { "+" + $0 }, wamid: m.id,
-                            metaTime: m.timestamp?.int, reason: text, source: "webhook")
-    }
-
-    // Meta's shapes, only the fields wabulk reads (snake_case as Meta writes them).
-    struct Envelope: Decodable { var entry: [Entry]? }
-    struct Entry: Decodable { var changes: [Change]? }
-    struct Change: Decodable {
-        var field: String?
-        var value: Value?
-    }
-    struct Value: Decodable {
-        var statuses: [Status]?
-        var messages: [Message]?
-        var user_preferences: [Preference]?
-        var event: String?
-        var message_template_name: String?
-        var message_template_language: String?
-        var reason: String?
-        var other_info: OtherInfo?
-    }
-    struct OtherInfo: Decodable { var description: String? }
-    struct Status: Decodable {
-        var id: String?
-        var status: String?
-        var timestamp: Stamp?
-        var recipient_id: String?
-        var biz_opaque_callback_data: String?
-        var pricing: Pricing?
-        var errors: [StatusError]?
-    }
-    struct Pricing: Decodable {
-        var category: String?
-        var type: String?
-    }
-    struct StatusError: Decodable {
-        struct Data: Decodable { var details: String? }
-        var code: Int?
-        var title: String?
-        var error_data: Data?
-    }
-    struct Message: Decodable {
-        struct Text: Decodable { var body: String? }
-        struct Button: Decodable {
-            var payload: String?
-            var text: String?
-        }
-        struct Reply: Decodable { var title: String? }
-        struct Interactive: Decodable {
-            var button_reply: Reply?
-            var list_reply: Reply?
-        }
-        var from: String?
-        var id: String?
-        var timestamp: Stamp?
-        var type: String?
-        var text: Text?
-        var button: Button?
-        var interactive: Interactive?
-    }
-    struct Preference: Decodable {
-        var wa_id: String?
-        var category: String?
-        var value: String?
-        var timestamp: Stamp?
-    }
-
-    /// Meta writes timestamps as strings of seconds, some payloads as numbers: either is read.
-    struct Stamp: Decodable {
-        var int: Int?
-        init(from decoder: any Decoder) throws {
-            let c = try decoder.singleValueContainer()
-            if let i = try? c.decode(Int.self) { int = i } else { int = Int(try c.decode(String.self)) }
-        }
-    }
-
-    /// Any JSON value, to tell "valid JSON of another shape" from "not JSON".
-    struct AnyJSON: Decodable {
-        init(from decoder: any Decoder) throws {
-            let c = try decoder.singleValueContainer()
-            if c.decodeNil() { return }
-            if (try? c.decode(Bool.self)) != nil || (try? c.decode(Double.self)) != nil || (try? c.decode(String.self)) != nil { return }
-            if (try? c.decode([AnyJSON].self)) != nil { return }
-            _ = try c.decode([String: AnyJSON].self)
-        }
+        let from = m["from"] as? String
+        return MessageEvent(kind: .inbound, time: receivedAt, phone: from.map { "+" + $0 }, wamid: m["id"] as? String,
+                            metaTime: (m["timestamp"] as? String).flatMap(Int.init), reason: text, source: "webhook")
     }
 }
