@@ -43,6 +43,31 @@ public actor EventLogWriter {
         }
         let day = String(events[0].time.prefix(10))
         try ensureOpen(day: day)
+        if durable && syncing {
+            // A sync is running and this caller waits for the next one anyway: its lines join the others
+            // that arrive meanwhile and all go out in one write(2) when the sync ends.
+            pending += bytes
+            written += 1
+        } else {
+            try writeOut(pending + bytes, day: day)
+            pending = []
+            written += 1
+            inFile = written
+        }
+        guard durable else { return }
+        let generation = written
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            waiters.append((generation, continuation))
+            startSyncIfNeeded()
+        }
+    }
+
+    /// Lines held back while a sync ran, and the last generation whose bytes are in the file.
+    private var pending: [UInt8] = []
+    private var inFile: UInt64 = 0
+
+    private func writeOut(_ bytes: [UInt8], day: String) throws {
+        guard !bytes.isEmpty else { return }
         let ok = bytes.withUnsafeBytes { raw -> Bool in
             var offset = 0
             while offset < raw.count {
@@ -53,24 +78,40 @@ public actor EventLogWriter {
             return true
         }
         guard ok else { throw FileError.cannotWrite(path: path(day).path, errno: errno) }
-        written += 1
-        guard durable else { return }
-        let generation = written
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            waiters.append((generation, continuation))
-            startSyncIfNeeded()
-        }
     }
 
     private func startSyncIfNeeded() {
-        guard !syncing, synced < written, fd >= 0 else { return }
+        if !syncing, !pending.isEmpty, fd >= 0 {
+            do {
+                try writeOut(pending, day: openDay ?? "")
+                pending = []
+                inFile = written
+            } catch {
+                failWaiters(through: written, error: errno == 0 ? EIO : errno)
+                pending = []
+                return
+            }
+        }
+        guard !syncing, synced < inFile, fd >= 0 else { return }
         syncing = true
-        let target = written
+        let target = inFile
         let descriptor = fd
         syncQueue.async {
             let result = fdatasync(descriptor) == 0 ? Int32(0) : errno
             Task { await self.finishSync(through: target, error: result) }
         }
+    }
+
+    private func failWaiters(through generation: UInt64, error: Int32) {
+        var still: [(generation: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
+        for waiter in waiters {
+            if waiter.generation <= generation {
+                waiter.continuation.resume(throwing: FileError.cannotWrite(path: directory.path, errno: error))
+            } else {
+                still.append(waiter)
+            }
+        }
+        waiters = still
     }
 
     private func finishSync(through target: UInt64, error: Int32) {
@@ -93,6 +134,11 @@ public actor EventLogWriter {
 
     public func close() {
         // Pending syncs target the old descriptor: finish them first.
+        if fd >= 0, !pending.isEmpty {
+            try? writeOut(pending, day: openDay ?? "")
+            pending = []
+            inFile = written
+        }
         if fd >= 0 {
             if synced < written { fdatasync(fd); synced = written }
             for waiter in waiters { waiter.continuation.resume() }

@@ -1,10 +1,35 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The one timestamp format of logs, receipts and status files: ISO 8601 in UTC with milliseconds.
 public enum Timestamp {
+    /// "2026-11-28T04:19:43.264Z". Written by hand from gmtime_r: Foundation's ISO 8601 style was a visible
+    /// share of every event written (the same text, tested against it).
     public static func format(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true)
-            .timeSeparator(.colon).timeZone(separator: .omitted))
+        let seconds = date.timeIntervalSince1970
+        var whole = Int(seconds.rounded(.down))
+        var millis = Int(((seconds - Double(whole)) * 1000).rounded(.down))
+        if millis >= 1000 { whole += 1; millis -= 1000 }
+        var t = time_t(whole)
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        var out = [UInt8]()
+        out.reserveCapacity(24)
+        func digits(_ value: Int, _ width: Int) {
+            var v = value, buffer = [UInt8](repeating: 0x30, count: width)
+            for i in stride(from: width - 1, through: 0, by: -1) { buffer[i] = UInt8(0x30 + v % 10); v /= 10 }
+            out += buffer
+        }
+        digits(Int(parts.tm_year) + 1900, 4); out.append(0x2D)
+        digits(Int(parts.tm_mon) + 1, 2); out.append(0x2D)
+        digits(Int(parts.tm_mday), 2); out.append(0x54)
+        digits(Int(parts.tm_hour), 2); out.append(0x3A)
+        digits(Int(parts.tm_min), 2); out.append(0x3A)
+        digits(Int(parts.tm_sec), 2); out.append(0x2E)
+        digits(millis, 3); out.append(0x5A)
+        return String(decoding: out, as: UTF8.self)
     }
 
     public static func parse(_ text: String) -> Date? {

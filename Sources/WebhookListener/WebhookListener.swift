@@ -75,7 +75,14 @@ public struct WebhookListener: Sendable {
                 Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: metrics())))
             }
         }
-        @Sendable func count(_ outcome: String) { Counter(label: "wabulk_webhooks_total", dimensions: [("outcome", outcome)]).increment() }
+        // Made once: a counter's handler comes from the metrics factory, a lookup per creation.
+        let outcomes = Dictionary(uniqueKeysWithValues: ["accepted", "too_large", "bad_signature", "malformed", "store_failed"].map {
+            ($0, Counter(label: "wabulk_webhooks_total", dimensions: [("outcome", $0)]))
+        })
+        let statusCounters = Dictionary(uniqueKeysWithValues: [MessageStatus.sent, .delivered, .read, .failed].map {
+            ($0, Counter(label: "wabulk_message_statuses_total", dimensions: [("status", $0.rawValue)]))
+        })
+        @Sendable func count(_ outcome: String) { outcomes[outcome]?.increment() }
         router.get(RouterPath(options.path)) { request, _ -> Response in
             let query = request.uri.queryParameters
             guard query.get("hub.mode") == "subscribe", let token = options.verifyToken,
@@ -117,9 +124,7 @@ public struct WebhookListener: Sendable {
                 return Response(status: .internalServerError)
             }
             count("accepted")
-            for e in parsed where e.kind == .status {
-                Counter(label: "wabulk_message_statuses_total", dimensions: [("status", e.status?.rawValue ?? "unknown")]).increment()
-            }
+            for e in parsed where e.kind == .status { e.status.flatMap { statusCounters[$0] }?.increment() }
             return Response(status: .ok)
         }
         let timeout = options.readTimeout.components

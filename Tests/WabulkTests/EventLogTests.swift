@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WabulkBase
 @testable import EventLog
 
 @Suite struct MessageLedgerTests {
@@ -75,6 +76,19 @@ import Testing
         #expect(c.deliveryRate == 0.6)
         #expect(c.readRate == 0.5)
         #expect(c.failureRate == 0.2)
+    }
+
+    /// The hand-written timestamp is Foundation's ISO 8601 text, for random instants over two centuries.
+    @Test func timestampsMatchFoundationsISO8601() {
+        var generator = SystemRandomNumberGenerator()
+        let style = Date.ISO8601FormatStyle().year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true)
+            .timeSeparator(.colon).timeZone(separator: .omitted)
+        for _ in 0..<20_000 {
+            let date = Date(timeIntervalSince1970: Double.random(in: -2_000_000_000...5_000_000_000, using: &generator))
+            #expect(Timestamp.format(date) == date.formatted(style), "\(date.timeIntervalSince1970)")
+        }
+        #expect(Timestamp.format(Date(timeIntervalSince1970: 1_750_030_073.999_9)) == "2025-06-15T23:27:53.999Z")
+        #expect(Timestamp.format(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
     }
 
     /// The hand-written log line is byte for byte what JSONEncoder (sorted keys) writes.

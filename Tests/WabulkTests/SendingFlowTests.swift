@@ -127,9 +127,10 @@ import WabulkBase
         let times = await p.sandbox.records().map { Timestamp.parse($0.time)! }
         // 50 ms spacing at 20/s; after the 130429, 100 ms until a window's worth of successes. Arrival times
         // jitter on a loaded machine, so the span is compared, not each gap: the 10 sends after the first two
-        // take ≥ 0.81 s when slowed, 0.45 s when not. (The second send's slot was taken before the 130429.)
+        // take about 0.9 s when slowed, 0.45 s when not; 0.7 s splits the two with room for a late first
+        // arrival. (The second send's slot was taken before the 130429.)
         let span = times[times.count - 1].timeIntervalSince(times[2])
-        #expect(span >= 0.81, "span of the last \(times.count - 3) gaps: \(span) s")
+        #expect(span >= 0.7, "span of the last \(times.count - 3) gaps: \(span) s")
     }
 }
 
