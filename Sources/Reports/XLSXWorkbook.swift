@@ -4,7 +4,7 @@ import Foundation
 /// The one place libxlsxwriter is called. Constant-memory mode: rows must be written in order, and
 /// memory stays flat however many rows a sheet has.
 public final class XLSXWorkbook {
-    public enum Style: Sendable { case plain, header, percent, integer, dateTime, title }
+    public enum Style: Sendable { case plain, header, percent, integer, dateTime, title, money }
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
@@ -31,7 +31,9 @@ public final class XLSXWorkbook {
         let title = workbook_add_format(wb)!
         format_set_bold(title)
         format_set_font_size(title, 14)
-        formats = [.header: header, .percent: percent, .integer: integer, .dateTime: dateTime, .title: title]
+        let money = workbook_add_format(wb)!
+        format_set_num_format(money, "#,##0.0000")
+        formats = [.header: header, .percent: percent, .integer: integer, .dateTime: dateTime, .title: title, .money: money]
     }
 
     deinit { if !closed { workbook_close(workbook) } }
@@ -81,6 +83,7 @@ public struct XLSXSheet {
         case number(Double)
         case integer(Int)
         case percent(Double)
+        case money(Double)
         case date(Date)
         case empty
     }
@@ -96,6 +99,7 @@ public struct XLSXSheet {
             case .number(let d): worksheet_write_number(sheet, r, c, d, custom)
             case .integer(let i): worksheet_write_number(sheet, r, c, Double(i), custom ?? workbook.format(.integer))
             case .percent(let p): worksheet_write_number(sheet, r, c, p, workbook.format(.percent))
+            case .money(let m): worksheet_write_number(sheet, r, c, m, workbook.format(.money))
             case .date(let d):
                 // Excel serial days since 1899-12-30.
                 worksheet_write_number(sheet, r, c, d.timeIntervalSince1970 / 86400 + 25569, workbook.format(.dateTime))

@@ -25,6 +25,8 @@ public struct Settings: Sendable, Equatable {
     public var reconcileSeconds: Double = 120
     /// What happens to such a message when no webhook came: "resend" or "hold" (marked unknown, not sent).
     public var afterReconcile: String = "resend"
+    /// Cost per billable message by pricing category (and calling code), for the report's Cost sheet.
+    public var rateCard = RateCard()
     /// How often the daemon refreshes the template cache from Meta (0: never).
     public var templateRefreshSeconds: Double = 3600
 
@@ -144,6 +146,12 @@ public struct SettingKey: Sendable {
         .init("timezone", "WABULK_TIMEZONE", "time zone of report dates") { text, s, src throws(SettingsError) in
             guard TimeZone(identifier: text) != nil else { throw .malformed(key: "timezone", source: src, value: text, expected: "an IANA time zone like Asia/Kolkata") }
             s.timezone = text
+        },
+        .init("rateCard", "WABULK_RATE_CARD", "cost per billable message: marketing:91=0.0107,marketing=0.025,utility=0.004") { text, s, src throws(SettingsError) in
+            guard let card = RateCard(parsing: text) else {
+                throw .malformed(key: "rateCard", source: src, value: text, expected: "CATEGORY[:CODE]=RATE, comma-separated")
+            }
+            s.rateCard = card
         },
         .init("optOutKeywords", "WABULK_OPT_OUT_KEYWORDS", "comma-separated replies that opt a contact out (any case)") { text, s, src throws(SettingsError) in
             let words = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

@@ -90,7 +90,8 @@ struct DemoCommand: AsyncParsableCommand {
                 if Date() > deadline { throw ValidationError("the demo did not finish within \(Int(timeout)) s") }
             }
 
-            let result = try ReportWriter.write(home: home, campaign: campaign, out: nil, timeZone: TimeZone(identifier: settings.timezone) ?? .gmt)
+            let result = try ReportWriter.write(home: home, scope: ReportWriter.scope(home: home, settings: settings, campaign: campaign, from: nil, to: nil),
+                                                out: nil)
             let records = await sandbox.records().filter { $0.callbackData?.hasPrefix(campaign + ".") == true }
             let accepted = records.filter { $0.outcome == "accepted" }
             let sandboxLine = "sandbox recorded: \(records.count) send requests, \(accepted.count) accepted, "

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Campaigns
 import EventLog
 import Foundation
 import Reports
@@ -12,6 +13,10 @@ struct ReportCommand: ParsableCommand {
     @OptionGroup var homeOptions: HomeOptions
     @Option(help: "Only this campaign (default: every campaign).")
     var campaign: String?
+    @Option(help: "Only messages whose first step is on or after this date (YYYY-MM-DD or ISO 8601; local dates in the configured timezone).")
+    var from: String?
+    @Option(help: "Only messages whose first step is before this date (YYYY-MM-DD: the day itself is excluded).")
+    var to: String?
     @Option(help: "Where to write the .xlsx (default: outbox/reports/<time>-<campaign>.xlsx).")
     var out: String?
     @Flag(help: "Print one JSON document (the path and the numbers) instead of text.")
@@ -20,8 +25,14 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         let home = HomeLayout.resolve(option: homeOptions.home)
         let settings = try Settings.load(file: home.configurationFile)
-        let result = try ReportWriter.write(home: home, campaign: campaign, out: out.map { URL(fileURLWithPath: $0) },
-                                            timeZone: TimeZone(identifier: settings.timezone) ?? .gmt)
+        let zone = TimeZone(identifier: settings.timezone) ?? .gmt
+        func date(_ text: String?, _ flag: String) throws -> Date? {
+            guard let text else { return nil }
+            guard let d = ReportWriter.parseDate(text, timeZone: zone) else { throw ValidationError("\(flag) \(text): expected YYYY-MM-DD or an ISO 8601 time") }
+            return d
+        }
+        let scope = ReportWriter.scope(home: home, settings: settings, campaign: campaign, from: try date(from, "--from"), to: try date(to, "--to"))
+        let result = try ReportWriter.write(home: home, scope: scope, out: out.map { URL(fileURLWithPath: $0) })
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -49,12 +60,32 @@ struct ReportWriter {
         }
     }
 
-    static func write(home: HomeLayout, campaign: String?, out: URL?, timeZone: TimeZone, now: Date = Date()) throws -> Result {
+    /// The report's scope: the campaigns' facts from their records, the timezone and rate card from settings.
+    static func scope(home: HomeLayout, settings: Settings, campaign: String?, from: Date?, to: Date?) -> ReportScope {
+        let infos = CampaignRecord.loadAll(in: home.campaigns).map {
+            ReportScope.CampaignInfo(id: $0.id, name: $0.manifest.name ?? "", template: $0.manifest.template.name,
+                                     language: $0.manifest.template.language, createdAt: Timestamp.parse($0.createdAt))
+        }
+        return ReportScope(campaign: campaign, from: from, to: to, timeZone: TimeZone(identifier: settings.timezone) ?? .gmt,
+                           campaigns: Dictionary(infos.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }), rateCard: settings.rateCard)
+    }
+
+    /// "2026-11-28" (midnight in the zone) or a full ISO 8601 time.
+    static func parseDate(_ text: String, timeZone: TimeZone) -> Date? {
+        if let full = Timestamp.parse(text) { return full }
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = timeZone
+        f.dateFormat = "yyyy-MM-dd"
+        return f.date(from: text)
+    }
+
+    static func write(home: HomeLayout, scope: ReportScope, out: URL?, now: Date = Date()) throws -> Result {
         let ledger = MessageLedger(events: EventLogReader(directory: home.log).readAll().events)
-        let report = CampaignReport(ledger: ledger, campaign: campaign, timeZone: timeZone)
-        let path = out ?? home.reports.appendingPathComponent("\(Timestamp.fileStamp(now))-\(campaign ?? "all").xlsx")
+        let report = CampaignReport(ledger: ledger, scope: scope)
+        let path = out ?? home.reports.appendingPathComponent("\(Timestamp.fileStamp(now))-\(scope.campaign ?? "all").xlsx")
         try report.write(to: path, generatedAt: now)
         let c = report.counts
-        return Result(path: path.path, campaign: campaign, counts: c, deliveryRate: c.deliveryRate, readRate: c.readRate, failureRate: c.failureRate)
+        return Result(path: path.path, campaign: scope.campaign, counts: c, deliveryRate: c.deliveryRate, readRate: c.readRate, failureRate: c.failureRate)
     }
 }

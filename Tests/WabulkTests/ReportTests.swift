@@ -2,50 +2,138 @@ import EventLog
 import Foundation
 import Reports
 import Testing
+import WabulkBase
 
 @Suite struct ReportTests {
-    @Test func theWorkbookHoldsTheFoldedNumbersAndFormulaLikeTextStaysText() throws {
-        let dir = TempDir()
-        let t0 = Date(timeIntervalSince1970: 1_790_000_000)
-        func e(_ s: MessageStatus, _ job: String?, wamid: String? = nil, name: String? = nil, code: Int? = nil, _ offset: Int) -> MessageEvent {
-            MessageEvent(time: t0.addingTimeInterval(TimeInterval(offset)), status: s, campaign: job == nil ? nil : "spring", job: job,
-                         phone: job == nil ? nil : "+91987650000\(job!.suffix(1))", name: name, wamid: wamid, attempt: job == nil ? nil : 1,
-                         errorCode: code, errorTitle: code == nil ? nil : "Message undeliverable")
+    /// 2026-09-21 14:13:20 UTC; the report is shown in Asia/Kolkata (UTC+5:30).
+    static let t0 = Date(timeIntervalSince1970: 1_790_000_000)
+
+    /// A known log: duplicates, out-of-order statuses, read without delivered, failures with two codes,
+    /// a skipped message, two campaigns, pricing on sent and again on delivered (counted once).
+    static func events() -> [MessageEvent] {
+        func e(_ s: MessageStatus, _ job: String?, campaign: String = "spring", wamid: String? = nil, name: String? = nil, code: Int? = nil,
+               pricing: String? = nil, phone: String? = nil, _ offset: Int) -> MessageEvent {
+            MessageEvent(time: t0.addingTimeInterval(TimeInterval(offset)), status: s, campaign: job == nil ? nil : campaign, job: job,
+                         phone: phone ?? (job == nil ? nil : "+91987650000\(job!.suffix(1))"), name: name, wamid: wamid, attempt: job == nil ? nil : 1,
+                         errorCode: code, errorTitle: code == nil ? nil : (code == 131026 ? "Message undeliverable" : "User stopped marketing"),
+                         metaTime: job == nil ? Int(t0.timeIntervalSince1970) + offset : nil, pricingCategory: pricing,
+                         pricingType: pricing == nil ? nil : "regular", source: job == nil ? "webhook" : "dispatch")
         }
-        let events = [
+        return [
             e(.queued, "spring.1", name: "=HYPERLINK(\"http://x\",\"y\")", 0), e(.sent, "spring.1", wamid: "w1", 1),
-            e(.read, nil, wamid: "w1", 5),   // read without delivered
-            e(.queued, "spring.2", name: "Bala", 0), e(.sent, "spring.2", wamid: "w2", 1), e(.delivered, nil, wamid: "w2", 3), e(.delivered, nil, wamid: "w2", 3),
+            e(.read, nil, wamid: "w1", pricing: "marketing", 5),                          // read without delivered
+            e(.queued, "spring.2", name: "Bala", 0), e(.sent, "spring.2", wamid: "w2", 1),
+            e(.delivered, nil, wamid: "w2", pricing: "marketing", 3), e(.delivered, nil, wamid: "w2", pricing: "marketing", 3),   // a duplicate
             e(.queued, "spring.3", name: "Chitra", 0), e(.failed, "spring.3", code: 131026, 1),
-            e(.queued, "spring.4", name: "Dev", 0), e(.sent, "spring.4", wamid: "w4", 1), e(.delivered, nil, wamid: "w4", 4), e(.sent, nil, wamid: "w4", 2),
+            e(.queued, "spring.4", name: "Dev", 0), e(.sent, "spring.4", wamid: "w4", 1),
+            e(.delivered, nil, wamid: "w4", pricing: "marketing", 4), e(.sent, nil, wamid: "w4", pricing: "marketing", 2),   // out of order
             e(.skipped, "spring.5", 0),
+            e(.queued, "spring.6", name: "Farah", 0), e(.sent, "spring.6", wamid: "w6", 2),
+            e(.failed, nil, wamid: "w6", code: 131050, 3700),                               // failed after sent, an hour later
+            e(.queued, "autumn.1", campaign: "autumn", name: "Gita", phone: "+14155550100", 0),
+            e(.sent, "autumn.1", campaign: "autumn", wamid: "w7", phone: "+14155550100", 7200),
+            e(.delivered, nil, wamid: "w7", pricing: "utility", 7300),
         ]
+    }
+
+    static let scope = ReportScope(timeZone: TimeZone(identifier: "Asia/Kolkata")!, campaigns: [
+        "spring": .init(id: "spring", name: "Spring sale", template: "spring_offer", language: "en_US", createdAt: t0.addingTimeInterval(-60)),
+        "autumn": .init(id: "autumn", name: "Autumn notice", template: "order_update", language: "en_US", createdAt: nil),
+    ], rateCard: RateCard(parsing: "marketing:91=0.0107,marketing=0.025,utility=0.004")!)
+
+    @Test func everySheetHoldsTheFoldedNumbers() throws {
+        let dir = TempDir()
         let out = dir.url.appendingPathComponent("r.xlsx")
-        try CampaignReport(ledger: MessageLedger(events: events), campaign: "spring").write(to: out, generatedAt: t0)
+        try CampaignReport(ledger: MessageLedger(events: Self.events()), scope: Self.scope).write(to: out, generatedAt: Self.t0)
         let book = try readXLSX(out.path)
+        #expect(!FileManager.default.fileExists(atPath: dir.url.appendingPathComponent(".r.xlsx.tmp").path))
+        #expect(Array(book.keys).sorted() == ["Campaigns", "Cost", "Failures", "Messages", "Summary", "Timeline", "__charts__"])
+        // Funnel and status split on Summary, messages per hour on Timeline: native charts in the file.
+        #expect(book["__charts__"] == [["xl/charts/chart1.xml"], ["xl/charts/chart2.xml"], ["xl/charts/chart3.xml"]])
+
         let summary = try #require(book["Summary"])
-        let values = Dictionary(summary.filter { $0.count >= 2 }.map { ($0[0], $0[1]) }, uniquingKeysWith: { a, _ in a })
-        #expect(values["Total"] == "4")
-        #expect(values["Sent"] == "3")
-        #expect(values["Delivered"] == "3")
+        let values = Dictionary(summary.filter { $0.count >= 2 && !$0[0].isEmpty }.map { ($0[0], $0[1]) }, uniquingKeysWith: { a, _ in a })
+        #expect(values["Campaign"] == "autumn, spring")
+        #expect(values["Template"] == "order_update (en_US), spring_offer (en_US)")
+        #expect(values["Period"] == "all time")
+        #expect(values["Generated"] == "2026-09-21T19:43:20")   // local time, as a real date
+        #expect(values["First sent"] == "2026-09-21T19:43:21")
+        #expect(values["Total"] == "6")
+        #expect(values["Sent"] == "5")
+        #expect(values["Delivered"] == "4")
         #expect(values["Read"] == "1")
-        #expect(values["Failed"] == "1")
+        #expect(values["Failed"] == "2")
         #expect(values["Skipped"] == "1")
-        #expect(values["Delivery rate"] == "0.75")
-        #expect(values["Read rate"].flatMap(Double.init).map { abs($0 - 1.0 / 3.0) < 1e-9 } == true)
-        #expect(values["Failure rate"] == "0.25")
+        #expect(values["Delivery rate"] == String(4.0 / 6.0))
+        #expect(values["Read rate"] == "0.25")
+        #expect(values["Failure rate"] == String(2.0 / 6.0))
+        #expect(values["Delivered, not read"] == "3")
+        #expect(values["Sent, not delivered"] == "1")
+
+        let campaigns = try #require(book["Campaigns"])
+        #expect(campaigns.count == 3)
+        #expect(campaigns[1].prefix(5) == ["autumn", "Autumn notice", "order_update", "en_US", ""])
+        #expect(Array(campaigns[1][7...12]) == ["1", "1", "1", "0", "0", "0"])
+        #expect(campaigns[2].prefix(5) == ["spring", "Spring sale", "spring_offer", "en_US", "2026-09-21T19:42:20"])
+        #expect(Array(campaigns[2][7...12]) == ["5", "4", "3", "1", "2", "1"])
+        #expect(campaigns[2][13] == "0.6")
+
         let messages = try #require(book["Messages"])
-        #expect(messages.count == 6)   // header + 5 messages
+        #expect(messages.count == 8)   // header + 7 messages
         #expect(messages[0].prefix(4) == ["Phone", "Name", "Campaign", "Status"])
-        let first = messages[1]
-        #expect(first[1] == "=HYPERLINK(\"http://x\",\"y\")")
+        let first = try #require(messages.first { $0[2] == "spring" && $0[0] == "+919876500001" })
+        #expect(first[1] == "=HYPERLINK(\"http://x\",\"y\")")   // text, never a formula
         #expect(first[3] == "read")
         #expect(first[5] == first[6])   // delivered time taken from read
-        let failed = messages[3]
-        #expect(failed[3] == "failed")
-        #expect(failed[10] == "131026")
-        #expect(failed[12].hasPrefix("The number is not on WhatsApp"))
-        #expect(book["__charts__"] == [["xl/charts/chart1.xml"]])
-        #expect(!FileManager.default.fileExists(atPath: dir.url.appendingPathComponent(".r.xlsx.tmp").path))
+        let four = try #require(messages.first { $0[0] == "+919876500004" })
+        #expect(four[3] == "delivered")
+        #expect(four[4] == "2026-09-21T19:43:21")   // the first time "sent" was seen; the late duplicate changes nothing
+        let six = try #require(messages.first { $0[0] == "+919876500006" })
+        #expect(six[3] == "failed")
+        #expect(six[10] == "131050")
+
+        let failures = try #require(book["Failures"])
+        #expect(failures.count == 3)
+        #expect(failures[1].prefix(4) == ["131026", "Message undeliverable", "1", "0.5"])
+        #expect(failures[1][4].hasPrefix("The number is not on WhatsApp"))
+        #expect(failures[1][5] == "failed the message, no retry")
+        #expect(failures[2].prefix(3) == ["131050", "User stopped marketing", "1"])
+
+        let timeline = try #require(book["Timeline"])
+        // Local hours 19:00, 20:00, 21:00: sent/delivered/read/failed per hour.
+        #expect(timeline.map { Array($0.prefix(5)) } == [
+            ["Hour", "Sent", "Delivered", "Read", "Failed"],
+            ["2026-09-21T19:00:00", "4", "3", "1", "1"],
+            ["2026-09-21T20:00:00", "0", "0", "0", "1"],
+            ["2026-09-21T21:00:00", "1", "1", "0", "0"],
+        ])
+
+        let cost = try #require(book["Cost"])
+        #expect(cost.map { Array($0.prefix(5)) } == [
+            ["Pricing category", "Country code", "Billable messages", "Rate", "Estimated cost"],
+            ["marketing", "91", "3", "0.0107", String(3 * 0.0107)],
+            ["utility", "other", "1", "0.004", "0.004"],
+            ["Total", "", "4", "", String(3 * 0.0107 + 0.004)],
+        ])
+    }
+
+    @Test func aPeriodAndACampaignNarrowTheReport() throws {
+        let dir = TempDir()
+        let out = dir.url.appendingPathComponent("r.xlsx")
+        var scope = Self.scope
+        scope.campaign = "spring"
+        scope.from = Self.t0.addingTimeInterval(3600)   // only spring.6's late failure falls after this… but its first step is at t0
+        let narrowed = CampaignReport(ledger: MessageLedger(events: Self.events()), scope: scope)
+        #expect(narrowed.counts.total == 0)
+        scope.from = Self.t0
+        scope.to = Self.t0.addingTimeInterval(1)
+        let firstSecond = CampaignReport(ledger: MessageLedger(events: Self.events()), scope: scope)
+        // spring.1–.6 all start at t0 (spring.6 fails an hour later but started then); the skipped one is not
+        // in the total but is listed.
+        #expect(firstSecond.counts.total == 5)
+        try firstSecond.write(to: out, generatedAt: Self.t0)
+        let book = try readXLSX(out.path)
+        #expect(book["Messages"]?.count == 7)
+        #expect(book["Campaigns"]?.count == 2)
     }
 }
