@@ -51,7 +51,8 @@ struct Daemon {
                            metrics: { [spool = home.spool] in DaemonMetrics.scrape(spool: spool) }),
             events: events, logger: logger)
         var services: [any Service] = [listener.application(onRunning: onListening), watcher, dispatcher,
-                                       WebhookFollower(home: home, registry: registry, events: events, logger: logger)]
+                                       WebhookFollower(home: home, registry: registry, events: events, logger: logger),
+                                       StatusFileService(home: home, settings: settings, logger: logger)]
         if settings.templateRefreshSeconds > 0, credentials.businessAccountID != nil {
             let sync = try TemplateRefresher.sync(home: home, settings: settings, credentials: credentials)
             services.append(TemplateRefreshService(sync: sync, interval: .milliseconds(Int(settings.templateRefreshSeconds * 1000)), logger: logger,

@@ -125,6 +125,13 @@ import Testing
 
         daemon.stop()   // SIGINT: a clean stop
         #expect(daemon.process?.terminationStatus == 0)
+        // outbox/status.json: written at start, every 30 s and on the way out, so it shows the final state.
+        let status = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: home.appendingPathComponent("outbox/status.json"))) as? [String: Any])
+        let line = try #require((status["campaigns"] as? [[String: Any]])?.first)
+        #expect(line["id"] as? String == "e2e")
+        #expect(line["state"] as? String == "completed")
+        #expect((line["counts"] as? [String: Any])?["read"] as? Int == read)
+        #expect(status["writtenAt"] as? String != nil)
         let log = try String(contentsOf: dir.url.appendingPathComponent("daemon.log"), encoding: .utf8)
         #expect(log.contains("wabulk stopped"))
         #expect(!log.contains("e2e-token"))

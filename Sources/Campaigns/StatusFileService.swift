@@ -1,0 +1,42 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import WabulkBase
+
+/// outbox/status.json, the seed system's dashboard numbers (campaign progress and rates, the queue, recent
+/// failures), rewritten atomically every `interval` so a dashboard or a curious colleague can read it any time.
+public struct StatusFileService: Service {
+    let home: HomeLayout
+    let settings: Settings
+    let interval: Duration
+    let logger: Logger
+
+    public init(home: HomeLayout, settings: Settings, interval: Duration = .seconds(30), logger: Logger) {
+        self.home = home
+        self.settings = settings
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public static func file(in home: HomeLayout) -> URL { home.outbox.appendingPathComponent("status.json") }
+
+    public func writeOnce(now: Date = Date()) async throws {
+        var snapshot = await StatusSnapshot.take(home: home, settings: settings, now: now)
+        snapshot.writtenAt = Timestamp.format(now)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try AtomicFile.write(try encoder.encode(snapshot), to: Self.file(in: home), durable: false)
+    }
+
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do { try await writeOnce() } catch { logger.warning("status.json: \(error)") }
+            // Short steps, so a stop is not held up for the whole interval.
+            let deadline = ContinuousClock.now + interval
+            while ContinuousClock.now < deadline && !Task.isShuttingDownGracefully && !Task.isCancelled {
+                try? await Task.sleep(for: min(.milliseconds(250), deadline - ContinuousClock.now))
+            }
+        }
+        try? await writeOnce()
+    }
+}
