@@ -74,7 +74,11 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
-        .target(name: "Reports", dependencies: ["WabulkBase", "EventLog", "CloudAPI", "CXlsxWriter"]),
+        .target(name: "Reports", dependencies: [
+            "WabulkBase", "EventLog", "CloudAPI", "Curl", "CXlsxWriter",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .target(name: "Intake", dependencies: [
             "WabulkBase", "Contacts", "Campaigns", "EventLog", "ShareLinks", "Templates",
             .product(name: "Logging", package: "swift-log"),

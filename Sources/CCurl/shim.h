@@ -14,5 +14,8 @@ static inline CURLcode ccurl_setopt_writefunction(CURL *h, ccurl_data_cb cb) {
 static inline CURLcode ccurl_setopt_headerfunction(CURL *h, ccurl_data_cb cb) {
     return curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, cb);
 }
+static inline CURLcode ccurl_setopt_readfunction(CURL *h, ccurl_data_cb cb) {
+    return curl_easy_setopt(h, CURLOPT_READFUNCTION, cb);
+}
 static inline CURLcode ccurl_getinfo_long(CURL *h, CURLINFO i, long *out) { return curl_easy_getinfo(h, i, out); }
 #endif

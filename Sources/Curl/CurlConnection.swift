@@ -5,7 +5,7 @@ import Foundation
 /// TCP/TLS connection alive between requests (and negotiates HTTP/2 where offered). Not thread-safe:
 /// `CurlPool` hands each connection to one caller at a time.
 public final class CurlConnection {
-    private let handle: UnsafeMutableRawPointer
+    let handle: UnsafeMutableRawPointer
 
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
