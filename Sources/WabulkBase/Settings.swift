@@ -25,6 +25,14 @@ public struct Settings: Sendable, Equatable {
     public var reconcileSeconds: Double = 120
     /// What happens to such a message when no webhook came: "resend" or "hold" (marked unknown, not sent).
     public var afterReconcile: String = "resend"
+    /// Scheduled reports: daily at this local time ("08:00"; empty: off) and/or every N hours (0: off).
+    public var reportDailyAt: String = ""
+    public var reportEveryHours: Int = 0
+    /// Who gets scheduled reports by email (empty: nobody), from which address, through which server.
+    public var reportRecipients: [String] = []
+    public var reportFrom: String = "wabulk@localhost"
+    public var smtpURL: String = ""
+    public var smtpRequireTLS: Bool = true
     /// Cost per billable message by pricing category (and calling code), for the report's Cost sheet.
     public var rateCard = RateCard()
     /// How often the daemon refreshes the template cache from Meta (0: never).
@@ -146,6 +154,39 @@ public struct SettingKey: Sendable {
         .init("timezone", "WABULK_TIMEZONE", "time zone of report dates") { text, s, src throws(SettingsError) in
             guard TimeZone(identifier: text) != nil else { throw .malformed(key: "timezone", source: src, value: text, expected: "an IANA time zone like Asia/Kolkata") }
             s.timezone = text
+        },
+        .init("reportDailyAt", "WABULK_REPORT_DAILY_AT", "daily scheduled report at this local time, e.g. 08:00 (empty: off)") { text, s, src throws(SettingsError) in
+            guard text.isEmpty || text.range(of: #"^([01][0-9]|2[0-3]):[0-5][0-9]$"#, options: .regularExpression) != nil else {
+                throw .malformed(key: "reportDailyAt", source: src, value: text, expected: "HH:MM, e.g. 08:00, or empty")
+            }
+            s.reportDailyAt = text
+        },
+        .init("reportEveryHours", "WABULK_REPORT_EVERY_HOURS", "a scheduled report every N hours (0: off)") { text, s, src throws(SettingsError) in
+            s.reportEveryHours = try int(text, key: "reportEveryHours", source: src, range: 0...168)
+        },
+        .init("reportRecipients", "WABULK_REPORT_RECIPIENTS", "comma-separated addresses that get scheduled reports by email") { text, s, src throws(SettingsError) in
+            let list = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard list.allSatisfy({ $0.contains("@") && !$0.contains(" ") }) else {
+                throw .malformed(key: "reportRecipients", source: src, value: text, expected: "email addresses separated by commas")
+            }
+            s.reportRecipients = list
+        },
+        .init("reportFrom", "WABULK_REPORT_FROM", "sender address of report mails") { text, s, src throws(SettingsError) in
+            guard text.contains("@") else { throw .malformed(key: "reportFrom", source: src, value: text, expected: "an email address") }
+            s.reportFrom = text
+        },
+        .init("smtpURL", "WABULK_SMTP_URL", "mail server: smtp://host:587 (STARTTLS) or smtps://host:465; SMTP_USERNAME and SMTP_PASSWORD from the environment") { text, s, src throws(SettingsError) in
+            guard text.isEmpty || text.hasPrefix("smtp://") || text.hasPrefix("smtps://") else {
+                throw .malformed(key: "smtpURL", source: src, value: text, expected: "smtp://host:port or smtps://host:port")
+            }
+            s.smtpURL = text
+        },
+        .init("smtpRequireTLS", "WABULK_SMTP_REQUIRE_TLS", "refuse to send report mail unless the server upgrades to TLS (STARTTLS)") { text, s, src throws(SettingsError) in
+            switch text.lowercased() {
+            case "true", "1", "yes": s.smtpRequireTLS = true
+            case "false", "0", "no": s.smtpRequireTLS = false
+            default: throw .malformed(key: "smtpRequireTLS", source: src, value: text, expected: "true or false")
+            }
         },
         .init("rateCard", "WABULK_RATE_CARD", "cost per billable message: marketing:91=0.0107,marketing=0.025,utility=0.004") { text, s, src throws(SettingsError) in
             guard let card = RateCard(parsing: text) else {

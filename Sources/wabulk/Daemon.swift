@@ -7,6 +7,7 @@ import Intake
 import Logging
 import Sending
 import ServiceLifecycle
+import Reports
 import Spool
 import Templates
 import WabulkBase
@@ -57,6 +58,18 @@ struct Daemon {
             let sync = try TemplateRefresher.sync(home: home, settings: settings, credentials: credentials)
             services.append(TemplateRefreshService(sync: sync, interval: .milliseconds(Int(settings.templateRefreshSeconds * 1000)), logger: logger,
                                                    afterRefresh: { try? TemplateRefresher.writeWorkbook(home: home) }))
+        }
+        let schedule = ReportSchedule(dailyAt: ReportSchedule.parseTime(settings.reportDailyAt), everyHours: settings.reportEveryHours,
+                                      timeZone: TimeZone(identifier: settings.timezone) ?? .gmt)
+        if !schedule.isEmpty {
+            let mailing = settings.smtpURL.isEmpty || settings.reportRecipients.isEmpty ? nil
+                : ScheduledReports.Mailing(mailer: ReportMailer(server: .init(url: settings.smtpURL, requireTLS: settings.smtpRequireTLS,
+                                                                              username: credentials.smtpUsername, password: credentials.smtpPassword),
+                                                                logger: logger),
+                                           from: settings.reportFrom, to: settings.reportRecipients)
+            services.append(ScheduledReports(schedule: schedule, home: home, scope: { campaign, from, to in
+                ReportWriter.scope(home: home, settings: settings, campaign: campaign, from: from, to: to)
+            }, mailing: mailing, logger: logger))
         }
         self.services = services
     }

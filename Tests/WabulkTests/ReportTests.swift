@@ -2,6 +2,7 @@ import EventLog
 import Foundation
 import Reports
 import Testing
+import Logging
 import WabulkBase
 
 @Suite struct ReportTests {
@@ -135,5 +136,59 @@ import WabulkBase
         let book = try readXLSX(out.path)
         #expect(book["Messages"]?.count == 7)
         #expect(book["Campaigns"]?.count == 2)
+    }
+}
+
+@Suite struct ScheduledReportTests {
+    @Test func dailyAndIntervalRunsFallOnTheConfiguredClockTimes() {
+        let kolkata = TimeZone(identifier: "Asia/Kolkata")!
+        let daily = ReportSchedule(dailyAt: (8, 0), everyHours: 0, timeZone: kolkata)
+        // 2026-11-28 03:00 UTC is 08:30 in Kolkata: the next 08:00 there is tomorrow, 02:30 UTC.
+        let now = Date(timeIntervalSince1970: 1_795_834_800)
+        #expect(Timestamp.format(now) == "2026-11-28T03:00:00.000Z")
+        let next = daily.nextRun(after: now)
+        #expect(next.map { Timestamp.format($0.at) } == "2026-11-29T02:30:00.000Z")
+        #expect(next.map { Timestamp.format($0.from) } == "2026-11-28T02:30:00.000Z")
+        let both = ReportSchedule(dailyAt: (8, 0), everyHours: 6, timeZone: kolkata)
+        #expect(both.nextRun(after: now).map { Timestamp.format($0.at) } == "2026-11-28T06:00:00.000Z")
+        #expect(both.nextRun(after: now).map { Timestamp.format($0.from) } == "2026-11-28T00:00:00.000Z")
+        #expect(ReportSchedule(dailyAt: nil, everyHours: 0, timeZone: kolkata).nextRun(after: now) == nil)
+        #expect(ReportSchedule.parseTime("08:00")! == (8, 0))
+        #expect(ReportSchedule.parseTime("8") == nil)
+    }
+
+    @Test func aRunWritesASummaryAndOneReportPerActiveCampaignWithSortableNames() throws {
+        let dir = TempDir()
+        let home = dir.home
+        try home.create()
+        let writer = EventLogWriter(directory: home.log)
+        let semaphore = DispatchSemaphore(value: 0)
+        Task {
+            try await writer.append(ReportTests.events(), durable: false)
+            await writer.close()
+            semaphore.signal()
+        }
+        semaphore.wait()
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let service = ScheduledReports(schedule: ReportSchedule(dailyAt: nil, everyHours: 1, timeZone: .gmt), home: home, scope: { campaign, from, to in
+            var scope = ReportTests.scope
+            scope.campaign = campaign
+            scope.from = from
+            scope.to = to
+            return scope
+        }, mailing: nil, logger: logger)
+        // Every message of both campaigns was queued in the hour from t0.
+        let run = ReportSchedule.Run(at: ReportTests.t0.addingTimeInterval(3600), from: ReportTests.t0)
+        let written = try service.write(run)
+        #expect(written.map(\.path.lastPathComponent) == ["2026-09-21T151320-summary.xlsx", "2026-09-21T151320-autumn.xlsx", "2026-09-21T151320-spring.xlsx"])
+        #expect(written.map(\.counts.total) == [6, 1, 5])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: home.reports.path).sorted()
+                == ["2026-09-21T151320-autumn.xlsx", "2026-09-21T151320-spring.xlsx", "2026-09-21T151320-summary.xlsx"])
+        // The hour after holds no first step: only the (empty) summary is written.
+        let later = try service.write(ReportSchedule.Run(at: ReportTests.t0.addingTimeInterval(7200), from: ReportTests.t0.addingTimeInterval(3600)))
+        #expect(later.map(\.counts.total) == [0])
+        let book = try readXLSX(written[0].path.path)
+        #expect(book["Summary"]?.first { $0.first == "Period" }?[1] == "2026-09-21 19:43 to 2026-09-21 20:43")
     }
 }
