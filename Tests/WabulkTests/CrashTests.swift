@@ -41,14 +41,19 @@ import WebhookListener
         try Data(#"{"id": "big", "template": {"name": "t", "language": "en"}, "audience": {"all": true}, "variables": {"body": ["{name}"]}, "startAt": "\#(start)"}"#.utf8)
             .write(to: home.inbox.appendingPathComponent("big.json"))
         var killedMidPlanning = 0
+        let receipt = home.receipts.appendingPathComponent("big.json.receipt.json")
+        let taken = home.intake.appendingPathComponent("big.json")
         for _ in 0..<20 {
             try daemon.start()
-            try await Task.sleep(for: .milliseconds(Int.random(in: 150...2500)))
-            if FileManager.default.fileExists(atPath: home.intake.appendingPathComponent("big.json").path) { killedMidPlanning += 1 }
+            // Wait until the daemon has taken the file (a loaded machine starts it slowly), then kill it at a
+            // random moment of the planning.
+            _ = try await eventually(timeout: 30) { FileManager.default.fileExists(atPath: taken.path) || FileManager.default.fileExists(atPath: receipt.path) }
+            if FileManager.default.fileExists(atPath: receipt.path) { daemon.kill9(); break }
+            try await Task.sleep(for: .milliseconds(Int.random(in: 50...1500)))
+            if FileManager.default.fileExists(atPath: taken.path) { killedMidPlanning += 1 }
             daemon.kill9()
         }
         try daemon.start()
-        let receipt = home.receipts.appendingPathComponent("big.json.receipt.json")
         #expect(try await eventually(timeout: 300) { FileManager.default.fileExists(atPath: receipt.path) })
         daemon.stop()
 
