@@ -21,6 +21,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# LibreOffice reads reports back in a test; without its recommends it is a fraction of the download.
+if ! command -v soffice >/dev/null; then
+  echo "setup: installing libreoffice-calc"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends libreoffice-calc >/dev/null
+fi
+
 if ! python3 -c "import openpyxl, aiosmtpd, phonenumbers; assert phonenumbers.__version__ == '8.12.57'" >/dev/null 2>&1; then
   echo "setup: installing Python test oracles: ${PIP_PACKAGES[*]}"
   python3 -m pip install -q "${PIP_PACKAGES[@]}" 2>/dev/null \

@@ -57,6 +57,7 @@ public struct CampaignReport: Sendable {
         let c = CampaignCounts(records)
         let sheet = workbook.addSheet("Summary")
         sheet.setColumnWidths([28, 22, 4, 4])
+        sheet.fitToOnePageWide()
         let ids = byCampaign.keys.sorted()
         let infos = ids.compactMap { scope.campaigns[$0] }
         let firstSent = records.compactMap { $0.times[.sent] }.min()

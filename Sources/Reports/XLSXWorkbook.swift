@@ -112,6 +112,12 @@ public struct XLSXSheet {
         for (i, w) in widths.enumerated() { worksheet_set_column(sheet, lxw_col_t(i), lxw_col_t(i), w, nil) }
     }
 
+    /// Printed (and converted to PDF) landscape, one page wide, so charts beside the numbers are not cut off.
+    public func fitToOnePageWide() {
+        worksheet_set_landscape(sheet)
+        worksheet_fit_to_pages(sheet, 1, 0)
+    }
+
     public func freezeHeader(row: Int = 1) { worksheet_freeze_panes(sheet, lxw_row_t(row), 0) }
 
     public func autofilter(lastRow: Int, lastColumn: Int, firstRow: Int = 0) {

@@ -118,6 +118,19 @@ import WabulkBase
         ])
     }
 
+    /// LibreOffice (Debian's libreoffice-calc, another reader again) opens the workbook and prints it to PDF.
+    @Test func libreOfficeConvertsTheReportToPDF() throws {
+        let dir = TempDir()
+        let out = dir.url.appendingPathComponent("report.xlsx")
+        try CampaignReport(ledger: MessageLedger(events: Self.events()), scope: Self.scope).write(to: out, generatedAt: Self.t0)
+        let converted = try runProcess(python3, ["soffice", "-env:UserInstallation=file://\(dir.url.path)/profile", "--headless",
+                                                 "--convert-to", "pdf", "--outdir", dir.url.path, out.path])
+        #expect(converted.status == 0, "\(converted.stderr)")
+        let pdf = try Data(contentsOf: dir.url.appendingPathComponent("report.pdf"))
+        #expect(pdf.prefix(5) == Data("%PDF-".utf8))
+        #expect(pdf.count > 10_000)
+    }
+
     @Test func aPeriodAndACampaignNarrowTheReport() throws {
         let dir = TempDir()
         let out = dir.url.appendingPathComponent("r.xlsx")
