@@ -121,6 +121,27 @@ actor SleepLog {
         #expect(await log.waits == [.seconds(30)])
     }
 
+    @Test func theDaemonsPeriodicRefreshKeepsTheCacheAndCallsBackAfterEachGoodRefresh() async throws {
+        let dir = TempDir()
+        let cacheFile = dir.url.appendingPathComponent("templates.json")
+        final class Count: @unchecked Sendable { let lock = NSLock(); var n = 0 }
+        let count = Count()
+        try await withSandbox { port in
+            var logger = Logger(label: "test")
+            logger.logLevel = .critical
+            let service = TemplateRefreshService(sync: sync(port: port, cache: cacheFile), interval: .milliseconds(200), logger: logger,
+                                                 afterRefresh: { count.lock.withLock { count.n += 1 } })
+            let group = ServiceGroup(configuration: .init(services: [service], logger: logger))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                #expect(try await eventually(timeout: 10) { count.lock.withLock { count.n } >= 3 })
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+        }
+        #expect(try TemplateCache.load(cacheFile)?.data.count == 12)
+    }
+
     @Test func manifestsAreCheckedAgainstTheSyncedListWithPreciseReceiptLines() async throws {
         let dir = TempDir()
         let home = dir.home
@@ -147,5 +168,57 @@ actor SleepLog {
         let good = try receipt("good.json")
         #expect(good.outcome == .accepted)
         #expect(good.campaign?.queued == 1)
+    }
+}
+
+/// The commands staff and operators use, through the real binary against the sandbox process.
+@Suite struct TemplateCommandTests {
+    @Test func syncListTheStaffWorkbookAndShareLinkFromATemplate() async throws {
+        let dir = TempDir()
+        let home = dir.url.appendingPathComponent("home")
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        let port = freePort()
+        var env = ProcessInfo.processInfo.environment
+        env["WABULK_HOME"] = home.path
+        env["WHATSAPP_TOKEN"] = "cli-token"
+        env["WHATSAPP_PHONE_NUMBER_ID"] = "106540352242922"
+        env["WHATSAPP_BUSINESS_ACCOUNT_ID"] = "102290129340398"
+        env["WHATSAPP_API_BASE_URL"] = "http://127.0.0.1:\(port)"
+        let sandbox = WabulkProcess(env: env, log: dir.url.appendingPathComponent("sandbox.log"))
+        try sandbox.start(["sandbox", "--port", "\(port)"])
+        defer { sandbox.stop() }
+        #expect(try await eventually { try runProcess("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(port)/healthz"]).status == 0 })
+
+        let sync = try runProcess(wabulkBinary, ["templates", "sync", "--page-size", "5"], environment: env)
+        #expect(sync.status == 0, "\(sync.stderr)")
+        #expect(sync.stdout.hasPrefix("12 templates in 3 pages"))
+        let list = try runProcess(wabulkBinary, ["templates", "list", "--json"], environment: env)
+        let listing = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any])
+        #expect(listing["fetchedAt"] as? String != nil)
+        let rows = try #require(listing["templates"] as? [[String: Any]])
+        #expect(rows.count == 12)
+        let reminder = try #require(rows.first { $0["name"] as? String == "appointment_reminder" })
+        #expect((reminder["placeholders"] as? [String: [String]])?["body"] == ["1", "2", "3"])
+        #expect(try runProcess(wabulkBinary, ["templates", "list"], environment: env).stdout.contains("old_promo\ten_US\tPAUSED\tMARKETING\t{{1}}"))
+
+        // outbox/templates.xlsx, read back with openpyxl: one row per template, sorted, with a ready manifest example.
+        let book = try readXLSX(home.appendingPathComponent("outbox/templates.xlsx").path)
+        let sheet = try #require(book["Templates"])
+        #expect(sheet[0].prefix(5) == ["Template", "Language", "Status", "Category", "Parameters"])
+        let data = sheet.dropFirst().filter { !$0[0].isEmpty && !$0[0].hasPrefix("Fetched") }
+        #expect(data.count == 12)
+        let diwali = try #require(data.first { $0[0] == "diwali_offer" && $0[1] == "en_US" })
+        #expect(diwali[6] == "Hi {{1}}, this Diwali take {{2}} off everything in store.")
+        #expect(diwali[7] == "body: {{1}} {{2}}")
+        #expect(diwali[8] == #""template": {"name": "diwali_offer", "language": "en_US"}, "variables": {"body": ["{name}", "{field2}"]}"#)
+
+        let share = try runProcess(wabulkBinary, ["share-link", "--template", "diwali_offer", "--var", "friends", "--var", "20%",
+                                                  "--phone", "098765 43210", "--name", "diwali group"], environment: env)
+        #expect(share.status == 0, "\(share.stderr)")
+        #expect(share.stdout.hasPrefix("https://wa.me/919876543210?text=Hi%20friends%2C%20this%20Diwali%20take%2020%25%20off%20everything%20in%20store.\n"))
+        #expect(FileManager.default.fileExists(atPath: home.appendingPathComponent("outbox/share/diwali-group.png").path))
+        let unknown = try runProcess(wabulkBinary, ["share-link", "--template", "nope", "--var", "x"], environment: env)
+        #expect(unknown.status != 0)
+        #expect(unknown.stderr.contains("share.template: no template \"nope\" in the template list"))
     }
 }
