@@ -33,6 +33,10 @@ public struct TemplateCatalog: Sendable, Equatable {
         if t.status != "APPROVED" {
             problems.append(.init(field: "template", reason: "\"\(name)\" (\(language)) is \(t.status), not APPROVED"))
         }
+        if t.parameterFormat?.uppercased() == "NAMED" {
+            // Meta wants each parameter's name in the send body; the spool carries positional values only.
+            problems.append(.init(field: "template", reason: "\"\(name)\" uses named parameters (\(t.bodyPlaceholders.map { "{{\($0)}}" }.joined(separator: ", "))), which wabulk does not send yet; use a positional template"))
+        }
         let given = manifest.variables
         for (part, expected, count) in [("header", t.headerPlaceholders.count, given?.header?.count ?? 0),
                                         ("body", t.bodyPlaceholders.count, given?.body?.count ?? 0),
