@@ -1,3 +1,4 @@
+import EventLog
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -16,12 +17,23 @@ public struct StatusFileService: Service {
         self.settings = settings
         self.interval = interval
         self.logger = logger
+        cache = Cache(directory: home.log)
     }
 
     public static func file(in home: HomeLayout) -> URL { home.outbox.appendingPathComponent("status.json") }
 
+    /// The events read so far and where reading stopped: each write decodes only what is new, so an
+    /// idle-waiting daemon does not re-read its whole log every 30 seconds.
+    final class Cache: @unchecked Sendable {
+        var tail: EventLogTail
+        var events: [MessageEvent] = []
+        init(directory: URL) { tail = EventLogTail(directory: directory) }
+    }
+    let cache: Cache
+
     public func writeOnce(now: Date = Date()) async throws {
-        var snapshot = await StatusSnapshot.take(home: home, settings: settings, now: now)
+        cache.events += cache.tail.next(kinds: [.status, .inbound])
+        var snapshot = await StatusSnapshot.take(home: home, settings: settings, now: now, events: cache.events)
         snapshot.writtenAt = Timestamp.format(now)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -47,7 +47,11 @@ public struct StatusSnapshot: Codable, Sendable {
     public var writtenAt: String?
 
     public static func take(home: HomeLayout, settings: Settings, now: Date) async -> StatusSnapshot {
-        let events = EventLogReader(directory: home.log).readAll().events
+        await take(home: home, settings: settings, now: now, events: EventLogReader(directory: home.log).readAll().events)
+    }
+
+    /// From events already read (the daemon's status file keeps them and reads only what is new).
+    public static func take(home: HomeLayout, settings: Settings, now: Date, events: [MessageEvent]) async -> StatusSnapshot {
         let ledger = MessageLedger(events: events)
         let control = SpoolControl.load(spool: home.spool)
         let depth = await Spool(directory: home.spool).depth()

@@ -17,12 +17,18 @@ public struct EventLogReader: Sendable {
             .map { directory.appendingPathComponent($0) }
     }
 
-    public func readAll() -> Result {
+    /// A webhook line starts with its kind (keys are sorted; the first ones are absent for raw bodies).
+    static let webhookLinePrefix = Array(#"{"kind":"webhook""#.utf8)
+
+    /// Every event; raw webhook bodies only when asked (folds never need them, and they are the big lines).
+    public func readAll(includingRawBodies: Bool = false) -> Result {
         var result = Result(events: [], unreadableLines: 0)
         let decoder = JSONDecoder()
         for file in files() {
             guard let data = try? Data(contentsOf: file) else { continue }
             for line in data.split(separator: 0x0A, omittingEmptySubsequences: true) {
+                // Raw webhook bodies are kept for the record, not for folds: skip them before decoding.
+                if !includingRawBodies, line.starts(with: Self.webhookLinePrefix) { continue }
                 if let e = try? decoder.decode(MessageEvent.self, from: line) {
                     result.events.append(e)
                 } else {

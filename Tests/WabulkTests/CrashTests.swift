@@ -156,7 +156,7 @@ import WebhookListener
         try daemon.start()
         #expect(try await eventually { (try? await http.perform(HTTPRequest(method: "GET", url: "http://\(listen)/healthz")))?.status == 200 })
         daemon.stop()
-        let events = EventLogReader(directory: home.log).readAll().events
+        let events = EventLogReader(directory: home.log).readAll(includingRawBodies: true).events
         #expect(events.filter { $0.kind == .webhook }.count == rounds)
         #expect(events.filter { $0.kind == .status && $0.source == "webhook" }.count == rounds * perBatch)
         let report = try runProcess(wabulkBinary, ["report", "--campaign", "hooks", "--json"], environment: env)

@@ -79,17 +79,17 @@ import WebhookListener
         try await Self.withListener(dir.url) { post in
             let answer1 = try await post(batch, Self.sign(batch))
             #expect(answer1 == 200)
-            let once = MessageLedger(events: EventLogReader(directory: dir.url).readAll().events)
+            let once = MessageLedger(events: EventLogReader(directory: dir.url).readAll(includingRawBodies: true).events)
             let answer2 = try await post(batch, Self.sign(batch))
             #expect(answer2 == 200)   // Meta redelivers
-            let twice = MessageLedger(events: EventLogReader(directory: dir.url).readAll().events)
+            let twice = MessageLedger(events: EventLogReader(directory: dir.url).readAll(includingRawBodies: true).events)
             #expect(once.records() == twice.records())
             let counts = CampaignCounts(twice.records(campaign: "c"))
             #expect(counts.total == 100)
             #expect(counts.delivered == 100)
             #expect(counts.read == 25)
         }
-        let events = EventLogReader(directory: dir.url).readAll().events
+        let events = EventLogReader(directory: dir.url).readAll(includingRawBodies: true).events
         #expect(events.filter { $0.kind == .webhook }.count == 2)
         #expect(events.filter { $0.kind == .webhook }.allSatisfy { $0.raw.map { Array($0.utf8) } == batch })
         #expect(events.filter { $0.source == "webhook" && $0.kind == .status }.count == 200)
@@ -114,7 +114,7 @@ import WebhookListener
                 #expect(answer3 == 200)
             }
         }
-        let ledger = MessageLedger(events: EventLogReader(directory: dir.url).readAll().events)
+        let ledger = MessageLedger(events: EventLogReader(directory: dir.url).readAll(includingRawBodies: true).events)
         let one = try #require(ledger.messages["c.1"])
         #expect(one.status == .read)
         #expect(one.times[.delivered] == Timestamp.format(Date(timeIntervalSince1970: 1_750_030_200)))
@@ -150,11 +150,11 @@ import WebhookListener
             let malformed = Array(#"{"object":"whatsapp_business_account","entry":[{"#.utf8)
             let answer8 = try await post(malformed, Self.sign(malformed))
             #expect(answer8 == 400)
-            #expect(EventLogReader(directory: dir.url).readAll().events.isEmpty)
+            #expect(EventLogReader(directory: dir.url).readAll(includingRawBodies: true).events.isEmpty)
             let answer9 = try await post(escaped, Self.sign(escaped))
             #expect(answer9 == 200)
         }
-        let events = EventLogReader(directory: dir.url).readAll().events
+        let events = EventLogReader(directory: dir.url).readAll(includingRawBodies: true).events
         #expect(events.map(\.kind) == [.webhook, .inbound, .optOut])   // "रोकें" is a configured keyword
         #expect(events[1].reason == "रोकें")
     }
@@ -190,7 +190,7 @@ import WebhookListener
         }
 
         func waitingPhones() -> Set<String> {
-            Set(MessageLedger(events: EventLogReader(directory: home.log).readAll().events).records(campaign: "diwali")
+            Set(MessageLedger(events: EventLogReader(directory: home.log).readAll(includingRawBodies: true).events).records(campaign: "diwali")
                 .filter { $0.status == .queued }.compactMap(\.phone))
         }
     }
@@ -218,7 +218,7 @@ import WebhookListener
         #expect(try f.registry.contact(phone: "+919876500001")?.optOutSource == "webhook: replied \"  stop \"")
         // Their waiting messages are dropped and say why; the others still wait.
         #expect(f.waitingPhones() == ["+919876500003"])
-        let ledger = MessageLedger(events: EventLogReader(directory: f.home.log).readAll().events)
+        let ledger = MessageLedger(events: EventLogReader(directory: f.home.log).readAll(includingRawBodies: true).events)
         let skipped = ledger.records(campaign: "diwali").filter { $0.status == .skipped }
         #expect(skipped.count == 3)
         #expect(skipped.allSatisfy { $0.reason?.hasPrefix("opted out before sending") == true })

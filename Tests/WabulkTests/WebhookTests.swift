@@ -98,7 +98,7 @@ import WabulkBase
             #expect(unsigned.status == 401)
             let forged = try await http.perform(HTTPRequest(method: "POST", url: base, headers: [(WebhookSignature.headerName, WebhookSignature.sign(body, secret: Secret("guess")))], body: body))
             #expect(forged.status == 401)
-            #expect(EventLogReader(directory: dir.url).readAll().events.isEmpty)
+            #expect(EventLogReader(directory: dir.url).readAll(includingRawBodies: true).events.isEmpty)
 
             let signed = try await http.perform(HTTPRequest(method: "POST", url: base, headers: [(WebhookSignature.headerName, WebhookSignature.sign(body, secret: Secret("app-secret")))], body: body))
             #expect(signed.status == 200)
@@ -106,7 +106,7 @@ import WabulkBase
             let bad = try await http.perform(HTTPRequest(method: "POST", url: base, headers: [(WebhookSignature.headerName, WebhookSignature.sign(garbage, secret: Secret("app-secret")))], body: garbage))
             #expect(bad.status == 400)
             // The 200 came after the event was written: it is on disk now.
-            let events = EventLogReader(directory: dir.url).readAll().events
+            let events = EventLogReader(directory: dir.url).readAll(includingRawBodies: true).events
             #expect(events.count == 2)
             #expect(events.first?.kind == .webhook)
             #expect(events.first?.raw.map { Array($0.utf8) } == body)
