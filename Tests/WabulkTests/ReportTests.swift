@@ -170,18 +170,13 @@ import WabulkBase
         #expect(ReportSchedule.parseTime("8") == nil)
     }
 
-    @Test func aRunWritesASummaryAndOneReportPerActiveCampaignWithSortableNames() throws {
+    @Test func aRunWritesASummaryAndOneReportPerActiveCampaignWithSortableNames() async throws {
         let dir = TempDir()
         let home = dir.home
         try home.create()
         let writer = EventLogWriter(directory: home.log)
-        let semaphore = DispatchSemaphore(value: 0)
-        Task {
-            try await writer.append(ReportTests.events(), durable: false)
-            await writer.close()
-            semaphore.signal()
-        }
-        semaphore.wait()
+        try await writer.append(ReportTests.events(), durable: false)
+        await writer.close()
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let service = ScheduledReports(schedule: ReportSchedule(dailyAt: nil, everyHours: 1, timeZone: .gmt), home: home, scope: { campaign, from, to in
