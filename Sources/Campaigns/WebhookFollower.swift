@@ -56,6 +56,7 @@ public struct WebhookFollower: Service {
     @discardableResult
     func catchUp(_ tail: inout EventLogTail) async -> Int {
         var acted = 0
+        let start = tail.position
         for event in tail.next(kinds: [.optOut, .optIn, .templateStatus]) {
             do {
                 switch event.kind {
@@ -68,7 +69,8 @@ public struct WebhookFollower: Service {
                 logger.error("webhook follower: \(event.kind.rawValue) \(event.phone ?? event.template ?? ""): \(error)")
             }
         }
-        if let position = tail.position { savePosition(position) }
+        // Saved only when it moved: an idle daemon does not rewrite the file every second.
+        if let position = tail.position, position != start { savePosition(position) }
         return acted
     }
 

@@ -207,8 +207,8 @@ public final class Dispatcher: Service, Sendable {
                                       buttonParameters: job.template.buttons, callbackData: job.id)
         let started = ContinuousClock.now
         let outcome = await client.send(message)
-        Metrics.Timer(label: "wabulk_send_latency_seconds").record(duration: ContinuousClock.now - started)
-        Self.countSend(outcome)
+        SendMetrics.latency.record(duration: ContinuousClock.now - started)
+        SendMetrics.count(outcome)
         var event = base
         event.time = Timestamp.format(now())
         do {
@@ -229,19 +229,6 @@ public final class Dispatcher: Service, Sendable {
         } catch {
             logger.error("recording the outcome of \(job.id) failed: \(error)")
         }
-    }
-
-    /// Prometheus counters (through swift-metrics): sends by outcome, and message statuses as the dispatcher
-    /// records them (the listener counts the webhook ones).
-    static func countSend(_ outcome: SendOutcome) {
-        let label: String
-        switch outcome {
-        case .accepted: label = "accepted"
-        case .rejected(let error, _, _): label = MetaErrorCatalog.entry(for: error.code).action.rawValue
-        case .transportFailure: label = "transport_failure"
-        }
-        Counter(label: "wabulk_sends_total", dimensions: [("outcome", label)]).increment()
-        if case .accepted = outcome { Counter(label: "wabulk_message_statuses_total", dimensions: [("status", "sent")]).increment() }
     }
 
     private func handleFailure(_ job: SpoolJob, event: MessageEvent, code: Int?, title: String, details: String?,
@@ -354,4 +341,27 @@ final class LimiterBox: @unchecked Sendable {
 
     func slowDown() { lock.withLock { limiter.slowDown() } }
     func recover() { lock.withLock { limiter.recover() } }
+}
+
+/// Prometheus metrics of the send path (through swift-metrics), made once: creating a metric looks its
+/// handler up in the factory, which the send loop should not do per message.
+enum SendMetrics {
+    static let latency = Metrics.Timer(label: "wabulk_send_latency_seconds")
+    static let sentStatus = Counter(label: "wabulk_message_statuses_total", dimensions: [("status", "sent")])
+    static let outcomes = Dictionary(uniqueKeysWithValues: (["accepted", "transport_failure"]
+        + [ErrorAction.retry, .slowDown, .slowDownRecipient, .retryAfterADay, .stopQueue, .stopCampaign, .fail].map(\.rawValue)).map {
+        ($0, Counter(label: "wabulk_sends_total", dimensions: [("outcome", $0)]))
+    })
+
+    /// Sends by outcome, and the `sent` status as the dispatcher records it (the listener counts webhook ones).
+    static func count(_ outcome: SendOutcome) {
+        let label: String
+        switch outcome {
+        case .accepted: label = "accepted"
+        case .rejected(let error, _, _): label = MetaErrorCatalog.entry(for: error.code).action.rawValue
+        case .transportFailure: label = "transport_failure"
+        }
+        outcomes[label]?.increment()
+        if case .accepted = outcome { sentStatus.increment() }
+    }
 }

@@ -182,11 +182,7 @@ public struct SettingKey: Sendable {
             s.smtpURL = text
         },
         .init("smtpRequireTLS", "WABULK_SMTP_REQUIRE_TLS", "refuse to send report mail unless the server upgrades to TLS (STARTTLS)") { text, s, src throws(SettingsError) in
-            switch text.lowercased() {
-            case "true", "1", "yes": s.smtpRequireTLS = true
-            case "false", "0", "no": s.smtpRequireTLS = false
-            default: throw .malformed(key: "smtpRequireTLS", source: src, value: text, expected: "true or false")
-            }
+            s.smtpRequireTLS = try bool(text, key: "smtpRequireTLS", source: src)
         },
         .init("rateCard", "WABULK_RATE_CARD", "cost per billable message: marketing:91=0.0107,marketing=0.025,utility=0.004") { text, s, src throws(SettingsError) in
             guard let card = RateCard(parsing: text) else {
@@ -200,11 +196,7 @@ public struct SettingKey: Sendable {
             s.optOutKeywords = words
         },
         .init("insecureWebhooks", "WABULK_INSECURE_WEBHOOKS", "accept unsigned webhooks when no app secret is set (testing only)") { text, s, src throws(SettingsError) in
-            switch text.lowercased() {
-            case "true", "1", "yes": s.insecureWebhooks = true
-            case "false", "0", "no": s.insecureWebhooks = false
-            default: throw .malformed(key: "insecureWebhooks", source: src, value: text, expected: "true or false")
-            }
+            s.insecureWebhooks = try bool(text, key: "insecureWebhooks", source: src)
         },
         .init("reconcileSeconds", "WABULK_RECONCILE_SECONDS", "after a crash, wait this long for webhooks about messages that may have left") { text, s, src throws(SettingsError) in
             s.reconcileSeconds = try double(text, key: "reconcileSeconds", source: src, range: 0...86400)
@@ -228,6 +220,14 @@ public struct SettingKey: Sendable {
             throw .malformed(key: key, source: source, value: text, expected: "a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return v
+    }
+
+    private static func bool(_ text: String, key: String, source: String) throws(SettingsError) -> Bool {
+        switch text.lowercased() {
+        case "true", "1", "yes": return true
+        case "false", "0", "no": return false
+        default: throw .malformed(key: key, source: source, value: text, expected: "true or false")
+        }
     }
 
     private static func double(_ text: String, key: String, source: String, range: ClosedRange<Double>) throws(SettingsError) -> Double {
