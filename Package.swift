@@ -105,6 +105,7 @@ let package = Package(
             "wabulk", "WabulkBase", "EventLog", "Contacts", "Campaigns", "Spool", "CloudAPI", "Sending",
             "WebhookListener", "Reports", "Intake", "Sandbox", "Curl", "Templates", "ShareLinks",
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
     ],
     cxxLanguageStandard: .cxx17

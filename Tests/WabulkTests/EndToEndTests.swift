@@ -4,8 +4,8 @@ import Testing
 /// The real `wabulk` binary as a daemon against the real sandbox process over loopback:
 /// files dropped → receipts → sends → signed webhooks → event log → XLSX, read back by openpyxl.
 @Suite(.serialized) struct EndToEndTests {
-    func getJSON(_ url: String) -> Any? {
-        guard let r = try? runProcess("/usr/bin/curl", ["-sf", url]), r.status == 0 else { return nil }
+    func getJSON(_ url: String) async -> Any? {
+        guard let r = try? await runProcess("/usr/bin/curl", ["-sf", url]), r.status == 0 else { return nil }
         return try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8))
     }
 
@@ -33,7 +33,7 @@ import Testing
                                "--token", "e2e-token"])
         let daemon = WabulkProcess(env: env, log: dir.url.appendingPathComponent("daemon.log"))
         try daemon.start()
-        #expect(try await eventually { getJSON("http://127.0.0.1:\(sandboxPort)/sandbox/stats") != nil })
+        #expect(try await eventually { await getJSON("http://127.0.0.1:\(sandboxPort)/sandbox/stats") != nil })
 
         // 20 valid contacts in mixed spellings, 2 invalid rows, 1 duplicate, one opted-out-by-tag exclusion.
         var csv = "Name,WhatsApp,Tags\n"
@@ -61,16 +61,16 @@ import Testing
 
         // Wait until the sandbox has nothing left to report and every send is settled in the daemon's view.
         let settled = try await eventually(timeout: 60) {
-            guard let stats = getJSON("http://127.0.0.1:\(sandboxPort)/sandbox/stats") as? [String: Any],
+            guard let stats = await getJSON("http://127.0.0.1:\(sandboxPort)/sandbox/stats") as? [String: Any],
                   stats["statusesPending"] as? Int == 0, (stats["accepted"] as? Int ?? 0) == 18 else { return false }
-            let status = try runProcess(wabulkBinary, ["status", "--json"], environment: env)
+            let status = try await runProcess(wabulkBinary, ["status", "--json"], environment: env)
             guard let s = try? JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any],
                   let campaign = (s["campaigns"] as? [[String: Any]])?.first else { return false }
             return campaign["state"] as? String == "completed"
         }
         #expect(settled)
 
-        let records = getJSON("http://127.0.0.1:\(sandboxPort)/sandbox/requests") as! [[String: Any]]
+        let records = await getJSON("http://127.0.0.1:\(sandboxPort)/sandbox/requests") as! [[String: Any]]
         let accepted = records.filter { $0["outcome"] as? String == "accepted" }
         #expect(records.count == 20)          // 19 recipients + one retry of the transient 131000
         #expect(Set(accepted.map { $0["to"] as! String }).count == accepted.count)   // nobody twice
@@ -78,11 +78,11 @@ import Testing
         let unread = accepted.filter { $0["finalStatus"] as? String == "delivered" }.count
         #expect(read + unread == 17)
 
-        let report = try runProcess(wabulkBinary, ["report", "--campaign", "e2e", "--json"], environment: env)
+        let report = try await runProcess(wabulkBinary, ["report", "--campaign", "e2e", "--json"], environment: env)
         #expect(report.status == 0)
         let result = try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as! [String: Any]
         let path = result["path"] as! String
-        let book = try readXLSX(path)
+        let book = try await readXLSX(path)
         let values = Dictionary(book["Summary"]!.filter { $0.count >= 2 }.map { ($0[0], $0[1]) }, uniquingKeysWith: { a, _ in a })
         #expect(values["Total"] == "19")
         #expect(values["Sent"] == "18")
@@ -107,7 +107,7 @@ import Testing
         }
 
         // Prometheus text at /metrics: every request timed, outcomes and statuses counted, the queue empty.
-        let scrape = try runProcess("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(listenPort)/metrics"])
+        let scrape = try await runProcess("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(listenPort)/metrics"])
         #expect(scrape.status == 0)
         var metrics: [String: Double] = [:]
         for line in scrape.stdout.split(separator: "\n") where !line.hasPrefix("#") {

@@ -52,7 +52,7 @@ import Testing
         return cases
     }
 
-    @Test func verdictsAndE164MatchPythonPhonenumbers() throws {
+    @Test func verdictsAndE164MatchPythonPhonenumbers() async throws {
         let cases = Self.generateCases()
         #expect(cases.count >= 2000)
         let dir = TempDir()
@@ -69,7 +69,7 @@ import Testing
                     out.append(None)
             print(json.dumps(out))
             """
-        let oracle = try runProcess(python3, ["python3", "-c", script, input.path])
+        let oracle = try await runProcess(python3, ["python3", "-c", script, input.path])
         #expect(oracle.status == 0, "\(oracle.stderr)")
         let expected = try JSONDecoder().decode([String?].self, from: Data(oracle.stdout.utf8))
         #expect(expected.count == cases.count)

@@ -68,7 +68,7 @@ import WabulkBase
                               "type": att.get_content_type()}))
             """
         let extracted = dir.url.appendingPathComponent("attachment.xlsx")
-        let parsed = try runProcess(python3, ["python3", "-c", read, inbox.appendingPathComponent("mail0.eml").path, extracted.path])
+        let parsed = try await runProcess(python3, ["python3", "-c", read, inbox.appendingPathComponent("mail0.eml").path, extracted.path])
         #expect(parsed.status == 0, "\(parsed.stderr)")
         let fields = try #require(try JSONSerialization.jsonObject(with: Data(parsed.stdout.utf8)) as? [String: String])
         #expect(fields["subject"] == "wabulk report 2026-09-21: 6 messages, 4 delivered — Diwali ✨")

@@ -42,11 +42,11 @@ import WabulkBase
         "autumn": .init(id: "autumn", name: "Autumn notice", template: "order_update", language: "en_US", createdAt: nil),
     ], rateCard: RateCard(parsing: "marketing:91=0.0107,marketing=0.025,utility=0.004")!)
 
-    @Test func everySheetHoldsTheFoldedNumbers() throws {
+    @Test func everySheetHoldsTheFoldedNumbers() async throws {
         let dir = TempDir()
         let out = dir.url.appendingPathComponent("r.xlsx")
         try CampaignReport(ledger: MessageLedger(events: Self.events()), scope: Self.scope).write(to: out, generatedAt: Self.t0)
-        let book = try readXLSX(out.path)
+        let book = try await readXLSX(out.path)
         #expect(!FileManager.default.fileExists(atPath: dir.url.appendingPathComponent(".r.xlsx.tmp").path))
         #expect(Array(book.keys).sorted() == ["Campaigns", "Cost", "Failures", "Messages", "Summary", "Timeline", "__charts__"])
         // Funnel and status split on Summary, messages per hour on Timeline: native charts in the file.
@@ -119,11 +119,11 @@ import WabulkBase
     }
 
     /// LibreOffice (Debian's libreoffice-calc, another reader again) opens the workbook and prints it to PDF.
-    @Test func libreOfficeConvertsTheReportToPDF() throws {
+    @Test func libreOfficeConvertsTheReportToPDF() async throws {
         let dir = TempDir()
         let out = dir.url.appendingPathComponent("report.xlsx")
         try CampaignReport(ledger: MessageLedger(events: Self.events()), scope: Self.scope).write(to: out, generatedAt: Self.t0)
-        let converted = try runProcess(python3, ["soffice", "-env:UserInstallation=file://\(dir.url.path)/profile", "--headless",
+        let converted = try await runProcess(python3, ["soffice", "-env:UserInstallation=file://\(dir.url.path)/profile", "--headless",
                                                  "--convert-to", "pdf", "--outdir", dir.url.path, out.path])
         #expect(converted.status == 0, "\(converted.stderr)")
         let pdf = try Data(contentsOf: dir.url.appendingPathComponent("report.pdf"))
@@ -131,7 +131,7 @@ import WabulkBase
         #expect(pdf.count > 10_000)
     }
 
-    @Test func aPeriodAndACampaignNarrowTheReport() throws {
+    @Test func aPeriodAndACampaignNarrowTheReport() async throws {
         let dir = TempDir()
         let out = dir.url.appendingPathComponent("r.xlsx")
         var scope = Self.scope
@@ -146,7 +146,7 @@ import WabulkBase
         // in the total but is listed.
         #expect(firstSecond.counts.total == 5)
         try firstSecond.write(to: out, generatedAt: Self.t0)
-        let book = try readXLSX(out.path)
+        let book = try await readXLSX(out.path)
         #expect(book["Messages"]?.count == 7)
         #expect(book["Campaigns"]?.count == 2)
     }
@@ -196,7 +196,7 @@ import WabulkBase
         // The hour after holds no first step: only the (empty) summary is written.
         let later = try service.write(ReportSchedule.Run(at: ReportTests.t0.addingTimeInterval(7200), from: ReportTests.t0.addingTimeInterval(3600)))
         #expect(later.map(\.counts.total) == [0])
-        let book = try readXLSX(written[0].path.path)
+        let book = try await readXLSX(written[0].path.path)
         #expect(book["Summary"]?.first { $0.first == "Period" }?[1] == "2026-09-21 19:43 to 2026-09-21 20:43")
     }
 }

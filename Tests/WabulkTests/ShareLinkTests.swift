@@ -18,7 +18,7 @@ import WabulkBase
     ]
 
     /// Python's urllib decodes each link's text: an independent decoder must give back the exact text.
-    @Test func decodingTheLinkGivesBackTheExactText() throws {
+    @Test func decodingTheLinkGivesBackTheExactText() async throws {
         let links = Self.texts.map { ShareLink(text: $0).url }
         for link in links { #expect(link.hasPrefix("https://wa.me/?text=")) }
         #expect(links.allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 && $0 != 0x20 && $0 != 0x0A } })
@@ -30,7 +30,7 @@ import WabulkBase
                 out.append(urllib.parse.parse_qs(parts.query, keep_blank_values=True, strict_parsing=True)["text"][0])
             print(json.dumps(out))
             """
-        let decoded = try runProcess(python3, ["python3", "-c", script],
+        let decoded = try await runProcess(python3, ["python3", "-c", script],
                                      input: String(decoding: try JSONEncoder().encode(links), as: UTF8.self))
         #expect(decoded.status == 0)
         #expect(try JSONDecoder().decode([String].self, from: Data(decoded.stdout.utf8)) == Self.texts)
@@ -74,14 +74,14 @@ import WabulkBase
     }
 
     /// zbarimg (Debian's zbar-tools) reads the PNG back: it must hold exactly the link.
-    @Test func theQRCodeDecodesBackToTheLink() throws {
+    @Test func theQRCodeDecodesBackToTheLink() async throws {
         let dir = TempDir()
         for (i, text) in [Self.texts[1], Self.texts[4], String(repeating: "Long text 🎉 ", count: 40)].enumerated() {
             let link = ShareLink(text: text, phoneDigits: i == 0 ? "919876543210" : nil)
             let output = try ShareOutput.write(link, name: "case \(i)", into: dir.url)
             #expect(output.files == ["case-\(i).txt", "case-\(i).png", "case-\(i).svg", "case-\(i).html"])
             let png = dir.url.appendingPathComponent("case-\(i).png").path
-            let scan = try runProcess(python3, ["zbarimg", "--raw", "-q", png])
+            let scan = try await runProcess(python3, ["zbarimg", "--raw", "-q", png])
             #expect(scan.status == 0)
             #expect(scan.stdout.trimmingCharacters(in: .newlines) == link.url)
             #expect(try String(contentsOf: dir.url.appendingPathComponent("case-\(i).txt"), encoding: .utf8) == link.url + "\n")

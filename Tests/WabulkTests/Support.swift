@@ -39,8 +39,21 @@ struct ProcessResult {
     var stderr: String
 }
 
+/// Runs on its own thread: a test blocking one of the two cooperative threads for a whole child process
+/// starved every other test's timers and servers (a crash test's kill landed seconds late).
 @discardableResult
-func runProcess(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, input: String? = nil) throws -> ProcessResult {
+func runProcess(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, input: String? = nil) async throws -> ProcessResult {
+    try await onOwnThread { try runProcessBlocking(executable, arguments, environment: environment, input: input) }
+}
+
+/// Runs blocking work (waiting on a child, timing a kill) on a thread of its own, off the cooperative pool.
+func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
+
+private func runProcessBlocking(_ executable: String, _ arguments: [String], environment: [String: String]?, input: String?) throws -> ProcessResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -82,7 +95,7 @@ var wabulkBinary: String {
 let python3 = "/usr/bin/env"
 
 /// Reads an XLSX with openpyxl (an independent reader) into sheet name → rows of cell texts.
-func readXLSX(_ path: String) throws -> [String: [[String]]] {
+func readXLSX(_ path: String) async throws -> [String: [[String]]] {
     let script = """
         import json, sys, datetime, openpyxl
         wb = openpyxl.load_workbook(sys.argv[1])
@@ -104,7 +117,7 @@ func readXLSX(_ path: String) throws -> [String: [[String]]] {
         out["__charts__"] = [[n] for n in sorted(zipfile.ZipFile(sys.argv[1]).namelist()) if n.startswith("xl/charts/chart")]
         print(json.dumps(out))
         """
-    let result = try runProcess(python3, ["python3", "-c", script, path])
+    let result = try await runProcess(python3, ["python3", "-c", script, path])
     guard result.status == 0 else { throw ReaderFailure(message: result.stderr) }
     return try JSONDecoder().decode([String: [[String]]].self, from: Data(result.stdout.utf8))
 }

@@ -191,22 +191,22 @@ actor SleepLog {
         let sandbox = WabulkProcess(env: env, log: dir.url.appendingPathComponent("sandbox.log"))
         try sandbox.start(["sandbox", "--port", "\(port)"])
         defer { sandbox.stop() }
-        #expect(try await eventually { try runProcess("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(port)/healthz"]).status == 0 })
+        #expect(try await eventually { try await runProcess("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(port)/healthz"]).status == 0 })
 
-        let sync = try runProcess(wabulkBinary, ["templates", "sync", "--page-size", "5"], environment: env)
+        let sync = try await runProcess(wabulkBinary, ["templates", "sync", "--page-size", "5"], environment: env)
         #expect(sync.status == 0, "\(sync.stderr)")
         #expect(sync.stdout.hasPrefix("12 templates in 3 pages"))
-        let list = try runProcess(wabulkBinary, ["templates", "list", "--json"], environment: env)
+        let list = try await runProcess(wabulkBinary, ["templates", "list", "--json"], environment: env)
         let listing = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any])
         #expect(listing["fetchedAt"] as? String != nil)
         let rows = try #require(listing["templates"] as? [[String: Any]])
         #expect(rows.count == 12)
         let reminder = try #require(rows.first { $0["name"] as? String == "appointment_reminder" })
         #expect((reminder["placeholders"] as? [String: [String]])?["body"] == ["1", "2", "3"])
-        #expect(try runProcess(wabulkBinary, ["templates", "list"], environment: env).stdout.contains("old_promo\ten_US\tPAUSED\tMARKETING\t{{1}}"))
+        #expect(try await runProcess(wabulkBinary, ["templates", "list"], environment: env).stdout.contains("old_promo\ten_US\tPAUSED\tMARKETING\t{{1}}"))
 
         // outbox/templates.xlsx, read back with openpyxl: one row per template, sorted, with a ready manifest example.
-        let book = try readXLSX(home.appendingPathComponent("outbox/templates.xlsx").path)
+        let book = try await readXLSX(home.appendingPathComponent("outbox/templates.xlsx").path)
         let sheet = try #require(book["Templates"])
         #expect(sheet[0].prefix(5) == ["Template", "Language", "Status", "Category", "Parameters"])
         let data = sheet.dropFirst().filter { !$0[0].isEmpty && !$0[0].hasPrefix("Fetched") }
@@ -216,12 +216,12 @@ actor SleepLog {
         #expect(diwali[7] == "body: {{1}} {{2}}")
         #expect(diwali[8] == #""template": {"name": "diwali_offer", "language": "en_US"}, "variables": {"body": ["{name}", "{field2}"]}"#)
 
-        let share = try runProcess(wabulkBinary, ["share-link", "--template", "diwali_offer", "--var", "friends", "--var", "20%",
+        let share = try await runProcess(wabulkBinary, ["share-link", "--template", "diwali_offer", "--var", "friends", "--var", "20%",
                                                   "--phone", "098765 43210", "--name", "diwali group"], environment: env)
         #expect(share.status == 0, "\(share.stderr)")
         #expect(share.stdout.hasPrefix("https://wa.me/919876543210?text=Hi%20friends%2C%20this%20Diwali%20take%2020%25%20off%20everything%20in%20store.\n"))
         #expect(FileManager.default.fileExists(atPath: home.appendingPathComponent("outbox/share/diwali-group.png").path))
-        let unknown = try runProcess(wabulkBinary, ["share-link", "--template", "nope", "--var", "x"], environment: env)
+        let unknown = try await runProcess(wabulkBinary, ["share-link", "--template", "nope", "--var", "x"], environment: env)
         #expect(unknown.status != 0)
         #expect(unknown.stderr.contains("share.template: no template \"nope\" in the template list"))
     }

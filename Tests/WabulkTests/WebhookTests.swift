@@ -9,9 +9,9 @@ import WabulkBase
 
 @Suite struct WebhookSignatureTests {
 
-    @Test func signatureMatchesAnIndependentHMAC() throws {
+    @Test func signatureMatchesAnIndependentHMAC() async throws {
         let body = Array(#"{"a":1}"#.utf8)
-        let python = try runProcess(python3, ["python3", "-c", "import hmac,hashlib,sys;print('sha256='+hmac.new(b'app-secret', sys.argv[1].encode(), hashlib.sha256).hexdigest())", #"{"a":1}"#])
+        let python = try await runProcess(python3, ["python3", "-c", "import hmac,hashlib,sys;print('sha256='+hmac.new(b'app-secret', sys.argv[1].encode(), hashlib.sha256).hexdigest())", #"{"a":1}"#])
         let independent = python.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(independent.hasPrefix("sha256=") && independent.count == 71)
         #expect(WebhookSignature.sign(body, secret: Secret("app-secret")) == independent)
