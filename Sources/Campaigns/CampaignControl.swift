@@ -64,7 +64,7 @@ public struct CampaignControl: Sendable {
                 return "campaign \(id) cancelled: \(removed.count) waiting messages will not be sent"
             case .retryFailed:
                 if record.phase == .cancelled { throw ControlError.alreadyCancelled(id) }
-                let ledger = MessageLedger(events: EventLogReader(directory: eventsDirectory).readAll().events)
+                let ledger = MessageLedger(logDirectory: eventsDirectory)
                 let candidates = ledger.records(campaign: id).filter { $0.status == .failed && Self.isTransient($0) }
                 let moved = Set(try Spool.requeueFailed(in: spoolDirectory, ids: candidates.map(\.job)))
                 let requeued = candidates.filter { moved.contains($0.job) }

@@ -22,18 +22,24 @@ public struct StatusFileService: Service {
 
     public static func file(in home: HomeLayout) -> URL { home.outbox.appendingPathComponent("status.json") }
 
-    /// The events read so far and where reading stopped: each write decodes only what is new, so an
-    /// idle-waiting daemon does not re-read its whole log every 30 seconds.
+    /// The folded log and where reading stopped: each write reads only what is new, so an idle-waiting
+    /// daemon does not re-read its whole log every 30 seconds, and nothing grows with the events read.
     final class Cache: @unchecked Sendable {
+        let directory: URL
         var tail: EventLogTail
-        var events: [MessageEvent] = []
-        init(directory: URL) { tail = EventLogTail(directory: directory) }
+        var ledger = MessageLedger()
+        var tally = StatusTally()
+        init(directory: URL) {
+            self.directory = directory
+            tail = EventLogTail(directory: directory)
+        }
     }
     let cache: Cache
 
     public func writeOnce(now: Date = Date()) async throws {
-        cache.events += cache.tail.next(kinds: [.status, .inbound])
-        var snapshot = await StatusSnapshot.take(home: home, settings: settings, now: now, events: cache.events)
+        cache.tally.add(cache.tail.next(kinds: [.status]))
+        cache.ledger.catchUp(logDirectory: cache.directory)
+        var snapshot = await StatusSnapshot.take(home: home, settings: settings, now: now, ledger: cache.ledger, tally: &cache.tally)
         snapshot.writtenAt = Timestamp.format(now)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -47,23 +47,22 @@ public struct StatusSnapshot: Codable, Sendable {
     public var writtenAt: String?
 
     public static func take(home: HomeLayout, settings: Settings, now: Date) async -> StatusSnapshot {
-        await take(home: home, settings: settings, now: now, events: EventLogReader(directory: home.log).readAll().events)
+        var tally = StatusTally()
+        tally.add(EventLogReader(directory: home.log).readAll().events.filter { $0.kind == .status })
+        return await take(home: home, settings: settings, now: now, ledger: MessageLedger(logDirectory: home.log), tally: &tally)
     }
 
-    /// From events already read (the daemon's status file keeps them and reads only what is new).
-    public static func take(home: HomeLayout, settings: Settings, now: Date, events: [MessageEvent]) async -> StatusSnapshot {
-        let ledger = MessageLedger(events: events)
+    /// From a ledger and a tally kept up to date (the daemon's status file reads only what is new).
+    public static func take(home: HomeLayout, settings: Settings, now: Date, ledger: MessageLedger, tally: inout StatusTally) async -> StatusSnapshot {
+        tally.prune(now: now)
         let control = SpoolControl.load(spool: home.spool)
         let depth = await Spool(directory: home.spool).depth()
         var lines: [CampaignLine] = []
-        var started: [String: String] = [:], lastEvent: [String: String] = [:]
-        for e in events where e.kind == .status {
-            guard let c = e.campaign else { continue }
-            if e.status == .sending, started[c] == nil { started[c] = e.time }
-            lastEvent[c] = max(lastEvent[c] ?? e.time, e.time)
-        }
+        var countsByCampaign: [String: CampaignCounts] = [:]
+        ledger.forEach(texts: false) { _, m in countsByCampaign[m.campaign ?? "", default: CampaignCounts()].add(m) }
+        let started = tally.started, lastEvent = tally.lastEvent
         for record in CampaignRecord.loadAll(in: home.campaigns) {
-            let counts = CampaignCounts(ledger.records(campaign: record.id))
+            let counts = countsByCampaign[record.id] ?? CampaignCounts()
             let state: String
             if record.phase == .dryRun { state = "dry run" }
             else if record.phase == .cancelled { state = "cancelled" }
@@ -76,17 +75,14 @@ public struct StatusSnapshot: Codable, Sendable {
                                       startedAt: started[record.id], completedAt: state == "completed" ? lastEvent[record.id] : nil, counts: counts,
                                       deliveryRate: counts.deliveryRate, readRate: counts.readRate, failureRate: counts.failureRate))
         }
-        let minuteAgo = Timestamp.format(now.addingTimeInterval(-60))
-        let sentLastMinute = events.filter { $0.status == .sent && $0.source == "dispatch" && $0.time >= minuteAgo }.count
-        let last = events.last { ($0.status == .failed || $0.status == .deferred) && $0.errorCode != nil || $0.status == .failed }
-        let dayAgo = Timestamp.format(now.addingTimeInterval(-86_400))
+        let sentLastMinute = tally.recentSends.count
+        let last = tally.lastError
         var errors: [Int: ErrorCount] = [:]
-        for e in events where (e.status == .failed || e.status == .deferred) && e.time >= dayAgo {
-            guard let code = e.errorCode else { continue }
-            var entry = errors[code] ?? ErrorCount(code: code, title: e.errorTitle ?? "", count: 0, last: e.time)
+        for e in tally.recentErrors {
+            var entry = errors[e.code] ?? ErrorCount(code: e.code, title: e.title, count: 0, last: e.time)
             entry.count += 1
             entry.last = max(entry.last, e.time)
-            errors[code] = entry
+            errors[e.code] = entry
         }
         let signatures = Credentials.fromEnvironment().appSecret != nil ? "verified"
             : settings.insecureWebhooks ? "NOT VERIFIED (insecureWebhooks is on)" : "no app secret: the listener will not start"

@@ -17,22 +17,27 @@ public struct CampaignCounts: Sendable, Equatable, Codable {
     public init() {}
 
     public init(_ records: [MessageRecord]) {
-        for r in records {
-            switch r.status {
-            case .skipped: skipped += 1; continue
-            case .cancelled: cancelled += 1; continue
-            default: total += 1
-            }
-            switch r.status {
-            case .queued: queued += 1
-            case .sending: sending += 1
-            case .deferred: deferred += 1
-            case .sent: sent += 1
-            case .delivered: sent += 1; delivered += 1
-            case .read: sent += 1; delivered += 1; read += 1
-            case .failed: failed += 1; if r.wamid != nil { sent += 1 }
-            case .skipped, .cancelled: break
-            }
+        for r in records { add(r.status, wasAccepted: r.wamid != nil) }
+    }
+
+    public mutating func add(_ m: MessageLedger.Message) { add(m.status, wasAccepted: m.hasWamid) }
+
+    /// `wasAccepted`: Meta gave it a message id (a failure after that still counts as sent).
+    public mutating func add(_ status: MessageStatus, wasAccepted: Bool) {
+        switch status {
+        case .skipped: skipped += 1; return
+        case .cancelled: cancelled += 1; return
+        default: total += 1
+        }
+        switch status {
+        case .queued: queued += 1
+        case .sending: sending += 1
+        case .deferred: deferred += 1
+        case .sent: sent += 1
+        case .delivered: sent += 1; delivered += 1
+        case .read: sent += 1; delivered += 1; read += 1
+        case .failed: failed += 1; if wasAccepted { sent += 1 }
+        case .skipped, .cancelled: break
         }
     }
 

@@ -23,13 +23,12 @@ public struct EventLogReader: Sendable {
     /// Every event; raw webhook bodies only when asked (folds never need them, and they are the big lines).
     public func readAll(includingRawBodies: Bool = false) -> Result {
         var result = Result(events: [], unreadableLines: 0)
-        let decoder = JSONDecoder()
         for file in files() {
             guard let data = try? Data(contentsOf: file) else { continue }
             for line in data.split(separator: 0x0A, omittingEmptySubsequences: true) {
                 // Raw webhook bodies are kept for the record, not for folds: skip them before decoding.
                 if !includingRawBodies, line.starts(with: Self.webhookLinePrefix) { continue }
-                if let e = try? decoder.decode(MessageEvent.self, from: line) {
+                if let e = line.withUnsafeBytes({ MessageEvent(line: $0) }) {
                     result.events.append(e)
                 } else {
                     result.unreadableLines += 1

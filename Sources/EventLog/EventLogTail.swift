@@ -28,7 +28,6 @@ public struct EventLogTail: Sendable {
     public mutating func next(kinds: Set<MessageEvent.Kind>? = nil) -> [MessageEvent] {
         // Starting at "k": memchr then finds few candidates (quotes are everywhere in a JSON line).
         let markers = kinds.map { $0.map { Array("kind\":\"\($0.rawValue)\"".utf8) } }
-        let decoder = JSONDecoder()
         var events: [MessageEvent] = []
         for file in reader.files() where position == nil || file.lastPathComponent >= position!.file {
             let name = file.lastPathComponent
@@ -54,7 +53,7 @@ public struct EventLogTail: Sendable {
                     if let markers, !markers.contains(where: { Self.find($0, in: line) }) {
                         continue
                     }
-                    if let e = try? decoder.decode(MessageEvent.self, from: Data(line)), kinds?.contains(e.kind) ?? true { events.append(e) }
+                    if let e = MessageEvent(line: line), kinds?.contains(e.kind) ?? true { events.append(e) }
                 }
             }
             position = Position(file: name, offset: start + UInt64(lastNewline - data.startIndex + 1))

@@ -60,4 +60,40 @@ public struct MessageEvent: Codable, Sendable, Equatable {
     }
 
     public var date: Date? { Timestamp.parse(time) }
+
+    /// One log line read back: the fast reader for the log's flat lines, JSONDecoder for anything else.
+    public init?(line: UnsafeRawBufferPointer) {
+        guard let f = EventFields.parse(line) else {
+            guard let e = try? JSONDecoder().decode(MessageEvent.self, from: Data(line)) else { return nil }
+            self = e
+            return
+        }
+        func text(_ t: EventFields.Text?) -> String? { t.map { EventFields.string($0, in: line) } }
+        guard let kindText = text(f.kind), let kind = Kind(rawValue: kindText), let time = text(f.time) else { return nil }
+        var status: MessageStatus?
+        if let s = text(f.status) {
+            guard let known = MessageStatus(rawValue: s) else { return nil }
+            status = known
+        }
+        self.kind = kind
+        self.time = time
+        self.status = status
+        campaign = text(f.campaign)
+        job = text(f.job)
+        phone = text(f.phone)
+        name = text(f.name)
+        wamid = text(f.wamid)
+        attempt = f.attempt
+        errorCode = f.errorCode
+        errorTitle = text(f.errorTitle)
+        errorDetails = text(f.errorDetails)
+        metaTime = f.metaTime
+        pricingCategory = text(f.pricingCategory)
+        pricingType = text(f.pricingType)
+        reason = text(f.reason)
+        source = text(f.source)
+        raw = text(f.raw)
+        template = text(f.template)
+        language = text(f.language)
+    }
 }

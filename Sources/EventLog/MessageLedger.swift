@@ -3,70 +3,235 @@ import WabulkBase
 
 /// Folds the event log into each message's final state: monotonic (a status never goes back),
 /// idempotent (a repeated event changes nothing) and independent of arrival order.
+///
+/// Kept compact so a million messages fold in well under 100 MB: a message is a fixed 68-byte slot of
+/// numbers (times in whole seconds, interned campaign, error and pricing texts, the phone packed into an
+/// integer), found through dense per-campaign arrays indexed by the job's sequence number; its name and
+/// message id are not copied but read back from the log line that carried them when a report asks.
 public struct MessageLedger: Sendable {
-    public private(set) var messages: [String: MessageRecord] = [:]
+    // MARK: storage
+
+    struct Slot {
+        /// Seconds since 2000-01-01 (0: never). First and last event of any kind, then each status column.
+        var first: UInt32 = 0, last: UInt32 = 0, sent: UInt32 = 0, delivered: UInt32 = 0, read: UInt32 = 0, failed: UInt32 = 0
+        var nameRef = TextRef.none
+        var wamidRef = TextRef.none
+        var phone = PackedPhone.none
+        var campaign: UInt32 = 0
+        var errorCode: Int32 = Int32.min
+        var error: UInt32 = 0
+        var reason: UInt32 = 0
+        var status: UInt8 = 0
+        var attempts: UInt8 = 0
+        var pricing: UInt16 = 0
+    }
+
+    /// Where a text sits: a log line (file index and byte offset) or a line of the in-memory arena.
+    /// Two 32-bit halves keep the slot at 4-byte alignment (no padding).
+    struct TextRef: Equatable {
+        var low: UInt32, high: UInt32
+        static let none = TextRef(low: .max, high: .max)
+        static let arenaBit: UInt64 = 1 << 62
+        init(low: UInt32, high: UInt32) { self.low = low; self.high = high }
+        init(_ value: UInt64) { low = UInt32(truncatingIfNeeded: value); high = UInt32(truncatingIfNeeded: value >> 32) }
+        var value: UInt64 { UInt64(high) << 32 | UInt64(low) }
+        static func file(_ index: Int, offset: UInt64) -> TextRef { TextRef(UInt64(index) << 40 | offset) }
+        static func arena(_ offset: Int) -> TextRef { TextRef(arenaBit | UInt64(offset)) }
+    }
+
+    /// "+" and up to 17 digits as an integer with the digit count on top; anything else is kept aside.
+    struct PackedPhone: Equatable {
+        var low: UInt32, high: UInt32
+        static let none = PackedPhone(low: 0, high: 0)
+        static let aside = PackedPhone(low: .max, high: .max)
+    }
+
+    static let chunkShift = 16
+    private var chunks: [[Slot]] = []
+    public private(set) var count = 0
+
+    private var groups: [JobGroup] = []
+    private var groupIndex: [String: Int] = [:]
+    private var lastGroup = -1
+    private var otherJobs: [String: UInt32] = [:]
+
+    private var campaignNames = InternTable()
+    private var reasons = InternTable()
+    private var errors = InternTable()
+    private var pricings = InternTable()
+    private var phonesAside: [UInt32: String] = [:]
+
+    /// Log files scanned, by the index a TextRef names; lines applied from memory live in the arena.
+    private var files: [URL] = []
+    private var filePositions: [String: UInt64] = [:]
+    private var arena: [UInt8] = []
+
+    /// Status events naming no job, joined through their message id once everything is read.
+    private var pending: [[UInt8]] = []
     /// Status events whose message id matched no send we know of (kept, never dropped).
     public private(set) var orphans: [MessageEvent] = []
-    public private(set) var inbound: [MessageEvent] = []
-    private var jobByWamid: [String: String] = [:]
+    public private(set) var inboundCount = 0
+    public private(set) var unreadableLines = 0
 
     public init() {}
 
     public init(events: [MessageEvent]) {
         self.init()
-        // Sends first, so that webhook events can be joined through their wamid in any order.
-        for e in events where e.kind == .status && e.job != nil { apply(e) }
-        for e in events where e.kind == .status && e.job == nil { apply(e) }
-        for e in events where e.kind == .inbound { inbound.append(e) }
+        for e in events { apply(e) }
+        finish()
     }
 
+    /// Every event of the log folder, read straight from the files.
+    public init(logDirectory: URL) {
+        self.init()
+        catchUp(logDirectory: logDirectory)
+    }
+
+    /// Applies the lines written since the last call (all of them the first time), then joins pending events.
+    public mutating func catchUp(logDirectory: URL) {
+        for file in EventLogReader(directory: logDirectory).files() {
+            let name = file.lastPathComponent
+            let index: Int
+            if let known = files.firstIndex(of: file) { index = known } else { files.append(file); index = files.count - 1 }
+            let from = filePositions[name] ?? 0
+            filePositions[name] = EventLogScanner.scan(file, from: from) { line, offset in
+                apply(line: line, ref: .file(index, offset: offset))
+            }
+        }
+        finish()
+    }
+
+    /// One event from memory (tests, and callers folding what they just wrote).
     public mutating func apply(_ e: MessageEvent) {
-        guard e.kind == .status, let status = e.status else {
-            if e.kind == .inbound { inbound.append(e) }
+        var line: [UInt8] = []
+        EventLine.append(e, to: &line)
+        let offset = arena.count
+        arena += line
+        arena.append(0x0A)
+        arena.withUnsafeBytes { all in
+            apply(line: UnsafeRawBufferPointer(rebasing: all[offset..<(offset + line.count)]), ref: .arena(offset))
+        }
+    }
+
+    // MARK: folding
+
+    static let webhookPrefix = Array(#"{"kind":"webhook""#.utf8)
+    static let statusBytes = Array("status".utf8)
+    static let inboundBytes = Array("inbound".utf8)
+    static let retryBytes = Array("retry".utf8)
+    static let statusValues = MessageStatus.allCases.map { (Array($0.rawValue.utf8), $0) }
+
+    mutating func apply(line: UnsafeRawBufferPointer, ref: TextRef) {
+        // Raw webhook bodies are kept for the record, not for folds: skipped before parsing.
+        if line.starts(with: Self.webhookPrefix) { return }
+        guard let f = EventFields.parse(line) else {
+            applyDecoded(line)
             return
         }
-        let jobID: String
-        if let job = e.job {
-            jobID = job
-        } else if let wamid = e.wamid, let job = jobByWamid[wamid] {
-            jobID = job
-        } else {
+        guard let kind = f.kind else { unreadableLines += 1; return }
+        if EventFields.equals(kind, Self.inboundBytes, in: line) { inboundCount += 1; return }
+        guard EventFields.equals(kind, Self.statusBytes, in: line), let statusText = f.status,
+              let status = Self.statusValues.first(where: { EventFields.equals(statusText, $0.0, in: line) })?.1 else { return }
+        if let job = f.job {
+            let (slot, isNew) = slotFor(job: job, in: line)
+            fold(f, status: status, line: line, ref: ref, into: slot, isNew: isNew)
+        } else if f.wamid != nil {
+            pending.append(Array(line))
+        } else if let e = try? JSONDecoder().decode(MessageEvent.self, from: Data(line)) {
             orphans.append(e)
+        }
+    }
+
+    /// A line the fast reader does not take (another writer's spacing or escapes): decoded, then applied
+    /// in the log's own form from the arena.
+    private mutating func applyDecoded(_ line: UnsafeRawBufferPointer) {
+        guard let e = try? JSONDecoder().decode(MessageEvent.self, from: Data(line)) else {
+            unreadableLines += 1
             return
         }
-        var record = messages[jobID] ?? MessageRecord(job: jobID, status: status)
-        if let wamid = e.wamid {
-            record.wamid = record.wamid ?? wamid
-            jobByWamid[wamid] = jobID
+        apply(e)
+    }
+
+    private mutating func fold(_ f: EventFields, status: MessageStatus, line: UnsafeRawBufferPointer, ref: TextRef, into index: Int, isNew: Bool) {
+        var s = self[slot: index]
+        if isNew { s.status = Self.code(status) }
+        if s.wamidRef == .none, f.wamid != nil { s.wamidRef = ref }
+        if s.campaign == 0, let c = f.campaign { s.campaign = campaignNames.intern(c, in: line) }
+        if s.phone == .none, let p = f.phone { s.phone = pack(p, in: line, slot: index) }
+        if s.nameRef == .none, f.name != nil { s.nameRef = ref }
+        if let attempt = f.attempt { s.attempts = max(s.attempts, UInt8(clamping: attempt)) }
+        let when = f.metaTime.map(Self.seconds(unix:)) ?? f.time.map { Self.seconds(iso: $0, in: line) } ?? 0
+        if when != 0 {
+            if s.first == 0 || when < s.first { s.first = when }
+            if when > s.last { s.last = when }
+            func earliest(_ t: inout UInt32) { if t == 0 || when < t { t = when } }
+            switch status {
+            case .sent: earliest(&s.sent)
+            case .delivered: earliest(&s.delivered)
+            case .read: earliest(&s.read); earliest(&s.delivered)  // Meta skips "delivered" when the chat was open
+            case .failed: earliest(&s.failed)
+            default: break
+            }
         }
-        record.campaign = record.campaign ?? e.campaign
-        record.phone = record.phone ?? e.phone
-        record.name = record.name ?? e.name
-        record.attempts = max(record.attempts, e.attempt ?? 0)
-        let when = e.metaTime.map { Timestamp.format(Date(timeIntervalSince1970: TimeInterval($0))) } ?? e.time
-        if record.times[status] == nil || when < record.times[status]! { record.times[status] = when }
-        if status == .read, record.times[.delivered] == nil || when < record.times[.delivered]! {
-            // Meta skips "delivered" when the chat was open: read implies delivered, at the same time.
-            record.times[.delivered] = when
+        if let category = f.pricingCategory {
+            s.pricing = UInt16(clamping: pricings.intern(pair: category, f.pricingType, in: line))
         }
-        if let category = e.pricingCategory { record.pricingCategory = category; record.pricingType = e.pricingType }
-        if status == .failed || status == .deferred, let code = e.errorCode {
-            record.errorCode = code
-            record.errorTitle = e.errorTitle
-            record.errorDetails = e.errorDetails
+        if status == .failed || status == .deferred, let code = f.errorCode {
+            s.errorCode = Int32(clamping: code)
+            s.error = f.errorTitle == nil && f.errorDetails == nil ? 0 : errors.intern(pair: f.errorTitle, f.errorDetails, in: line)
         }
-        if let reason = e.reason, [.skipped, .cancelled, .deferred, .failed].contains(status) { record.reason = reason }
-        if status == .queued, e.source == "retry", record.status == .failed {
+        if let reason = f.reason, [.skipped, .cancelled, .deferred, .failed].contains(status) {
+            s.reason = reasons.intern(reason, in: line)
+        }
+        let current = Self.status(s.status)
+        if status == .queued, let source = f.source, EventFields.equals(source, Self.retryBytes, in: line), current == .failed {
             // `wabulk campaign retry-failed` put it back in line: it starts over.
-            record.status = .queued
-            record.errorCode = nil
-            record.errorTitle = nil
-            record.errorDetails = nil
-            record.times[.failed] = nil
-        } else if messages[jobID] == nil || Self.advances(from: record.status, to: status) {
-            record.status = status
+            s.status = Self.code(.queued)
+            s.errorCode = Int32.min
+            s.error = 0
+            s.failed = 0
+        } else if !isNew, Self.advances(from: current, to: status) {
+            s.status = Self.code(status)
         }
-        messages[jobID] = record
+        self[slot: index] = s
+    }
+
+    /// Joins status events that named no job to their message through its id; the rest become orphans.
+    private mutating func finish() {
+        guard !pending.isEmpty else { return }
+        var wanted: [String: [Int]] = [:]
+        for (i, line) in pending.enumerated() {
+            line.withUnsafeBytes { raw in
+                if let f = EventFields.parse(raw), let w = f.wamid { wanted[EventFields.string(w, in: raw), default: []].append(i) }
+            }
+        }
+        var found: [Int: Int] = [:]
+        let texts = TextReader(self)
+        for index in 0..<count {
+            let ref = self[slot: index].wamidRef
+            guard ref != .none, let wamid = texts.text(\.wamid, at: ref), let list = wanted[wamid] else { continue }
+            for i in list where found[i] == nil { found[i] = index }
+        }
+        let lines = pending
+        pending = []
+        for (i, line) in lines.enumerated() {
+            line.withUnsafeBytes { raw in
+                guard let f = EventFields.parse(raw), let text = f.status,
+                      let status = Self.statusValues.first(where: { EventFields.equals(text, $0.0, in: raw) })?.1 else { return }
+                if let index = found[i] {
+                    // The line's own bytes live in the arena, so texts read from it later still resolve.
+                    let offset = arena.count
+                    arena += line
+                    arena.append(0x0A)
+                    arena.withUnsafeBytes { all in
+                        let copy = UnsafeRawBufferPointer(rebasing: all[offset..<(offset + line.count)])
+                        fold(f, status: status, line: copy, ref: .arena(offset), into: index, isNew: false)
+                    }
+                } else if let e = try? JSONDecoder().decode(MessageEvent.self, from: Data(line)) {
+                    orphans.append(e)
+                }
+            }
+        }
     }
 
     /// Whether `new` replaces `old`. Before a send lands, the latest step wins (a deferred message is
@@ -80,9 +245,394 @@ public struct MessageLedger: Sendable {
         }
     }
 
-    public func records(campaign: String? = nil) -> [MessageRecord] {
-        messages.values.filter { campaign == nil || $0.campaign == campaign }.sorted { $0.job < $1.job }
+    // MARK: slots and keys
+
+    subscript(slot index: Int) -> Slot {
+        get { chunks[index >> Self.chunkShift][index & (1 << Self.chunkShift - 1)] }
+        set { chunks[index >> Self.chunkShift][index & (1 << Self.chunkShift - 1)] = newValue }
     }
 
-    public var campaigns: [String] { Array(Set(messages.values.compactMap(\.campaign))).sorted() }
+    private mutating func newSlot() -> Int {
+        if count >> Self.chunkShift == chunks.count {
+            // Fixed-size chunks: growing one array by doubling would hold two copies at the peak.
+            var chunk: [Slot] = []
+            chunk.reserveCapacity(1 << Self.chunkShift)
+            chunks.append(chunk)
+        }
+        chunks[count >> Self.chunkShift].append(Slot())
+        count += 1
+        return count - 1
+    }
+
+    private mutating func slotFor(job: EventFields.Text, in line: UnsafeRawBufferPointer) -> (Int, Bool) {
+        let key = JobKey(job, in: line)
+        switch key {
+        case .numbered(let prefix, let number), .skip(let prefix, let number):
+            let g = group(prefix, in: line)
+            let isSkip: Bool
+            if case .skip = key { isSkip = true } else { isSkip = false }
+            if let existing = groups[g].slot(number, skip: isSkip) { return (existing, false) }
+            let index = newSlot()
+            groups[g].set(number, skip: isSkip, slot: index)
+            return (index, true)
+        case .other:
+            let id = EventFields.string(job, in: line)
+            if let existing = otherJobs[id] { return (Int(existing), false) }
+            let index = newSlot()
+            otherJobs[id] = UInt32(index)
+            return (index, true)
+        }
+    }
+
+    private mutating func group(_ prefix: Range<Int>, in line: UnsafeRawBufferPointer) -> Int {
+        let bytes = UnsafeRawBufferPointer(rebasing: line[prefix])
+        if lastGroup >= 0, groups[lastGroup].nameBytes.elementsEqual(bytes) { return lastGroup }
+        let name = String(decoding: bytes, as: UTF8.self)
+        if let known = groupIndex[name] { lastGroup = known; return known }
+        groups.append(JobGroup(name: name))
+        groupIndex[name] = groups.count - 1
+        lastGroup = groups.count - 1
+        return lastGroup
+    }
+
+    func slotIndex(job: String) -> Int? {
+        var utf8 = job
+        return utf8.withUTF8 { bytes in
+            let raw = UnsafeRawBufferPointer(bytes)
+            let text = EventFields.Text(start: 0, end: raw.count, escaped: false)
+            switch JobKey(text, in: raw) {
+            case .numbered(let prefix, let n), .skip(let prefix, let n):
+                let isSkip: Bool
+                if case .skip = JobKey(text, in: raw) { isSkip = true } else { isSkip = false }
+                guard let g = groupIndex[String(decoding: UnsafeRawBufferPointer(rebasing: raw[prefix]), as: UTF8.self)] else { return nil }
+                return groups[g].slot(n, skip: isSkip)
+            case .other:
+                return otherJobs[job].map(Int.init)
+            }
+        }
+    }
+
+    // MARK: phones, times, statuses
+
+    private mutating func pack(_ text: EventFields.Text, in line: UnsafeRawBufferPointer, slot: Int) -> PackedPhone {
+        let count = text.end - text.start
+        if !text.escaped, count >= 2, count <= 18, line[text.start] == UInt8(ascii: "+") {
+            var value: UInt64 = 0
+            var ok = true
+            for i in (text.start + 1)..<text.end {
+                let b = line[i]
+                guard b >= 0x30, b <= 0x39 else { ok = false; break }
+                value = value * 10 + UInt64(b - 0x30)
+            }
+            if ok {
+                // Digit count on top, so leading zeros survive.
+                let packed = UInt64(count - 1) << 59 | value
+                return PackedPhone(low: UInt32(truncatingIfNeeded: packed), high: UInt32(truncatingIfNeeded: packed >> 32))
+            }
+        }
+        phonesAside[UInt32(slot)] = EventFields.string(text, in: line)
+        return .aside
+    }
+
+    func phone(_ s: Slot, slot: Int) -> String? {
+        if s.phone == .none { return nil }
+        if s.phone == .aside { return phonesAside[UInt32(slot)] }
+        let packed = UInt64(s.phone.high) << 32 | UInt64(s.phone.low)
+        let digits = Int(packed >> 59)
+        var value = packed & (1 << 59 - 1)
+        var out = [UInt8](repeating: 0x30, count: digits + 1)
+        out[0] = UInt8(ascii: "+")
+        for i in stride(from: digits, through: 1, by: -1) { out[i] = UInt8(0x30 + value % 10); value /= 10 }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Whole seconds since 2000-01-01, so a time fits 32 bits until 2136; 0 means never.
+    static let epoch2000: Int = 946_684_800
+
+    static func seconds(unix: Int) -> UInt32 { UInt32(clamping: max(1, unix - epoch2000)) }
+
+    static func unix(_ seconds: UInt32) -> Int? { seconds == 0 ? nil : Int(seconds) + epoch2000 }
+
+    /// "YYYY-MM-DDTHH:MM:SS…Z" read directly; other spellings through Timestamp.
+    static func seconds(iso text: EventFields.Text, in line: UnsafeRawBufferPointer) -> UInt32 {
+        let n = text.end - text.start
+        func digits(_ at: Int, _ width: Int) -> Int? {
+            var v = 0
+            for i in at..<(at + width) {
+                let b = line[text.start + i]
+                guard b >= 0x30, b <= 0x39 else { return nil }
+                v = v * 10 + Int(b - 0x30)
+            }
+            return v
+        }
+        if n >= 20, line[text.start + n - 1] == UInt8(ascii: "Z"), line[text.start + 10] == UInt8(ascii: "T"),
+           let y = digits(0, 4), let mo = digits(5, 2), let d = digits(8, 2), let h = digits(11, 2), let mi = digits(14, 2), let s = digits(17, 2) {
+            return seconds(unix: daysFromCivil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s)
+        }
+        return Timestamp.parse(EventFields.string(text, in: line)).map { seconds(unix: Int($0.timeIntervalSince1970.rounded(.down))) } ?? 0
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+    static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    static func code(_ status: MessageStatus) -> UInt8 { UInt8(MessageStatus.allCases.firstIndex(of: status)!) }
+    static func status(_ code: UInt8) -> MessageStatus { MessageStatus.allCases[Int(code)] }
+
+    // MARK: reading
+
+    /// One message as numbers and shared strings; `name` and `wamid` only when asked for (they are read
+    /// back from the log).
+    public struct Message: Sendable {
+        public var status: MessageStatus
+        public var campaign: String?
+        public var phone: String?
+        public var name: String?
+        public var wamid: String?
+        public var hasWamid: Bool
+        public var attempts: Int
+        public var errorCode: Int?
+        public var errorTitle: String?
+        public var errorDetails: String?
+        public var reason: String?
+        public var pricingCategory: String?
+        public var pricingType: String?
+        /// Unix seconds of the first and last event and of each status column.
+        public var firstSeen: Int?
+        public var lastSeen: Int?
+        public var sentAt: Int?
+        public var deliveredAt: Int?
+        public var readAt: Int?
+        public var failedAt: Int?
+
+        /// Accepted by Meta at some point, even if it failed later.
+        public var wasSent: Bool { [.sent, .delivered, .read].contains(status) || (status == .failed && hasWamid) }
+    }
+
+    func message(_ index: Int, texts: TextReader?) -> Message {
+        let s = self[slot: index]
+        let error = s.error == 0 ? nil : errors.pair(s.error)
+        let pricing = s.pricing == 0 ? nil : pricings.pair(UInt32(s.pricing))
+        return Message(
+            status: Self.status(s.status), campaign: s.campaign == 0 ? nil : campaignNames.value(s.campaign),
+            phone: phone(s, slot: index),
+            name: s.nameRef == .none ? nil : texts?.text(\.name, at: s.nameRef),
+            wamid: s.wamidRef == .none ? nil : texts?.text(\.wamid, at: s.wamidRef),
+            hasWamid: s.wamidRef != .none, attempts: Int(s.attempts),
+            errorCode: s.errorCode == Int32.min ? nil : Int(s.errorCode), errorTitle: error?.0, errorDetails: error?.1,
+            reason: s.reason == 0 ? nil : reasons.value(s.reason), pricingCategory: pricing?.0, pricingType: pricing?.1,
+            firstSeen: Self.unix(s.first), lastSeen: Self.unix(s.last), sentAt: Self.unix(s.sent),
+            deliveredAt: Self.unix(s.delivered), readAt: Self.unix(s.read), failedAt: Self.unix(s.failed))
+    }
+
+    /// Every message in job order (campaign by campaign, then by sequence number; skipped ones after; jobs
+    /// of other shapes last, by id), optionally of one campaign. `texts` reads names and message ids back.
+    public func forEach(campaign: String? = nil, texts: Bool = true, _ body: (String, Message) throws -> Void) rethrows {
+        let reader = texts ? TextReader(self) : nil
+        let wanted: UInt32? = campaign.map { campaignNames.index(of: $0) ?? .max }
+        func visit(_ index: Int, _ job: () -> String) throws {
+            if let wanted, self[slot: index].campaign != wanted { return }
+            try body(job(), message(index, texts: reader))
+        }
+        for g in groups.indices.sorted(by: { groups[$0].name < groups[$1].name }) {
+            let group = groups[g]
+            for (n, slot) in group.numbered.enumerated() where slot != 0 {
+                try visit(Int(slot - 1)) { group.name + "." + JobKey.sequence(n) }
+            }
+            for (n, slot) in group.skips.enumerated() where slot != 0 {
+                try visit(Int(slot - 1)) { group.name + ".skip-" + String(n) }
+            }
+        }
+        for (job, slot) in otherJobs.sorted(by: { $0.key < $1.key }) {
+            try visit(Int(slot)) { job }
+        }
+    }
+
+    public func records(campaign: String? = nil) -> [MessageRecord] {
+        var out: [MessageRecord] = []
+        forEach(campaign: campaign) { job, m in out.append(MessageRecord(job: job, message: m)) }
+        return out
+    }
+
+    /// Messages by job id.
+    public var messages: Messages { Messages(ledger: self) }
+
+    public struct Messages {
+        let ledger: MessageLedger
+        public subscript(job: String) -> MessageRecord? {
+            ledger.slotIndex(job: job).map { MessageRecord(job: job, message: ledger.message($0, texts: TextReader(ledger))) }
+        }
+        public var isEmpty: Bool { ledger.count == 0 }
+        public var count: Int { ledger.count }
+    }
+
+    public var campaigns: [String] { campaignNames.values.sorted() }
+
+    /// Reads texts back from the lines the slots point at.
+    final class TextReader {
+        private let files: [URL]
+        private let arena: [UInt8]
+        private var windows: [Int: LineWindow] = [:]
+
+        init(_ ledger: MessageLedger) {
+            files = ledger.files
+            arena = ledger.arena
+        }
+
+        func text(_ field: KeyPath<EventFields, EventFields.Text?>, at ref: TextRef) -> String? {
+            let value = ref.value
+            if value & TextRef.arenaBit != 0 {
+                let offset = Int(value & (TextRef.arenaBit - 1))
+                return arena.withUnsafeBytes { all in
+                    let rest = UnsafeRawBufferPointer(rebasing: all[offset...])
+                    let end = rest.firstIndex(of: 0x0A) ?? rest.count
+                    return Self.field(field, in: UnsafeRawBufferPointer(rebasing: rest[0..<end]))
+                }
+            }
+            let file = Int(value >> 40)
+            guard file < files.count else { return nil }
+            let window: LineWindow
+            if let open = windows[file] { window = open } else {
+                guard let opened = LineWindow(files[file]) else { return nil }
+                windows[file] = opened
+                window = opened
+            }
+            return window.line(at: value & (1 << 40 - 1)).flatMap { Self.field(field, in: $0) }
+        }
+
+        static func field(_ field: KeyPath<EventFields, EventFields.Text?>, in line: UnsafeRawBufferPointer) -> String? {
+            guard let f = EventFields.parse(line), let text = f[keyPath: field] else { return nil }
+            return EventFields.string(text, in: line)
+        }
+    }
+}
+
+/// A job id as the planner writes it, `<campaign>.<7-digit sequence>` or `<campaign>.skip-<n>`, so it can
+/// index a dense array; any other shape is kept as text.
+enum JobKey {
+    case numbered(prefix: Range<Int>, number: Int)
+    case skip(prefix: Range<Int>, number: Int)
+    case other
+
+    init(_ job: EventFields.Text, in line: UnsafeRawBufferPointer) {
+        self = .other
+        guard !job.escaped else { return }
+        var dot = job.end - 1
+        while dot > job.start, line[dot] != UInt8(ascii: ".") { dot -= 1 }
+        guard dot > job.start else { return }
+        var at = dot + 1
+        var isSkip = false
+        if job.end - at > 5, line[at] == UInt8(ascii: "s"), line[at + 1] == UInt8(ascii: "k"), line[at + 2] == UInt8(ascii: "i"),
+           line[at + 3] == UInt8(ascii: "p"), line[at + 4] == UInt8(ascii: "-") {
+            isSkip = true
+            at += 5
+        }
+        let width = job.end - at
+        guard width >= 1, width <= 9 else { return }
+        var n = 0
+        for i in at..<job.end {
+            let b = line[i]
+            guard b >= 0x30, b <= 0x39 else { return }
+            n = n * 10 + Int(b - 0x30)
+        }
+        // Only the exact spelling the planner writes, so the id comes back byte for byte.
+        if isSkip {
+            guard line[at] != 0x30 || width == 1 else { return }
+            self = .skip(prefix: job.start..<dot, number: n)
+        } else {
+            guard width == max(7, String(n).utf8.count) else { return }
+            self = .numbered(prefix: job.start..<dot, number: n)
+        }
+    }
+
+    static func sequence(_ n: Int) -> String {
+        let digits = String(n)
+        return digits.count >= 7 ? digits : String(repeating: "0", count: 7 - digits.count) + digits
+    }
+}
+
+/// The jobs of one id prefix (a campaign): slot numbers + 1 by sequence number, 0 for none.
+struct JobGroup {
+    let name: String
+    let nameBytes: [UInt8]
+    var numbered: [UInt32] = []
+    var skips: [UInt32] = []
+
+    init(name: String) {
+        self.name = name
+        nameBytes = Array(name.utf8)
+    }
+
+    func slot(_ n: Int, skip: Bool) -> Int? {
+        let list = skip ? skips : numbered
+        guard n < list.count, list[n] != 0 else { return nil }
+        return Int(list[n] - 1)
+    }
+
+    mutating func set(_ n: Int, skip: Bool, slot: Int) {
+        if skip {
+            if n >= skips.count { skips += [UInt32](repeating: 0, count: n + 1 - skips.count) }
+            skips[n] = UInt32(slot + 1)
+        } else {
+            if n >= numbered.count { numbered += [UInt32](repeating: 0, count: max(n + 1 - numbered.count, numbered.count / 2)) }
+            numbered[n] = UInt32(slot + 1)
+        }
+    }
+}
+
+/// Texts that repeat across messages (campaign ids, error titles, pricing categories), stored once;
+/// index 0 means none. The last lookup is remembered: consecutive lines mostly carry the same values.
+struct InternTable: Sendable {
+    private(set) var values: [String] = []
+    private var index: [String: UInt32] = [:]
+    private var lastBytes: [UInt8] = []
+    private var lastIndex: UInt32 = 0
+
+    func index(of value: String) -> UInt32? { index[value] }
+    func value(_ i: UInt32) -> String { values[Int(i - 1)] }
+
+    mutating func intern(_ value: String) -> UInt32 {
+        if let known = index[value] { return known }
+        values.append(value)
+        index[value] = UInt32(values.count)
+        return UInt32(values.count)
+    }
+
+    mutating func intern(_ text: EventFields.Text, in line: UnsafeRawBufferPointer) -> UInt32 {
+        let bytes = UnsafeRawBufferPointer(rebasing: line[text.start..<text.end])
+        if lastIndex != 0, !text.escaped, lastBytes.elementsEqual(bytes) { return lastIndex }
+        let i = intern(EventFields.string(text, in: line))
+        if !text.escaped { lastBytes = Array(bytes); lastIndex = i }
+        return i
+    }
+
+    /// Two optional texts as one entry (an error's title and details, a price's category and type).
+    mutating func intern(pair first: EventFields.Text?, _ second: EventFields.Text?, in line: UnsafeRawBufferPointer) -> UInt32 {
+        func part(_ t: EventFields.Text?) -> String { t.map { "1" + EventFields.string($0, in: line) } ?? "0" }
+        if let a = first, let b = second, !a.escaped, !b.escaped, lastIndex != 0 {
+            let count = (a.end - a.start) + (b.end - b.start) + 1
+            if lastBytes.count == count, lastBytes[0..<(a.end - a.start)].elementsEqual(line[a.start..<a.end]),
+               lastBytes[(a.end - a.start)] == 0, lastBytes[(a.end - a.start + 1)...].elementsEqual(line[b.start..<b.end]) {
+                return lastIndex
+            }
+        }
+        let i = intern(part(first) + "\u{0}" + part(second))
+        if let a = first, let b = second, !a.escaped, !b.escaped {
+            lastBytes = Array(line[a.start..<a.end]) + [0] + Array(line[b.start..<b.end])
+            lastIndex = i
+        }
+        return i
+    }
+
+    func pair(_ i: UInt32) -> (String?, String?) {
+        let parts = value(i).split(separator: "\u{0}", maxSplits: 1, omittingEmptySubsequences: false)
+        func unpart(_ s: Substring) -> String? { s.first == "1" ? String(s.dropFirst()) : nil }
+        return (unpart(parts[0]), parts.count > 1 ? unpart(parts[1]) : nil)
+    }
 }

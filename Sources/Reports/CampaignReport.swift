@@ -9,10 +9,13 @@ import WabulkBase
 public struct CampaignReport: Sendable {
     public let ledger: MessageLedger
     public let scope: ReportScope
+    /// Everything but the Messages sheet, from one pass over the ledger without reading any text back.
+    let totals: Totals
 
     public init(ledger: MessageLedger, scope: ReportScope) {
         self.ledger = ledger
         self.scope = scope
+        totals = Totals(ledger: ledger, scope: scope)
     }
 
     public init(ledger: MessageLedger, campaign: String? = nil, timeZone: TimeZone = .gmt) {
@@ -20,54 +23,93 @@ public struct CampaignReport: Sendable {
     }
 
     public var campaign: String? { scope.campaign }
+    public var counts: CampaignCounts { totals.all.counts }
+    /// The campaigns with messages in scope.
+    public var campaignIDs: [String] { totals.byCampaign.keys.filter { !$0.isEmpty }.sorted() }
 
-    /// The messages in scope: the campaign, and a first recorded step inside the period.
-    public var records: [MessageRecord] {
-        ledger.records(campaign: scope.campaign).filter { r in
-            guard scope.from != nil || scope.to != nil else { return true }
-            guard let first = r.times.values.min().flatMap(Timestamp.parse) else { return false }
-            return (scope.from.map { first >= $0 } ?? true) && (scope.to.map { first < $0 } ?? true)
+    /// Counts, first send and last update of a set of messages.
+    struct Group {
+        var counts = CampaignCounts()
+        var firstSent: Int?
+        var lastEvent: Int?
+
+        mutating func add(_ m: MessageLedger.Message) {
+            counts.add(m)
+            if let t = m.sentAt, firstSent.map({ t < $0 }) ?? true { firstSent = t }
+            if let t = m.lastSeen, lastEvent.map({ t > $0 }) ?? true { lastEvent = t }
         }
     }
 
-    public var counts: CampaignCounts { CampaignCounts(records) }
+    struct Totals: Sendable {
+        var all = Group()
+        var byCampaign: [String: Group] = [:]
+        /// Failed messages by error code (-1: none), with the first title seen.
+        var failures: [Int: (count: Int, title: String?)] = [:]
+        var failed = 0
+        /// Local hour → sent, delivered, read, failed.
+        var hours: [Int: [Int]] = [:]
+        var cost: [String: (category: String, code: String, count: Int, rate: Double?)] = [:]
+
+        init(ledger: MessageLedger, scope: ReportScope) {
+            ledger.forEach(campaign: scope.campaign, texts: false) { _, m in
+                guard scope.includes(m) else { return }
+                all.add(m)
+                byCampaign[m.campaign ?? "", default: Group()].add(m)
+                if m.status == .failed {
+                    failed += 1
+                    let code = m.errorCode ?? -1
+                    var group = failures[code] ?? (0, m.errorTitle)
+                    group.count += 1
+                    failures[code] = group
+                }
+                for (i, t) in [m.sentAt, m.deliveredAt, m.readAt, m.failedAt].enumerated() {
+                    guard let t else { continue }
+                    // Whole hours of local time, so a day's rows line up with the office clock.
+                    let local = t + scope.timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(t)))
+                    hours[local - ((local % 3600) + 3600) % 3600, default: [0, 0, 0, 0]][i] += 1
+                }
+                // Once per message: Meta reports pricing on sent and again on delivered or read.
+                if let category = m.pricingCategory, let phone = m.phone {
+                    let match = scope.rateCard.rate(category: category, phone: phone)
+                    let code = match?.countryCode ?? "other"
+                    cost["\(category)|\(code)", default: (category, code, 0, match?.rate)].count += 1
+                }
+            }
+        }
+    }
 
     /// Writes to a temp file beside `path` and renames it, so nobody opens a half-written report.
     public func write(to path: URL, generatedAt: Date = Date()) throws {
         try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
         let temp = path.deletingLastPathComponent().appendingPathComponent(".\(path.lastPathComponent).tmp")
         let workbook = try XLSXWorkbook(path: temp.path)
-        let records = self.records
-        let byCampaign = Dictionary(grouping: records) { $0.campaign ?? "" }
-        writeSummary(workbook, records, byCampaign: byCampaign, generatedAt: generatedAt)
-        writeCampaigns(workbook, byCampaign)
-        writeMessages(workbook, records)
-        writeFailures(workbook, records)
-        writeTimeline(workbook, records)
-        writeCost(workbook, records)
+        writeSummary(workbook, generatedAt: generatedAt)
+        writeCampaigns(workbook)
+        writeMessages(workbook)
+        writeFailures(workbook)
+        writeTimeline(workbook)
+        writeCost(workbook)
         try workbook.close()
         guard rename(temp.path, path.path) == 0 else { throw FileError.cannotMove(from: temp.path, to: path.path, errno: errno) }
     }
 
-    func date(_ iso: String?) -> XLSXSheet.Cell {
-        iso.flatMap(Timestamp.parse).map { .date($0.shifted(to: scope.timeZone)) } ?? .empty
+    func date(_ unix: Int?) -> XLSXSheet.Cell {
+        unix.map { .date(Date(timeIntervalSince1970: TimeInterval($0)).shifted(to: scope.timeZone)) } ?? .empty
     }
 
-    func writeSummary(_ workbook: XLSXWorkbook, _ records: [MessageRecord], byCampaign: [String: [MessageRecord]], generatedAt: Date) {
-        let c = CampaignCounts(records)
+    func writeSummary(_ workbook: XLSXWorkbook, generatedAt: Date) {
+        let c = totals.all.counts
         let sheet = workbook.addSheet("Summary")
         sheet.setColumnWidths([28, 22, 4, 4])
         sheet.fitToOnePageWide()
-        let ids = byCampaign.keys.sorted()
+        let ids = campaignIDs
         let infos = ids.compactMap { scope.campaigns[$0] }
-        let firstSent = records.compactMap { $0.times[.sent] }.min()
-        let lastEvent = records.flatMap { $0.times.values }.max()
         sheet.write(row: 0, [.text("wabulk report")], style: .title)
         sheet.write(row: 1, [.text("Campaign"), .text(scope.campaign ?? (ids.isEmpty ? "none" : ids.joined(separator: ", ")))])
         sheet.write(row: 2, [.text("Template"), .text(Set(infos.map { "\($0.template) (\($0.language))" }).sorted().joined(separator: ", "))])
         sheet.write(row: 3, [.text("Period"), .text(scope.periodText)])
-        sheet.write(row: 4, [.text("First sent"), date(firstSent)])
-        sheet.write(row: 5, [.text("Last update"), date(lastEvent)])
+        sheet.write(row: 4, [.text("First sent"), date(totals.all.firstSent)])
+        sheet.write(row: 5, [.text("Last update"), date(totals.all.lastEvent)])
         sheet.write(row: 6, [.text("Generated"), .date(generatedAt.shifted(to: scope.timeZone))])
         sheet.write(row: 7, [.text("Timezone"), .text(scope.timeZone.identifier)])
         sheet.write(row: 9, [.text("Measure"), .text("Value")], style: .header)
@@ -89,22 +131,22 @@ public struct CampaignReport: Sendable {
                              on: sheet, row: 17, column: 3)
     }
 
-    func writeCampaigns(_ workbook: XLSXWorkbook, _ byCampaign: [String: [MessageRecord]]) {
+    func writeCampaigns(_ workbook: XLSXWorkbook) {
         let sheet = workbook.addSheet("Campaigns")
         let headers = ["Campaign", "Name", "Template", "Language", "Created", "First sent", "Last update", "Total", "Sent", "Delivered",
                        "Read", "Failed", "Skipped", "Delivery rate", "Read rate", "Failure rate"]
         sheet.write(row: 0, headers.map { .text($0) }, style: .header)
         sheet.setColumnWidths([18, 26, 22, 9, 19, 19, 19, 9, 9, 10, 9, 9, 9, 12, 10, 12])
         sheet.freezeHeader()
-        let ids = byCampaign.keys.sorted()
+        let ids = totals.byCampaign.keys.sorted()
         for (i, id) in ids.enumerated() {
-            let records = byCampaign[id] ?? []
-            let c = CampaignCounts(records)
+            let group = totals.byCampaign[id]!
+            let c = group.counts
             let info = scope.campaigns[id]
             sheet.write(row: i + 1, [
                 .text(id), .text(info?.name ?? ""), .text(info?.template ?? ""), .text(info?.language ?? ""),
                 info?.createdAt.map { .date($0.shifted(to: scope.timeZone)) } ?? .empty,
-                date(records.compactMap { $0.times[.sent] }.min()), date(records.flatMap { $0.times.values }.max()),
+                date(group.firstSent), date(group.lastEvent),
                 .integer(c.total), .integer(c.sent), .integer(c.delivered), .integer(c.read), .integer(c.failed),
                 .integer(c.skipped + c.cancelled), .percent(c.deliveryRate), .percent(c.readRate), .percent(c.failureRate),
             ])
@@ -112,39 +154,42 @@ public struct CampaignReport: Sendable {
         sheet.autofilter(lastRow: ids.count, lastColumn: headers.count - 1)
     }
 
-    func writeMessages(_ workbook: XLSXWorkbook, _ records: [MessageRecord]) {
+    /// One row per message, streamed from the ledger: names and message ids are read back from the log
+    /// as each row is written, so memory does not grow with the number of messages.
+    func writeMessages(_ workbook: XLSXWorkbook) {
         let sheet = workbook.addSheet("Messages")
         let headers = ["Phone", "Name", "Campaign", "Status", "Sent at", "Delivered at", "Read at", "Failed at",
                        "Message id", "Attempts", "Error code", "Error", "What to do"]
         sheet.write(row: 0, headers.map { .text($0) }, style: .header)
         sheet.setColumnWidths([16, 22, 18, 11, 20, 20, 20, 20, 40, 9, 11, 36, 60])
         sheet.freezeHeader()
-        for (i, r) in records.enumerated() {
-            sheet.write(row: i + 1, [
-                .text(r.phone ?? ""), .text(r.name ?? ""), .text(r.campaign ?? ""), .text(r.status.rawValue),
-                date(r.times[.sent]), date(r.times[.delivered]), date(r.times[.read]), date(r.times[.failed]), .text(r.wamid ?? ""),
-                .integer(r.attempts), r.errorCode.map { .integer($0) } ?? .empty,
-                .text(r.errorTitle ?? r.reason ?? ""), .text(r.errorCode.map { MetaErrorCatalog.entry(for: $0).explanation } ?? ""),
+        var row = 0
+        ledger.forEach(campaign: scope.campaign) { _, m in
+            guard scope.includes(m) else { return }
+            row += 1
+            sheet.write(row: row, [
+                .text(m.phone ?? ""), .text(m.name ?? ""), .text(m.campaign ?? ""), .text(m.status.rawValue),
+                date(m.sentAt), date(m.deliveredAt), date(m.readAt), date(m.failedAt), .text(m.wamid ?? ""),
+                .integer(m.attempts), m.errorCode.map { .integer($0) } ?? .empty,
+                .text(m.errorTitle ?? m.reason ?? ""), .text(m.errorCode.map { MetaErrorCatalog.entry(for: $0).explanation } ?? ""),
             ])
         }
-        sheet.autofilter(lastRow: records.count, lastColumn: headers.count - 1)
+        sheet.autofilter(lastRow: row, lastColumn: headers.count - 1)
     }
 
-    func writeFailures(_ workbook: XLSXWorkbook, _ records: [MessageRecord]) {
+    func writeFailures(_ workbook: XLSXWorkbook) {
         let sheet = workbook.addSheet("Failures")
         let headers = ["Error code", "Meta's title", "Messages", "Share of failures", "What it means and what to do", "What wabulk did"]
         sheet.write(row: 0, headers.map { .text($0) }, style: .header)
         sheet.setColumnWidths([11, 36, 10, 16, 80, 30])
         sheet.freezeHeader()
-        let failed = records.filter { $0.status == .failed }
-        let groups = Dictionary(grouping: failed) { $0.errorCode ?? -1 }
-            .sorted { ($0.value.count, -$0.key) > ($1.value.count, -$1.key) }
-        for (i, (code, list)) in groups.enumerated() {
+        let groups = totals.failures.sorted { ($0.value.count, -$0.key) > ($1.value.count, -$1.key) }
+        for (i, (code, group)) in groups.enumerated() {
             let entry = code >= 0 ? MetaErrorCatalog.entry(for: code) : nil
-            let title = list.first?.errorTitle ?? entry?.title ?? ""
+            let title = group.title ?? entry?.title ?? ""
             sheet.write(row: i + 1, [
-                code >= 0 ? .integer(code) : .text("none"), .text(title), .integer(list.count),
-                .percent(failed.isEmpty ? 0 : Double(list.count) / Double(failed.count)),
+                code >= 0 ? .integer(code) : .text("none"), .text(title), .integer(group.count),
+                .percent(totals.failed == 0 ? 0 : Double(group.count) / Double(totals.failed)),
                 .text(entry?.explanation ?? "No answer from Meta (network error or timeout) after every retry; `wabulk campaign retry-failed` sends it again."),
                 .text(Self.whatWabulkDid(entry?.action)),
             ])
@@ -164,26 +209,15 @@ public struct CampaignReport: Sendable {
         }
     }
 
-    func writeTimeline(_ workbook: XLSXWorkbook, _ records: [MessageRecord]) {
+    func writeTimeline(_ workbook: XLSXWorkbook) {
         let sheet = workbook.addSheet("Timeline")
         sheet.write(row: 0, ["Hour", "Sent", "Delivered", "Read", "Failed"].map { .text($0) }, style: .header)
         sheet.setColumnWidths([19, 10, 10, 10, 10])
         sheet.freezeHeader()
-        var hours: [Date: [Int]] = [:]
-        let columns: [MessageStatus] = [.sent, .delivered, .read, .failed]
-        for r in records {
-            for (i, status) in columns.enumerated() {
-                guard let when = r.times[status].flatMap(Timestamp.parse) else { continue }
-                // Whole hours of local time, so a day's rows line up with the office clock.
-                let local = when.shifted(to: scope.timeZone).timeIntervalSince1970
-                let hour = Date(timeIntervalSince1970: (local / 3600).rounded(.down) * 3600)
-                hours[hour, default: [0, 0, 0, 0]][i] += 1
-            }
-        }
-        let sorted = hours.keys.sorted()
+        let sorted = totals.hours.keys.sorted()
         for (i, hour) in sorted.enumerated() {
-            let n = hours[hour]!
-            sheet.write(row: i + 1, [.date(hour), .integer(n[0]), .integer(n[1]), .integer(n[2]), .integer(n[3])])
+            let n = totals.hours[hour]!
+            sheet.write(row: i + 1, [.date(Date(timeIntervalSince1970: TimeInterval(hour))), .integer(n[0]), .integer(n[1]), .integer(n[2]), .integer(n[3])])
         }
         if !sorted.isEmpty {
             let last = sorted.count + 1
@@ -193,22 +227,13 @@ public struct CampaignReport: Sendable {
         }
     }
 
-    func writeCost(_ workbook: XLSXWorkbook, _ records: [MessageRecord]) {
+    func writeCost(_ workbook: XLSXWorkbook) {
         let sheet = workbook.addSheet("Cost")
         let headers = ["Pricing category", "Country code", "Billable messages", "Rate", "Estimated cost"]
         sheet.write(row: 0, headers.map { .text($0) }, style: .header)
         sheet.setColumnWidths([18, 13, 17, 10, 15])
         sheet.freezeHeader()
-        // Once per message: Meta reports pricing on sent and again on delivered or read.
-        var lines: [String: (category: String, code: String, count: Int, rate: Double?)] = [:]
-        for r in records {
-            guard let category = r.pricingCategory, let phone = r.phone else { continue }
-            let match = scope.rateCard.rate(category: category, phone: phone)
-            let code = match?.countryCode ?? "other"
-            let key = "\(category)|\(code)"
-            lines[key, default: (category, code, 0, match?.rate)].count += 1
-        }
-        let sorted = lines.values.sorted { ($0.category, $0.code) < ($1.category, $1.code) }
+        let sorted = totals.cost.values.sorted { ($0.category, $0.code) < ($1.category, $1.code) }
         var total = 0.0, billable = 0
         for (i, line) in sorted.enumerated() {
             let cost = line.rate.map { Double(line.count) * $0 }

@@ -1,3 +1,4 @@
+import EventLog
 import Foundation
 import WabulkBase
 
@@ -36,6 +37,13 @@ public struct ReportScope: Sendable {
         self.timeZone = timeZone
         self.campaigns = campaigns
         self.rateCard = rateCard
+    }
+
+    /// Whether a message's first recorded step falls in the period.
+    func includes(_ m: MessageLedger.Message) -> Bool {
+        guard from != nil || to != nil else { return true }
+        guard let first = m.firstSeen.map({ Date(timeIntervalSince1970: TimeInterval($0)) }) else { return false }
+        return (from.map { first >= $0 } ?? true) && (to.map { first < $0 } ?? true)
     }
 
     public var periodText: String {

@@ -67,14 +67,14 @@ public struct ScheduledReports: Service {
 
     /// Writes the run's reports; the summary first.
     public func write(_ run: ReportSchedule.Run) throws -> [Written] {
-        let ledger = MessageLedger(events: EventLogReader(directory: home.log).readAll().events)
+        let ledger = MessageLedger(logDirectory: home.log)
         let stamp = Timestamp.fileStamp(run.at)
         let summary = CampaignReport(ledger: ledger, scope: scope(nil, run.from, run.at))
         var written: [Written] = []
         let summaryPath = home.reports.appendingPathComponent("\(stamp)-summary.xlsx")
         try summary.write(to: summaryPath, generatedAt: run.at)
         written.append(Written(path: summaryPath, campaign: nil, counts: summary.counts))
-        for campaign in Set(summary.records.compactMap(\.campaign)).sorted() {
+        for campaign in summary.campaignIDs {
             let report = CampaignReport(ledger: ledger, scope: scope(campaign, run.from, run.at))
             let path = home.reports.appendingPathComponent("\(stamp)-\(campaign).xlsx")
             try report.write(to: path, generatedAt: run.at)

@@ -82,7 +82,7 @@ public final class Dispatcher: Service, Sendable {
     func recoverInFlight() async throws -> [SpoolJob] {
         let jobs = try await spool.inFlightAtStartup()
         guard !jobs.isEmpty else { return [] }
-        let ledger = MessageLedger(events: EventLogReader(directory: eventsDirectory).readAll().events)
+        let ledger = MessageLedger(logDirectory: eventsDirectory)
         var uncertain: [SpoolJob] = []
         for job in jobs {
             switch ledger.messages[job.id]?.status {
@@ -105,7 +105,7 @@ public final class Dispatcher: Service, Sendable {
     func reconcile(_ jobs: [SpoolJob]) async {
         _ = await waitUntil(clock.now + options.reconcileWindow)
         if Task.isShuttingDownGracefully || Task.isCancelled { return }
-        let ledger = MessageLedger(events: EventLogReader(directory: eventsDirectory).readAll().events)
+        let ledger = MessageLedger(logDirectory: eventsDirectory)
         for job in jobs {
             do {
                 if let status = ledger.messages[job.id]?.status, status.isFinal {

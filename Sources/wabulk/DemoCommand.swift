@@ -72,7 +72,7 @@ struct DemoCommand: AsyncParsableCommand {
                 let manifestReceipt = receipts.first { $0.hasPrefix("\(campaign).json") && $0.hasSuffix(".receipt.json") }
                 let stats = await sandbox.stats()
                 let depth = await Spool(directory: home.spool).depth(campaign: campaign)
-                let ledger = MessageLedger(events: EventLogReader(directory: home.log).readAll().events)
+                let ledger = MessageLedger(logDirectory: home.log)
                 let counts = CampaignCounts(ledger.records(campaign: campaign))
                 let records = await sandbox.records().filter { $0.callbackData?.hasPrefix(campaign + ".") == true }
                 let settled = records.filter { $0.outcome == "accepted" }.allSatisfy { r in

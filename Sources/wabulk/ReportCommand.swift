@@ -81,7 +81,7 @@ struct ReportWriter {
     }
 
     static func write(home: HomeLayout, scope: ReportScope, out: URL?, now: Date = Date()) throws -> Result {
-        let ledger = MessageLedger(events: EventLogReader(directory: home.log).readAll().events)
+        let ledger = MessageLedger(logDirectory: home.log)
         let report = CampaignReport(ledger: ledger, scope: scope)
         let path = out ?? home.reports.appendingPathComponent("\(Timestamp.fileStamp(now))-\(scope.campaign ?? "all").xlsx")
         try report.write(to: path, generatedAt: now)

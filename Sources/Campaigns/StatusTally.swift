@@ -1,0 +1,40 @@
+import EventLog
+import Foundation
+import WabulkBase
+
+/// The parts of `wabulk status` that need single events rather than each message's final state: when each
+/// campaign started and last moved, sends in the last minute, errors in the last day and the latest one.
+/// Fed incrementally, and pruned as time passes, so the daemon's status file does not keep every event.
+public struct StatusTally: Sendable {
+    var started: [String: String] = [:]
+    var lastEvent: [String: String] = [:]
+    /// Times of sends, newest last; only the last minute's are kept.
+    var recentSends: [String] = []
+    /// Errors with a code, newest last; only the last day's are kept.
+    var recentErrors: [(time: String, code: Int, title: String)] = []
+    var lastError: MessageEvent?
+
+    public init() {}
+
+    public mutating func add(_ events: [MessageEvent]) {
+        for e in events where e.kind == .status {
+            if let c = e.campaign {
+                if e.status == .sending, started[c] == nil { started[c] = e.time }
+                lastEvent[c] = max(lastEvent[c] ?? e.time, e.time)
+            }
+            if e.status == .sent && e.source == "dispatch" { recentSends.append(e.time) }
+            if (e.status == .failed || e.status == .deferred) && e.errorCode != nil || e.status == .failed { lastError = e }
+            if e.status == .failed || e.status == .deferred, let code = e.errorCode {
+                recentErrors.append((e.time, code, e.errorTitle ?? ""))
+            }
+        }
+    }
+
+    /// Forgets what has left the windows the status shows.
+    mutating func prune(now: Date) {
+        let minuteAgo = Timestamp.format(now.addingTimeInterval(-60))
+        let dayAgo = Timestamp.format(now.addingTimeInterval(-86_400))
+        recentSends.removeAll { $0 < minuteAgo }
+        recentErrors.removeAll { $0.time < dayAgo }
+    }
+}

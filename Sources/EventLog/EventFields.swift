@@ -1,0 +1,249 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The fields of one event line, found without decoding it: where each value sits in the line, and the
+/// integers already parsed. Folding a million messages' log through JSONDecoder took most of a report's time;
+/// this reads the flat objects the log holds (string and integer values) and gives up on anything else, so the
+/// caller can fall back to JSONDecoder.
+struct EventFields {
+    /// A string value's bytes in the line (without quotes); `escaped` when it holds a backslash escape.
+    struct Text {
+        var start: Int
+        var end: Int
+        var escaped: Bool
+    }
+
+    var kind: Text?
+    var status: Text?
+    var campaign: Text?
+    var job: Text?
+    var phone: Text?
+    var name: Text?
+    var wamid: Text?
+    var errorTitle: Text?
+    var errorDetails: Text?
+    var pricingCategory: Text?
+    var pricingType: Text?
+    var reason: Text?
+    var source: Text?
+    var time: Text?
+    var raw: Text?
+    var template: Text?
+    var language: Text?
+    var attempt: Int?
+    var errorCode: Int?
+    var metaTime: Int?
+
+    /// Nil when the line is not a flat JSON object of strings, integers and nulls.
+    static func parse(_ line: UnsafeRawBufferPointer) -> EventFields? {
+        var p = JSONCursor(line)
+        var fields = EventFields()
+        p.skipSpace()
+        guard p.take(UInt8(ascii: "{")) else { return nil }
+        p.skipSpace()
+        if p.take(UInt8(ascii: "}")) { return fields }
+        while true {
+            p.skipSpace()
+            guard let key = p.string() else { return nil }
+            p.skipSpace()
+            guard p.take(UInt8(ascii: ":")) else { return nil }
+            p.skipSpace()
+            guard let byte = p.peek else { return nil }
+            if byte == UInt8(ascii: "\"") {
+                guard let value = p.string() else { return nil }
+                fields.set(key, text: value, in: line)
+            } else if byte == UInt8(ascii: "-") || (byte >= 0x30 && byte <= 0x39) {
+                guard let value = p.integer() else { return nil }
+                fields.set(key, integer: value, in: line)
+            } else if !p.takeNull() {
+                return nil
+            }
+            p.skipSpace()
+            if p.take(UInt8(ascii: ",")) { continue }
+            guard p.take(UInt8(ascii: "}")) else { return nil }
+            p.skipSpace()
+            return p.atEnd ? fields : nil
+        }
+    }
+
+    private mutating func set(_ key: Text, text value: Text, in line: UnsafeRawBufferPointer) {
+        switch Self.key(key, in: line) {
+        case .kind: kind = value
+        case .status: status = value
+        case .campaign: campaign = value
+        case .job: job = value
+        case .phone: phone = value
+        case .name: name = value
+        case .wamid: wamid = value
+        case .errorTitle: errorTitle = value
+        case .errorDetails: errorDetails = value
+        case .pricingCategory: pricingCategory = value
+        case .pricingType: pricingType = value
+        case .reason: reason = value
+        case .source: source = value
+        case .time: time = value
+        case .raw: raw = value
+        case .template: template = value
+        case .language: language = value
+        default: break
+        }
+    }
+
+    private mutating func set(_ key: Text, integer value: Int, in line: UnsafeRawBufferPointer) {
+        switch Self.key(key, in: line) {
+        case .attempt: attempt = value
+        case .errorCode: errorCode = value
+        case .metaTime: metaTime = value
+        default: break
+        }
+    }
+
+    enum Key: CaseIterable {
+        case attempt, campaign, errorCode, errorDetails, errorTitle, job, kind, metaTime, name, phone
+        case pricingCategory, pricingType, reason, source, status, time, wamid, raw, template, language
+
+        var bytes: [UInt8] { Array("\(self)".utf8) }
+    }
+
+    private static let keys: [(bytes: [UInt8], key: Key)] = Key.allCases.map { ($0.bytes, $0) }
+
+    private static func key(_ text: Text, in line: UnsafeRawBufferPointer) -> Key? {
+        guard !text.escaped else { return nil }
+        let count = text.end - text.start
+        let first = line[text.start]
+        for (bytes, key) in keys where bytes.count == count && bytes[0] == first {
+            if bytes.withUnsafeBytes({ memcmp($0.baseAddress!, line.baseAddress! + text.start, count) == 0 }) { return key }
+        }
+        return nil
+    }
+
+    /// The value as a String, escapes decoded.
+    static func string(_ text: Text, in line: UnsafeRawBufferPointer) -> String {
+        let bytes = UnsafeRawBufferPointer(rebasing: line[text.start..<text.end])
+        guard text.escaped else { return String(decoding: bytes, as: UTF8.self) }
+        return JSONCursor.unescape(bytes)
+    }
+
+    /// Whether the value is exactly these bytes (an escaped value never matches: the log writes none of the
+    /// values compared this way with escapes).
+    static func equals(_ text: Text, _ bytes: [UInt8], in line: UnsafeRawBufferPointer) -> Bool {
+        guard !text.escaped, text.end - text.start == bytes.count else { return false }
+        return bytes.withUnsafeBytes { memcmp($0.baseAddress!, line.baseAddress! + text.start, bytes.count) == 0 }
+    }
+}
+
+/// A read position in one line of JSON.
+struct JSONCursor {
+    let line: UnsafeRawBufferPointer
+    var at = 0
+
+    init(_ line: UnsafeRawBufferPointer) { self.line = line }
+
+    var atEnd: Bool { at >= line.count }
+    var peek: UInt8? { at < line.count ? line[at] : nil }
+
+    mutating func skipSpace() {
+        while at < line.count, line[at] == 0x20 || line[at] == 0x09 || line[at] == 0x0D || line[at] == 0x0A { at += 1 }
+    }
+
+    mutating func take(_ byte: UInt8) -> Bool {
+        guard at < line.count, line[at] == byte else { return false }
+        at += 1
+        return true
+    }
+
+    mutating func takeNull() -> Bool {
+        guard at + 4 <= line.count, line[at] == UInt8(ascii: "n"), line[at + 1] == UInt8(ascii: "u"),
+              line[at + 2] == UInt8(ascii: "l"), line[at + 3] == UInt8(ascii: "l") else { return false }
+        at += 4
+        return true
+    }
+
+    /// A quoted string's extent; nil when unterminated or holding a raw control byte.
+    mutating func string() -> EventFields.Text? {
+        guard take(UInt8(ascii: "\"")) else { return nil }
+        let start = at
+        var escaped = false
+        while at < line.count {
+            let byte = line[at]
+            if byte == UInt8(ascii: "\"") {
+                at += 1
+                return EventFields.Text(start: start, end: at - 1, escaped: escaped)
+            }
+            if byte == UInt8(ascii: "\\") {
+                escaped = true
+                at += 2
+                continue
+            }
+            if byte < 0x20 { return nil }
+            at += 1
+        }
+        return nil
+    }
+
+    /// An integer; nil for fractions, exponents and overflow (the log writes none).
+    mutating func integer() -> Int? {
+        var negative = false
+        if line[at] == UInt8(ascii: "-") { negative = true; at += 1 }
+        var value = 0, digits = 0
+        while at < line.count, line[at] >= 0x30, line[at] <= 0x39 {
+            let (times10, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times10.addingReportingOverflow(Int(line[at] - 0x30))
+            guard !o1, !o2 else { return nil }
+            value = sum
+            digits += 1
+            at += 1
+        }
+        guard digits > 0 else { return nil }
+        if let next = peek, next == UInt8(ascii: ".") || next == UInt8(ascii: "e") || next == UInt8(ascii: "E") { return nil }
+        return negative ? -value : value
+    }
+
+    /// JSON string escapes decoded (\uXXXX with surrogate pairs included).
+    static func unescape(_ bytes: UnsafeRawBufferPointer) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var i = 0
+        func hex4(_ at: Int) -> UInt32? {
+            guard at + 4 <= bytes.count else { return nil }
+            var v: UInt32 = 0
+            for k in at..<(at + 4) {
+                let b = bytes[k]
+                let d: UInt8
+                switch b {
+                case 0x30...0x39: d = b - 0x30
+                case 0x41...0x46: d = b - 0x41 + 10
+                case 0x61...0x66: d = b - 0x61 + 10
+                default: return nil
+                }
+                v = v << 4 | UInt32(d)
+            }
+            return v
+        }
+        while i < bytes.count {
+            let b = bytes[i]
+            guard b == UInt8(ascii: "\\"), i + 1 < bytes.count else { out.append(b); i += 1; continue }
+            let e = bytes[i + 1]
+            i += 2
+            switch e {
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "u"):
+                guard var scalar = hex4(i) else { continue }
+                i += 4
+                if (0xD800..<0xDC00).contains(scalar), i + 6 <= bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u"),
+                   let low = hex4(i + 2), (0xDC00..<0xE000).contains(low) {
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    i += 6
+                }
+                out.append(contentsOf: String(Unicode.Scalar(scalar).map(Character.init) ?? "\u{FFFD}").utf8)
+            default: out.append(e)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

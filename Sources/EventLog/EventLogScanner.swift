@@ -1,0 +1,92 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads one log file's complete lines in big chunks, handing each line's bytes and offset to a closure
+/// without copying it: a report over a million messages reads gigabytes of log.
+enum EventLogScanner {
+    /// Calls `body` for each complete line from `offset` on and returns the offset just after the last one
+    /// (a line still being written, or torn by a crash, is not handed out).
+    @discardableResult
+    static func scan(_ file: URL, from offset: UInt64 = 0, _ body: (UnsafeRawBufferPointer, UInt64) -> Void) -> UInt64 {
+        let fd = open(file.path, O_RDONLY)
+        guard fd >= 0 else { return offset }
+        defer { close(fd) }
+        var capacity = 4 << 20
+        var buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        defer { buffer.deallocate() }
+        var filled = 0
+        var bufferOffset = offset
+        while true {
+            if filled == capacity {
+                // A line longer than the buffer (a huge raw body): grow rather than cut it.
+                let bigger = UnsafeMutableRawPointer.allocate(byteCount: capacity * 2, alignment: 16)
+                bigger.copyMemory(from: buffer, byteCount: filled)
+                buffer.deallocate()
+                buffer = bigger
+                capacity *= 2
+            }
+            let n = pread(fd, buffer + filled, capacity - filled, off_t(bufferOffset + UInt64(filled)))
+            guard n > 0 else { break }
+            filled += n
+            var lineStart = 0
+            while lineStart < filled, let found = memchr(buffer + lineStart, 0x0A, filled - lineStart) {
+                let lineEnd = UnsafeMutableRawPointer(found) - buffer
+                if lineEnd > lineStart {
+                    body(UnsafeRawBufferPointer(start: buffer + lineStart, count: lineEnd - lineStart), bufferOffset + UInt64(lineStart))
+                }
+                lineStart = lineEnd + 1
+            }
+            if lineStart > 0 {
+                memmove(buffer, buffer + lineStart, filled - lineStart)
+                filled -= lineStart
+                bufferOffset += UInt64(lineStart)
+            }
+        }
+        return bufferOffset
+    }
+}
+
+/// Reads lines back at offsets recorded during a scan, through a window that is refilled only when a line
+/// falls outside it: rows of a report ask for lines in nearly the order they were written.
+final class LineWindow {
+    private let fd: Int32
+    private var buffer: UnsafeMutableRawPointer
+    private var capacity = 1 << 20
+    private var start: UInt64 = 0
+    private var count = 0
+
+    init?(_ file: URL) {
+        fd = open(file.path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+    }
+
+    deinit {
+        close(fd)
+        buffer.deallocate()
+    }
+
+    /// The line starting at `offset` (without its newline), valid until the next call.
+    func line(at offset: UInt64) -> UnsafeRawBufferPointer? {
+        if offset >= start, offset < start + UInt64(count),
+           let found = memchr(buffer + Int(offset - start), 0x0A, count - Int(offset - start)) {
+            let from = Int(offset - start)
+            return UnsafeRawBufferPointer(start: buffer + from, count: UnsafeMutableRawPointer(found) - buffer - from)
+        }
+        while true {
+            let n = pread(fd, buffer, capacity, off_t(offset))
+            guard n > 0 else { return nil }
+            start = offset
+            count = n
+            if let found = memchr(buffer, 0x0A, n) {
+                return UnsafeRawBufferPointer(start: buffer, count: UnsafeMutableRawPointer(found) - buffer)
+            }
+            guard n == capacity else { return nil }
+            buffer.deallocate()
+            capacity *= 2
+            buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        }
+    }
+}
