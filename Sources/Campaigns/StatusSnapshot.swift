@@ -59,7 +59,7 @@ public struct StatusSnapshot: Codable, Sendable {
         let depth = await Spool(directory: home.spool).depth()
         var lines: [CampaignLine] = []
         var countsByCampaign: [String: CampaignCounts] = [:]
-        ledger.forEach(texts: false) { _, m in countsByCampaign[m.campaign ?? "", default: CampaignCounts()].add(m) }
+        ledger.forEach(texts: false) { m in countsByCampaign[m.campaign ?? "", default: CampaignCounts()].add(m) }
         let started = tally.started, lastEvent = tally.lastEvent
         for record in CampaignRecord.loadAll(in: home.campaigns) {
             let counts = countsByCampaign[record.id] ?? CampaignCounts()

@@ -99,24 +99,47 @@ struct EventFields {
         }
     }
 
-    enum Key: CaseIterable {
+    enum Key: Int, CaseIterable {
         case attempt, campaign, errorCode, errorDetails, errorTitle, job, kind, metaTime, name, phone
         case pricingCategory, pricingType, reason, source, status, time, wamid, raw, template, language
 
         var bytes: [UInt8] { Array("\(self)".utf8) }
     }
 
-    private static let keys: [(bytes: [UInt8], key: Key)] = Key.allCases.map { ($0.bytes, $0) }
-
     private static func key(_ text: Text, in line: UnsafeRawBufferPointer) -> Key? {
         guard !text.escaped else { return nil }
         let count = text.end - text.start
         let first = line[text.start]
-        for (bytes, key) in keys where bytes.count == count && bytes[0] == first {
-            if bytes.withUnsafeBytes({ memcmp($0.baseAddress!, line.baseAddress! + text.start, count) == 0 }) { return key }
+        // Length and first letter pick the candidate; one memcmp confirms it.
+        let candidate: Key?
+        switch (count, first) {
+        case (7, UInt8(ascii: "a")): candidate = .attempt
+        case (8, UInt8(ascii: "c")): candidate = .campaign
+        case (9, UInt8(ascii: "e")): candidate = .errorCode
+        case (12, UInt8(ascii: "e")): candidate = .errorDetails
+        case (10, UInt8(ascii: "e")): candidate = .errorTitle
+        case (3, UInt8(ascii: "j")): candidate = .job
+        case (4, UInt8(ascii: "k")): candidate = .kind
+        case (8, UInt8(ascii: "m")): candidate = .metaTime
+        case (4, UInt8(ascii: "n")): candidate = .name
+        case (5, UInt8(ascii: "p")): candidate = .phone
+        case (15, UInt8(ascii: "p")): candidate = .pricingCategory
+        case (11, UInt8(ascii: "p")): candidate = .pricingType
+        case (6, UInt8(ascii: "r")): candidate = .reason
+        case (6, UInt8(ascii: "s")): candidate = line[text.start + 1] == UInt8(ascii: "o") ? .source : .status
+        case (4, UInt8(ascii: "t")): candidate = .time
+        case (5, UInt8(ascii: "w")): candidate = .wamid
+        case (3, UInt8(ascii: "r")): candidate = .raw
+        case (8, UInt8(ascii: "t")): candidate = .template
+        case (8, UInt8(ascii: "l")): candidate = .language
+        default: candidate = nil
         }
-        return nil
+        guard let candidate else { return nil }
+        let bytes = keyBytes[candidate.rawValue]
+        return bytes.withUnsafeBytes { memcmp($0.baseAddress!, line.baseAddress! + text.start, count) == 0 } ? candidate : nil
     }
+
+    private static let keyBytes: [[UInt8]] = Key.allCases.map(\.bytes)
 
     /// The value as a String, escapes decoded.
     static func string(_ text: Text, in line: UnsafeRawBufferPointer) -> String {
@@ -164,6 +187,14 @@ struct JSONCursor {
     mutating func string() -> EventFields.Text? {
         guard take(UInt8(ascii: "\"")) else { return nil }
         let start = at
+        // Fast path: the closing quote by memchr, accepted when no backslash comes before it.
+        if let quote = memchr(line.baseAddress! + at, Int32(UInt8(ascii: "\"")), line.count - at) {
+            let end = UnsafeRawPointer(quote) - line.baseAddress!
+            if memchr(line.baseAddress! + at, Int32(UInt8(ascii: "\\")), end - at) == nil {
+                at = end + 1
+                return EventFields.Text(start: start, end: end, escaped: false)
+            }
+        }
         var escaped = false
         while at < line.count {
             let byte = line[at]

@@ -180,7 +180,7 @@ public struct MessageLedger: Sendable {
             s.errorCode = Int32(clamping: code)
             s.error = f.errorTitle == nil && f.errorDetails == nil ? 0 : errors.intern(pair: f.errorTitle, f.errorDetails, in: line)
         }
-        if let reason = f.reason, [.skipped, .cancelled, .deferred, .failed].contains(status) {
+        if let reason = f.reason, status == .skipped || status == .cancelled || status == .deferred || status == .failed {
             s.reason = reasons.intern(reason, in: line)
         }
         let current = Self.status(s.status)
@@ -382,8 +382,9 @@ public struct MessageLedger: Sendable {
         return era * 146_097 + doe - 719_468
     }
 
-    static func code(_ status: MessageStatus) -> UInt8 { UInt8(MessageStatus.allCases.firstIndex(of: status)!) }
-    static func status(_ code: UInt8) -> MessageStatus { MessageStatus.allCases[Int(code)] }
+    static let allStatuses = MessageStatus.allCases
+    static func code(_ status: MessageStatus) -> UInt8 { UInt8(allStatuses.firstIndex(of: status)!) }
+    static func status(_ code: UInt8) -> MessageStatus { allStatuses[Int(code)] }
 
     // MARK: reading
 
@@ -433,12 +434,21 @@ public struct MessageLedger: Sendable {
 
     /// Every message in job order (campaign by campaign, then by sequence number; skipped ones after; jobs
     /// of other shapes last, by id), optionally of one campaign. `texts` reads names and message ids back.
-    public func forEach(campaign: String? = nil, texts: Bool = true, _ body: (String, Message) throws -> Void) rethrows {
+    public func forEach(campaign: String? = nil, texts: Bool = true, _ body: (Message) throws -> Void) rethrows {
+        try visit(campaign: campaign, texts: texts, jobs: false) { _, m in try body(m) }
+    }
+
+    /// The same, with each message's job id (spelled out only here: a report of a million rows needs none).
+    public func forEachWithJob(campaign: String? = nil, _ body: (String, Message) throws -> Void) rethrows {
+        try visit(campaign: campaign, texts: true, jobs: true, body)
+    }
+
+    private func visit(campaign: String?, texts: Bool, jobs: Bool, _ body: (String, Message) throws -> Void) rethrows {
         let reader = texts ? TextReader(self) : nil
         let wanted: UInt32? = campaign.map { campaignNames.index(of: $0) ?? .max }
         func visit(_ index: Int, _ job: () -> String) throws {
             if let wanted, self[slot: index].campaign != wanted { return }
-            try body(job(), message(index, texts: reader))
+            try body(jobs ? job() : "", message(index, texts: reader))
         }
         for g in groups.indices.sorted(by: { groups[$0].name < groups[$1].name }) {
             let group = groups[g]
@@ -456,7 +466,7 @@ public struct MessageLedger: Sendable {
 
     public func records(campaign: String? = nil) -> [MessageRecord] {
         var out: [MessageRecord] = []
-        forEach(campaign: campaign) { job, m in out.append(MessageRecord(job: job, message: m)) }
+        forEachWithJob(campaign: campaign) { job, m in out.append(MessageRecord(job: job, message: m)) }
         return out
     }
 
@@ -497,10 +507,13 @@ public struct MessageLedger: Sendable {
             }
             let file = Int(value >> 40)
             guard file < files.count else { return nil }
+            // A window per file and field: names come from planning's lines and message ids from the
+            // dispatcher's, two far-apart runs of one file that a shared window would refill on every row.
+            let key = file * 2 + (field == \EventFields.name ? 0 : 1)
             let window: LineWindow
-            if let open = windows[file] { window = open } else {
+            if let open = windows[key] { window = open } else {
                 guard let opened = LineWindow(files[file]) else { return nil }
-                windows[file] = opened
+                windows[key] = opened
                 window = opened
             }
             return window.line(at: value & (1 << 40 - 1)).flatMap { Self.field(field, in: $0) }
@@ -590,23 +603,28 @@ struct JobGroup {
 /// index 0 means none. The last lookup is remembered: consecutive lines mostly carry the same values.
 struct InternTable: Sendable {
     private(set) var values: [String] = []
+    /// The two parts of each pair entry, split once here rather than on every read.
+    private var pairs: [(String?, String?)] = []
     private var index: [String: UInt32] = [:]
     private var lastBytes: [UInt8] = []
     private var lastIndex: UInt32 = 0
 
     func index(of value: String) -> UInt32? { index[value] }
     func value(_ i: UInt32) -> String { values[Int(i - 1)] }
+    func pair(_ i: UInt32) -> (String?, String?) { pairs[Int(i - 1)] }
 
-    mutating func intern(_ value: String) -> UInt32 {
+    mutating func intern(_ value: String, pair: (String?, String?) = (nil, nil)) -> UInt32 {
         if let known = index[value] { return known }
         values.append(value)
+        pairs.append(pair)
         index[value] = UInt32(values.count)
         return UInt32(values.count)
     }
 
     mutating func intern(_ text: EventFields.Text, in line: UnsafeRawBufferPointer) -> UInt32 {
         let bytes = UnsafeRawBufferPointer(rebasing: line[text.start..<text.end])
-        if lastIndex != 0, !text.escaped, lastBytes.elementsEqual(bytes) { return lastIndex }
+        if lastIndex != 0, !text.escaped, lastBytes.count == bytes.count,
+           lastBytes.withUnsafeBytes({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }) { return lastIndex }
         let i = intern(EventFields.string(text, in: line))
         if !text.escaped { lastBytes = Array(bytes); lastIndex = i }
         return i
@@ -614,25 +632,28 @@ struct InternTable: Sendable {
 
     /// Two optional texts as one entry (an error's title and details, a price's category and type).
     mutating func intern(pair first: EventFields.Text?, _ second: EventFields.Text?, in line: UnsafeRawBufferPointer) -> UInt32 {
-        func part(_ t: EventFields.Text?) -> String { t.map { "1" + EventFields.string($0, in: line) } ?? "0" }
-        if let a = first, let b = second, !a.escaped, !b.escaped, lastIndex != 0 {
-            let count = (a.end - a.start) + (b.end - b.start) + 1
-            if lastBytes.count == count, lastBytes[0..<(a.end - a.start)].elementsEqual(line[a.start..<a.end]),
-               lastBytes[(a.end - a.start)] == 0, lastBytes[(a.end - a.start + 1)...].elementsEqual(line[b.start..<b.end]) {
-                return lastIndex
-            }
+        // The key: each part as its raw bytes (or a marker for none), joined by a byte no text holds.
+        // Compared with the last key in place first: most lines repeat the previous line's pair.
+        func matches(_ part: EventFields.Text?, at pos: inout Int) -> Bool {
+            guard pos < lastBytes.count else { return false }
+            guard let t = part else { defer { pos += 2 }; return lastBytes[pos] == 0 && pos + 1 < lastBytes.count && lastBytes[pos + 1] == 0xFF }
+            let n = t.end - t.start
+            guard lastBytes[pos] == (t.escaped ? 2 : 1), pos + 1 + n < lastBytes.count, lastBytes[pos + 1 + n] == 0xFF,
+                  lastBytes.withUnsafeBytes({ memcmp($0.baseAddress! + pos + 1, line.baseAddress! + t.start, n) == 0 }) else { return false }
+            pos += n + 2
+            return true
         }
-        let i = intern(part(first) + "\u{0}" + part(second))
-        if let a = first, let b = second, !a.escaped, !b.escaped {
-            lastBytes = Array(line[a.start..<a.end]) + [0] + Array(line[b.start..<b.end])
-            lastIndex = i
+        var pos = 0
+        if lastIndex != 0, matches(first, at: &pos), matches(second, at: &pos), pos == lastBytes.count { return lastIndex }
+        var key: [UInt8] = []
+        for part in [first, second] {
+            if let t = part { key += [t.escaped ? 2 : 1] + line[t.start..<t.end] } else { key.append(0) }
+            key.append(0xFF)
         }
+        let a = first.map { EventFields.string($0, in: line) }, b = second.map { EventFields.string($0, in: line) }
+        let i = intern(String(decoding: key.map { $0 == 0xFF ? 0x1F : $0 }, as: UTF8.self) + "|" + (a ?? "") + "|" + (b ?? ""), pair: (a, b))
+        lastBytes = key
+        lastIndex = i
         return i
-    }
-
-    func pair(_ i: UInt32) -> (String?, String?) {
-        let parts = value(i).split(separator: "\u{0}", maxSplits: 1, omittingEmptySubsequences: false)
-        func unpart(_ s: Substring) -> String? { s.first == "1" ? String(s.dropFirst()) : nil }
-        return (unpart(parts[0]), parts.count > 1 ? unpart(parts[1]) : nil)
     }
 }
