@@ -5,48 +5,59 @@ import WabulkBase
 /// idempotent (a repeated event changes nothing) and independent of arrival order.
 ///
 /// Kept compact so a million messages fold in well under 100 MB: a message is a fixed 68-byte slot of
-/// numbers (times in whole seconds, interned campaign, error and pricing texts, the phone packed into an
+/// numbers (times in whole seconds, interned campaign, error and pricing texts) and the log positions of
 /// integer), found through dense per-campaign arrays indexed by the job's sequence number; its name and
 /// message id are not copied but read back from the log line that carried them when a report asks.
 public struct MessageLedger: Sendable {
     // MARK: storage
 
     struct Slot {
-        /// Seconds since 2000-01-01 (0: never). First and last event of any kind, then each status column.
-        var first: UInt32 = 0, last: UInt32 = 0, sent: UInt32 = 0, delivered: UInt32 = 0, read: UInt32 = 0, failed: UInt32 = 0
-        var nameRef = TextRef.none
-        var wamidRef = TextRef.none
-        var phone = PackedPhone.none
-        var campaign: UInt32 = 0
+        /// Seconds since 2000-01-01 (0: never): the first event of any kind, then each status column.
+        var first: UInt32 = 0, sent: UInt32 = 0, delivered: UInt32 = 0, read: UInt32 = 0, failed: UInt32 = 0
+        /// Two 48-bit TextRefs: low 32 bits each, then both high 16-bit halves in one word.
+        var identityLow: UInt32 = .max, wamidLow: UInt32 = .max, refHighs: UInt32 = .max
         var errorCode: Int32 = Int32.min
         var error: UInt32 = 0
         var reason: UInt32 = 0
+        var campaign: UInt16 = 0
         var status: UInt8 = 0
         var attempts: UInt8 = 0
-        var pricing: UInt16 = 0
+        var pricing: UInt8 = 0
+
+        /// The first line that carried the phone or the name (planning's queued line): both are read from it.
+        var identityRef: TextRef {
+            get { TextRef(UInt64(refHighs & 0xFFFF) << 32 | UInt64(identityLow)) }
+            set { identityLow = UInt32(truncatingIfNeeded: newValue.value); refHighs = refHighs & 0xFFFF_0000 | UInt32(newValue.value >> 32 & 0xFFFF) }
+        }
+        /// The first line that carried Meta's message id.
+        var wamidRef: TextRef {
+            get { TextRef(UInt64(refHighs >> 16) << 32 | UInt64(wamidLow)) }
+            set { wamidLow = UInt32(truncatingIfNeeded: newValue.value); refHighs = refHighs & 0xFFFF | UInt32(newValue.value >> 32 & 0xFFFF) << 16 }
+        }
+        var last: UInt32 { max(first, sent, delivered, read, failed) }
     }
 
-    /// Where a text sits: a log line (file index and byte offset) or a line of the in-memory arena.
-    /// Two 32-bit halves keep the slot at 4-byte alignment (no padding).
+    /// Where a text sits, in 48 bits: a log line (file index in 12 bits, byte offset in 35) or a line of the
+    /// in-memory arena (top bit set).
     struct TextRef: Equatable {
-        var low: UInt32, high: UInt32
-        static let none = TextRef(low: .max, high: .max)
-        static let arenaBit: UInt64 = 1 << 62
-        init(low: UInt32, high: UInt32) { self.low = low; self.high = high }
-        init(_ value: UInt64) { low = UInt32(truncatingIfNeeded: value); high = UInt32(truncatingIfNeeded: value >> 32) }
-        var value: UInt64 { UInt64(high) << 32 | UInt64(low) }
-        static func file(_ index: Int, offset: UInt64) -> TextRef { TextRef(UInt64(index) << 40 | offset) }
-        static func arena(_ offset: Int) -> TextRef { TextRef(arenaBit | UInt64(offset)) }
+        let value: UInt64
+        init(_ value: UInt64) { self.value = value }
+        static let none = TextRef(0xFFFF_FFFF_FFFF)
+        static let arenaBit: UInt64 = 1 << 47
+        static let offsetBits: UInt64 = 35
+        static func file(_ index: Int, offset: UInt64) -> TextRef {
+            // Beyond 4,095 day files or 32 GB in one file, the text is simply not kept (never in practice).
+            guard index < 4095, offset < 1 << offsetBits else { return .none }
+            return TextRef(UInt64(index) << offsetBits | offset)
+        }
+        static func arena(_ offset: Int) -> TextRef { offset < 1 << 47 - 1 ? TextRef(arenaBit | UInt64(offset)) : .none }
+        var isArena: Bool { value & Self.arenaBit != 0 && self != .none }
+        var fileIndex: Int { Int(value >> Self.offsetBits) }
+        var offset: UInt64 { isArena ? value & (Self.arenaBit - 1) : value & (1 << Self.offsetBits - 1) }
     }
 
-    /// "+" and up to 17 digits as an integer with the digit count on top; anything else is kept aside.
-    struct PackedPhone: Equatable {
-        var low: UInt32, high: UInt32
-        static let none = PackedPhone(low: 0, high: 0)
-        static let aside = PackedPhone(low: .max, high: .max)
-    }
-
-    static let chunkShift = 16
+    /// 4,096 slots a chunk: the last chunk's unused room stays small.
+    static let chunkShift = 12
     private var chunks: [[Slot]] = []
     public private(set) var count = 0
 
@@ -59,7 +70,6 @@ public struct MessageLedger: Sendable {
     private var reasons = InternTable()
     private var errors = InternTable()
     private var pricings = InternTable()
-    private var phonesAside: [UInt32: String] = [:]
 
     /// Log files scanned, by the index a TextRef names; lines applied from memory live in the arena.
     private var files: [URL] = []
@@ -156,14 +166,12 @@ public struct MessageLedger: Sendable {
         var s = self[slot: index]
         if isNew { s.status = Self.code(status) }
         if s.wamidRef == .none, f.wamid != nil { s.wamidRef = ref }
-        if s.campaign == 0, let c = f.campaign { s.campaign = campaignNames.intern(c, in: line) }
-        if s.phone == .none, let p = f.phone { s.phone = pack(p, in: line, slot: index) }
-        if s.nameRef == .none, f.name != nil { s.nameRef = ref }
+        if s.campaign == 0, let c = f.campaign { s.campaign = UInt16(clamping: campaignNames.intern(c, in: line)) }
+        if s.identityRef == .none, f.phone != nil || f.name != nil { s.identityRef = ref }
         if let attempt = f.attempt { s.attempts = max(s.attempts, UInt8(clamping: attempt)) }
         let when = f.metaTime.map(Self.seconds(unix:)) ?? f.time.map { Self.seconds(iso: $0, in: line) } ?? 0
         if when != 0 {
             if s.first == 0 || when < s.first { s.first = when }
-            if when > s.last { s.last = when }
             func earliest(_ t: inout UInt32) { if t == 0 || when < t { t = when } }
             switch status {
             case .sent: earliest(&s.sent)
@@ -174,7 +182,7 @@ public struct MessageLedger: Sendable {
             }
         }
         if let category = f.pricingCategory {
-            s.pricing = UInt16(clamping: pricings.intern(pair: category, f.pricingType, in: line))
+            s.pricing = UInt8(clamping: pricings.intern(pair: category, f.pricingType, in: line))
         }
         if status == .failed || status == .deferred, let code = f.errorCode {
             s.errorCode = Int32(clamping: code)
@@ -314,38 +322,6 @@ public struct MessageLedger: Sendable {
 
     // MARK: phones, times, statuses
 
-    private mutating func pack(_ text: EventFields.Text, in line: UnsafeRawBufferPointer, slot: Int) -> PackedPhone {
-        let count = text.end - text.start
-        if !text.escaped, count >= 2, count <= 18, line[text.start] == UInt8(ascii: "+") {
-            var value: UInt64 = 0
-            var ok = true
-            for i in (text.start + 1)..<text.end {
-                let b = line[i]
-                guard b >= 0x30, b <= 0x39 else { ok = false; break }
-                value = value * 10 + UInt64(b - 0x30)
-            }
-            if ok {
-                // Digit count on top, so leading zeros survive.
-                let packed = UInt64(count - 1) << 59 | value
-                return PackedPhone(low: UInt32(truncatingIfNeeded: packed), high: UInt32(truncatingIfNeeded: packed >> 32))
-            }
-        }
-        phonesAside[UInt32(slot)] = EventFields.string(text, in: line)
-        return .aside
-    }
-
-    func phone(_ s: Slot, slot: Int) -> String? {
-        if s.phone == .none { return nil }
-        if s.phone == .aside { return phonesAside[UInt32(slot)] }
-        let packed = UInt64(s.phone.high) << 32 | UInt64(s.phone.low)
-        let digits = Int(packed >> 59)
-        var value = packed & (1 << 59 - 1)
-        var out = [UInt8](repeating: 0x30, count: digits + 1)
-        out[0] = UInt8(ascii: "+")
-        for i in stride(from: digits, through: 1, by: -1) { out[i] = UInt8(0x30 + value % 10); value /= 10 }
-        return String(decoding: out, as: UTF8.self)
-    }
-
     /// Whole seconds since 2000-01-01, so a time fits 32 bits until 2136; 0 means never.
     static let epoch2000: Int = 946_684_800
 
@@ -420,10 +396,10 @@ public struct MessageLedger: Sendable {
         let s = self[slot: index]
         let error = s.error == 0 ? nil : errors.pair(s.error)
         let pricing = s.pricing == 0 ? nil : pricings.pair(UInt32(s.pricing))
+        let identity = s.identityRef == .none ? nil : texts?.identity(at: s.identityRef)
         return Message(
-            status: Self.status(s.status), campaign: s.campaign == 0 ? nil : campaignNames.value(s.campaign),
-            phone: phone(s, slot: index),
-            name: s.nameRef == .none ? nil : texts?.text(\.name, at: s.nameRef),
+            status: Self.status(s.status), campaign: s.campaign == 0 ? nil : campaignNames.value(UInt32(s.campaign)),
+            phone: identity?.phone, name: identity?.name,
             wamid: s.wamidRef == .none ? nil : texts?.text(\.wamid, at: s.wamidRef),
             hasWamid: s.wamidRef != .none, attempts: Int(s.attempts),
             errorCode: s.errorCode == Int32.min ? nil : Int(s.errorCode), errorTitle: error?.0, errorDetails: error?.1,
@@ -445,7 +421,7 @@ public struct MessageLedger: Sendable {
 
     private func visit(campaign: String?, texts: Bool, jobs: Bool, _ body: (String, Message) throws -> Void) rethrows {
         let reader = texts ? TextReader(self) : nil
-        let wanted: UInt32? = campaign.map { campaignNames.index(of: $0) ?? .max }
+        let wanted: UInt16? = campaign.map { UInt16(clamping: campaignNames.index(of: $0) ?? UInt32(UInt16.max)) }
         func visit(_ index: Int, _ job: () -> String) throws {
             if let wanted, self[slot: index].campaign != wanted { return }
             try body(jobs ? job() : "", message(index, texts: reader))
@@ -496,27 +472,38 @@ public struct MessageLedger: Sendable {
         }
 
         func text(_ field: KeyPath<EventFields, EventFields.Text?>, at ref: TextRef) -> String? {
-            let value = ref.value
-            if value & TextRef.arenaBit != 0 {
-                let offset = Int(value & (TextRef.arenaBit - 1))
+            line(at: ref, window: field == \EventFields.wamid ? 1 : 0) { line in Self.field(field, in: line) } ?? nil
+        }
+
+        /// The phone and the name, from one parse of their line.
+        func identity(at ref: TextRef) -> (phone: String?, name: String?)? {
+            line(at: ref, window: 0) { line in
+                guard let f = EventFields.parse(line) else { return (nil, nil) }
+                return (f.phone.map { EventFields.string($0, in: line) }, f.name.map { EventFields.string($0, in: line) })
+            }
+        }
+
+        private func line<T>(at ref: TextRef, window kind: Int, _ body: (UnsafeRawBufferPointer) -> T) -> T? {
+            if ref.isArena {
+                let offset = Int(ref.offset)
                 return arena.withUnsafeBytes { all in
                     let rest = UnsafeRawBufferPointer(rebasing: all[offset...])
                     let end = rest.firstIndex(of: 0x0A) ?? rest.count
-                    return Self.field(field, in: UnsafeRawBufferPointer(rebasing: rest[0..<end]))
+                    return body(UnsafeRawBufferPointer(rebasing: rest[0..<end]))
                 }
             }
-            let file = Int(value >> 40)
+            let file = ref.fileIndex
             guard file < files.count else { return nil }
-            // A window per file and field: names come from planning's lines and message ids from the
+            // A window per file and kind: names come from planning's lines and message ids from the
             // dispatcher's, two far-apart runs of one file that a shared window would refill on every row.
-            let key = file * 2 + (field == \EventFields.name ? 0 : 1)
+            let key = file * 2 + kind
             let window: LineWindow
             if let open = windows[key] { window = open } else {
                 guard let opened = LineWindow(files[file]) else { return nil }
                 windows[key] = opened
                 window = opened
             }
-            return window.line(at: value & (1 << 40 - 1)).flatMap { Self.field(field, in: $0) }
+            return window.line(at: ref.offset).map(body)
         }
 
         static func field(_ field: KeyPath<EventFields, EventFields.Text?>, in line: UnsafeRawBufferPointer) -> String? {

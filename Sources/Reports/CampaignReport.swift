@@ -9,13 +9,10 @@ import WabulkBase
 public struct CampaignReport: Sendable {
     public let ledger: MessageLedger
     public let scope: ReportScope
-    /// Everything but the Messages sheet, from one pass over the ledger without reading any text back.
-    let totals: Totals
 
     public init(ledger: MessageLedger, scope: ReportScope) {
         self.ledger = ledger
         self.scope = scope
-        totals = Totals(ledger: ledger, scope: scope)
     }
 
     public init(ledger: MessageLedger, campaign: String? = nil, timeZone: TimeZone = .gmt) {
@@ -23,9 +20,19 @@ public struct CampaignReport: Sendable {
     }
 
     public var campaign: String? { scope.campaign }
-    public var counts: CampaignCounts { totals.all.counts }
-    /// The campaigns with messages in scope.
-    public var campaignIDs: [String] { totals.byCampaign.keys.filter { !$0.isEmpty }.sorted() }
+
+    /// The counts in scope, without writing anything (a pass over the ledger that reads no text back).
+    public var counts: CampaignCounts {
+        var group = Group()
+        ledger.forEach(campaign: scope.campaign, texts: false) { m in if scope.includes(m) { group.add(m) } }
+        return group.counts
+    }
+
+    /// What a written report counted: all messages in scope, and the campaigns they belong to.
+    public struct Outcome: Sendable {
+        public var counts: CampaignCounts
+        public var campaignIDs: [String]
+    }
 
     /// Counts, first send and last update of a set of messages.
     struct Group {
@@ -40,7 +47,8 @@ public struct CampaignReport: Sendable {
         }
     }
 
-    struct Totals: Sendable {
+    /// Everything the sheets other than Messages show, gathered while the Messages rows are written.
+    struct Totals {
         var all = Group()
         var byCampaign: [String: Group] = [:]
         /// Failed messages by error code (-1: none), with the first title seen.
@@ -50,60 +58,67 @@ public struct CampaignReport: Sendable {
         var hours: [Int: [Int]] = [:]
         var cost: [String: (category: String, code: String, count: Int, rate: Double?)] = [:]
 
-        init(ledger: MessageLedger, scope: ReportScope) {
-            var offsets = ZoneOffsets(scope.timeZone)
-            ledger.forEach(campaign: scope.campaign, texts: false) { m in
-                guard scope.includes(m) else { return }
-                all.add(m)
-                byCampaign[m.campaign ?? "", default: Group()].add(m)
-                if m.status == .failed {
-                    failed += 1
-                    let code = m.errorCode ?? -1
-                    var group = failures[code] ?? (0, m.errorTitle)
-                    group.count += 1
-                    failures[code] = group
-                }
-                for (i, t) in [m.sentAt, m.deliveredAt, m.readAt, m.failedAt].enumerated() {
-                    guard let t else { continue }
-                    // Whole hours of local time, so a day's rows line up with the office clock.
-                    let local = t + offsets.offset(at: t)
-                    hours[local - ((local % 3600) + 3600) % 3600, default: [0, 0, 0, 0]][i] += 1
-                }
-                // Once per message: Meta reports pricing on sent and again on delivered or read.
-                if let category = m.pricingCategory, let phone = m.phone {
-                    let match = scope.rateCard.rate(category: category, phone: phone)
-                    let code = match?.countryCode ?? "other"
-                    cost["\(category)|\(code)", default: (category, code, 0, match?.rate)].count += 1
-                }
+        var campaignIDs: [String] { byCampaign.keys.filter { !$0.isEmpty }.sorted() }
+
+        mutating func add(_ m: MessageLedger.Message, scope: ReportScope, offsets: inout ZoneOffsets) {
+            all.add(m)
+            byCampaign[m.campaign ?? "", default: Group()].add(m)
+            if m.status == .failed {
+                failed += 1
+                let code = m.errorCode ?? -1
+                var group = failures[code] ?? (0, m.errorTitle)
+                group.count += 1
+                failures[code] = group
+            }
+            for (i, t) in [m.sentAt, m.deliveredAt, m.readAt, m.failedAt].enumerated() {
+                guard let t else { continue }
+                // Whole hours of local time, so a day's rows line up with the office clock.
+                let local = t + offsets.offset(at: t)
+                hours[local - ((local % 3600) + 3600) % 3600, default: [0, 0, 0, 0]][i] += 1
+            }
+            // Once per message: Meta reports pricing on sent and again on delivered or read.
+            if let category = m.pricingCategory, let phone = m.phone {
+                let match = scope.rateCard.rate(category: category, phone: phone)
+                let code = match?.countryCode ?? "other"
+                cost["\(category)|\(code)", default: (category, code, 0, match?.rate)].count += 1
             }
         }
     }
 
-    /// Writes to a temp file beside `path` and renames it, so nobody opens a half-written report.
-    public func write(to path: URL, generatedAt: Date = Date()) throws {
+    /// Writes to a temp file beside `path` and renames it, so nobody opens a half-written report. One pass
+    /// over the ledger: the Messages rows are written (constant memory: each sheet streams to its own temp
+    /// file, so the sheets before it can be filled afterwards) while the other sheets' numbers are gathered.
+    @discardableResult
+    public func write(to path: URL, generatedAt: Date = Date()) throws -> Outcome {
         try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
         let temp = path.deletingLastPathComponent().appendingPathComponent(".\(path.lastPathComponent).tmp")
         let workbook = try XLSXWorkbook(path: temp.path)
-        writeSummary(workbook, generatedAt: generatedAt)
-        writeCampaigns(workbook)
-        writeMessages(workbook)
-        writeFailures(workbook)
-        writeTimeline(workbook)
-        writeCost(workbook)
+        let summary = workbook.addSheet("Summary")
+        let campaigns = workbook.addSheet("Campaigns")
+        let messages = workbook.addSheet("Messages")
+        let failures = workbook.addSheet("Failures")
+        let timeline = workbook.addSheet("Timeline")
+        let cost = workbook.addSheet("Cost")
+        let totals = writeMessages(messages)
+        writeSummary(summary, workbook, totals, generatedAt: generatedAt)
+        writeCampaigns(campaigns, totals)
+        writeFailures(failures, totals)
+        writeTimeline(timeline, workbook, totals)
+        writeCost(cost, totals)
         try workbook.close()
         guard rename(temp.path, path.path) == 0 else { throw FileError.cannotMove(from: temp.path, to: path.path, errno: errno) }
+        return Outcome(counts: totals.all.counts, campaignIDs: totals.campaignIDs)
     }
 
     func date(_ unix: Int?) -> XLSXSheet.Cell {
         unix.map { .date(Date(timeIntervalSince1970: TimeInterval($0)).shifted(to: scope.timeZone)) } ?? .empty
     }
 
-    func writeSummary(_ workbook: XLSXWorkbook, generatedAt: Date) {
+    func writeSummary(_ sheet: XLSXSheet, _ workbook: XLSXWorkbook, _ totals: Totals, generatedAt: Date) {
         let c = totals.all.counts
-        let sheet = workbook.addSheet("Summary")
         sheet.setColumnWidths([28, 22, 4, 4])
         sheet.fitToOnePageWide()
-        let ids = campaignIDs
+        let ids = totals.campaignIDs
         let infos = ids.compactMap { scope.campaigns[$0] }
         sheet.write(row: 0, [.text("wabulk report")], style: .title)
         sheet.write(row: 1, [.text("Campaign"), .text(scope.campaign ?? (ids.isEmpty ? "none" : ids.joined(separator: ", ")))])
@@ -132,8 +147,7 @@ public struct CampaignReport: Sendable {
                              on: sheet, row: 17, column: 3)
     }
 
-    func writeCampaigns(_ workbook: XLSXWorkbook) {
-        let sheet = workbook.addSheet("Campaigns")
+    func writeCampaigns(_ sheet: XLSXSheet, _ totals: Totals) {
         let headers = ["Campaign", "Name", "Template", "Language", "Created", "First sent", "Last update", "Total", "Sent", "Delivered",
                        "Read", "Failed", "Skipped", "Delivery rate", "Read rate", "Failure rate"]
         sheet.write(row: 0, headers.map { .text($0) }, style: .header)
@@ -157,8 +171,8 @@ public struct CampaignReport: Sendable {
 
     /// One row per message, streamed from the ledger: names and message ids are read back from the log
     /// as each row is written, so memory does not grow with the number of messages.
-    func writeMessages(_ workbook: XLSXWorkbook) {
-        let sheet = workbook.addSheet("Messages")
+    func writeMessages(_ sheet: XLSXSheet) -> Totals {
+        var totals = Totals()
         let headers = ["Phone", "Name", "Campaign", "Status", "Sent at", "Delivered at", "Read at", "Failed at",
                        "Message id", "Attempts", "Error code", "Error", "What to do"]
         sheet.write(row: 0, headers.map { .text($0) }, style: .header)
@@ -171,6 +185,7 @@ public struct CampaignReport: Sendable {
         }
         ledger.forEach(campaign: scope.campaign) { m in
             guard scope.includes(m) else { return }
+            totals.add(m, scope: scope, offsets: &offsets)
             row += 1
             sheet.write(row: row, [
                 .text(m.phone ?? ""), .text(m.name ?? ""), .text(m.campaign ?? ""), .text(m.status.rawValue),
@@ -180,10 +195,10 @@ public struct CampaignReport: Sendable {
             ])
         }
         sheet.autofilter(lastRow: row, lastColumn: headers.count - 1)
+        return totals
     }
 
-    func writeFailures(_ workbook: XLSXWorkbook) {
-        let sheet = workbook.addSheet("Failures")
+    func writeFailures(_ sheet: XLSXSheet, _ totals: Totals) {
         let headers = ["Error code", "Meta's title", "Messages", "Share of failures", "What it means and what to do", "What wabulk did"]
         sheet.write(row: 0, headers.map { .text($0) }, style: .header)
         sheet.setColumnWidths([11, 36, 10, 16, 80, 30])
@@ -214,8 +229,7 @@ public struct CampaignReport: Sendable {
         }
     }
 
-    func writeTimeline(_ workbook: XLSXWorkbook) {
-        let sheet = workbook.addSheet("Timeline")
+    func writeTimeline(_ sheet: XLSXSheet, _ workbook: XLSXWorkbook, _ totals: Totals) {
         sheet.write(row: 0, ["Hour", "Sent", "Delivered", "Read", "Failed"].map { .text($0) }, style: .header)
         sheet.setColumnWidths([19, 10, 10, 10, 10])
         sheet.freezeHeader()
@@ -232,8 +246,7 @@ public struct CampaignReport: Sendable {
         }
     }
 
-    func writeCost(_ workbook: XLSXWorkbook) {
-        let sheet = workbook.addSheet("Cost")
+    func writeCost(_ sheet: XLSXSheet, _ totals: Totals) {
         let headers = ["Pricing category", "Country code", "Billable messages", "Rate", "Estimated cost"]
         sheet.write(row: 0, headers.map { .text($0) }, style: .header)
         sheet.setColumnWidths([18, 13, 17, 10, 15])

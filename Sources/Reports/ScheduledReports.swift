@@ -72,13 +72,13 @@ public struct ScheduledReports: Service {
         let summary = CampaignReport(ledger: ledger, scope: scope(nil, run.from, run.at))
         var written: [Written] = []
         let summaryPath = home.reports.appendingPathComponent("\(stamp)-summary.xlsx")
-        try summary.write(to: summaryPath, generatedAt: run.at)
-        written.append(Written(path: summaryPath, campaign: nil, counts: summary.counts))
-        for campaign in summary.campaignIDs {
+        let outcome = try summary.write(to: summaryPath, generatedAt: run.at)
+        written.append(Written(path: summaryPath, campaign: nil, counts: outcome.counts))
+        for campaign in outcome.campaignIDs {
             let report = CampaignReport(ledger: ledger, scope: scope(campaign, run.from, run.at))
             let path = home.reports.appendingPathComponent("\(stamp)-\(campaign).xlsx")
-            try report.write(to: path, generatedAt: run.at)
-            written.append(Written(path: path, campaign: campaign, counts: report.counts))
+            let counts = try report.write(to: path, generatedAt: run.at).counts
+            written.append(Written(path: path, campaign: campaign, counts: counts))
         }
         logger.info("scheduled report: \(written.count) workbook(s) for \(Timestamp.format(run.from)) to \(Timestamp.format(run.at))")
         return written

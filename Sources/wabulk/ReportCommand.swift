@@ -84,8 +84,7 @@ struct ReportWriter {
         let ledger = MessageLedger(logDirectory: home.log)
         let report = CampaignReport(ledger: ledger, scope: scope)
         let path = out ?? home.reports.appendingPathComponent("\(Timestamp.fileStamp(now))-\(scope.campaign ?? "all").xlsx")
-        try report.write(to: path, generatedAt: now)
-        let c = report.counts
+        let c = try report.write(to: path, generatedAt: now).counts
         return Result(path: path.path, campaign: scope.campaign, counts: c, deliveryRate: c.deliveryRate, readRate: c.readRate, failureRate: c.failureRate)
     }
 }
