@@ -172,28 +172,57 @@ public struct CampaignReport: Sendable {
     /// One row per message, streamed from the ledger: names and message ids are read back from the log
     /// as each row is written, so memory does not grow with the number of messages.
     func writeMessages(_ sheet: XLSXSheet) -> Totals {
-        var totals = Totals()
         let headers = ["Phone", "Name", "Campaign", "Status", "Sent at", "Delivered at", "Read at", "Failed at",
                        "Message id", "Attempts", "Error code", "Error", "What to do"]
         sheet.write(row: 0, headers.map { .text($0) }, style: .header)
         sheet.setColumnWidths([16, 22, 18, 11, 20, 20, 20, 20, 40, 9, 11, 36, 60])
         sheet.freezeHeader()
-        var row = 0
-        var offsets = ZoneOffsets(scope.timeZone)
-        func date(_ unix: Int?) -> XLSXSheet.Cell {
-            unix.map { .date(Date(timeIntervalSince1970: TimeInterval($0 + offsets.offset(at: $0)))) } ?? .empty
+        // Rows are built on a thread of their own and written here: building them (reading names and
+        // message ids back from the log) and libxlsxwriter's work then run on both cores.
+        let handoff = RowHandoff<(Totals, Int)>()
+        let ledger = self.ledger, scope = self.scope
+        Thread {
+            var totals = Totals()
+            var offsets = ZoneOffsets(scope.timeZone)
+            var batch = XLSXRowBatch()
+            var row = 0
+            func serial(_ unix: Int?) -> Double? {
+                unix.map { Double($0 + offsets.offset(at: $0)) / 86400 + 25569 }
+            }
+            ledger.forEach(campaign: scope.campaign) { m in
+                guard scope.includes(m) else { return }
+                totals.add(m, scope: scope, offsets: &offsets)
+                row += 1
+                batch.text(row, 0, m.phone ?? "")
+                batch.text(row, 1, m.name ?? "")
+                batch.text(row, 2, m.campaign ?? "")
+                batch.text(row, 3, m.status.rawValue)
+                batch.date(row, 4, serial: serial(m.sentAt))
+                batch.date(row, 5, serial: serial(m.deliveredAt))
+                batch.date(row, 6, serial: serial(m.readAt))
+                batch.date(row, 7, serial: serial(m.failedAt))
+                batch.text(row, 8, m.wamid ?? "")
+                batch.integer(row, 9, m.attempts)
+                batch.integer(row, 10, m.errorCode)
+                batch.text(row, 11, m.errorTitle ?? m.reason ?? "")
+                batch.text(row, 12, m.errorCode.map { MetaErrorCatalog.entry(for: $0).explanation } ?? "")
+                batch.endRow()
+                if batch.rows == 2048 {
+                    handoff.put(batch)
+                    batch = XLSXRowBatch()
+                }
+            }
+            if batch.rows > 0 { handoff.put(batch) }
+            handoff.finish((totals, row))
+        }.start()
+        var result: (Totals, Int)?
+        while result == nil {
+            switch handoff.take() {
+            case .batch(let batch): sheet.write(batch)
+            case .done(let produced): result = produced
+            }
         }
-        ledger.forEach(campaign: scope.campaign) { m in
-            guard scope.includes(m) else { return }
-            totals.add(m, scope: scope, offsets: &offsets)
-            row += 1
-            sheet.write(row: row, [
-                .text(m.phone ?? ""), .text(m.name ?? ""), .text(m.campaign ?? ""), .text(m.status.rawValue),
-                date(m.sentAt), date(m.deliveredAt), date(m.readAt), date(m.failedAt), .text(m.wamid ?? ""),
-                .integer(m.attempts), m.errorCode.map { .integer($0) } ?? .empty,
-                .text(m.errorTitle ?? m.reason ?? ""), .text(m.errorCode.map { MetaErrorCatalog.entry(for: $0).explanation } ?? ""),
-            ])
-        }
+        let (totals, row) = result!
         sheet.autofilter(lastRow: row, lastColumn: headers.count - 1)
         return totals
     }

@@ -124,3 +124,62 @@ public struct XLSXSheet {
         worksheet_autofilter(sheet, lxw_row_t(firstRow), 0, lxw_row_t(max(lastRow, firstRow)), lxw_col_t(lastColumn))
     }
 }
+
+/// Cells gathered on one thread to be written on another: texts kept as NUL-terminated bytes, so the writer
+/// hands libxlsxwriter pointers without converting any String.
+public struct XLSXRowBatch: Sendable {
+    enum Kind: UInt8, Sendable { case text, number, integer, date }
+    struct Entry: Sendable {
+        var row: Int32
+        var column: UInt16
+        var kind: Kind
+        /// The number, or for a text its offset in `bytes`.
+        var value: Double
+    }
+
+    var bytes: [UInt8] = []
+    var entries: [Entry] = []
+    public private(set) var rows = 0
+
+    public init() {}
+
+    public mutating func text(_ row: Int, _ column: Int, _ value: String) {
+        guard !value.isEmpty else { return }
+        let offset = bytes.count
+        var value = value
+        value.withUTF8 { bytes.append(contentsOf: $0) }
+        bytes.append(0)
+        entries.append(Entry(row: Int32(row), column: UInt16(column), kind: .text, value: Double(offset)))
+    }
+
+    public mutating func integer(_ row: Int, _ column: Int, _ value: Int?) {
+        guard let value else { return }
+        entries.append(Entry(row: Int32(row), column: UInt16(column), kind: .integer, value: Double(value)))
+    }
+
+    /// A date as Excel's serial day number (already shifted to the report's zone).
+    public mutating func date(_ row: Int, _ column: Int, serial: Double?) {
+        guard let serial else { return }
+        entries.append(Entry(row: Int32(row), column: UInt16(column), kind: .date, value: serial))
+    }
+
+    public mutating func endRow() { rows += 1 }
+}
+
+extension XLSXSheet {
+    public func write(_ batch: XLSXRowBatch) {
+        let integer = workbook.format(.integer), date = workbook.format(.dateTime)
+        batch.bytes.withUnsafeBufferPointer { bytes in
+            let base = UnsafeRawPointer(bytes.baseAddress!).assumingMemoryBound(to: CChar.self)
+            for e in batch.entries {
+                let r = lxw_row_t(e.row), c = lxw_col_t(e.column)
+                switch e.kind {
+                case .text: worksheet_write_string(sheet, r, c, base + Int(e.value), nil)
+                case .number: worksheet_write_number(sheet, r, c, e.value, nil)
+                case .integer: worksheet_write_number(sheet, r, c, e.value, integer)
+                case .date: worksheet_write_number(sheet, r, c, e.value, date)
+                }
+            }
+        }
+    }
+}
