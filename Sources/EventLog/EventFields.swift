@@ -9,9 +9,17 @@ import Glibc
 struct EventFields {
     /// A string value's bytes in the line (without quotes); `escaped` when it holds a backslash escape.
     struct Text {
-        var start: Int
-        var end: Int
+        private var from: Int32
+        private var to: Int32
         var escaped: Bool
+        // 32-bit positions keep the fields of a line small: a reader thread hands thousands of them over.
+        init(start: Int, end: Int, escaped: Bool) {
+            from = Int32(truncatingIfNeeded: start)
+            to = Int32(truncatingIfNeeded: end)
+            self.escaped = escaped
+        }
+        var start: Int { Int(from) }
+        var end: Int { Int(to) }
     }
 
     var kind: Text?
@@ -103,7 +111,30 @@ struct EventFields {
         case attempt, campaign, errorCode, errorDetails, errorTitle, job, kind, metaTime, name, phone
         case pricingCategory, pricingType, reason, source, status, time, wamid, raw, template, language
 
-        var bytes: [UInt8] { Array("\(self)".utf8) }
+        var name: StaticString {
+            switch self {
+            case .attempt: "attempt"
+            case .campaign: "campaign"
+            case .errorCode: "errorCode"
+            case .errorDetails: "errorDetails"
+            case .errorTitle: "errorTitle"
+            case .job: "job"
+            case .kind: "kind"
+            case .metaTime: "metaTime"
+            case .name: "name"
+            case .phone: "phone"
+            case .pricingCategory: "pricingCategory"
+            case .pricingType: "pricingType"
+            case .reason: "reason"
+            case .source: "source"
+            case .status: "status"
+            case .time: "time"
+            case .wamid: "wamid"
+            case .raw: "raw"
+            case .template: "template"
+            case .language: "language"
+            }
+        }
     }
 
     private static func key(_ text: Text, in line: UnsafeRawBufferPointer) -> Key? {
@@ -135,11 +166,13 @@ struct EventFields {
         default: candidate = nil
         }
         guard let candidate else { return nil }
-        let bytes = keyBytes[candidate.rawValue]
-        return bytes.withUnsafeBytes { memcmp($0.baseAddress!, line.baseAddress! + text.start, count) == 0 } ? candidate : nil
+        // StaticString: compared in place, no array to retain on every key of every line.
+        let name = candidate.name.utf8Start
+        let p = line.baseAddress!.assumingMemoryBound(to: UInt8.self) + text.start
+        for i in 1..<count where name[i] != p[i] { return nil }
+        return candidate
     }
 
-    private static let keyBytes: [[UInt8]] = Key.allCases.map(\.bytes)
 
     /// The value as a String, escapes decoded.
     static func string(_ text: Text, in line: UnsafeRawBufferPointer) -> String {
@@ -187,17 +220,12 @@ struct JSONCursor {
     mutating func string() -> EventFields.Text? {
         guard take(UInt8(ascii: "\"")) else { return nil }
         let start = at
-        // Fast path: the closing quote by memchr, accepted when no backslash comes before it.
-        if let quote = memchr(line.baseAddress! + at, Int32(UInt8(ascii: "\"")), line.count - at) {
-            let end = UnsafeRawPointer(quote) - line.baseAddress!
-            if memchr(line.baseAddress! + at, Int32(UInt8(ascii: "\\")), end - at) == nil {
-                at = end + 1
-                return EventFields.Text(start: start, end: end, escaped: false)
-            }
-        }
+        let p = line.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        let count = line.count
         var escaped = false
-        while at < line.count {
-            let byte = line[at]
+        // One pass over raw bytes: values are short, so a loop beats calling memchr twice.
+        while at < count {
+            let byte = p[at]
             if byte == UInt8(ascii: "\"") {
                 at += 1
                 return EventFields.Text(start: start, end: at - 1, escaped: escaped)

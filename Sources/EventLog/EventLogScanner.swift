@@ -3,7 +3,7 @@ import Foundation
 import Glibc
 #endif
 
-/// Reads one log file's complete lines in big chunks, handing each line's bytes and offset to a closure
+/// Reads one log file's complete lines in 1 MB chunks, handing each line's bytes and offset to a closure
 /// without copying it: a report over a million messages reads gigabytes of log.
 enum EventLogScanner {
     /// Calls `body` for each complete line from `offset` on and returns the offset just after the last one
@@ -13,7 +13,7 @@ enum EventLogScanner {
         let fd = open(file.path, O_RDONLY)
         guard fd >= 0 else { return offset }
         defer { close(fd) }
-        var capacity = 4 << 20
+        var capacity = 1 << 20
         var buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
         defer { buffer.deallocate() }
         var filled = 0

@@ -131,12 +131,29 @@ public struct MessageLedger: Sendable {
     static let retryBytes = Array("retry".utf8)
     static let statusValues = MessageStatus.allCases.map { (Array($0.rawValue.utf8), $0) }
 
-    mutating func apply(line: UnsafeRawBufferPointer, ref: TextRef) {
+    /// A line as the reader left it for the fold.
+    enum ParsedLine {
+        case rawWebhook
+        case fields(EventFields)
+        case other
+    }
+
+    static func parse(_ line: UnsafeRawBufferPointer) -> ParsedLine {
         // Raw webhook bodies are kept for the record, not for folds: skipped before parsing.
-        if line.starts(with: Self.webhookPrefix) { return }
-        guard let f = EventFields.parse(line) else {
-            applyDecoded(line)
-            return
+        if line.starts(with: webhookPrefix) { return .rawWebhook }
+        return EventFields.parse(line).map { .fields($0) } ?? .other
+    }
+
+    mutating func apply(line: UnsafeRawBufferPointer, ref: TextRef) {
+        apply(Self.parse(line), line: line, ref: ref)
+    }
+
+    mutating func apply(_ parsed: ParsedLine, line: UnsafeRawBufferPointer, ref: TextRef) {
+        let f: EventFields
+        switch parsed {
+        case .rawWebhook: return
+        case .other: applyDecoded(line); return
+        case .fields(let fields): f = fields
         }
         guard let kind = f.kind else { unreadableLines += 1; return }
         if EventFields.equals(kind, Self.inboundBytes, in: line) { inboundCount += 1; return }
@@ -294,7 +311,8 @@ public struct MessageLedger: Sendable {
 
     private mutating func group(_ prefix: Range<Int>, in line: UnsafeRawBufferPointer) -> Int {
         let bytes = UnsafeRawBufferPointer(rebasing: line[prefix])
-        if lastGroup >= 0, groups[lastGroup].nameBytes.elementsEqual(bytes) { return lastGroup }
+        if lastGroup >= 0, groups[lastGroup].nameBytes.count == bytes.count,
+           groups[lastGroup].nameBytes.withUnsafeBytes({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }) { return lastGroup }
         let name = String(decoding: bytes, as: UTF8.self)
         if let known = groupIndex[name] { lastGroup = known; return known }
         groups.append(JobGroup(name: name))

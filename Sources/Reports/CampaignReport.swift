@@ -179,7 +179,7 @@ public struct CampaignReport: Sendable {
         sheet.freezeHeader()
         // Rows are built on a thread of their own and written here: building them (reading names and
         // message ids back from the log) and libxlsxwriter's work then run on both cores.
-        let handoff = RowHandoff<(Totals, Int)>()
+        let handoff = Handoff<XLSXRowBatch, (Totals, Int)>()
         let ledger = self.ledger, scope = self.scope
         Thread {
             var totals = Totals()
@@ -207,7 +207,7 @@ public struct CampaignReport: Sendable {
                 batch.text(row, 11, m.errorTitle ?? m.reason ?? "")
                 batch.text(row, 12, m.errorCode.map { MetaErrorCatalog.entry(for: $0).explanation } ?? "")
                 batch.endRow()
-                if batch.rows == 2048 {
+                if batch.rows == 1024 {
                     handoff.put(batch)
                     batch = XLSXRowBatch()
                 }
@@ -218,7 +218,7 @@ public struct CampaignReport: Sendable {
         var result: (Totals, Int)?
         while result == nil {
             switch handoff.take() {
-            case .batch(let batch): sheet.write(batch)
+            case .item(let batch): sheet.write(batch)
             case .done(let produced): result = produced
             }
         }
