@@ -131,29 +131,12 @@ public struct MessageLedger: Sendable {
     static let retryBytes = Array("retry".utf8)
     static let statusValues = MessageStatus.allCases.map { (Array($0.rawValue.utf8), $0) }
 
-    /// A line as the reader left it for the fold.
-    enum ParsedLine {
-        case rawWebhook
-        case fields(EventFields)
-        case other
-    }
-
-    static func parse(_ line: UnsafeRawBufferPointer) -> ParsedLine {
-        // Raw webhook bodies are kept for the record, not for folds: skipped before parsing.
-        if line.starts(with: webhookPrefix) { return .rawWebhook }
-        return EventFields.parse(line).map { .fields($0) } ?? .other
-    }
-
     mutating func apply(line: UnsafeRawBufferPointer, ref: TextRef) {
-        apply(Self.parse(line), line: line, ref: ref)
-    }
-
-    mutating func apply(_ parsed: ParsedLine, line: UnsafeRawBufferPointer, ref: TextRef) {
-        let f: EventFields
-        switch parsed {
-        case .rawWebhook: return
-        case .other: applyDecoded(line); return
-        case .fields(let fields): f = fields
+        // Raw webhook bodies are kept for the record, not for folds: skipped before parsing.
+        if line.starts(with: Self.webhookPrefix) { return }
+        guard let f = EventFields.parse(line) else {
+            applyDecoded(line)
+            return
         }
         guard let kind = f.kind else { unreadableLines += 1; return }
         if EventFields.equals(kind, Self.inboundBytes, in: line) { inboundCount += 1; return }
