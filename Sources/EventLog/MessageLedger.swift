@@ -4,10 +4,10 @@ import WabulkBase
 /// Folds the event log into each message's final state: monotonic (a status never goes back),
 /// idempotent (a repeated event changes nothing) and independent of arrival order.
 ///
-/// Kept compact so a million messages fold in well under 100 MB: a message is a fixed 68-byte slot of
-/// numbers (times in whole seconds, interned campaign, error and pricing texts) and the log positions of
-/// integer), found through dense per-campaign arrays indexed by the job's sequence number; its name and
-/// message id are not copied but read back from the log line that carried them when a report asks.
+/// Kept compact so a million messages fold in about 60 MB: a message is a fixed 52-byte slot of numbers
+/// (times in whole seconds; interned campaign, error and pricing texts; the log positions of the lines that
+/// carried its phone and name and its message id, read back when a report asks), found through dense
+/// per-campaign arrays indexed by the job's sequence number.
 public struct MessageLedger: Sendable {
     // MARK: storage
 
