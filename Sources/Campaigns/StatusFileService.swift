@@ -26,19 +26,15 @@ public struct StatusFileService: Service {
     /// daemon does not re-read its whole log every 30 seconds, and nothing grows with the events read.
     final class Cache: @unchecked Sendable {
         let directory: URL
-        var tail: EventLogTail
         var ledger = MessageLedger()
         var tally = StatusTally()
-        init(directory: URL) {
-            self.directory = directory
-            tail = EventLogTail(directory: directory)
-        }
+        init(directory: URL) { self.directory = directory }
     }
     let cache: Cache
 
     public func writeOnce(now: Date = Date()) async throws {
-        cache.tally.add(cache.tail.next(kinds: [.status]))
-        cache.ledger.catchUp(logDirectory: cache.directory)
+        // One read of the new lines feeds both the fold and the tally.
+        cache.ledger.catchUp(logDirectory: cache.directory) { cache.tally.add($0) }
         var snapshot = await StatusSnapshot.take(home: home, settings: settings, now: now, ledger: cache.ledger, tally: &cache.tally)
         snapshot.writtenAt = Timestamp.format(now)
         let encoder = JSONEncoder()

@@ -48,8 +48,9 @@ public struct StatusSnapshot: Codable, Sendable {
 
     public static func take(home: HomeLayout, settings: Settings, now: Date) async -> StatusSnapshot {
         var tally = StatusTally()
-        tally.add(EventLogReader(directory: home.log).readAll().events.filter { $0.kind == .status })
-        return await take(home: home, settings: settings, now: now, ledger: MessageLedger(logDirectory: home.log), tally: &tally)
+        var ledger = MessageLedger()
+        ledger.catchUp(logDirectory: home.log) { tally.add($0) }
+        return await take(home: home, settings: settings, now: now, ledger: ledger, tally: &tally)
     }
 
     /// From a ledger and a tally kept up to date (the daemon's status file reads only what is new).

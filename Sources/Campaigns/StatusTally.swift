@@ -16,17 +16,16 @@ public struct StatusTally: Sendable {
 
     public init() {}
 
-    public mutating func add(_ events: [MessageEvent]) {
-        for e in events where e.kind == .status {
-            if let c = e.campaign {
-                if e.status == .sending, started[c] == nil { started[c] = e.time }
-                lastEvent[c] = max(lastEvent[c] ?? e.time, e.time)
-            }
-            if e.status == .sent && e.source == "dispatch" { recentSends.append(e.time) }
-            if (e.status == .failed || e.status == .deferred) && e.errorCode != nil || e.status == .failed { lastError = e }
-            if e.status == .failed || e.status == .deferred, let code = e.errorCode {
-                recentErrors.append((e.time, code, e.errorTitle ?? ""))
-            }
+    public mutating func add(_ e: MessageEvent) {
+        guard e.kind == .status else { return }
+        if let c = e.campaign {
+            if e.status == .sending, started[c] == nil { started[c] = e.time }
+            lastEvent[c] = max(lastEvent[c] ?? e.time, e.time)
+        }
+        if e.status == .sent && e.source == "dispatch" { recentSends.append(e.time) }
+        if (e.status == .failed || e.status == .deferred) && e.errorCode != nil || e.status == .failed { lastError = e }
+        if e.status == .failed || e.status == .deferred, let code = e.errorCode {
+            recentErrors.append((e.time, code, e.errorTitle ?? ""))
         }
     }
 

@@ -12,7 +12,7 @@ struct EventFields {
         private var from: Int32
         private var to: Int32
         var escaped: Bool
-        // 32-bit positions keep the fields of a line small: a reader thread hands thousands of them over.
+        // 32-bit positions keep a line's fields small: they are copied on every line of the log.
         init(start: Int, end: Int, escaped: Bool) {
             from = Int32(truncatingIfNeeded: start)
             to = Int32(truncatingIfNeeded: end)
@@ -107,7 +107,7 @@ struct EventFields {
         }
     }
 
-    enum Key: Int, CaseIterable {
+    enum Key {
         case attempt, campaign, errorCode, errorDetails, errorTitle, job, kind, metaTime, name, phone
         case pricingCategory, pricingType, reason, source, status, time, wamid, raw, template, language
 
@@ -141,7 +141,7 @@ struct EventFields {
         guard !text.escaped else { return nil }
         let count = text.end - text.start
         let first = line[text.start]
-        // Length and first letter pick the candidate; one memcmp confirms it.
+        // Length and first letter pick the candidate; the remaining bytes confirm it.
         let candidate: Key?
         switch (count, first) {
         case (7, UInt8(ascii: "a")): candidate = .attempt

@@ -32,31 +32,13 @@ public struct EventLogTail: Sendable {
         for file in reader.files() where position == nil || file.lastPathComponent >= position!.file {
             let name = file.lastPathComponent
             let start = position?.file == name ? position!.offset : 0
-            guard let handle = try? FileHandle(forReadingFrom: file) else { continue }
-            defer { try? handle.close() }
-            try? handle.seek(toOffset: start)
-            let data = (try? handle.readToEnd()) ?? Data()
-            guard let lastNewline = data.lastIndex(of: 0x0A) else {
-                position = Position(file: name, offset: start)
-                continue
+            // Read in chunks: a follower starting on a big log does not load the rest of it at once.
+            let end = EventLogScanner.scan(file, from: start) { line, _ in
+                // A line without any wanted marker is skipped without decoding.
+                if let markers, !markers.contains(where: { Self.find($0, in: line) }) { return }
+                if let e = MessageEvent(line: line), kinds?.contains(e.kind) ?? true { events.append(e) }
             }
-            data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-                guard let base = raw.baseAddress else { return }
-                let end = lastNewline - data.startIndex + 1
-                var lineStart = 0
-                while lineStart < end, let found = memchr(base + lineStart, 0x0A, end - lineStart) {
-                    let lineEnd = UnsafeRawPointer(found) - base
-                    defer { lineStart = lineEnd + 1 }
-                    let line = UnsafeRawBufferPointer(start: base + lineStart, count: lineEnd - lineStart)
-                    guard !line.isEmpty else { continue }
-                    // A line without any wanted marker is skipped without decoding.
-                    if let markers, !markers.contains(where: { Self.find($0, in: line) }) {
-                        continue
-                    }
-                    if let e = MessageEvent(line: line), kinds?.contains(e.kind) ?? true { events.append(e) }
-                }
-            }
-            position = Position(file: name, offset: start + UInt64(lastNewline - data.startIndex + 1))
+            position = Position(file: name, offset: end)
         }
         return events
     }

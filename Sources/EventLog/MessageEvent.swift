@@ -68,6 +68,11 @@ public struct MessageEvent: Codable, Sendable, Equatable {
             self = e
             return
         }
+        self.init(fields: f, in: line)
+    }
+
+    /// From a line's fields already found (the ledger's fold hands status lines on without parsing twice).
+    init?(fields f: EventFields, in line: UnsafeRawBufferPointer) {
         func text(_ t: EventFields.Text?) -> String? { t.map { EventFields.string($0, in: line) } }
         guard let kindText = text(f.kind), let kind = Kind(rawValue: kindText), let time = text(f.time) else { return nil }
         var status: MessageStatus?

@@ -98,14 +98,16 @@ public struct MessageLedger: Sendable {
     }
 
     /// Applies the lines written since the last call (all of them the first time), then joins pending events.
-    public mutating func catchUp(logDirectory: URL) {
+    /// `statusEvents` sees each status event read, for callers that also need single events (the status
+    /// file's tally), so the log is read once.
+    public mutating func catchUp(logDirectory: URL, statusEvents: ((MessageEvent) -> Void)? = nil) {
         for file in EventLogReader(directory: logDirectory).files() {
             let name = file.lastPathComponent
             let index: Int
             if let known = files.firstIndex(of: file) { index = known } else { files.append(file); index = files.count - 1 }
             let from = filePositions[name] ?? 0
             filePositions[name] = EventLogScanner.scan(file, from: from) { line, offset in
-                apply(line: line, ref: .file(index, offset: offset))
+                apply(line: line, ref: .file(index, offset: offset), statusEvents: statusEvents)
             }
         }
         finish()
@@ -115,33 +117,41 @@ public struct MessageLedger: Sendable {
     public mutating func apply(_ e: MessageEvent) {
         var line: [UInt8] = []
         EventLine.append(e, to: &line)
+        withArenaCopy(of: line) { ledger, line, ref in ledger.apply(line: line, ref: ref) }
+    }
+
+    /// Keeps a line in the arena, so texts read from it later still resolve, and hands the kept copy on.
+    private mutating func withArenaCopy(of line: [UInt8], _ body: (inout MessageLedger, UnsafeRawBufferPointer, TextRef) -> Void) {
         let offset = arena.count
         arena += line
         arena.append(0x0A)
-        arena.withUnsafeBytes { all in
-            apply(line: UnsafeRawBufferPointer(rebasing: all[offset..<(offset + line.count)]), ref: .arena(offset))
-        }
+        let kept = arena
+        kept.withUnsafeBytes { all in body(&self, UnsafeRawBufferPointer(rebasing: all[offset..<(offset + line.count)]), .arena(offset)) }
     }
 
     // MARK: folding
 
-    static let webhookPrefix = Array(#"{"kind":"webhook""#.utf8)
     static let statusBytes = Array("status".utf8)
     static let inboundBytes = Array("inbound".utf8)
     static let retryBytes = Array("retry".utf8)
     static let statusValues = MessageStatus.allCases.map { (Array($0.rawValue.utf8), $0) }
 
-    mutating func apply(line: UnsafeRawBufferPointer, ref: TextRef) {
+    static func status(_ text: EventFields.Text?, in line: UnsafeRawBufferPointer) -> MessageStatus? {
+        guard let text else { return nil }
+        return statusValues.first { EventFields.equals(text, $0.0, in: line) }?.1
+    }
+
+    mutating func apply(line: UnsafeRawBufferPointer, ref: TextRef, statusEvents: ((MessageEvent) -> Void)? = nil) {
         // Raw webhook bodies are kept for the record, not for folds: skipped before parsing.
-        if line.starts(with: Self.webhookPrefix) { return }
+        if line.starts(with: EventLogReader.webhookLinePrefix) { return }
         guard let f = EventFields.parse(line) else {
-            applyDecoded(line)
+            applyDecoded(line, statusEvents: statusEvents)
             return
         }
         guard let kind = f.kind else { unreadableLines += 1; return }
         if EventFields.equals(kind, Self.inboundBytes, in: line) { inboundCount += 1; return }
-        guard EventFields.equals(kind, Self.statusBytes, in: line), let statusText = f.status,
-              let status = Self.statusValues.first(where: { EventFields.equals(statusText, $0.0, in: line) })?.1 else { return }
+        guard EventFields.equals(kind, Self.statusBytes, in: line), let status = Self.status(f.status, in: line) else { return }
+        if let statusEvents, let e = MessageEvent(fields: f, in: line) { statusEvents(e) }
         if let job = f.job {
             let (slot, isNew) = slotFor(job: job, in: line)
             fold(f, status: status, line: line, ref: ref, into: slot, isNew: isNew)
@@ -154,11 +164,12 @@ public struct MessageLedger: Sendable {
 
     /// A line the fast reader does not take (another writer's spacing or escapes): decoded, then applied
     /// in the log's own form from the arena.
-    private mutating func applyDecoded(_ line: UnsafeRawBufferPointer) {
+    private mutating func applyDecoded(_ line: UnsafeRawBufferPointer, statusEvents: ((MessageEvent) -> Void)?) {
         guard let e = try? JSONDecoder().decode(MessageEvent.self, from: Data(line)) else {
             unreadableLines += 1
             return
         }
+        if e.kind == .status, e.status != nil { statusEvents?(e) }
         apply(e)
     }
 
@@ -223,21 +234,13 @@ public struct MessageLedger: Sendable {
         let lines = pending
         pending = []
         for (i, line) in lines.enumerated() {
-            line.withUnsafeBytes { raw in
-                guard let f = EventFields.parse(raw), let text = f.status,
-                      let status = Self.statusValues.first(where: { EventFields.equals(text, $0.0, in: raw) })?.1 else { return }
-                if let index = found[i] {
-                    // The line's own bytes live in the arena, so texts read from it later still resolve.
-                    let offset = arena.count
-                    arena += line
-                    arena.append(0x0A)
-                    arena.withUnsafeBytes { all in
-                        let copy = UnsafeRawBufferPointer(rebasing: all[offset..<(offset + line.count)])
-                        fold(f, status: status, line: copy, ref: .arena(offset), into: index, isNew: false)
-                    }
-                } else if let e = try? JSONDecoder().decode(MessageEvent.self, from: Data(line)) {
-                    orphans.append(e)
+            if let index = found[i] {
+                withArenaCopy(of: line) { ledger, copy, ref in
+                    guard let f = EventFields.parse(copy), let status = Self.status(f.status, in: copy) else { return }
+                    ledger.fold(f, status: status, line: copy, ref: ref, into: index, isNew: false)
                 }
+            } else if let e = try? JSONDecoder().decode(MessageEvent.self, from: Data(line)) {
+                orphans.append(e)
             }
         }
     }
@@ -273,15 +276,12 @@ public struct MessageLedger: Sendable {
     }
 
     private mutating func slotFor(job: EventFields.Text, in line: UnsafeRawBufferPointer) -> (Int, Bool) {
-        let key = JobKey(job, in: line)
-        switch key {
-        case .numbered(let prefix, let number), .skip(let prefix, let number):
+        switch JobKey(job, in: line) {
+        case .indexed(let prefix, let number, let skip):
             let g = group(prefix, in: line)
-            let isSkip: Bool
-            if case .skip = key { isSkip = true } else { isSkip = false }
-            if let existing = groups[g].slot(number, skip: isSkip) { return (existing, false) }
+            if let existing = groups[g].slot(number, skip: skip) { return (existing, false) }
             let index = newSlot()
-            groups[g].set(number, skip: isSkip, slot: index)
+            groups[g].set(number, skip: skip, slot: index)
             return (index, true)
         case .other:
             let id = EventFields.string(job, in: line)
@@ -310,11 +310,9 @@ public struct MessageLedger: Sendable {
             let raw = UnsafeRawBufferPointer(bytes)
             let text = EventFields.Text(start: 0, end: raw.count, escaped: false)
             switch JobKey(text, in: raw) {
-            case .numbered(let prefix, let n), .skip(let prefix, let n):
-                let isSkip: Bool
-                if case .skip = JobKey(text, in: raw) { isSkip = true } else { isSkip = false }
+            case .indexed(let prefix, let n, let skip):
                 guard let g = groupIndex[String(decoding: UnsafeRawBufferPointer(rebasing: raw[prefix]), as: UTF8.self)] else { return nil }
-                return groups[g].slot(n, skip: isSkip)
+                return groups[g].slot(n, skip: skip)
             case .other:
                 return otherJobs[job].map(Int.init)
             }
@@ -388,9 +386,6 @@ public struct MessageLedger: Sendable {
         public var deliveredAt: Int?
         public var readAt: Int?
         public var failedAt: Int?
-
-        /// Accepted by Meta at some point, even if it failed later.
-        public var wasSent: Bool { [.sent, .delivered, .read].contains(status) || (status == .failed && hasWamid) }
     }
 
     func message(_ index: Int, texts: TextReader?) -> Message {
@@ -517,8 +512,7 @@ public struct MessageLedger: Sendable {
 /// A job id as the planner writes it, `<campaign>.<7-digit sequence>` or `<campaign>.skip-<n>`, so it can
 /// index a dense array; any other shape is kept as text.
 enum JobKey {
-    case numbered(prefix: Range<Int>, number: Int)
-    case skip(prefix: Range<Int>, number: Int)
+    case indexed(prefix: Range<Int>, number: Int, skip: Bool)
     case other
 
     init(_ job: EventFields.Text, in line: UnsafeRawBufferPointer) {
@@ -545,10 +539,10 @@ enum JobKey {
         // Only the exact spelling the planner writes, so the id comes back byte for byte.
         if isSkip {
             guard line[at] != 0x30 || width == 1 else { return }
-            self = .skip(prefix: job.start..<dot, number: n)
+            self = .indexed(prefix: job.start..<dot, number: n, skip: true)
         } else {
             guard width == max(7, String(n).utf8.count) else { return }
-            self = .numbered(prefix: job.start..<dot, number: n)
+            self = .indexed(prefix: job.start..<dot, number: n, skip: false)
         }
     }
 
@@ -639,7 +633,7 @@ struct InternTable: Sendable {
             key.append(0xFF)
         }
         let a = first.map { EventFields.string($0, in: line) }, b = second.map { EventFields.string($0, in: line) }
-        let i = intern(String(decoding: key.map { $0 == 0xFF ? 0x1F : $0 }, as: UTF8.self) + "|" + (a ?? "") + "|" + (b ?? ""), pair: (a, b))
+        let i = intern(String(decoding: key.map { $0 == 0xFF ? 0x1F : $0 }, as: UTF8.self), pair: (a, b))
         lastBytes = key
         lastIndex = i
         return i

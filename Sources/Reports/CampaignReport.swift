@@ -179,7 +179,7 @@ public struct CampaignReport: Sendable {
         sheet.freezeHeader()
         // Rows are built on a thread of their own and written here: building them (reading names and
         // message ids back from the log) and libxlsxwriter's work then run on both cores.
-        let handoff = Handoff<XLSXRowBatch, (Totals, Int)>()
+        let handoff = Handoff<XLSXRowBatch, Totals>()
         let ledger = self.ledger, scope = self.scope
         Thread {
             var totals = Totals()
@@ -213,18 +213,17 @@ public struct CampaignReport: Sendable {
                 }
             }
             if batch.rows > 0 { handoff.put(batch) }
-            handoff.finish((totals, row))
+            handoff.finish(totals)
         }.start()
-        var result: (Totals, Int)?
-        while result == nil {
+        while true {
             switch handoff.take() {
             case .item(let batch): sheet.write(batch)
-            case .done(let produced): result = produced
+            case .done(let totals):
+                let c = totals.all.counts
+                sheet.autofilter(lastRow: c.total + c.skipped + c.cancelled, lastColumn: headers.count - 1)
+                return totals
             }
         }
-        let (totals, row) = result!
-        sheet.autofilter(lastRow: row, lastColumn: headers.count - 1)
-        return totals
     }
 
     func writeFailures(_ sheet: XLSXSheet, _ totals: Totals) {

@@ -128,12 +128,12 @@ public struct XLSXSheet {
 /// Cells gathered on one thread to be written on another: texts kept as NUL-terminated bytes, so the writer
 /// hands libxlsxwriter pointers without converting any String.
 public struct XLSXRowBatch: Sendable {
-    enum Kind: UInt8, Sendable { case text, number, integer, date }
+    enum Kind: UInt8, Sendable { case text, integer, date }
     struct Entry: Sendable {
         var row: Int32
         var column: UInt16
         var kind: Kind
-        /// The number, or for a text its offset in `bytes`.
+        /// The number (or date serial), or for a text its offset in `bytes`.
         var value: Double
     }
 
@@ -175,7 +175,6 @@ extension XLSXSheet {
                 let r = lxw_row_t(e.row), c = lxw_col_t(e.column)
                 switch e.kind {
                 case .text: worksheet_write_string(sheet, r, c, base + Int(e.value), nil)
-                case .number: worksheet_write_number(sheet, r, c, e.value, nil)
                 case .integer: worksheet_write_number(sheet, r, c, e.value, integer)
                 case .date: worksheet_write_number(sheet, r, c, e.value, date)
                 }
