@@ -51,14 +51,24 @@ import WabulkBase
 
         func ledger() -> MessageLedger { MessageLedger(logDirectory: home.log) }
 
-        /// Runs the sandbox and a dispatcher while `body` runs.
+        /// Runs the sandbox and a dispatcher while `body` runs. The dispatcher starts only once the sandbox
+        /// listens: a send refused by a sandbox still binding its port would be a transient failure that
+        /// spends an attempt (and once made a test see `attempts == 2`).
         func running(_ dispatcher: Dispatcher, _ body: () async throws -> Void) async throws {
-            let group = ServiceGroup(configuration: .init(services: sandbox.services() + [dispatcher], logger: logger))
-            try await withThrowingTaskGroup(of: Void.self) { tasks in
-                tasks.addTask { try await group.run() }
-                try await body()
-                await group.triggerGracefulShutdown()
-                try await tasks.waitForAll()
+            let (listening, signal) = AsyncStream<Void>.makeStream()
+            let sandboxGroup = ServiceGroup(configuration: .init(services: sandbox.services(onRunning: { _ in signal.yield() }), logger: logger))
+            let dispatcherGroup = ServiceGroup(configuration: .init(services: [dispatcher], logger: logger))
+            try await withThrowingTaskGroup(of: Void.self) { outer in
+                outer.addTask { try await sandboxGroup.run() }
+                for await _ in listening { break }
+                try await withThrowingTaskGroup(of: Void.self) { inner in
+                    inner.addTask { try await dispatcherGroup.run() }
+                    try await body()
+                    await dispatcherGroup.triggerGracefulShutdown()
+                    try await inner.waitForAll()
+                }
+                await sandboxGroup.triggerGracefulShutdown()
+                try await outer.waitForAll()
             }
         }
     }
