@@ -42,6 +42,7 @@ let package = Package(
         .target(name: "Contacts", dependencies: [
             "WabulkBase", "CCSV", "CPhoneNumber",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .target(name: "Spool", dependencies: [

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Finds the name, phone and tag columns of a header row by their usual aliases (product.md),
 /// case- and space-insensitive; every other column is kept as a custom field.
 public struct ColumnMapping: Sendable, Equatable {
@@ -45,14 +47,31 @@ public struct ColumnMapping: Sendable, Equatable {
         a.phone == b.phone && a.name == b.name && a.tags == b.tags && a.headers == b.headers
     }
 
-    /// Splits "vip, delhi;staff|x" and Google's "a ::: b" into clean tags.
+    /// Splits "vip, delhi;staff|x" and Google's "a ::: b" into clean tags. Works on the bytes (every
+    /// separator is ASCII): this runs once a row in a million-row import.
     public static func splitTags(_ text: String) -> [String] {
         if text.isEmpty { return [] }
-        let unified = text.contains(":::") ? text.replacingOccurrences(of: ":::", with: ",") : text
-        return unified.split(whereSeparator: { $0 == "," || $0 == ";" || $0 == "|" })
-            .map { String($0).trimmedCell }
-            .filter { !$0.isEmpty && $0 != "* myContacts" }
+        let bytes = text.utf8
+        var tags: [String] = []
+        var start = bytes.startIndex, i = start
+        func emit(_ end: String.Index) {
+            let tag = String(decoding: bytes[start..<end], as: UTF8.self).trimmedCell
+            if !tag.isEmpty && tag != "* myContacts" { tags.append(tag) }
+        }
+        while i < bytes.endIndex {
+            let byte = bytes[i]
+            var width = 0
+            if byte == 0x2C || byte == 0x3B || byte == 0x7C { width = 1 }   // , ; |
+            else if byte == 0x3A, bytes[i...].starts(with: [0x3A, 0x3A, 0x3A]) { width = 3 }   // :::
+            if width > 0 {
+                emit(i)
+                i = bytes.index(i, offsetBy: width)
+                start = i
+            } else {
+                i = bytes.index(after: i)
+            }
+        }
+        emit(bytes.endIndex)
+        return tags
     }
 }
-
-import Foundation

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Small text helpers on the import's hot path, where Foundation's general versions (bridging through
 /// NSString) cost more than the rest of a row's handling.
 extension String {
@@ -41,6 +43,12 @@ enum CompactJSON {
 
     static func quote(_ s: String, into out: inout String) {
         out += "\""
+        // Nearly every name, tag and field needs no escaping: copy it whole.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            out += s
+            out += "\""
+            return
+        }
         for scalar in s.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
@@ -55,5 +63,3 @@ enum CompactJSON {
         out += "\""
     }
 }
-
-import Foundation

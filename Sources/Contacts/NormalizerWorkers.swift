@@ -26,8 +26,8 @@ public final class NormalizerWorkers: @unchecked Sendable {
             try process.run()
         }
 
-        /// Sends the numbers and reads back exactly as many lines.
-        func run(_ numbers: ArraySlice<String>) -> [String] {
+        /// Sends the numbers and reads back exactly as many verdicts (fewer when the worker died).
+        func run(_ numbers: ArraySlice<String>) -> [PhoneNormalizer.Verdict] {
             var request: [UInt8] = []
             request.reserveCapacity(numbers.count * 16 + 8)
             request.append(contentsOf: String(numbers.count).utf8)
@@ -40,12 +40,12 @@ public final class NormalizerWorkers: @unchecked Sendable {
             // Written from another queue so a full pipe in either direction can never deadlock.
             let handle = input.fileHandleForWriting, bytes = Data(request)
             writer.async { handle.write(bytes) }
-            var lines: [String] = []
-            lines.reserveCapacity(numbers.count)
+            var verdicts: [PhoneNormalizer.Verdict] = []
+            verdicts.reserveCapacity(numbers.count)
             let reader = output.fileHandleForReading
-            while lines.count < numbers.count {
+            while verdicts.count < numbers.count {
                 if let newline = received[consumed...].firstIndex(of: 0x0A) {
-                    lines.append(String(decoding: received[consumed..<newline], as: UTF8.self))
+                    verdicts.append(PhoneNormalizer.verdict(fromWireLine: received[consumed..<newline]))
                     consumed = newline + 1
                     continue
                 }
@@ -55,7 +55,7 @@ public final class NormalizerWorkers: @unchecked Sendable {
                 if chunk.isEmpty { break }   // the worker died: the caller falls back
                 received.append(contentsOf: chunk)
             }
-            return lines
+            return verdicts
         }
     }
 
@@ -78,7 +78,7 @@ public final class NormalizerWorkers: @unchecked Sendable {
     /// A batch under way in the workers; `wait()` gives the verdicts in input order.
     public final class Pending: @unchecked Sendable {
         private let group = DispatchGroup()
-        fileprivate var parts: [[String]]
+        fileprivate var parts: [[PhoneNormalizer.Verdict]]
         private let numbers: [String]
         private let fallback: PhoneNormalizer
 
@@ -93,9 +93,9 @@ public final class NormalizerWorkers: @unchecked Sendable {
 
         public func wait() -> [PhoneNormalizer.Verdict] {
             group.wait()
-            let lines = parts.flatMap { $0 }
-            if lines.count != numbers.count { return numbers.map(fallback.normalize) }
-            return lines.map(PhoneNormalizer.verdict(fromWireLine:))
+            let verdicts = parts.flatMap { $0 }
+            if verdicts.count != numbers.count { return numbers.map(fallback.normalize) }
+            return verdicts
         }
     }
 
@@ -116,15 +116,34 @@ public final class NormalizerWorkers: @unchecked Sendable {
     /// The worker side: reads "count\n" then that many numbers, answers one line each, until end of input.
     public static func serve(defaultCountry: String) throws {
         let normalizer = try PhoneNormalizer(defaultCountry: defaultCountry)
-        var out = Data()
-        while let header = readLine(), let count = Int(header) {
-            out.removeAll(keepingCapacity: true)
-            for _ in 0..<count {
-                let raw = readLine() ?? ""
-                out.append(contentsOf: normalizer.wireLine(for: raw).utf8)
-                out.append(0x0A)
+        var input: [UInt8] = [], start = 0
+        var out: [UInt8] = []
+        var left: Int?   // numbers still to answer in the current request
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { return }
+            input.append(contentsOf: chunk[..<count])
+            while let newline = input[start...].firstIndex(of: 0x0A) {
+                let line = input[start..<newline]
+                start = newline + 1
+                if let remaining = left {
+                    normalizer.appendWireLine(for: String(decoding: line, as: UTF8.self), to: &out)
+                    out.append(0x0A)
+                    left = remaining - 1
+                } else {
+                    guard let total = Int(String(decoding: line, as: UTF8.self)), total >= 0 else { return }
+                    left = total
+                }
+                if left == 0 {
+                    FileHandle.standardOutput.write(Data(out))
+                    out.removeAll(keepingCapacity: true)
+                    left = nil
+                }
             }
-            FileHandle.standardOutput.write(out)
+            input.removeFirst(start)
+            start = 0
         }
     }
 }

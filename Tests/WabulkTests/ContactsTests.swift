@@ -49,6 +49,20 @@ import Testing
         #expect(CSVParser.sniffDelimiter(text[...]) == expected)
     }
 
+    @Test(arguments: [("vip, delhi;staff|x", ["vip", "delhi", "staff", "x"]), ("* myContacts ::: Delhi ::: VIP", ["Delhi", "VIP"]),
+                      ("::::x", [":x"]), ("a:b, c::d", ["a:b", "c::d"]), (" , ;| ", []), ("é ,ü|ñ", ["é", "ü", "ñ"]), ("", []),
+                      ("solo", ["solo"]), ("a:::", ["a"])])
+    func tagsSplitOnEverySeparator(text: String, expected: [String]) {
+        #expect(ColumnMapping.splitTags(text) == expected)
+    }
+
+    @Test func jsonColumnsEscapeOnlyWhatJSONNeeds() throws {
+        #expect(CompactJSON.array(["vip", "say \"hi\"", "a\\b", "tab\there", "é"]) == #"["vip","say \"hi\"","a\\b","tab\there","é"]"#)
+        #expect(CompactJSON.object(["b": "2", "a": "line\nbreak"]) == #"{"a":"line\nbreak","b":"2"}"#)
+        let decoded = try JSONSerialization.jsonObject(with: Data(CompactJSON.array(["\u{1}", "\"", "ok"]).utf8)) as? [String]
+        #expect(decoded == ["\u{1}", "\"", "ok"])
+    }
+
     @Test func excelEncodingsDecode() {
         let utf8BOM = Data([0xEF, 0xBB, 0xBF] + Array("Nämé".utf8))
         #expect(TextDecoding.decode(utf8BOM) == ("Nämé", .utf8))

@@ -91,6 +91,41 @@ import Testing
     }
 }
 
+extension PhoneOracleTests {
+    /// The digits-only shortcut must never change libphonenumber's answer: the same inputs, with extra
+    /// punctuation, brackets and edge cases, classified as written and through the shortcut.
+    @Test func theDigitsOnlyShortcutGivesLibphonenumbersOwnAnswer() throws {
+        var inputs: [Case] = []
+        for c in Self.generateCases() {
+            inputs.append(c)
+            inputs.append(Case(raw: "(\(c.raw)).", region: c.region))
+            inputs.append(Case(raw: c.raw.replacingOccurrences(of: " ", with: "."), region: c.region))
+            inputs.append(Case(raw: " - \(c.raw.replacingOccurrences(of: "-", with: " ("))) ", region: c.region))
+        }
+        let edges = ["12", "1 2", "123", "1-2-3", "(12)", "++91 98765 43210", "9+1 98765 43210", "+", "+ 1", "+12",
+                     "(0) 98765 43210", "+91 (0) 98765 43210", ".+91.98765.43210.", "0091 98765 43210", "91 98765-43210",
+                     "(+91) 6119-510-604", "00916066580351", "91-7664433884", "+91 97162 32396", "098765 43210",
+                     "+44 (0)20 7946 0958", "020 7946 0958", "+1 (650) 253-0000", "1-650-253-0000", "650.253.0000",
+                     "((+91)) 98765 43210", "+91 98765 43210 )", "- 98765", String(repeating: "9", count: 40),
+                     "+" + String(repeating: "1", count: 20), "0000000", "+0 123 4567", "+999 1234 5678", "11 2345 6789"]
+        for raw in edges { for region in ["IN", "US", "GB", "DE", "BR"] { inputs.append(Case(raw: raw, region: region)) } }
+        var normalizers: [String: PhoneNormalizer] = [:]
+        var mismatches: [String] = []
+        var shortcuts = 0
+        var scratch = ContiguousArray<CChar>()
+        for c in inputs {
+            let normalizer = try normalizers[c.region] ?? PhoneNormalizer(defaultCountry: c.region)
+            normalizers[c.region] = normalizer
+            if PhoneNormalizer.plainDigits(c.raw.utf8, into: &scratch) { shortcuts += 1 }
+            let written = normalizer.classify(c.raw, shortcut: false), fast = normalizer.classify(c.raw)
+            if written != fast { mismatches.append("\(c.region) \"\(c.raw)\": as written \(written), shortcut \(fast)") }
+        }
+        #expect(inputs.count == 4 * Self.generateCases().count + 5 * edges.count)
+        #expect(shortcuts > inputs.count / 2, "the shortcut should apply to most inputs (\(shortcuts) of \(inputs.count))")
+        #expect(mismatches.isEmpty, "\(mismatches.count) mismatches: \(mismatches.prefix(10))")
+    }
+}
+
 /// A small deterministic generator, so the test's inputs are the same on every run.
 struct SplitMix {
     var state: UInt64
