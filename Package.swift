@@ -31,7 +31,7 @@ let package = Package(
         .systemLibrary(name: "CQRencode", path: "Sources/CQRencode", providers: [.apt(["libqrencode-dev"])]),
         // libphonenumber is C++; Swift's C++ interop crashes on it, so a tiny C API sits in front.
         .target(name: "CPhoneNumber",
-                linkerSettings: [.linkedLibrary("phonenumber"), .linkedLibrary("protobuf"),
+                linkerSettings: [.linkedLibrary("phonenumber"), .linkedLibrary("protobuf"), .linkedLibrary("pcre2-8"),
                                  .linkedLibrary("stdc++")]),
 
         .target(name: "WabulkBase", dependencies: [

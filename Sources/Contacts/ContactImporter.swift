@@ -102,7 +102,10 @@ struct ImportRun {
     private var mapping: ColumnMapping?
     private var phoneHeader = ""
     private var batch: [Row] = []
-    private var inFlight: (rows: [Row], verdicts: () -> [PhoneNormalizer.Verdict])?
+    /// Batches handed to the normalizer, oldest first. Two may wait, so the workers still have one to work on
+    /// while this thread reads and builds the next batch.
+    private var inFlight: [(rows: [Row], verdicts: () -> [PhoneNormalizer.Verdict])] = []
+    private static let batchesAhead = 2
     /// Numbers already met in this file, as the integer of their E.164 digits (at most 15, so they fit):
     /// eight bytes a number instead of a String keeps a million-row file's set small.
     private var seen = Set<UInt64>()
@@ -142,12 +145,15 @@ struct ImportRun {
         }
     }
 
-    /// Hands the current batch to the normalizer and merges the one before it meanwhile.
-    private mutating func flush() throws(ContactsError) {
-        let next = batch.isEmpty ? nil : (rows: batch, verdicts: importer.normalize(batch.map(\.rawPhone)))
+    /// Hands the current batch to the normalizer and merges the oldest one meanwhile (all of them when
+    /// `draining`).
+    private mutating func flush(draining: Bool = false) throws(ContactsError) {
+        if !batch.isEmpty { inFlight.append((rows: batch, verdicts: importer.normalize(batch.map(\.rawPhone)))) }
         batch = []
-        if let previous = inFlight { try merge(previous.rows, previous.verdicts()) }
-        inFlight = next
+        while inFlight.count > (draining ? 0 : Self.batchesAhead) {
+            let oldest = inFlight.removeFirst()
+            try merge(oldest.rows, oldest.verdicts())
+        }
     }
 
     private mutating func merge(_ rows: [Row], _ verdicts: [PhoneNormalizer.Verdict]) throws(ContactsError) {
@@ -193,8 +199,7 @@ struct ImportRun {
 
     mutating func finish(fingerprint: String) throws(ContactsError) {
         guard mapping != nil else { throw .emptyFile(file: fileName) }
-        try flush()
-        try flush()
+        try flush(draining: true)
         summary.rejected = rejected.count
         do {
             try merger?.recordImport(fingerprint: fingerprint, file: fileName,

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import CPhoneNumber
 @testable import Contacts
 
 /// Differential test: our libphonenumber shim against Python's phonenumbers (an independent
@@ -122,6 +123,33 @@ extension PhoneOracleTests {
         }
         #expect(inputs.count == 4 * Self.generateCases().count + 5 * edges.count)
         #expect(shortcuts > inputs.count / 2, "the shortcut should apply to most inputs (\(shortcuts) of \(inputs.count))")
+        #expect(mismatches.isEmpty, "\(mismatches.count) mismatches: \(mismatches.prefix(10))")
+    }
+}
+
+extension PhoneOracleTests {
+    /// The shim's validity check (libphonenumber's rule over its metadata, run with PCRE2) against
+    /// libphonenumber's IsValidNumber, on random numbers of every plausible length for many calling codes.
+    @Test func theFastValidityCheckAgreesWithIsValidNumber() throws {
+        let codes = [1, 7, 20, 27, 30, 31, 32, 33, 34, 36, 39, 40, 41, 43, 44, 45, 46, 47, 48, 49, 51, 52, 54, 55, 56, 57, 58,
+                     60, 61, 62, 63, 64, 65, 66, 81, 82, 84, 86, 90, 91, 92, 93, 94, 95, 98, 212, 213, 234, 254, 255, 256, 351,
+                     352, 353, 358, 380, 420, 852, 880, 886, 966, 971, 972, 977, 998]
+        let india = try PhoneNormalizer(defaultCountry: "IN")
+        var rng = SplitMix(seed: 7)
+        var valid = 0, mismatches: [String] = []
+        for code in codes {
+            for i in 0..<120 {
+                var national = String(1 + rng.next() % 9)
+                for _ in 0..<(5 + i % 9) { national += String(rng.next() % 10) }
+                let raw = "+\(code)\(national)"
+                let libphonenumber = india.classify(raw, shortcut: false), fast = india.classify(raw)
+                if libphonenumber.0 == PHONE_VALID { valid += 1 }
+                if libphonenumber != fast { mismatches.append("\(raw): IsValidNumber \(libphonenumber.0.rawValue), fast \(fast.0.rawValue)") }
+            }
+        }
+        #expect(valid > 600, "the inputs should hold many valid numbers (\(valid))")
+        let covered = codes.filter { phone_fast_validity_covers(Int32($0)) == 1 }
+        #expect(covered.count > 50 && covered.contains(91) && !covered.contains(1) && !covered.contains(44), "\(covered)")
         #expect(mismatches.isEmpty, "\(mismatches.count) mismatches: \(mismatches.prefix(10))")
     }
 }
