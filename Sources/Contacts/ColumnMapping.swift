@@ -47,7 +47,7 @@ public struct ColumnMapping: Sendable, Equatable {
         a.phone == b.phone && a.name == b.name && a.tags == b.tags && a.headers == b.headers
     }
 
-    /// Splits "vip, delhi;staff|x" and Google's "a ::: b" into clean tags. Works on the bytes (every
+    /// Splits "vip, delhi;staff|x" and Google's "a ::: b" into clean tags, each once. Works on the bytes (every
     /// separator is ASCII): this runs once a row in a million-row import.
     public static func splitTags(_ text: String) -> [String] {
         if text.isEmpty { return [] }
@@ -56,7 +56,7 @@ public struct ColumnMapping: Sendable, Equatable {
         var start = bytes.startIndex, i = start
         func emit(_ end: String.Index) {
             let tag = String(decoding: bytes[start..<end], as: UTF8.self).trimmedCell
-            if !tag.isEmpty && tag != "* myContacts" { tags.append(tag) }
+            if !tag.isEmpty && tag != "* myContacts" && !tags.contains(tag) { tags.append(tag) }
         }
         while i < bytes.endIndex {
             let byte = bytes[i]

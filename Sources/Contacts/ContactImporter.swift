@@ -159,6 +159,7 @@ struct ImportRun {
     private mutating func merge(_ rows: [Row], _ verdicts: [PhoneNormalizer.Verdict]) throws(ContactsError) {
         guard let merger else { return }
         do {
+            if !optOut { try merger.prefetch(verdicts.compactMap { if case .valid(let e164) = $0 { e164 } else { nil } }) }
             for (row, verdict) in zip(rows, verdicts) {
                 switch verdict {
                 case .invalid(let reason):

@@ -120,12 +120,12 @@ public final class ContactRegistry: Sendable {
 
     static func decodeTags(_ text: String?) -> [String] {
         guard let text, text != "[]" else { return [] }
-        return (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String]) ?? []
+        return CompactJSON.strings(text) ?? (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String]) ?? []
     }
 
     static func decodeFields(_ text: String?) -> [String: String] {
         guard let text, text != "{}" else { return [:] }
-        return (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: String]) ?? [:]
+        return CompactJSON.stringObject(text) ?? (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: String]) ?? [:]
     }
 
     static func encode(_ tags: [String]) -> String { CompactJSON.array(tags) }

@@ -63,3 +63,114 @@ enum CompactJSON {
         out += "\""
     }
 }
+
+extension CompactJSON {
+    /// Reads a JSON array of strings (a tags column); nil for anything else, so callers can fall back to a
+    /// general decoder. A re-import reads every stored contact's tags and fields back: Foundation's decoder
+    /// was most of that.
+    static func strings(_ text: String) -> [String]? {
+        var reader = Reader(text)
+        return reader.strings(open: 0x5B, close: 0x5D)
+    }
+
+    /// Reads a JSON object whose values are all strings (a fields column); nil for anything else.
+    static func stringObject(_ text: String) -> [String: String]? {
+        var reader = Reader(text)
+        guard let flat = reader.strings(open: 0x7B, close: 0x7D), flat.count % 2 == 0 else { return nil }
+        var object: [String: String] = [:]
+        object.reserveCapacity(flat.count / 2)
+        for i in stride(from: 0, to: flat.count, by: 2) { object[flat[i]] = flat[i + 1] }
+        return object
+    }
+
+    private struct Reader {
+        let bytes: [UInt8]
+        var i = 0
+        init(_ text: String) { bytes = Array(text.utf8) }
+
+        mutating func skipSpace() {
+            while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
+        }
+
+        /// `[ "a", "b" ]` or `{ "k": "v", … }` (keys and values alternate in the result).
+        mutating func strings(open: UInt8, close: UInt8) -> [String]? {
+            skipSpace()
+            guard i < bytes.count, bytes[i] == open else { return nil }
+            i += 1
+            var out: [String] = []
+            skipSpace()
+            if i < bytes.count, bytes[i] == close {
+                i += 1
+            } else {
+                while true {
+                    guard let s = string() else { return nil }
+                    out.append(s)
+                    skipSpace()
+                    guard i < bytes.count else { return nil }
+                    let separator = open == 0x7B && out.count % 2 == 1 ? UInt8(0x3A) : UInt8(0x2C)
+                    if bytes[i] == separator { i += 1; skipSpace(); continue }
+                    if bytes[i] == close && separator == 0x2C { i += 1; break }
+                    return nil
+                }
+            }
+            skipSpace()
+            return i == bytes.count ? out : nil
+        }
+
+        mutating func string() -> String? {
+            guard i < bytes.count, bytes[i] == 0x22 else { return nil }
+            i += 1
+            let start = i
+            while i < bytes.count, bytes[i] != 0x22, bytes[i] != 0x5C { i += 1 }
+            guard i < bytes.count else { return nil }
+            if bytes[i] == 0x22 {
+                defer { i += 1 }
+                return String(decoding: bytes[start..<i], as: UTF8.self)
+            }
+            var scalars = String.UnicodeScalarView()
+            scalars.append(contentsOf: String(decoding: bytes[start..<i], as: UTF8.self).unicodeScalars)
+            var utf8: [UInt8] = []
+            func flush() {
+                if !utf8.isEmpty { scalars.append(contentsOf: String(decoding: utf8, as: UTF8.self).unicodeScalars); utf8.removeAll() }
+            }
+            while i < bytes.count {
+                let b = bytes[i]
+                if b == 0x22 { i += 1; flush(); return String(scalars) }
+                if b != 0x5C { utf8.append(b); i += 1; continue }
+                guard i + 1 < bytes.count else { return nil }
+                flush()
+                let e = bytes[i + 1]
+                i += 2
+                switch e {
+                case 0x22: scalars.append("\"")
+                case 0x5C: scalars.append("\\")
+                case 0x2F: scalars.append("/")
+                case 0x62: scalars.append("\u{8}")
+                case 0x66: scalars.append("\u{C}")
+                case 0x6E: scalars.append("\n")
+                case 0x72: scalars.append("\r")
+                case 0x74: scalars.append("\t")
+                case 0x75:
+                    guard var unit = hex4() else { return nil }
+                    if (0xD800..<0xDC00).contains(unit) {
+                        guard i + 1 < bytes.count, bytes[i] == 0x5C, bytes[i + 1] == 0x75 else { return nil }
+                        i += 2
+                        guard let low = hex4(), (0xDC00..<0xE000).contains(low) else { return nil }
+                        unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
+                    }
+                    guard let scalar = Unicode.Scalar(unit) else { return nil }
+                    scalars.append(scalar)
+                default: return nil
+                }
+            }
+            return nil
+        }
+
+        mutating func hex4() -> UInt32? {
+            guard i + 4 <= bytes.count, bytes[i..<i + 4].allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x66) }),
+                  let value = UInt32(String(decoding: bytes[i..<i + 4], as: UTF8.self), radix: 16) else { return nil }
+            i += 4
+            return value
+        }
+    }
+}

@@ -51,7 +51,7 @@ import Testing
 
     @Test(arguments: [("vip, delhi;staff|x", ["vip", "delhi", "staff", "x"]), ("* myContacts ::: Delhi ::: VIP", ["Delhi", "VIP"]),
                       ("::::x", [":x"]), ("a:b, c::d", ["a:b", "c::d"]), (" , ;| ", []), ("é ,ü|ñ", ["é", "ü", "ñ"]), ("", []),
-                      ("solo", ["solo"]), ("a:::", ["a"])])
+                      ("solo", ["solo"]), ("a:::", ["a"]), ("c, c;d|c", ["c", "d"])])
     func tagsSplitOnEverySeparator(text: String, expected: [String]) {
         #expect(ColumnMapping.splitTags(text) == expected)
     }
@@ -61,6 +61,16 @@ import Testing
         #expect(CompactJSON.object(["b": "2", "a": "line\nbreak"]) == #"{"a":"line\nbreak","b":"2"}"#)
         let decoded = try JSONSerialization.jsonObject(with: Data(CompactJSON.array(["\u{1}", "\"", "ok"]).utf8)) as? [String]
         #expect(decoded == ["\u{1}", "\"", "ok"])
+        // Read back: what this writer and SQLite's JSON functions write; anything else is left to Foundation.
+        #expect(CompactJSON.strings(#"["a", "say \"hi\"","\u00e9\ud83d\ude00","x\/y\n"]"#) == ["a", "say \"hi\"", "é😀", "x/y\n"])
+        #expect(CompactJSON.strings("[]") == [])
+        #expect(CompactJSON.stringObject(#"{"City":"Pune","Note":"a,b"}"#) == ["City": "Pune", "Note": "a,b"])
+        for unusual in [#"["a",1]"#, #"{"a":null}"#, #"["a""#, #"["\u12g4"]"#, #"["a"] x"#, #"{"a","b"}"#, #"["\ud83d"]"#] {
+            #expect(CompactJSON.strings(unusual) == nil && CompactJSON.stringObject(unusual) == nil, "\(unusual)")
+        }
+        for text in [CompactJSON.array(["vip", "tab\there", "\u{7}", "ü"]), #"["x","y"]"#] {
+            #expect(CompactJSON.strings(text) == (try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String]))
+        }
     }
 
     @Test func excelEncodingsDecode() {
@@ -126,6 +136,32 @@ import Testing
         #expect(c.tags == ["a", "b"])
         // An empty cell keeps the stored value; a filled one replaces it; a new column adds a field.
         #expect(c.fields == ["First Name": "Asha", "Last Name": "Rao", "City": "Pune", "Plan": "silver", "Lang": "hi"])
+    }
+
+    /// A re-import into a full registry merges in Swift from one query per batch; duplicates inside a file
+    /// imported into an empty registry merge inside SQLite. Both must leave the same contacts.
+    @Test func bothMergePathsLeaveTheSameContacts() throws {
+        let header = "Name,Phone,Tags,City,Note\n"
+        let first = "Asha,9876543210,\"a, b\",Pune,\"said \"\"hi\"\"\"\nRavi,9876543211,,Delhi,\nMeera,9876543212,x,,n1\n"
+        let second = ",9876543210,\"b, c, c\",,new note\nRavi Kumar,+91 98765 43211,é|a,Mumbai,\nMeera,09876543212,,Goa,\nNew,9876543213,z,Agra,\n"
+        let a = TempDir(), b = TempDir()
+        let twoFiles = try importer(a)
+        _ = try twoFiles.importFile(a.file("first.csv", header + first))
+        let update = try twoFiles.importFile(a.file("second.csv", header + second))
+        #expect(update.summary.updated == 3)
+        #expect(update.summary.inserted == 1)
+        let oneFile = try importer(b)
+        let both = try oneFile.importFile(b.file("both.csv", header + first + second))
+        #expect(both.summary.inserted == 4)
+        #expect(both.summary.duplicatesInFile == 3)
+        let viaSwift = try twoFiles.registry.list(), viaSQL = try oneFile.registry.list()
+        #expect(viaSwift.map(\.phone) == ["+919876543210", "+919876543211", "+919876543212", "+919876543213"])
+        #expect(viaSwift.map(\.name) == viaSQL.map(\.name))
+        #expect(viaSwift.map(\.fields) == viaSQL.map(\.fields))
+        #expect(viaSwift[0].tags == ["a", "b", "c"])
+        #expect(viaSwift[0].fields == ["City": "Pune", "Note": "new note"])
+        #expect(viaSwift[1].name == "Ravi Kumar" && viaSwift[1].tags == ["é", "a"])
+        #expect(viaSwift.map(\.tags) == viaSQL.map(\.tags))
     }
 
     @Test func optedOutContactsAreNeverResurrected() throws {
