@@ -8,15 +8,29 @@ public final class Handoff<Item, Result>: @unchecked Sendable {
     private let condition = NSCondition()
     private var items: [Item] = []
     private var result: Result?
+    private var closed = false
     private let limit: Int
 
     public init(limit: Int = 4) { self.limit = limit }
 
-    /// Blocks while `limit` items wait to be taken.
-    public func put(_ item: Item) {
+    /// Blocks while `limit` items wait to be taken. False once the user has closed the handoff: the maker
+    /// should stop and `finish`.
+    @discardableResult
+    public func put(_ item: Item) -> Bool {
         condition.lock()
-        while items.count >= limit { condition.wait() }
+        defer { condition.unlock() }
+        while items.count >= limit && !closed { condition.wait() }
+        if closed { return false }
         items.append(item)
+        condition.broadcast()
+        return true
+    }
+
+    /// The user wants no more items (it failed): waiting items are dropped and every `put` returns false.
+    public func close() {
+        condition.lock()
+        closed = true
+        items.removeAll()
         condition.broadcast()
         condition.unlock()
     }
