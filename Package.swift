@@ -36,6 +36,7 @@ let package = Package(
 
         .target(name: "WabulkBase", dependencies: [
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .target(name: "EventLog", dependencies: ["WabulkBase"]),
         .target(name: "Curl", dependencies: ["CCurl"]),

@@ -45,11 +45,7 @@ public struct StatusFileService: Service {
     public func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do { try await writeOnce() } catch { logger.warning("status.json: \(error)") }
-            // Short steps, so a stop is not held up for the whole interval.
-            let deadline = ContinuousClock.now + interval
-            while ContinuousClock.now < deadline && !Task.isShuttingDownGracefully && !Task.isCancelled {
-                try? await Task.sleep(for: min(.milliseconds(250), deadline - ContinuousClock.now))
-            }
+            _ = await sleepUnlessStopping(until: ContinuousClock.now + interval)
         }
         try? await writeOnce()
     }

@@ -37,26 +37,39 @@ public struct WebhookFollower: Service {
 
     public func run() async throws {
         var tail = EventLogTail(directory: home.log, from: loadPosition())
+        var saved = tail.position
+        var savedAt = ContinuousClock.now
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            await catchUp(&tail)
-            try? await Task.sleep(for: interval)
+            let acted = await catchUp(&tail)
+            // Saved at once after acting; lines only skipped (statuses, inbound texts) are saved at most every
+            // 30 s: read again after a crash they are skipped again, and an idle daemon stops rewriting the
+            // file each time a status arrives.
+            if let position = tail.position, position != saved, acted > 0 || ContinuousClock.now - savedAt >= .seconds(30) {
+                savePosition(position)
+                saved = position
+                savedAt = .now
+            }
+            _ = await sleepUnlessStopping(until: .now + interval)
         }
         // What the listener stored before the stop is acted on now, not after the restart.
         await catchUp(&tail)
+        if let position = tail.position, position != saved { savePosition(position) }
     }
 
     /// Handles everything written since the saved place (one pass, as after a restart).
     @discardableResult
     public func catchUp() async -> Int {
         var tail = EventLogTail(directory: home.log, from: loadPosition())
-        return await catchUp(&tail)
+        let start = tail.position
+        let acted = await catchUp(&tail)
+        if let position = tail.position, position != start { savePosition(position) }
+        return acted
     }
 
     /// Handles everything new in the log; returns how many events it acted on.
     @discardableResult
     func catchUp(_ tail: inout EventLogTail) async -> Int {
         var acted = 0
-        let start = tail.position
         for event in tail.next(kinds: [.optOut, .optIn, .templateStatus]) {
             do {
                 switch event.kind {
@@ -69,8 +82,6 @@ public struct WebhookFollower: Service {
                 logger.error("webhook follower: \(event.kind.rawValue) \(event.phone ?? event.template ?? ""): \(error)")
             }
         }
-        // Saved only when it moved: an idle daemon does not rewrite the file every second.
-        if let position = tail.position, position != start { savePosition(position) }
         return acted
     }
 

@@ -42,8 +42,10 @@ public struct ScheduledReports: Service {
             var last = now()
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 guard let next = schedule.nextRun(after: last) else { return }
+                // Woken at least once a second: the injected clock may run ahead of the real one (tests move it).
                 while now() < next.at && !Task.isShuttingDownGracefully && !Task.isCancelled {
-                    try? await Task.sleep(for: .milliseconds(min(1000, max(10, Int(next.at.timeIntervalSince(now()) * 1000)))))
+                    let wait = min(1000, max(10, Int(next.at.timeIntervalSince(now()) * 1000)))
+                    _ = await sleepUnlessStopping(until: .now + .milliseconds(wait))
                 }
                 if Task.isShuttingDownGracefully || Task.isCancelled { break }
                 last = next.at

@@ -293,13 +293,7 @@ public final class Dispatcher: Service, Sendable {
 
     /// Sleeps in short steps so a shutdown is noticed; false when stopping.
     private func waitUntil(_ deadline: ContinuousClock.Instant) async -> Bool {
-        while clock.now < deadline {
-            if Task.isShuttingDownGracefully || Task.isCancelled { return false }
-            // A quarter second: shutdown is noticed quickly, and an idle daemon wakes only a few times a second.
-            let step = min(deadline - clock.now, .milliseconds(250))
-            try? await Task.sleep(for: step)
-        }
-        return true
+        await sleepUnlessStopping(until: deadline)
     }
 
     private func pause(_ duration: Duration) async {
