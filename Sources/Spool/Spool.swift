@@ -132,22 +132,25 @@ public actor Spool {
         for step in 0..<campaignOrder.count {
             let position = (nextCampaign + step) % campaignOrder.count
             let campaign = campaignOrder[position]
-            guard !blocked.contains(campaign), var queue = waiting[campaign] else { continue }
+            guard !blocked.contains(campaign), waiting[campaign] != nil else { continue }
             var claimed: SpoolJob?
-            while let entry = queue.takeDue(now: now) {
-                // Another process may have cancelled it meanwhile: then it is simply gone.
-                if let job = try take(entry.id) { claimed = job; break }
+            // The queue is changed in place in the dictionary: a copy taken out shared the deque's storage,
+            // so every claim copied the whole campaign's line (20,000 entries, a retain each).
+            while let entry = waiting[campaign]?.takeDue(now: now) {
+                do {
+                    // Another process may have cancelled it meanwhile: then it is simply gone.
+                    if let job = try take(entry.id) { claimed = job; break }
+                } catch {
+                    waiting[campaign]?.deferred.append(entry)
+                    throw error
+                }
             }
-            guard let job = claimed else {
-                waiting[campaign] = queue
-                continue
-            }
-            if queue.isEmpty {
+            guard let job = claimed else { continue }
+            if waiting[campaign]?.isEmpty ?? true {
                 waiting[campaign] = nil
                 campaignOrder.remove(at: position)
                 nextCampaign = campaignOrder.isEmpty ? 0 : position % campaignOrder.count
             } else {
-                waiting[campaign] = queue
                 nextCampaign = (position + 1) % campaignOrder.count
             }
             return job
