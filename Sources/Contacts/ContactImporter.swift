@@ -134,14 +134,13 @@ struct ImportRun {
             valid.sort { ($0.e164, $0.row) < ($1.e164, $1.row) }
             if !optOut { try merger.prefetch(valid.map(\.e164)) }
             for (e164, i) in valid {
-                let row = batch.rows[i]
-                var contact = row.contact
-                contact.phone = e164
                 let duplicate = !seen.insert(Self.key(e164)).inserted
                 if optOut {
                     if duplicate { summary.duplicatesInFile += 1 } else if try merger.optOut(e164, source: "file \(fileName)") { summary.optedOut += 1 }
                     continue
                 }
+                var contact = batch.rows[i].contact
+                contact.phone = e164
                 let outcome = try merger.merge(contact)
                 if duplicate {
                     summary.duplicatesInFile += 1

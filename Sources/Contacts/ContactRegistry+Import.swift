@@ -69,7 +69,7 @@ extension ContactRegistry {
                 let code = sqlite3_step(handle)
                 if code == SQLITE_DONE { break }
                 guard code == SQLITE_ROW else {
-                    throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+                    throw stepFailure(code)
                 }
                 let tagsText = text(2), fieldsText = text(3)
                 guard let tags = tagsText == "[]" ? [] : CompactJSON.strings(tagsText),
@@ -90,8 +90,7 @@ extension ContactRegistry {
         public func merge(_ c: Contact) throws -> Outcome {
             if let entry = known[c.phone] { return try merge(c, into: entry) }
             // Most rows of a big import are new: try the insert first and only read back on a conflict.
-            try run(insert, [c.phone, c.name, ContactRegistry.encode(c.tags), ContactRegistry.encode(c.fields), stamp, stamp])
-            if db.changesCount > 0 { counts.inserted += 1; return .inserted }
+            if try insertNew(c) { return .inserted }
             // An empty cell never blanks a stored field.
             let newFields = c.fields.filter { !$0.value.isEmpty }
             try run(update, [c.name, ContactRegistry.encode(c.tags), ContactRegistry.encode(newFields), stamp, c.phone])
@@ -109,9 +108,8 @@ extension ContactRegistry {
         /// empty, tags united in order, non-empty fields written over the stored ones.
         private func merge(_ c: Contact, into entry: Stored?) throws -> Outcome {
             guard var stored = entry else {
-                try run(insert, [c.phone, c.name, ContactRegistry.encode(c.tags), ContactRegistry.encode(c.fields), stamp, stamp])
+                try insertNew(c)
                 known[c.phone] = Stored(name: c.name, tags: c.tags, fields: c.fields, optedOut: false, active: true)
-                counts.inserted += 1
                 return .inserted
             }
             if stored.optedOut { counts.skippedOptedOut += 1; return .skippedOptedOut }
@@ -125,13 +123,22 @@ extension ContactRegistry {
             return .updated
         }
 
+        /// Inserts a number the registry does not hold; false (nothing written) when it does.
+        @discardableResult
+        private func insertNew(_ c: Contact) throws -> Bool {
+            try run(insert, [c.phone, c.name, ContactRegistry.encode(c.tags), ContactRegistry.encode(c.fields), stamp, stamp])
+            guard db.changesCount > 0 else { return false }
+            counts.inserted += 1
+            return true
+        }
+
         /// Binds texts and steps once through SQLite's C API: GRDB's argument arrays box every value, which
         /// was a fifth of the importing thread's time in a million-row import.
         private func run(_ statement: Statement, _ texts: [String]) throws {
             try bind(statement, texts)
             let code = sqlite3_step(statement.sqliteStatement)
             guard code == SQLITE_DONE else {
-                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+                throw stepFailure(code)
             }
         }
 
@@ -147,6 +154,10 @@ extension ContactRegistry {
                 }
                 guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "binding argument \(i + 1)") }
             }
+        }
+
+        private func stepFailure(_ code: Int32) -> DatabaseError {
+            DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
         }
 
         private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)

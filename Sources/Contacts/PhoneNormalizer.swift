@@ -54,7 +54,7 @@ public struct PhoneNormalizer: Sendable {
     /// its first digit, gets the same answer written as just its plus and digits: libphonenumber drops what
     /// comes before the first plus or digit, its viability pattern accepts any such spelling of three digits
     /// or more, its extension and second-number rules need letters, `#`, `,`, `;`, `~` or `/`, and everything
-    /// after works on the digits alone. That form parses about a third faster. Writes it NUL-terminated into
+    /// after works on the digits alone. That form parses a fifth to a third faster (measured on the benchmark's spellings). Writes it NUL-terminated into
     /// `out`; false (and libphonenumber reads the cell as written) for anything else.
     static func plainDigits(_ text: String.UTF8View, into out: inout ContiguousArray<CChar>) -> Bool {
         guard text.count <= 64 else { return false }

@@ -103,7 +103,7 @@ public final class Dispatcher: Service, Sendable {
     /// Waits for status webhooks (they carry the job id as biz_opaque_callback_data) about messages that
     /// may have left before a crash; a message with none by then is resent, or held as unknown.
     func reconcile(_ jobs: [SpoolJob]) async {
-        _ = await waitUntil(clock.now + options.reconcileWindow)
+        _ = await sleepUnlessStopping(until: clock.now + options.reconcileWindow)
         if Task.isShuttingDownGracefully || Task.isCancelled { return }
         let ledger = MessageLedger(logDirectory: eventsDirectory)
         for job in jobs {
@@ -175,7 +175,7 @@ public final class Dispatcher: Service, Sendable {
                 await pause(options.idlePoll)
                 continue
             case .at(let slot):
-                if await waitUntil(origin + slot) { break }
+                if await sleepUnlessStopping(until: origin + slot) { break }
                 // Stopping before the request left: the job goes back in line untouched.
                 try? await spool.release(job)
                 return
@@ -291,13 +291,8 @@ public final class Dispatcher: Service, Sendable {
         try await spool.requeue(retryJob)
     }
 
-    /// Sleeps in short steps so a shutdown is noticed; false when stopping.
-    private func waitUntil(_ deadline: ContinuousClock.Instant) async -> Bool {
-        await sleepUnlessStopping(until: deadline)
-    }
-
     private func pause(_ duration: Duration) async {
-        _ = await waitUntil(clock.now + duration)
+        _ = await sleepUnlessStopping(until: clock.now + duration)
     }
 }
 
