@@ -19,19 +19,20 @@ public enum WebhookPayload {
     /// The events of one POST. `optOutKeywords` are compared case-insensitively with inbound texts and
     /// button labels (Meta's marketing opt-out button arrives as its localised label).
     public static func events(from body: [UInt8], receivedAt: Date, optOutKeywords: [String] = ["STOP", "UNSUBSCRIBE"]) throws(ParseError) -> [MessageEvent] {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else { throw .notJSON }
-        guard let entries = object["entry"] as? [[String: Any]] else { throw .notWhatsAppEnvelope }
+        guard let document = JSONValue.parse(body), document.isObject else { throw .notJSON }
+        guard case .array(let items) = document["entry"] else { throw .notWhatsAppEnvelope }
+        let entries = JSONValue.array(items).objects
         let keywords = Set(optOutKeywords.map { $0.lowercased() })
         var events: [MessageEvent] = []
         for entry in entries {
-            for change in entry["changes"] as? [[String: Any]] ?? [] {
-                guard let value = change["value"] as? [String: Any] else { continue }
-                switch change["field"] as? String {
+            for change in entry["changes"]?.objects ?? [] {
+                guard let value = change["value"], value.isObject else { continue }
+                switch change["field"]?.string {
                 case "messages":
-                    for status in value["statuses"] as? [[String: Any]] ?? [] {
+                    for status in value["statuses"]?.objects ?? [] {
                         if let event = statusEvent(status, receivedAt: receivedAt) { events.append(event) }
                     }
-                    for message in value["messages"] as? [[String: Any]] ?? [] {
+                    for message in value["messages"]?.objects ?? [] {
                         let inbound = inboundEvent(message, receivedAt: receivedAt)
                         events.append(inbound)
                         if let text = inbound.reason, keywords.contains(text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()) {
@@ -53,60 +54,57 @@ public enum WebhookPayload {
     }
 
     /// `user_preferences[]`: the person stopped (or resumed) marketing messages in WhatsApp's own settings.
-    static func preferenceEvents(_ value: [String: Any], receivedAt: Date) -> [MessageEvent] {
-        (value["user_preferences"] as? [[String: Any]] ?? []).compactMap { p in
-            guard let waID = p["wa_id"] as? String, let choice = (p["value"] as? String)?.lowercased(), choice == "stop" || choice == "resume" else { return nil }
-            let category = p["category"] as? String ?? "marketing_messages"
+    static func preferenceEvents(_ value: JSONValue, receivedAt: Date) -> [MessageEvent] {
+        (value["user_preferences"]?.objects ?? []).compactMap { p in
+            guard let waID = p["wa_id"]?.string, let choice = p["value"]?.string?.lowercased(), choice == "stop" || choice == "resume" else { return nil }
+            let category = p["category"]?.string ?? "marketing_messages"
             return MessageEvent(kind: choice == "stop" ? .optOut : .optIn, time: receivedAt, phone: waID.hasPrefix("+") ? waID : "+" + waID,
-                                metaTime: (p["timestamp"] as? NSNumber)?.intValue ?? (p["timestamp"] as? String).flatMap(Int.init),
+                                metaTime: p["timestamp"]?.integer,
                                 reason: "\(choice == "stop" ? "stopped" : "resumed") \(category) in WhatsApp", source: "webhook")
         }
     }
 
     /// `message_template_status_update`: a template was paused, disabled, approved again …
-    static func templateStatusEvent(_ value: [String: Any], receivedAt: Date) -> MessageEvent? {
-        guard let status = value["event"] as? String, let name = value["message_template_name"] as? String else { return nil }
-        var why = value["reason"] as? String
-        if let other = value["other_info"] as? [String: Any], let d = other["description"] as? String { why = d }
+    static func templateStatusEvent(_ value: JSONValue, receivedAt: Date) -> MessageEvent? {
+        guard let status = value["event"]?.string, let name = value["message_template_name"]?.string else { return nil }
+        let why = value["other_info"]?["description"]?.string ?? value["reason"]?.string
         return MessageEvent(kind: .templateStatus, time: receivedAt, errorDetails: why, reason: status.uppercased(), source: "webhook",
-                            template: name, language: value["message_template_language"] as? String)
+                            template: name, language: value["message_template_language"]?.string)
     }
 
-    static func statusEvent(_ s: [String: Any], receivedAt: Date) -> MessageEvent? {
-        guard let statusText = s["status"] as? String, let status = MessageStatus(rawValue: statusText),
+    static func statusEvent(_ s: JSONValue, receivedAt: Date) -> MessageEvent? {
+        guard let statusText = s["status"]?.string, let status = MessageStatus(rawValue: statusText),
               [.sent, .delivered, .read, .failed].contains(status) else { return nil }
-        let error = (s["errors"] as? [[String: Any]])?.first
-        let pricing = s["pricing"] as? [String: Any]
-        let recipient = s["recipient_id"] as? String
+        let error = s["errors"]?.objects.first
+        let pricing = s["pricing"]
+        let recipient = s["recipient_id"]?.string
         return MessageEvent(time: receivedAt, status: status,
-                            job: (s["biz_opaque_callback_data"] as? String).flatMap { $0.isEmpty ? nil : $0 },
+                            job: s["biz_opaque_callback_data"]?.string.flatMap { $0.isEmpty ? nil : $0 },
                             phone: recipient.map { $0.hasPrefix("+") ? $0 : "+" + $0 },
-                            wamid: s["id"] as? String,
-                            errorCode: (error?["code"] as? NSNumber)?.intValue,
-                            errorTitle: error?["title"] as? String,
-                            errorDetails: (error?["error_data"] as? [String: Any])?["details"] as? String,
-                            metaTime: (s["timestamp"] as? String).flatMap(Int.init) ?? (s["timestamp"] as? NSNumber)?.intValue,
-                            pricingCategory: pricing?["category"] as? String,
-                            pricingType: pricing?["type"] as? String,
+                            wamid: s["id"]?.string,
+                            errorCode: error?["code"]?.integer,
+                            errorTitle: error?["title"]?.string,
+                            errorDetails: error?["error_data"]?["details"]?.string,
+                            metaTime: s["timestamp"]?.integer,
+                            pricingCategory: pricing?["category"]?.string,
+                            pricingType: pricing?["type"]?.string,
                             source: "webhook")
     }
 
-    static func inboundEvent(_ m: [String: Any], receivedAt: Date) -> MessageEvent {
-        let type = m["type"] as? String ?? "unknown"
+    static func inboundEvent(_ m: JSONValue, receivedAt: Date) -> MessageEvent {
+        let type = m["type"]?.string ?? "unknown"
         var text: String
         switch type {
-        case "text": text = (m["text"] as? [String: Any])?["body"] as? String ?? ""
-        case "button":
-            let button = m["button"] as? [String: Any]
-            text = button?["text"] as? String ?? button?["payload"] as? String ?? ""
+        case "text": text = m["text"]?["body"]?.string ?? ""
+        case "button": text = m["button"]?["text"]?.string ?? m["button"]?["payload"]?.string ?? ""
         case "interactive":
-            let i = m["interactive"] as? [String: Any]
-            text = ((i?["button_reply"] ?? i?["list_reply"]) as? [String: Any])?["title"] as? String ?? "[interactive]"
+            let i = m["interactive"]
+            text = (i?["button_reply"] ?? i?["list_reply"])?["title"]?.string ?? "[interactive]"
         default: text = "[\(type)]"
         }
         if text.count > 1000 { text = String(text.prefix(1000)) }
-        let from = m["from"] as? String
-        return MessageEvent(kind: .inbound, time: receivedAt, phone: from.map { "+" + $0 }, wamid: m["id"] as? String,
-                            metaTime: (m["timestamp"] as? String).flatMap(Int.init), reason: text, source: "webhook")
+        let from = m["from"]?.string
+        return MessageEvent(kind: .inbound, time: receivedAt, phone: from.map { "+" + $0 }, wamid: m["id"]?.string,
+                            metaTime: m["timestamp"]?.string.flatMap(Int.init), reason: text, source: "webhook")
     }
 }

@@ -1,0 +1,243 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A parsed JSON document, read straight from the body's bytes. Foundation's JSONSerialization was a
+/// fifth of the listener's CPU (it builds bridged dictionaries and casts every value out of `Any`); a
+/// webhook needs only a few fields of small objects, so objects keep their members in order and are
+/// searched linearly.
+enum JSONValue: Equatable {
+    case object([(key: String, value: JSONValue)])
+    case array([JSONValue])
+    case string(String)
+    case number(Double)
+    case bool(Bool)
+    case null
+
+    static func == (a: JSONValue, b: JSONValue) -> Bool {
+        switch (a, b) {
+        case let (.object(x), .object(y)): x.count == y.count && zip(x, y).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+        case let (.array(x), .array(y)): x == y
+        case let (.string(x), .string(y)): x == y
+        case let (.number(x), .number(y)): x == y
+        case let (.bool(x), .bool(y)): x == y
+        case (.null, .null): true
+        default: false
+        }
+    }
+
+    /// The member named `key` of an object (the first one: Meta never repeats a key).
+    subscript(key: String) -> JSONValue? {
+        guard case .object(let members) = self else { return nil }
+        for member in members where member.key == key { return member.value }
+        return nil
+    }
+
+    var string: String? { if case .string(let s) = self { s } else { nil } }
+    var objects: [JSONValue] {
+        guard case .array(let items) = self else { return [] }
+        return items.filter { if case .object = $0 { true } else { false } }
+    }
+    var isObject: Bool { if case .object = self { true } else { false } }
+    /// A whole number written as a number or as a string of digits (Meta sends timestamps as strings).
+    var integer: Int? {
+        switch self {
+        case .number(let d) where d == d.rounded() && abs(d) < 9.0e15: Int(d)
+        case .string(let s): Int(s)
+        default: nil
+        }
+    }
+
+    /// Parses a whole document: one value, surrounded only by whitespace. Nil for anything that is not JSON.
+    static func parse(_ bytes: [UInt8]) -> JSONValue? {
+        bytes.withUnsafeBufferPointer { buffer in
+            var reader = JSONReader(bytes: buffer)
+            guard let value = reader.value(depth: 0) else { return nil }
+            reader.skipWhitespace()
+            return reader.at == buffer.count ? value : nil
+        }
+    }
+}
+
+/// A recursive-descent reader over the bytes (RFC 8259). Nesting is capped so a hostile body cannot
+/// exhaust the stack.
+private struct JSONReader {
+    let bytes: UnsafeBufferPointer<UInt8>
+    var at = 0
+    static let maxDepth = 256
+
+    mutating func skipWhitespace() {
+        while at < bytes.count {
+            switch bytes[at] {
+            case 0x20, 0x0A, 0x0D, 0x09: at += 1
+            default: return
+            }
+        }
+    }
+
+    mutating func value(depth: Int) -> JSONValue? {
+        skipWhitespace()
+        guard at < bytes.count, depth < Self.maxDepth else { return nil }
+        switch bytes[at] {
+        case UInt8(ascii: "{"): return object(depth: depth)
+        case UInt8(ascii: "["): return array(depth: depth)
+        case UInt8(ascii: "\""): return string().map(JSONValue.string)
+        case UInt8(ascii: "t"): return literal("true") ? .bool(true) : nil
+        case UInt8(ascii: "f"): return literal("false") ? .bool(false) : nil
+        case UInt8(ascii: "n"): return literal("null") ? .null : nil
+        default: return number()
+        }
+    }
+
+    mutating func object(depth: Int) -> JSONValue? {
+        at += 1
+        var members: [(key: String, value: JSONValue)] = []
+        skipWhitespace()
+        if at < bytes.count, bytes[at] == UInt8(ascii: "}") { at += 1; return .object(members) }
+        while true {
+            skipWhitespace()
+            guard at < bytes.count, bytes[at] == UInt8(ascii: "\""), let key = string() else { return nil }
+            skipWhitespace()
+            guard at < bytes.count, bytes[at] == UInt8(ascii: ":") else { return nil }
+            at += 1
+            guard let value = value(depth: depth + 1) else { return nil }
+            members.append((key, value))
+            skipWhitespace()
+            guard at < bytes.count else { return nil }
+            if bytes[at] == UInt8(ascii: ",") { at += 1; continue }
+            guard bytes[at] == UInt8(ascii: "}") else { return nil }
+            at += 1
+            return .object(members)
+        }
+    }
+
+    mutating func array(depth: Int) -> JSONValue? {
+        at += 1
+        var items: [JSONValue] = []
+        skipWhitespace()
+        if at < bytes.count, bytes[at] == UInt8(ascii: "]") { at += 1; return .array(items) }
+        while true {
+            guard let item = value(depth: depth + 1) else { return nil }
+            items.append(item)
+            skipWhitespace()
+            guard at < bytes.count else { return nil }
+            if bytes[at] == UInt8(ascii: ",") { at += 1; continue }
+            guard bytes[at] == UInt8(ascii: "]") else { return nil }
+            at += 1
+            return .array(items)
+        }
+    }
+
+    mutating func literal(_ word: StaticString) -> Bool {
+        let n = word.utf8CodeUnitCount
+        guard at + n <= bytes.count, memcmp(bytes.baseAddress! + at, word.utf8Start, n) == 0 else { return false }
+        at += n
+        return true
+    }
+
+    mutating func number() -> JSONValue? {
+        let start = at
+        if at < bytes.count, bytes[at] == UInt8(ascii: "-") { at += 1 }
+        // JSON's grammar: no leading zeros, digits required on both sides of the point and after the exponent.
+        guard digits(allowLeadingZero: false) else { return nil }
+        if at < bytes.count, bytes[at] == UInt8(ascii: ".") {
+            at += 1
+            guard digits(allowLeadingZero: true) else { return nil }
+        }
+        if at < bytes.count, bytes[at] | 0x20 == UInt8(ascii: "e") {
+            at += 1
+            if at < bytes.count, bytes[at] == UInt8(ascii: "+") || bytes[at] == UInt8(ascii: "-") { at += 1 }
+            guard digits(allowLeadingZero: true) else { return nil }
+        }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<at]), as: UTF8.self)
+        return Double(text).map(JSONValue.number)
+    }
+
+    mutating func digits(allowLeadingZero: Bool) -> Bool {
+        let start = at
+        while at < bytes.count, bytes[at] &- UInt8(ascii: "0") < 10 { at += 1 }
+        if at == start { return false }
+        return allowLeadingZero || at - start == 1 || bytes[start] != UInt8(ascii: "0")
+    }
+
+    /// A string starting at its opening quote. Runs without escapes are taken whole; invalid UTF-8 is refused.
+    mutating func string() -> String? {
+        at += 1
+        let start = at
+        while at < bytes.count {
+            let byte = bytes[at]
+            if byte == UInt8(ascii: "\"") {
+                let run = UnsafeBufferPointer(rebasing: bytes[start..<at])
+                at += 1
+                return String(validating: run, as: UTF8.self)
+            }
+            if byte == UInt8(ascii: "\\") { return escapedString(from: start) }
+            if byte < 0x20 { return nil }
+            at += 1
+        }
+        return nil
+    }
+
+    mutating func escapedString(from start: Int) -> String? {
+        var out = Array(UnsafeBufferPointer(rebasing: bytes[start..<at]))
+        while at < bytes.count {
+            let byte = bytes[at]
+            switch byte {
+            case UInt8(ascii: "\""):
+                at += 1
+                return String(validating: out, as: UTF8.self)
+            case UInt8(ascii: "\\"):
+                at += 1
+                guard at < bytes.count else { return nil }
+                let code = bytes[at]
+                at += 1
+                switch code {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(code)
+                case UInt8(ascii: "b"): out.append(0x08)
+                case UInt8(ascii: "f"): out.append(0x0C)
+                case UInt8(ascii: "n"): out.append(0x0A)
+                case UInt8(ascii: "r"): out.append(0x0D)
+                case UInt8(ascii: "t"): out.append(0x09)
+                case UInt8(ascii: "u"):
+                    guard var scalar = hex4() else { return nil }
+                    if scalar & 0xFC00 == 0xD800 {
+                        // A high surrogate must be followed by its low half.
+                        guard at + 1 < bytes.count, bytes[at] == UInt8(ascii: "\\"), bytes[at + 1] == UInt8(ascii: "u") else { return nil }
+                        at += 2
+                        guard let low = hex4(), low & 0xFC00 == 0xDC00 else { return nil }
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    } else if scalar & 0xFC00 == 0xDC00 {
+                        return nil
+                    }
+                    guard let unicode = Unicode.Scalar(scalar) else { return nil }
+                    out.append(contentsOf: UTF8.encode(unicode)!)
+                default:
+                    return nil
+                }
+            default:
+                if byte < 0x20 { return nil }
+                out.append(byte)
+                at += 1
+            }
+        }
+        return nil
+    }
+
+    mutating func hex4() -> UInt32? {
+        guard at + 4 <= bytes.count else { return nil }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let c = bytes[at]
+            let nibble: UInt8
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = c - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = c - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+            value = value << 4 | UInt32(nibble)
+            at += 1
+        }
+        return value
+    }
+}
