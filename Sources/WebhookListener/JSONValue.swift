@@ -7,24 +7,18 @@ import Glibc
 /// webhook needs only a few fields of small objects, so objects keep their members in order and are
 /// searched linearly.
 enum JSONValue: Equatable {
-    case object([(key: String, value: JSONValue)])
+    /// A struct, not a tuple: an array of tuples looks its type metadata up at run time on every use.
+    struct Member: Equatable {
+        var key: String
+        var value: JSONValue
+    }
+
+    case object([Member])
     case array([JSONValue])
     case string(String)
     case number(Double)
     case bool(Bool)
     case null
-
-    static func == (a: JSONValue, b: JSONValue) -> Bool {
-        switch (a, b) {
-        case let (.object(x), .object(y)): x.count == y.count && zip(x, y).allSatisfy { $0.key == $1.key && $0.value == $1.value }
-        case let (.array(x), .array(y)): x == y
-        case let (.string(x), .string(y)): x == y
-        case let (.number(x), .number(y)): x == y
-        case let (.bool(x), .bool(y)): x == y
-        case (.null, .null): true
-        default: false
-        }
-    }
 
     /// The member named `key` of an object (the first one: Meta never repeats a key).
     subscript(key: String) -> JSONValue? {
@@ -91,7 +85,7 @@ private struct JSONReader {
 
     mutating func object(depth: Int) -> JSONValue? {
         at += 1
-        var members: [(key: String, value: JSONValue)] = []
+        var members: [JSONValue.Member] = []
         skipWhitespace()
         if at < bytes.count, bytes[at] == UInt8(ascii: "}") { at += 1; return .object(members) }
         while true {
@@ -101,7 +95,7 @@ private struct JSONReader {
             guard at < bytes.count, bytes[at] == UInt8(ascii: ":") else { return nil }
             at += 1
             guard let value = value(depth: depth + 1) else { return nil }
-            members.append((key, value))
+            members.append(.init(key: key, value: value))
             skipWhitespace()
             guard at < bytes.count else { return nil }
             if bytes[at] == UInt8(ascii: ",") { at += 1; continue }
@@ -164,18 +158,28 @@ private struct JSONReader {
     mutating func string() -> String? {
         at += 1
         let start = at
+        var ascii = true
         while at < bytes.count {
             let byte = bytes[at]
             if byte == UInt8(ascii: "\"") {
                 let run = UnsafeBufferPointer(rebasing: bytes[start..<at])
                 at += 1
-                return String(validating: run, as: UTF8.self)
+                return ascii ? String(decoding: run, as: UTF8.self) : Self.validated(run)
             }
             if byte == UInt8(ascii: "\\") { return escapedString(from: start) }
             if byte < 0x20 { return nil }
+            ascii = ascii && byte < 0x80
             at += 1
         }
         return nil
+    }
+
+    /// The text of UTF-8 bytes, or nil when they are not valid UTF-8. (`String(validating:)` runs
+    /// unspecialized here and looked up generic metadata on every call.)
+    static func validated(_ utf8: UnsafeBufferPointer<UInt8>) -> String? {
+        let text = String(decoding: utf8, as: UTF8.self)
+        // Decoding replaces each invalid sequence with U+FFFD, so the bytes come back unchanged only if valid.
+        return text.utf8.elementsEqual(utf8) ? text : nil
     }
 
     mutating func escapedString(from start: Int) -> String? {
@@ -185,7 +189,7 @@ private struct JSONReader {
             switch byte {
             case UInt8(ascii: "\""):
                 at += 1
-                return String(validating: out, as: UTF8.self)
+                return out.withUnsafeBufferPointer(Self.validated)
             case UInt8(ascii: "\\"):
                 at += 1
                 guard at < bytes.count else { return nil }

@@ -82,6 +82,10 @@ public struct WebhookListener: Sendable {
         let statusCounters = Dictionary(uniqueKeysWithValues: [MessageStatus.sent, .delivered, .read, .failed].map {
             ($0, Counter(label: "wabulk_message_statuses_total", dimensions: [("status", $0.rawValue)]))
         })
+        let signatureHeader = HTTPField.Name(WebhookSignature.headerName)!
+        let keywords = OptOutKeywords(options.optOutKeywords)
+        // The HMAC key is derived once, not per request.
+        let key = options.appSecret.map(WebhookSignature.key)
         @Sendable func count(_ outcome: String) { outcomes[outcome]?.increment() }
         router.get(RouterPath(options.path)) { request, _ -> Response in
             let query = request.uri.queryParameters
@@ -99,9 +103,8 @@ public struct WebhookListener: Sendable {
                 return Response(status: .contentTooLarge)
             }
             let body = Array(buffer.readableBytesView)
-            if let secret = options.appSecret {
-                let header = request.headers[HTTPField.Name(WebhookSignature.headerName)!]
-                guard WebhookSignature.isValid(header: header, body: body, secret: secret) else {
+            if let key {
+                guard WebhookSignature.isValid(header: request.headers[signatureHeader], body: body, key: key) else {
                     logger.warning("webhook rejected: bad or missing signature")
                     count("bad_signature")
                     return Response(status: .unauthorized)
@@ -109,7 +112,7 @@ public struct WebhookListener: Sendable {
             }
             let received = now()
             let parsed: [MessageEvent]
-            do { parsed = try WebhookPayload.events(from: body, receivedAt: received, optOutKeywords: options.optOutKeywords) } catch {
+            do { parsed = try WebhookPayload.events(from: body, receivedAt: received, optOutKeywords: keywords) } catch {
                 count("malformed")
                 return Response(status: .badRequest)
             }

@@ -16,13 +16,12 @@ public enum WebhookPayload {
         }
     }
 
-    /// The events of one POST. `optOutKeywords` are compared case-insensitively with inbound texts and
-    /// button labels (Meta's marketing opt-out button arrives as its localised label).
-    public static func events(from body: [UInt8], receivedAt: Date, optOutKeywords: [String] = ["STOP", "UNSUBSCRIBE"]) throws(ParseError) -> [MessageEvent] {
+    /// The events of one POST. Inbound texts and button labels are compared with the opt-out keywords
+    /// case-insensitively (Meta's marketing opt-out button arrives as its localised label).
+    public static func events(from body: [UInt8], receivedAt: Date, optOutKeywords: OptOutKeywords = .init()) throws(ParseError) -> [MessageEvent] {
         guard let document = JSONValue.parse(body), document.isObject else { throw .notJSON }
         guard case .array(let items) = document["entry"] else { throw .notWhatsAppEnvelope }
         let entries = JSONValue.array(items).objects
-        let keywords = Set(optOutKeywords.map { $0.lowercased() })
         var events: [MessageEvent] = []
         for entry in entries {
             for change in entry["changes"]?.objects ?? [] {
@@ -35,7 +34,7 @@ public enum WebhookPayload {
                     for message in value["messages"]?.objects ?? [] {
                         let inbound = inboundEvent(message, receivedAt: receivedAt)
                         events.append(inbound)
-                        if let text = inbound.reason, keywords.contains(text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()) {
+                        if let text = inbound.reason, optOutKeywords.match(text) {
                             events.append(MessageEvent(kind: .optOut, time: receivedAt, phone: inbound.phone, wamid: inbound.wamid,
                                                        metaTime: inbound.metaTime, reason: "replied \"\(text)\"", source: "webhook"))
                         }

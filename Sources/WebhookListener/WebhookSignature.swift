@@ -7,14 +7,20 @@ public enum WebhookSignature {
     public static let headerName = "X-Hub-Signature-256"
 
     public static func sign(_ body: [UInt8], secret: Secret) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Array(secret.reveal().utf8)))
+        let mac = HMAC<SHA256>.authenticationCode(for: body, using: key(secret))
         return "sha256=" + mac.map { String($0, radix: 16).leftPadded(to: 2) }.joined()
     }
 
-    /// Constant-time comparison (swift-crypto's own) of the header against the body.
+    public static func key(_ secret: Secret) -> SymmetricKey { SymmetricKey(data: Array(secret.reveal().utf8)) }
+
     public static func isValid(header: String?, body: [UInt8], secret: Secret) -> Bool {
+        isValid(header: header, body: body, key: key(secret))
+    }
+
+    /// Constant-time comparison (swift-crypto's own) of the header against the body.
+    public static func isValid(header: String?, body: [UInt8], key: SymmetricKey) -> Bool {
         guard let header, header.hasPrefix("sha256="), let mac = decodeHex(header.dropFirst(7)), mac.count == 32 else { return false }
-        return HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: body, using: SymmetricKey(data: Array(secret.reveal().utf8)))
+        return HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: body, using: key)
     }
 
     static func decodeHex(_ text: Substring) -> [UInt8]? {

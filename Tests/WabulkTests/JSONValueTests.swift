@@ -6,7 +6,7 @@ import Testing
     /// Foundation's reading of the same bytes, objects with their members sorted (it does not keep order).
     static func foundation(_ any: Any) -> JSONValue {
         switch any {
-        case let d as [String: Any]: .object(d.keys.sorted().map { ($0, foundation(d[$0]!)) })
+        case let d as [String: Any]: .object(d.keys.sorted().map { .init(key: $0, value: foundation(d[$0]!)) })
         case let a as [Any]: .array(a.map(foundation))
         case let s as String: .string(s)
         case let b as Bool where String(describing: type(of: any)).contains("Bool"): .bool(b)
@@ -17,7 +17,7 @@ import Testing
 
     static func sorted(_ value: JSONValue) -> JSONValue {
         switch value {
-        case .object(let members): .object(members.sorted { $0.key < $1.key }.map { ($0.key, sorted($0.value)) })
+        case .object(let members): .object(members.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: sorted($0.value)) })
         case .array(let items): .array(items.map(sorted))
         default: value
         }
