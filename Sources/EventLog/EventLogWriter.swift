@@ -33,7 +33,8 @@ public actor EventLogWriter {
         try await append([event], durable: durable)
     }
 
-    public func append(_ events: [MessageEvent], durable: Bool = true) async throws {
+    /// The lines are made before the actor is entered, so callers on other threads encode in parallel.
+    public nonisolated func append(_ events: [MessageEvent], durable: Bool = true) async throws {
         guard !events.isEmpty else { return }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(events.count * 256 + (events.first?.raw?.utf8.count ?? 0) * 2)
@@ -41,7 +42,10 @@ public actor EventLogWriter {
             EventLine.append(event, to: &bytes)
             bytes.append(0x0A)
         }
-        let day = String(events[0].time.prefix(10))
+        try await append(lines: bytes, day: String(events[0].time.prefix(10)), durable: durable)
+    }
+
+    private func append(lines bytes: [UInt8], day: String, durable: Bool) async throws {
         try ensureOpen(day: day)
         if durable && syncing {
             // A sync is running and this caller waits for the next one anyway: its lines join the others

@@ -15,21 +15,22 @@ public enum Timestamp {
         var t = time_t(whole)
         var parts = tm()
         gmtime_r(&t, &parts)
-        var out = [UInt8]()
-        out.reserveCapacity(24)
-        func digits(_ value: Int, _ width: Int) {
-            var v = value, buffer = [UInt8](repeating: 0x30, count: width)
-            for i in stride(from: width - 1, through: 0, by: -1) { buffer[i] = UInt8(0x30 + v % 10); v /= 10 }
-            out += buffer
+        // Straight into the string's storage: 24 ASCII bytes, no intermediate arrays.
+        return String(unsafeUninitializedCapacity: 24) { out in
+            func digits(_ value: Int, _ width: Int, at start: Int, then separator: UInt8) {
+                var v = value
+                for i in stride(from: start + width - 1, through: start, by: -1) { out[i] = UInt8(0x30 + v % 10); v /= 10 }
+                out[start + width] = separator
+            }
+            digits(Int(parts.tm_year) + 1900, 4, at: 0, then: 0x2D)
+            digits(Int(parts.tm_mon) + 1, 2, at: 5, then: 0x2D)
+            digits(Int(parts.tm_mday), 2, at: 8, then: 0x54)
+            digits(Int(parts.tm_hour), 2, at: 11, then: 0x3A)
+            digits(Int(parts.tm_min), 2, at: 14, then: 0x3A)
+            digits(Int(parts.tm_sec), 2, at: 17, then: 0x2E)
+            digits(millis, 3, at: 20, then: 0x5A)
+            return 24
         }
-        digits(Int(parts.tm_year) + 1900, 4); out.append(0x2D)
-        digits(Int(parts.tm_mon) + 1, 2); out.append(0x2D)
-        digits(Int(parts.tm_mday), 2); out.append(0x54)
-        digits(Int(parts.tm_hour), 2); out.append(0x3A)
-        digits(Int(parts.tm_min), 2); out.append(0x3A)
-        digits(Int(parts.tm_sec), 2); out.append(0x2E)
-        digits(millis, 3); out.append(0x5A)
-        return String(decoding: out, as: UTF8.self)
     }
 
     public static func parse(_ text: String) -> Date? {

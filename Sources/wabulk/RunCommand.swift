@@ -18,7 +18,7 @@ struct RunCommand: AsyncParsableCommand {
         let home = HomeLayout.resolve(option: homeOptions.home)
         let settings = try Settings.load(file: home.configurationFile)
         let credentials = Credentials.fromEnvironment()
-        var configured = Logger(label: "wabulk")
+        var configured = Logger(label: "wabulk", factory: DaemonLogHandler.init(label:))
         configured.logLevel = logLevel
         let logger = configured
         let daemon = try Daemon(home: home, settings: settings, credentials: credentials, logger: logger) { port in
