@@ -2,7 +2,7 @@
 # Webhook benchmark (issue 6): signed status POSTs per second and p99 latency with durable writes, for
 # wabulk's listener and two Node receivers with the same guarantee, in the same run, with wrk on loopback.
 # Then each at a fixed 1,000 requests/s (24 connections, each waiting 20 ms between requests) for the p99 there.
-# usage: Benchmarks/webhooks/run.sh [SECONDS]   (needs a release build, wrk and nodejs)
+# usage: [ROUNDS=N] Benchmarks/webhooks/run.sh [SECONDS]   (needs a release build, wrk and nodejs)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECONDS_EACH=${1:-20}
@@ -32,16 +32,25 @@ load() {  # name url
 }
 
 # wabulk: the daemon with nothing to send; its listener, event log and webhook follower at work.
-mkdir -p "$WORK/home"
-WABULK_HOME="$WORK/home" WHATSAPP_TOKEN=t WHATSAPP_PHONE_NUMBER_ID=1 WHATSAPP_API_BASE_URL=http://127.0.0.1:9 \
-  WABULK_LISTEN=127.0.0.1:18080 "$BIN" run --log-level error & PID=$!
-wait_up http://127.0.0.1:18080/api/whatsapp/webhook
-load "wabulk     " http://127.0.0.1:18080/api/whatsapp/webhook
-kill -INT $PID; wait $PID || true
-
-for mode in sync group; do
-  MODE=$mode node Benchmarks/webhooks/node_receiver.js 18081 "$WORK/node-$mode.jsonl" & PID=$!
+run_wabulk() {
+  rm -rf "$WORK/home" && mkdir -p "$WORK/home"
+  WABULK_HOME="$WORK/home" WHATSAPP_TOKEN=t WHATSAPP_PHONE_NUMBER_ID=1 WHATSAPP_API_BASE_URL=http://127.0.0.1:9 \
+    WABULK_LISTEN=127.0.0.1:18080 "$BIN" run --log-level error & PID=$!
+  wait_up http://127.0.0.1:18080/api/whatsapp/webhook
+  load "wabulk     " http://127.0.0.1:18080/api/whatsapp/webhook
+  kill -INT $PID; wait $PID || true
+}
+run_node() {  # sync | group
+  MODE=$1 node Benchmarks/webhooks/node_receiver.js 18081 "$WORK/node-$1.jsonl" & PID=$!
   wait_up http://127.0.0.1:18081/
-  load "node-$mode " http://127.0.0.1:18081/
+  load "node-$1 " http://127.0.0.1:18081/
   kill $PID; wait $PID 2>/dev/null || true
+}
+
+# ROUNDS=N repeats the three; every second round runs them in reverse order, so neither side always
+# goes first on a machine whose load drifts.
+for round in $(seq "${ROUNDS:-1}"); do
+  echo "round $round"
+  if [ $((round % 2)) = 1 ]; then run_wabulk; run_node sync; run_node group
+  else run_node group; run_node sync; run_wabulk; fi
 done
