@@ -78,6 +78,8 @@ python3 Benchmarks/sending/baseline_python.py "http://127.0.0.1:$SP" "$N" ${CONC
 # 3. idle-waiting at 30/min, with the daemon's default inbox timings (the fast ones above are for the
 # throughput run), measured once the campaign is planned and the first status.json fold of the log the
 # run above left (20,000 messages, 60,000 webhooks) is done: steady idle-waiting, not start-up.
+# IDLE_SECONDS=0 skips this phase.
+[ "$IDLE" -gt 0 ] || exit 0
 rm -rf "$WORK/home/var/spool" "$WORK/home/var/campaigns"
 env -u WABULK_INBOX_SCAN_SECONDS -u WABULK_INBOX_SETTLE_SECONDS WABULK_RATE=30/min "$BIN" run --log-level warning > "$WORK/daemon-idle.log" 2>&1 &
 DAEMON=$!
