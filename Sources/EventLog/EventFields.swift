@@ -223,7 +223,18 @@ struct JSONCursor {
         let p = line.baseAddress!.assumingMemoryBound(to: UInt8.self)
         let count = line.count
         var escaped = false
-        // One pass over raw bytes: values are short, so a loop beats calling memchr twice.
+        // Eight bytes at a time while none of them is a quote, a backslash or a control byte (most of a
+        // log line's bytes), then byte by byte; this loop was most of a report's fold.
+        let raw = UnsafeRawPointer(p)
+        while at + 8 <= count {
+            let word = raw.loadUnaligned(fromByteOffset: at, as: UInt64.self)
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            func zeroByte(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highs }
+            let quote = zeroByte(word ^ (ones &* 0x22)), backslash = zeroByte(word ^ (ones &* 0x5C))
+            let control = (word &- ones &* 0x20) & ~word & highs
+            if quote | backslash | control != 0 { break }
+            at += 8
+        }
         while at < count {
             let byte = p[at]
             if byte == UInt8(ascii: "\"") {

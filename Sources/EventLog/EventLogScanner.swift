@@ -10,14 +10,28 @@ enum EventLogScanner {
     /// (a line still being written, or torn by a crash, is not handed out).
     @discardableResult
     static func scan(_ file: URL, from offset: UInt64 = 0, _ body: (UnsafeRawBufferPointer, UInt64) -> Void) -> UInt64 {
+        scanReads(file, from: offset) { buffer, bufferOffset, lines in
+            for (start, count) in lines {
+                body(UnsafeRawBufferPointer(start: buffer + start, count: count), bufferOffset + UInt64(start))
+            }
+            return true
+        }
+    }
+
+    /// The same, one read at a time: `body` gets the buffer, its offset in the file and the (start, count)
+    /// of each complete, non-empty line in it, and returns false to stop.
+    @discardableResult
+    static func scanReads(_ file: URL, from offset: UInt64 = 0, readBytes: Int = 1 << 20,
+                          _ body: (UnsafeRawPointer, UInt64, [(start: Int, count: Int)]) -> Bool) -> UInt64 {
         let fd = open(file.path, O_RDONLY)
         guard fd >= 0 else { return offset }
         defer { close(fd) }
-        var capacity = 1 << 20
+        var capacity = readBytes
         var buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
         defer { buffer.deallocate() }
         var filled = 0
         var bufferOffset = offset
+        var lines: [(start: Int, count: Int)] = []
         while true {
             if filled == capacity {
                 // A line longer than the buffer (a huge raw body): grow rather than cut it.
@@ -31,13 +45,13 @@ enum EventLogScanner {
             guard n > 0 else { break }
             filled += n
             var lineStart = 0
+            lines.removeAll(keepingCapacity: true)
             while lineStart < filled, let found = memchr(buffer + lineStart, 0x0A, filled - lineStart) {
                 let lineEnd = UnsafeMutableRawPointer(found) - buffer
-                if lineEnd > lineStart {
-                    body(UnsafeRawBufferPointer(start: buffer + lineStart, count: lineEnd - lineStart), bufferOffset + UInt64(lineStart))
-                }
+                if lineEnd > lineStart { lines.append((lineStart, lineEnd - lineStart)) }
                 lineStart = lineEnd + 1
             }
+            if !lines.isEmpty, !body(buffer, bufferOffset, lines) { return bufferOffset }
             if lineStart > 0 {
                 memmove(buffer, buffer + lineStart, filled - lineStart)
                 filled -= lineStart

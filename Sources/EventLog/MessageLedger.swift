@@ -106,8 +106,9 @@ public struct MessageLedger: Sendable {
             let index: Int
             if let known = files.firstIndex(of: file) { index = known } else { files.append(file); index = files.count - 1 }
             let from = filePositions[name] ?? 0
-            filePositions[name] = EventLogScanner.scan(file, from: from) { line, offset in
-                apply(line: line, ref: .file(index, offset: offset), statusEvents: statusEvents)
+            // Raw webhook bodies are kept for the record, not for folds: skipped before parsing.
+            filePositions[name] = ParsedLogScanner.scan(file, from: from, skipping: EventLogReader.webhookLinePrefix) { line, offset, fields in
+                apply(line: line, fields: fields, ref: .file(index, offset: offset), statusEvents: statusEvents)
             }
         }
         finish()
@@ -141,10 +142,14 @@ public struct MessageLedger: Sendable {
         return statusValues.first { EventFields.equals(text, $0.0, in: line) }?.1
     }
 
-    mutating func apply(line: UnsafeRawBufferPointer, ref: TextRef, statusEvents: ((MessageEvent) -> Void)? = nil) {
-        // Raw webhook bodies are kept for the record, not for folds: skipped before parsing.
+    mutating func apply(line: UnsafeRawBufferPointer, ref: TextRef) {
         if line.starts(with: EventLogReader.webhookLinePrefix) { return }
-        guard let f = EventFields.parse(line) else {
+        apply(line: line, fields: EventFields.parse(line), ref: ref, statusEvents: nil)
+    }
+
+    /// A line whose fields were found already (nil: not a flat line, so it is decoded).
+    mutating func apply(line: UnsafeRawBufferPointer, fields: EventFields?, ref: TextRef, statusEvents: ((MessageEvent) -> Void)?) {
+        guard let f = fields else {
             applyDecoded(line, statusEvents: statusEvents)
             return
         }
