@@ -546,7 +546,8 @@ enum JobKey {
             guard line[at] != 0x30 || width == 1 else { return }
             self = .indexed(prefix: job.start..<dot, number: n, skip: true)
         } else {
-            guard width == max(7, String(n).utf8.count) else { return }
+            // The planner pads to 7 digits; a longer id has no leading zero. (Counted, not formatted: every line.)
+            guard width == 7 || (width > 7 && line[at] != 0x30) else { return }
             self = .indexed(prefix: job.start..<dot, number: n, skip: false)
         }
     }
