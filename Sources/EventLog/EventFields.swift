@@ -110,69 +110,38 @@ struct EventFields {
     enum Key {
         case attempt, campaign, errorCode, errorDetails, errorTitle, job, kind, metaTime, name, phone
         case pricingCategory, pricingType, reason, source, status, time, wamid, raw, template, language
-
-        var name: StaticString {
-            switch self {
-            case .attempt: "attempt"
-            case .campaign: "campaign"
-            case .errorCode: "errorCode"
-            case .errorDetails: "errorDetails"
-            case .errorTitle: "errorTitle"
-            case .job: "job"
-            case .kind: "kind"
-            case .metaTime: "metaTime"
-            case .name: "name"
-            case .phone: "phone"
-            case .pricingCategory: "pricingCategory"
-            case .pricingType: "pricingType"
-            case .reason: "reason"
-            case .source: "source"
-            case .status: "status"
-            case .time: "time"
-            case .wamid: "wamid"
-            case .raw: "raw"
-            case .template: "template"
-            case .language: "language"
-            }
-        }
     }
 
     private static func key(_ text: Text, in line: UnsafeRawBufferPointer) -> Key? {
         guard !text.escaped else { return nil }
         let count = text.end - text.start
-        let first = line[text.start]
-        // Length and first letter pick the candidate; the remaining bytes confirm it.
-        let candidate: Key?
-        switch (count, first) {
-        case (7, UInt8(ascii: "a")): candidate = .attempt
-        case (8, UInt8(ascii: "c")): candidate = .campaign
-        case (9, UInt8(ascii: "e")): candidate = .errorCode
-        case (12, UInt8(ascii: "e")): candidate = .errorDetails
-        case (10, UInt8(ascii: "e")): candidate = .errorTitle
-        case (3, UInt8(ascii: "j")): candidate = .job
-        case (4, UInt8(ascii: "k")): candidate = .kind
-        case (8, UInt8(ascii: "m")): candidate = .metaTime
-        case (4, UInt8(ascii: "n")): candidate = .name
-        case (5, UInt8(ascii: "p")): candidate = .phone
-        case (15, UInt8(ascii: "p")): candidate = .pricingCategory
-        case (11, UInt8(ascii: "p")): candidate = .pricingType
-        case (6, UInt8(ascii: "r")): candidate = .reason
-        case (6, UInt8(ascii: "s")): candidate = line[text.start + 1] == UInt8(ascii: "o") ? .source : .status
-        case (4, UInt8(ascii: "t")): candidate = .time
-        case (5, UInt8(ascii: "w")): candidate = .wamid
-        case (3, UInt8(ascii: "r")): candidate = .raw
-        case (8, UInt8(ascii: "t")): candidate = .template
-        case (8, UInt8(ascii: "l")): candidate = .language
-        default: candidate = nil
+        let p = line.baseAddress! + text.start
+        // Length and first letter pick the candidate; memcmp confirms it against the name in place (a
+        // StaticString: no array to retain on every key of every line).
+        func named(_ name: StaticString, _ key: Key) -> Key? { memcmp(p, name.utf8Start, count) == 0 ? key : nil }
+        switch (count, p.load(as: UInt8.self)) {
+        case (7, UInt8(ascii: "a")): return named("attempt", .attempt)
+        case (8, UInt8(ascii: "c")): return named("campaign", .campaign)
+        case (9, UInt8(ascii: "e")): return named("errorCode", .errorCode)
+        case (12, UInt8(ascii: "e")): return named("errorDetails", .errorDetails)
+        case (10, UInt8(ascii: "e")): return named("errorTitle", .errorTitle)
+        case (3, UInt8(ascii: "j")): return named("job", .job)
+        case (4, UInt8(ascii: "k")): return named("kind", .kind)
+        case (8, UInt8(ascii: "m")): return named("metaTime", .metaTime)
+        case (4, UInt8(ascii: "n")): return named("name", .name)
+        case (5, UInt8(ascii: "p")): return named("phone", .phone)
+        case (15, UInt8(ascii: "p")): return named("pricingCategory", .pricingCategory)
+        case (11, UInt8(ascii: "p")): return named("pricingType", .pricingType)
+        case (6, UInt8(ascii: "r")): return named("reason", .reason)
+        case (6, UInt8(ascii: "s")): return named("source", .source) ?? named("status", .status)
+        case (4, UInt8(ascii: "t")): return named("time", .time)
+        case (5, UInt8(ascii: "w")): return named("wamid", .wamid)
+        case (3, UInt8(ascii: "r")): return named("raw", .raw)
+        case (8, UInt8(ascii: "t")): return named("template", .template)
+        case (8, UInt8(ascii: "l")): return named("language", .language)
+        default: return nil
         }
-        guard let candidate else { return nil }
-        // StaticString: compared in place, no array to retain on every key of every line.
-        let name = candidate.name.utf8Start
-        let p = line.baseAddress!.assumingMemoryBound(to: UInt8.self) + text.start
-        for i in 1..<count where name[i] != p[i] { return nil }
-        return candidate
     }
-
 
     /// The value as a String, escapes decoded.
     static func string(_ text: Text, in line: UnsafeRawBufferPointer) -> String {
