@@ -67,7 +67,9 @@ enum EventLogScanner {
 final class LineWindow {
     private let fd: Int32
     private var buffer: UnsafeMutableRawPointer
-    private var capacity = 1 << 20
+    /// 256 kB: a report holds two (names, message ids) while a million rows are written; rows ask for lines
+    /// in nearly the order they were written, so a bigger window saves few reads and costs resident memory.
+    private var capacity = 256 << 10
     private var start: UInt64 = 0
     private var count = 0
 
