@@ -13,14 +13,14 @@ enum ParsedLogScanner {
         struct Line {
             let start: Int32
             let count: Int32
-            /// False for the lines left to the folding thread to parse.
-            let parsed: Bool
             let fields: EventFields?
         }
 
         let bytes: UnsafeMutableRawPointer
         let fileOffset: UInt64
         var lines: [Line] = []
+        /// The first lines were parsed on the second thread; the rest are left to the folding thread.
+        var parsedLines = 0
 
         init(copying source: UnsafeRawPointer, count: Int, fileOffset: UInt64) {
             bytes = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: 16)
@@ -62,7 +62,8 @@ enum ParsedLogScanner {
                     let line = UnsafeRawBufferPointer(start: chunk.bytes + start, count: count)
                     guard !line.starts(with: prefix) else { continue }
                     let here = i < parsedHere
-                    chunk.lines.append(.init(start: Int32(start), count: Int32(count), parsed: here, fields: here ? EventFields.parse(line) : nil))
+                    chunk.lines.append(.init(start: Int32(start), count: Int32(count), fields: here ? EventFields.parse(line) : nil))
+                    if here { chunk.parsedLines += 1 }
                 }
                 return handoff.put(chunk)
             }
@@ -72,9 +73,9 @@ enum ParsedLogScanner {
         while true {
             switch handoff.take() {
             case .item(let chunk):
-                for line in chunk.lines {
+                for (i, line) in chunk.lines.enumerated() {
                     let bytes = UnsafeRawBufferPointer(start: chunk.bytes + Int(line.start), count: Int(line.count))
-                    body(bytes, chunk.fileOffset + UInt64(line.start), line.parsed ? line.fields : EventFields.parse(bytes))
+                    body(bytes, chunk.fileOffset + UInt64(line.start), i < chunk.parsedLines ? line.fields : EventFields.parse(bytes))
                 }
             case .done(let end):
                 return end

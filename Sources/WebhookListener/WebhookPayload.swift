@@ -20,10 +20,9 @@ public enum WebhookPayload {
     /// case-insensitively (Meta's marketing opt-out button arrives as its localised label).
     public static func events(from body: [UInt8], receivedAt: Date, optOutKeywords: OptOutKeywords = .init()) throws(ParseError) -> [MessageEvent] {
         guard let document = JSONValue.parse(body), document.isObject else { throw .notJSON }
-        guard case .array(let items) = document["entry"] else { throw .notWhatsAppEnvelope }
-        let entries = JSONValue.array(items).objects
+        guard let entries = document["entry"], case .array = entries else { throw .notWhatsAppEnvelope }
         var events: [MessageEvent] = []
-        for entry in entries {
+        for entry in entries.objects {
             for change in entry["changes"]?.objects ?? [] {
                 guard let value = change["value"], value.isObject else { continue }
                 switch change["field"]?.string {
