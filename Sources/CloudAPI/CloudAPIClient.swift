@@ -31,7 +31,7 @@ public struct CloudAPIClient: Sendable {
         do {
             response = try await transport.perform(request)
         } catch {
-            return .transportFailure(error.message, httpStatus: nil, retryAfter: nil)
+            return error.requestWasSent ? .unanswered(error.message) : .transportFailure(error.message, httpStatus: nil, retryAfter: nil)
         }
         let retryAfter = response.headers["retry-after"].flatMap(Double.init)
         if response.status == 200,
@@ -42,6 +42,8 @@ public struct CloudAPIClient: Sendable {
         if let error = GraphError(responseBody: response.body) {
             return .rejected(error, httpStatus: response.status, retryAfter: retryAfter)
         }
+        // A gateway that gave up waiting for Meta's servers does not know whether they acted.
+        if response.status == 504 { return .unanswered("HTTP 504 without Meta's error body") }
         return .transportFailure("HTTP \(response.status) without Meta's error body", httpStatus: response.status, retryAfter: retryAfter)
     }
 }

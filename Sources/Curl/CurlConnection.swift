@@ -63,8 +63,13 @@ public final class CurlConnection {
 
         let code = withExtendedLifetime(sink) { curl_easy_perform(handle) }
         guard code == CURLE_OK else {
+            // Bytes of the request already written mean the server may have it: its answer, not the
+            // request, is what went missing.
+            var requestBytes = 0
+            _ = ccurl_getinfo_long(handle, CURLINFO_REQUEST_SIZE, &requestBytes)
+            let neverConnected = [CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT].contains(code)
             throw TransportError(code: Int(code.rawValue), message: String(cString: curl_easy_strerror(code)),
-                                 isTimeout: code == CURLE_OPERATION_TIMEDOUT)
+                                 isTimeout: code == CURLE_OPERATION_TIMEDOUT, requestWasSent: requestBytes > 0 && !neverConnected)
         }
         var status = 0
         _ = ccurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)

@@ -37,11 +37,15 @@ public struct TransportError: Error, Sendable, Equatable, CustomStringConvertibl
     public var code: Int
     public var message: String
     public var isTimeout: Bool
+    /// Some of the request was written before it failed (a timeout or a reset while waiting for the
+    /// answer): the server may have acted on it. False when no connection was made.
+    public var requestWasSent: Bool
 
-    public init(code: Int, message: String, isTimeout: Bool) {
+    public init(code: Int, message: String, isTimeout: Bool, requestWasSent: Bool = false) {
         self.code = code
         self.message = message
         self.isTimeout = isTimeout
+        self.requestWasSent = requestWasSent
     }
 
     public var description: String { "transport error \(code): \(message)" }

@@ -28,19 +28,31 @@ public struct EventLogTail: Sendable {
     public mutating func next(kinds: Set<MessageEvent.Kind>? = nil) -> [MessageEvent] {
         // Starting at "k": memchr then finds few candidates (quotes are everywhere in a JSON line).
         let markers = kinds.map { $0.map { Array("kind\":\"\($0.rawValue)\"".utf8) } }
+        return next { line in markers.map { $0.contains { Self.find($0, in: line) } } ?? true }
+            .filter { kinds?.contains($0.kind) ?? true }
+    }
+
+    /// New events since the last call whose line `wanted` picks from its bytes; the others are not decoded.
+    public mutating func next(where wanted: (UnsafeRawBufferPointer) -> Bool) -> [MessageEvent] {
         var events: [MessageEvent] = []
         for file in reader.files() where position == nil || file.lastPathComponent >= position!.file {
             let name = file.lastPathComponent
             let start = position?.file == name ? position!.offset : 0
             // Read in chunks: a follower starting on a big log does not load the rest of it at once.
             let end = EventLogScanner.scan(file, from: start) { line, _ in
-                // A line without any wanted marker is skipped without decoding.
-                if let markers, !markers.contains(where: { Self.find($0, in: line) }) { return }
-                if let e = MessageEvent(line: line), kinds?.contains(e.kind) ?? true { events.append(e) }
+                if wanted(line), let e = MessageEvent(line: line) { events.append(e) }
             }
             position = Position(file: name, offset: end)
         }
         return events
+    }
+
+    /// Where the log ends now: a tail from here sees only lines written later (nil: no log yet, so a tail
+    /// from the start sees the same).
+    public static func end(of directory: URL) -> Position? {
+        guard let last = EventLogReader(directory: directory).files().last,
+              let size = (try? FileManager.default.attributesOfItem(atPath: last.path))?[.size] as? NSNumber else { return nil }
+        return Position(file: last.lastPathComponent, offset: size.uint64Value)
     }
 
     /// memchr for the marker's first byte, memcmp for the rest (Glibc's module does not export memmem).

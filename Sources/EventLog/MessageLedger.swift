@@ -200,8 +200,9 @@ public struct MessageLedger: Sendable {
         if let category = f.pricingCategory {
             s.pricing = UInt8(clamping: pricings.intern(pair: category, f.pricingType, in: line))
         }
-        if status == .failed || status == .deferred, let code = f.errorCode {
-            s.errorCode = Int32(clamping: code)
+        // A failure without Meta's code (no answer, a network error) still has its title to explain it.
+        if status == .failed || status == .deferred, f.errorCode != nil || f.errorTitle != nil {
+            s.errorCode = f.errorCode.map { Int32(clamping: $0) } ?? Int32.min
             s.error = f.errorTitle == nil && f.errorDetails == nil ? 0 : errors.intern(pair: f.errorTitle, f.errorDetails, in: line)
         }
         if let reason = f.reason, status == .skipped || status == .cancelled || status == .deferred || status == .failed {

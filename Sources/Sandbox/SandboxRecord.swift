@@ -6,7 +6,7 @@ public struct SandboxRecord: Codable, Sendable, Equatable {
     public var language: String
     public var bodyParameters: [String]
     public var callbackData: String?
-    /// "accepted" or "error".
+    /// "accepted", "error", or "lost" (taken, never acted on, answered too late: see `SandboxScript.LateAnswer`).
     public var outcome: String
     public var wamid: String?
     public var errorCode: Int?

@@ -55,7 +55,39 @@ public struct SandboxScript: Sendable, Equatable {
         }
     }
 
+    /// Sends to one recipient answered only after `delay`, longer than a client waits (Meta's frontends on a
+    /// bad day): the message still goes out with its webhooks (`lost` false), or was dropped (`lost` true).
+    public struct LateAnswer: Sendable, Equatable {
+        public var digits: String
+        public var delay: Duration
+        /// Only the first N attempts for that recipient; nil: every attempt.
+        public var times: Int?
+        public var lost: Bool
+
+        public init(phone: String, delay: Duration, times: Int? = nil, lost: Bool = false) {
+            digits = phone.filter(\.isNumber)
+            self.delay = delay
+            self.times = times
+            self.lost = lost
+        }
+
+        /// Parses `+919800000001=20000` (milliseconds) or `+919800000001=20000x1`.
+        public init?(parsing text: String, lost: Bool) {
+            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, parts[0].contains(where: \.isNumber) else { return nil }
+            let delayParts = parts[1].split(separator: "x").map(String.init)
+            guard let ms = Int(delayParts[0]), ms >= 0, delayParts.count <= 2 else { return nil }
+            var times: Int?
+            if delayParts.count == 2 {
+                guard let n = Int(delayParts[1]), n > 0 else { return nil }
+                times = n
+            }
+            self.init(phone: parts[0], delay: .milliseconds(ms), times: times, lost: lost)
+        }
+    }
+
     public var failures: [Failure] = []
+    public var lateAnswers: [LateAnswer] = []
     /// Share of delivered messages that are never read (deterministic per number).
     public var unreadShare: Double = 0.25
     /// Delay between a send and its `sent` status, and between later statuses.
@@ -71,7 +103,7 @@ public struct SandboxScript: Sendable, Equatable {
     public init() {}
 
     public static func == (a: SandboxScript, b: SandboxScript) -> Bool {
-        a.failures == b.failures && a.unreadShare == b.unreadShare && a.statusDelay == b.statusDelay
+        a.failures == b.failures && a.lateAnswers == b.lateAnswers && a.unreadShare == b.unreadShare && a.statusDelay == b.statusDelay
             && a.expectedToken == b.expectedToken && a.webhookRetryCap == b.webhookRetryCap
             && a.templateFailure?.code == b.templateFailure?.code && a.templateFailure?.times == b.templateFailure?.times
     }

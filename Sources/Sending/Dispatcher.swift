@@ -20,7 +20,8 @@ public final class Dispatcher: Service, Sendable {
         public var pairSpacing: Duration
         /// A job whose campaign slot is further away than this waits in the spool instead of holding a worker.
         public var maxSlotWait: Duration
-        /// After a crash: how long to wait for webhooks about messages that may have left.
+        /// How long to wait for webhooks about a message that may have reached Meta without an answer
+        /// (in flight at a crash, or its answer timed out) before sending it again.
         public var reconcileWindow: Duration = .seconds(120)
         /// After the window, resend such a message (true) or mark it unknown (false).
         public var resendUnsettled = true
@@ -46,6 +47,7 @@ public final class Dispatcher: Service, Sendable {
     private let now: @Sendable () -> Date
     private let limiter: LimiterBox
     private let controlWatch: SpoolControl.Watch
+    private let unconfirmed = UnconfirmedSends()
     private let clock = ContinuousClock()
 
     public init(spool: Spool, spoolDirectory: URL, events: EventLogWriter, eventsDirectory: URL, client: CloudAPIClient,
@@ -63,12 +65,13 @@ public final class Dispatcher: Service, Sendable {
     }
 
     public func run() async throws {
-        let uncertain = try await recoverInFlight()
+        // Taken before the start-up fold: a webhook logged meanwhile is then read by the follower too.
+        let logEnd = EventLogTail.end(of: eventsDirectory)
+        let started = clock.now
+        try await recoverInFlight()
         let origin = clock.now
         await withTaskGroup(of: Void.self) { group in
-            if !uncertain.isEmpty {
-                group.addTask { await self.reconcile(uncertain) }
-            }
+            group.addTask { await self.followUnconfirmed(from: logEnd, startedAt: started) }
             for worker in 0..<options.concurrency {
                 group.addTask { await self.work(worker: worker, origin: origin) }
             }
@@ -78,52 +81,89 @@ public final class Dispatcher: Service, Sendable {
 
     /// Jobs left in active/ by a crash. One whose `sending` event never reached the log never left: it
     /// goes back in line. One whose outcome is in the log leaves the spool. The rest may or may not have
-    /// reached Meta (the API has no idempotency key): they are returned for `reconcile`.
-    func recoverInFlight() async throws -> [SpoolJob] {
+    /// reached Meta (the API has no idempotency key): they wait for their webhooks (`followUnconfirmed`).
+    func recoverInFlight() async throws {
         let jobs = try await spool.inFlightAtStartup()
-        guard !jobs.isEmpty else { return [] }
+        guard !jobs.isEmpty else { return }
         let ledger = MessageLedger(logDirectory: eventsDirectory)
-        var uncertain: [SpoolJob] = []
+        let start = clock.now
+        var uncertain = 0
         for job in jobs {
             switch ledger.messages[job.id]?.status {
             case .some(let status) where status.isFinal:
                 try await settle(job, status: status)
             case .sending:
-                uncertain.append(job)
+                unconfirmed.add(.init(job: job, sentAt: start, deadline: start + options.reconcileWindow, unanswered: false))
+                uncertain += 1
             default:
                 try await spool.release(job)
             }
         }
-        if !uncertain.isEmpty {
-            logger.notice("\(uncertain.count) messages may have left before the stop; waiting \(options.reconcileWindow) for Meta's webhooks about them")
+        if uncertain > 0 {
+            logger.notice("\(uncertain) messages may have left before the stop; waiting \(options.reconcileWindow) for Meta's webhooks about them")
         }
-        return uncertain
     }
 
-    /// Waits for status webhooks (they carry the job id as biz_opaque_callback_data) about messages that
-    /// may have left before a crash; a message with none by then is resent, or held as unknown.
-    func reconcile(_ jobs: [SpoolJob]) async {
-        _ = await sleepUnlessStopping(until: clock.now + options.reconcileWindow)
-        if Task.isShuttingDownGracefully || Task.isCancelled { return }
-        let ledger = MessageLedger(logDirectory: eventsDirectory)
-        for job in jobs {
-            do {
-                if let status = ledger.messages[job.id]?.status, status.isFinal {
-                    try await settle(job, status: status)
-                } else if options.resendUnsettled {
-                    logger.notice("no sign of \(job.id) at Meta after the stop: sending it again")
-                    try await spool.release(job)
-                } else {
-                    var event = MessageEvent(time: now(), status: .failed, campaign: job.campaign, job: job.id, phone: job.phone,
-                                             attempt: job.attempt + 1, errorTitle: "outcome unknown",
-                                             reason: "may have been sent before a crash; not resent (afterReconcile = hold)", source: "dispatch")
-                    event.errorDetails = "no webhook arrived within the reconcile window"
-                    try await events.append(event, durable: true)
-                    try await spool.fail(job)
-                }
-            } catch {
-                logger.error("reconciling \(job.id): \(error)")
+    /// Settles unconfirmed sends from the event log as their status webhooks come in (they carry the job id
+    /// as biz_opaque_callback_data), and sends again, or holds as unknown, those with none by their deadline.
+    func followUnconfirmed(from logEnd: EventLogTail.Position?, startedAt: ContinuousClock.Instant) async {
+        var tail = EventLogTail(directory: eventsDirectory, from: logEnd)
+        // Where the tail stood at given moments: a send that times out later may have had its webhook read
+        // (and passed over) already, so the tail goes back to a place from before that send left.
+        var marks: [(at: ContinuousClock.Instant, position: EventLogTail.Position?)] = [(startedAt, logEnd)]
+        var lastRead = clock.now
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            if let sentAt = unconfirmed.takeRewind(), let mark = marks.last(where: { $0.at <= sentAt }), mark.position != tail.position {
+                tail = EventLogTail(directory: eventsDirectory, from: mark.position)
             }
+            // Idle, the log is still read now and then, so a later rewind has little to read again.
+            if !unconfirmed.isEmpty || clock.now - lastRead >= .seconds(30) {
+                let unconfirmed = self.unconfirmed
+                let events = tail.next { line in UnconfirmedSends.jobID(in: line).map(unconfirmed.contains) ?? false }
+                lastRead = clock.now
+                marks.append((lastRead, tail.position))
+                // Ten minutes of marks at the busiest, far longer than an answer can take; the first (a crash's
+                // jobs) always stays.
+                if marks.count > 600 { marks.remove(at: 1) }
+                for event in events where event.kind == .status {
+                    guard let status = event.status, status.isFinal, let id = event.job, let entry = unconfirmed.take(id) else { continue }
+                    do { try await settle(entry.job, status: status) } catch { logger.error("settling \(id): \(error)") }
+                }
+            }
+            for entry in unconfirmed.takeExpired(now: clock.now) {
+                do { try await giveUpWaiting(on: entry) } catch { logger.error("reconciling \(entry.job.id): \(error)") }
+            }
+            let wake = min(unconfirmed.nextDeadline ?? clock.now + .seconds(1), clock.now + .seconds(1))
+            _ = await sleepUnlessStopping(until: wake)
+        }
+    }
+
+    /// No webhook about a message that may have reached Meta: it is sent again (`afterReconcile = resend`),
+    /// unless it has used its attempts, or recorded as failed with "outcome unknown" (`hold`).
+    private func giveUpWaiting(on entry: UnconfirmedSends.Entry) async throws {
+        let job = entry.job
+        var event = MessageEvent(time: now(), campaign: job.campaign, job: job.id, phone: job.phone, attempt: job.attempt, source: "dispatch")
+        let waited = "no webhook about it within \(options.reconcileWindow)"
+        if !options.resendUnsettled {
+            event.status = .failed
+            event.errorTitle = "outcome unknown"
+            event.errorDetails = waited
+            event.reason = "\(entry.unanswered ? "Meta did not answer" : "may have been sent before a crash"); not resent (afterReconcile = hold)"
+            try await events.append(event, durable: true)
+            try await spool.fail(job)
+        } else if entry.unanswered, job.attempt >= options.retry.maxAttempts {
+            event.status = .failed
+            event.errorTitle = "no answer"
+            event.errorDetails = waited
+            event.reason = "gave up after \(job.attempt) attempts"
+            try await events.append(event, durable: true)
+            try await spool.fail(job)
+        } else {
+            logger.notice("no sign of \(job.id) at Meta: sending it again")
+            event.status = .deferred
+            event.reason = "\(waited): sending again"
+            try await events.append(event, durable: true)
+            try await spool.release(job)
         }
     }
 
@@ -191,6 +231,7 @@ public final class Dispatcher: Service, Sendable {
     }
 
     private func send(_ job: SpoolJob) async {
+        let leaving = clock.now
         let base = MessageEvent(time: now(), campaign: job.campaign, job: job.id, phone: job.phone, attempt: job.attempt, source: "dispatch")
         var sending = base
         sending.status = .sending
@@ -225,6 +266,14 @@ public final class Dispatcher: Service, Sendable {
             case .transportFailure(let reason, let status, let retryAfter):
                 try await handleFailure(job, event: event, code: nil, title: status.map { "HTTP \($0)" } ?? "network error",
                                         details: reason, action: outcome.action ?? .retry, retryAfter: retryAfter)
+            case .unanswered(let reason):
+                // Meta may have it: the job stays in flight until its webhook settles it or the window ends.
+                event.status = .sending
+                event.errorTitle = "no answer"
+                event.errorDetails = reason
+                event.reason = "the request may have reached Meta: waiting up to \(options.reconcileWindow) for its webhook before sending again"
+                try await events.append(event, durable: true)
+                unconfirmed.add(.init(job: job, sentAt: leaving, deadline: clock.now + options.reconcileWindow, unanswered: true))
             }
         } catch {
             logger.error("recording the outcome of \(job.id) failed: \(error)")
@@ -337,7 +386,7 @@ final class LimiterBox: @unchecked Sendable {
 enum SendMetrics {
     static let latency = Metrics.Timer(label: "wabulk_send_latency_seconds")
     static let sentStatus = Counter(label: "wabulk_message_statuses_total", dimensions: [("status", "sent")])
-    static let outcomes = Dictionary(uniqueKeysWithValues: (["accepted", "transport_failure"]
+    static let outcomes = Dictionary(uniqueKeysWithValues: (["accepted", "transport_failure", "unanswered"]
         + [ErrorAction.retry, .slowDown, .slowDownRecipient, .retryAfterADay, .stopQueue, .stopCampaign, .fail].map(\.rawValue)).map {
         ($0, Counter(label: "wabulk_sends_total", dimensions: [("outcome", $0)]))
     })
@@ -349,6 +398,7 @@ enum SendMetrics {
         case .accepted: label = "accepted"
         case .rejected(let error, _, _): label = MetaErrorCatalog.entry(for: error.code).action.rawValue
         case .transportFailure: label = "transport_failure"
+        case .unanswered: label = "unanswered"
         }
         outcomes[label]?.increment()
         if case .accepted = outcome { sentStatus.increment() }

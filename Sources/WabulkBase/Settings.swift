@@ -198,7 +198,7 @@ public struct SettingKey: Sendable {
         .init("insecureWebhooks", "WABULK_INSECURE_WEBHOOKS", "accept unsigned webhooks when no app secret is set (testing only)") { text, s, src throws(SettingsError) in
             s.insecureWebhooks = try bool(text, key: "insecureWebhooks", source: src)
         },
-        .init("reconcileSeconds", "WABULK_RECONCILE_SECONDS", "after a crash, wait this long for webhooks about messages that may have left") { text, s, src throws(SettingsError) in
+        .init("reconcileSeconds", "WABULK_RECONCILE_SECONDS", "wait this long for webhooks about a message that may have reached Meta without an answer (a crash, a timeout)") { text, s, src throws(SettingsError) in
             s.reconcileSeconds = try double(text, key: "reconcileSeconds", source: src, range: 0...86400)
         },
         .init("afterReconcile", "WABULK_AFTER_RECONCILE", "then: resend, or hold (mark unknown for the operator)") { text, s, src throws(SettingsError) in

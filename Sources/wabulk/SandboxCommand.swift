@@ -23,6 +23,10 @@ struct SandboxCommand: AsyncParsableCommand {
     var failures: [String] = []
     @Option(name: .customLong("fail-async"), help: "Accept, then report failed by webhook: PHONE=CODE or share:F=CODE. Repeatable.")
     var asyncFailures: [String] = []
+    @Option(name: .customLong("late"), help: "Take a send, then answer after MS milliseconds: PHONE=MS or PHONE=MSxN (first N attempts). Repeatable.")
+    var lateAnswers: [String] = []
+    @Option(name: .customLong("lose"), help: "Take a send, never act on it, answer after MS milliseconds: PHONE=MS or PHONE=MSxN. Repeatable.")
+    var lostSends: [String] = []
     @Option(help: "Share of delivered messages never read (0…1).")
     var unreadShare: Double = 0.25
     @Option(help: "Milliseconds between a send and each later status webhook.")
@@ -41,6 +45,8 @@ struct SandboxCommand: AsyncParsableCommand {
     func validate() throws {
         for f in failures where SandboxScript.Failure(parsing: f, async: false) == nil { throw ValidationError("--fail \(f): expected PHONE=CODE, PHONE=CODExN or share:F=CODE") }
         for f in asyncFailures where SandboxScript.Failure(parsing: f, async: true) == nil { throw ValidationError("--fail-async \(f): expected PHONE=CODE or share:F=CODE") }
+        for l in lateAnswers where SandboxScript.LateAnswer(parsing: l, lost: false) == nil { throw ValidationError("--late \(l): expected PHONE=MS or PHONE=MSxN") }
+        for l in lostSends where SandboxScript.LateAnswer(parsing: l, lost: true) == nil { throw ValidationError("--lose \(l): expected PHONE=MS or PHONE=MSxN") }
         if let t = templateFailure, SandboxScript.templateFailure(parsing: t) == nil { throw ValidationError("--fail-templates \(t): expected CODE or CODExN") }
         guard (0...1).contains(unreadShare) else { throw ValidationError("--unread-share must be between 0 and 1") }
     }
@@ -49,6 +55,8 @@ struct SandboxCommand: AsyncParsableCommand {
         var script = SandboxScript()
         script.failures = failures.compactMap { SandboxScript.Failure(parsing: $0, async: false) }
             + asyncFailures.compactMap { SandboxScript.Failure(parsing: $0, async: true) }
+        script.lateAnswers = lateAnswers.compactMap { SandboxScript.LateAnswer(parsing: $0, lost: false) }
+            + lostSends.compactMap { SandboxScript.LateAnswer(parsing: $0, lost: true) }
         script.unreadShare = unreadShare
         script.statusDelay = .milliseconds(statusDelayMs)
         script.expectedToken = token

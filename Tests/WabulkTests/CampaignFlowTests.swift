@@ -10,6 +10,7 @@ import ServiceLifecycle
 import Spool
 import Testing
 import WabulkBase
+import WebhookListener
 
 /// Campaigns through the real dispatcher to the real sandbox over loopback, in one process.
 @Suite(.serialized) struct CampaignFlowTests {
@@ -23,9 +24,11 @@ import WabulkBase
         let control: CampaignControl
         let sandbox: SandboxServer
         let sandboxPort = freePort()
+        /// With `webhooks`, the sandbox posts its statuses to a real listener writing this pipeline's event log.
+        let listener: WebhookListener?
         var logger = Logger(label: "test")
 
-        init(contacts: Int, script: SandboxScript = SandboxScript()) throws {
+        init(contacts: Int, script: SandboxScript = SandboxScript(), webhooks: Bool = false) throws {
             logger.logLevel = .critical
             home = dir.home
             try home.create()
@@ -36,7 +39,12 @@ import WabulkBase
             planner = CampaignPlanner(registry: registry, normalizer: try PhoneNormalizer(defaultCountry: "91"), spool: spool, events: events,
                                       campaignsDirectory: home.campaigns)
             control = CampaignControl(campaignsDirectory: home.campaigns, spoolDirectory: home.spool, events: events, eventsDirectory: home.log)
-            sandbox = SandboxServer(port: sandboxPort, webhookURL: nil, appSecret: Secret("s"), script: script, recordFile: nil, logger: logger)
+            let listenerPort = freePort()
+            listener = webhooks ? try WebhookListener(options: .init(host: "127.0.0.1", port: listenerPort, path: "/api/whatsapp/webhook",
+                                                                     appSecret: Secret("s"), verifyToken: Secret("v")),
+                                                      events: events, logger: logger) : nil
+            sandbox = SandboxServer(port: sandboxPort, webhookURL: webhooks ? "http://127.0.0.1:\(listenerPort)/api/whatsapp/webhook" : nil,
+                                    appSecret: Secret("s"), script: script, recordFile: nil, logger: logger)
         }
 
         func manifest(_ json: String) throws -> CampaignManifest { try ManifestReader.read(Data(json.utf8), fileName: "m.json") }
@@ -56,7 +64,8 @@ import WabulkBase
         /// spends an attempt (and once made a test see `attempts == 2`).
         func running(_ dispatcher: Dispatcher, _ body: () async throws -> Void) async throws {
             let (listening, signal) = AsyncStream<Void>.makeStream()
-            let sandboxGroup = ServiceGroup(configuration: .init(services: sandbox.services(onRunning: { _ in signal.yield() }), logger: logger))
+            let services: [any Service] = (listener.map { [$0.application()] } ?? []) + sandbox.services(onRunning: { _ in signal.yield() })
+            let sandboxGroup = ServiceGroup(configuration: .init(services: services, logger: logger))
             let dispatcherGroup = ServiceGroup(configuration: .init(services: [dispatcher], logger: logger))
             try await withThrowingTaskGroup(of: Void.self) { outer in
                 outer.addTask { try await sandboxGroup.run() }

@@ -51,7 +51,8 @@ import Testing
         try Data(text.utf8).write(to: dir.url.appendingPathComponent("big.csv"))
         try FileManager.default.moveItem(at: dir.url.appendingPathComponent("big.csv"), to: home.appendingPathComponent("inbox/big.csv"))
         let intake = home.appendingPathComponent("var/intake/big.csv")
-        #expect(try await eventually(timeout: 20) { FileManager.default.fileExists(atPath: intake.path) })
+        let taken = try await eventually(timeout: 20) { FileManager.default.fileExists(atPath: intake.path) }
+        #expect(taken, "daemon log: \((try? String(contentsOf: log, encoding: .utf8)) ?? "none")")
         // Somewhere inside the import (it takes seconds for 200k rows).
         try await Task.sleep(for: .milliseconds(Int.random(in: 300...1500)))
         daemon.kill9()

@@ -1,0 +1,94 @@
+import CloudAPI
+import EventLog
+import Foundation
+import Sandbox
+import Sending
+import Spool
+import Testing
+import WabulkBase
+
+/// A send whose answer never comes may still have reached Meta: it is settled by its webhook, or sent
+/// again only after the reconcile window, never at once (the send API has no idempotency key).
+@Suite(.serialized) struct UnansweredSendTests {
+    typealias Pipeline = CampaignFlowTests.Pipeline
+
+    func dispatcher(_ p: Pipeline, rate: String, clientTimeout: Double, window: Duration, resend: Bool = true) -> Dispatcher {
+        var options = Dispatcher.Options(rate: SendRate(parsing: rate)!, retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(200), jitter: 0),
+                                         concurrency: 2, idlePoll: .milliseconds(20), pairSpacing: .zero)
+        options.reconcileWindow = window
+        options.resendUnsettled = resend
+        return Dispatcher(spool: p.spool, spoolDirectory: p.home.spool, events: p.events, eventsDirectory: p.home.log,
+                          client: CloudAPIClient(baseURL: "http://127.0.0.1:\(p.sandboxPort)", version: "v23.0", phoneNumberID: "1",
+                                                 token: Secret("t"), timeout: clientTimeout),
+                          options: options, logger: p.logger)
+    }
+
+    func plan(_ p: Pipeline, phones: [String]) async throws {
+        let list = phones.map { "\"\($0)\"" }.joined(separator: ",")
+        _ = try await p.planner.plan(try p.manifest(#"{"id": "s", "template": {"name": "t", "language": "en"}, "audience": {"phones": [\#(list)]}}"#), sourceFile: "s.json")
+    }
+
+    func events(_ p: Pipeline, job: String) -> [MessageEvent] {
+        EventLogReader(directory: p.home.log).readAll().events.filter { $0.job == job }
+    }
+
+    @Test func aLateAnswerIsSettledByItsWebhookAndALostSendGoesAgainOnlyAfterTheWindow() async throws {
+        var script = SandboxScript()
+        // A: taken and dropped, answered after 3 s. B, sent a second later: sent, with its webhooks, but
+        // answered after 3 s too. The client waits 1.5 s.
+        script.lateAnswers = [.init(phone: "+919876500001", delay: .seconds(3), times: 1, lost: true),
+                              .init(phone: "+919876500002", delay: .seconds(3), times: 1)]
+        script.statusDelay = .milliseconds(100)
+        let p = try Pipeline(contacts: 3, script: script, webhooks: true)
+        try await plan(p, phones: ["+919876500001", "+919876500002", "+919876500003"])
+        try await p.running(dispatcher(p, rate: "1/s", clientTimeout: 1.5, window: .seconds(4))) {
+            // B's webhooks came in while its request still waited; A's time-out had the follower reading
+            // the log by then, so B's lines were passed over once and must be found again.
+            let bSettled = try await eventually { Spool.depth(in: p.home.spool).total == 1 && p.ledger().messages["s.0000002"]?.status.isFinal == true }
+            #expect(bSettled)
+            let done = try await eventually(timeout: 30) {
+                Spool.depth(in: p.home.spool).total == 0 && CampaignCounts(p.ledger().records(campaign: "s")).pending == 0
+            }
+            #expect(done)
+            try await Task.sleep(for: .seconds(1))   // anything sent twice would be in by now
+        }
+        let records = await p.sandbox.records()
+        let byPhone = Dictionary(grouping: records, by: \.to)
+        #expect(byPhone["+919876500002"]?.map(\.outcome) == ["accepted"])
+        #expect(byPhone["+919876500003"]?.map(\.outcome) == ["accepted"])
+        #expect(byPhone["+919876500001"]?.map(\.outcome) == ["lost", "accepted"])
+        #expect(records.filter { $0.outcome == "accepted" }.count == 3)
+
+        let b = events(p, job: "s.0000002").filter { $0.source == "dispatch" }
+        #expect(b.map(\.status) == [.sending, .sending])
+        #expect(b.last?.errorTitle == "no answer")
+        #expect(b.last?.reason == "the request may have reached Meta: waiting up to 4.0 seconds for its webhook before sending again")
+        let a = events(p, job: "s.0000001").filter { $0.source == "dispatch" }
+        #expect(a.map(\.status) == [.sending, .sending, .deferred, .sending, .sent])
+        #expect(a[2].reason == "no webhook about it within 4.0 seconds: sending again")
+        if a.count == 5 {
+            // Sent again only when the whole window has passed since the answer was given up on.
+            let waited = a[2].date!.timeIntervalSince(a[1].date!)
+            #expect(waited >= 3.99, "sent again after \(waited) s")
+        }
+        #expect(p.ledger().messages["s.0000001"]?.attempts == 2)
+        #expect(p.ledger().messages["s.0000002"]?.attempts == 1)
+    }
+
+    @Test func withHoldALostSendIsRecordedAsUnknownNotSentAgain() async throws {
+        var script = SandboxScript()
+        script.lateAnswers = [.init(phone: "+919876500001", delay: .seconds(2), lost: true)]
+        let p = try Pipeline(contacts: 1, script: script, webhooks: true)
+        try await plan(p, phones: ["+919876500001"])
+        try await p.running(dispatcher(p, rate: "10/s", clientTimeout: 0.5, window: .seconds(1), resend: false)) {
+            let failed = try await eventually { p.ledger().messages["s.0000001"]?.status == .failed }
+            #expect(failed)
+            try await Task.sleep(for: .seconds(1))
+        }
+        #expect(await p.sandbox.records().map(\.outcome) == ["lost"])
+        let message = p.ledger().messages["s.0000001"]
+        #expect(message?.errorTitle == "outcome unknown")
+        #expect(message?.reason == "Meta did not answer; not resent (afterReconcile = hold)")
+        #expect(Spool.depth(in: p.home.spool) == Spool.Depth(failed: 1))
+    }
+}
