@@ -87,7 +87,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .target(name: "Sandbox", dependencies: [
-            "WabulkBase", "Curl", "WebhookListener", "CloudAPI",
+            "WabulkBase", "Curl", "WebhookListener", "CloudAPI", .product(name: "HeapModule", package: "swift-collections"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOCore", package: "swift-nio"),

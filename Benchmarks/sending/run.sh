@@ -51,7 +51,9 @@ while time.time() < deadline:
             chunk = fh.read()
             complete = chunk[:chunk.rfind(b"\n") + 1]
             offsets[f] = offsets.get(f, 0) + len(complete)
-            sent += sum(1 for line in complete.split(b"\n") if b'"source":"dispatch"' in line and b'"status":"sent"' in line)
+            # Keys are sorted, so a dispatcher's sent line holds this run of bytes; counting it in C keeps the
+            # watcher's share of the 2 cores small (splitting lines in Python took a seventh of the machine).
+            sent += complete.count(b'"source":"dispatch","status":"sent"')
     if sent >= n: break
     time.sleep(0.5)
 PY

@@ -75,7 +75,8 @@ public struct SandboxServer: Sendable {
             let auth = request.headers[.authorization] ?? ""
             let send = SendHandling(script: script, recorder: recorder, pump: pump)
             let (status, json) = await send.handle(body: Data(buffer.readableBytesView), authorization: auth)
-            let data = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys, .withoutEscapingSlashes])
+            // Unsorted: corelibs Foundation sorts keys with locale-aware compares, the sandbox's largest cost.
+            let data = try JSONSerialization.data(withJSONObject: json, options: [.withoutEscapingSlashes])
             return Response(status: .init(code: status), headers: [.contentType: "application/json"],
                             body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }

@@ -112,6 +112,7 @@ public final class Dispatcher: Service, Sendable {
         // (and passed over) already, so the tail goes back to a place from before that send left.
         var marks: [(at: ContinuousClock.Instant, position: EventLogTail.Position?)] = [(startedAt, logEnd)]
         var lastRead = clock.now
+        let idleNap = min(.seconds(30), max(.seconds(1), options.reconcileWindow / 4))
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             if let sentAt = unconfirmed.takeRewind(), let mark = marks.last(where: { $0.at <= sentAt }), mark.position != tail.position {
                 tail = EventLogTail(directory: eventsDirectory, from: mark.position)
@@ -133,7 +134,9 @@ public final class Dispatcher: Service, Sendable {
             for entry in unconfirmed.takeExpired(now: clock.now) {
                 do { try await giveUpWaiting(on: entry) } catch { logger.error("reconciling \(entry.job.id): \(error)") }
             }
-            let wake = min(unconfirmed.nextDeadline ?? clock.now + .seconds(1), clock.now + .seconds(1))
+            // Nothing to wait for: a long nap (an idle daemon should not wake every second). A send that
+            // times out meanwhile is looked at within a quarter of its window, so never after its deadline.
+            let wake = unconfirmed.nextDeadline.map { min($0, clock.now + .seconds(1)) } ?? clock.now + idleNap
             _ = await sleepUnlessStopping(until: wake)
         }
     }
