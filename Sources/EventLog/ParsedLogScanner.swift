@@ -22,9 +22,9 @@ enum ParsedLogScanner {
         /// The first lines were parsed on the second thread; the rest are left to the folding thread.
         var parsedLines = 0
 
-        init(copying source: UnsafeRawPointer, count: Int, fileOffset: UInt64) {
-            bytes = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: 16)
-            bytes.copyMemory(from: source, byteCount: count)
+        /// Room for `capacity` bytes of the file from `fileOffset` on; `read` fills it.
+        init(capacity: Int, fileOffset: UInt64) {
+            bytes = UnsafeMutableRawPointer.allocate(byteCount: max(capacity, 1), alignment: 16)
             self.fileOffset = fileOffset
         }
 
@@ -53,9 +53,36 @@ enum ParsedLogScanner {
         }
         let handoff = Handoff<Chunk, UInt64>(limit: 1)
         let parser = Thread {
-            let end = EventLogScanner.scanReads(file, from: offset, readBytes: 256 << 10) { buffer, bufferOffset, lines in
-                let last = lines[lines.count - 1]
-                let chunk = Chunk(copying: buffer, count: last.start + last.count, fileOffset: bufferOffset)
+            let fd = open(file.path, O_RDONLY)
+            guard fd >= 0 else { return handoff.finish(offset) }
+            defer { close(fd) }
+            // Each chunk is read straight into its own buffer (copying each read into a chunk was 16% of this
+            // thread's samples in a perf profile); only a line cut by a read's end moves to the next chunk.
+            var chunkSize = 256 << 10
+            var carried: Chunk?
+            var carriedBytes = 0
+            var next = offset
+            while true {
+                let chunk = Chunk(capacity: chunkSize, fileOffset: next - UInt64(carriedBytes))
+                if let carried, carriedBytes > 0 { chunk.bytes.copyMemory(from: carried.bytes + (Int(next - carried.fileOffset) - carriedBytes), byteCount: carriedBytes) }
+                let n = pread(fd, chunk.bytes + carriedBytes, chunkSize - carriedBytes, off_t(next))
+                guard n > 0 else { break }
+                next += UInt64(n)
+                let filled = carriedBytes + n
+                var lineStart = 0
+                var lines: [(Int, Int)] = []
+                while lineStart < filled, let found = memchr(chunk.bytes + lineStart, 0x0A, filled - lineStart) {
+                    let lineEnd = UnsafeMutableRawPointer(found) - chunk.bytes
+                    if lineEnd > lineStart { lines.append((lineStart, lineEnd - lineStart)) }
+                    lineStart = lineEnd + 1
+                }
+                carriedBytes = filled - lineStart
+                carried = chunk
+                if lines.isEmpty {
+                    // A line longer than a chunk (a huge raw body): read it again into a bigger one.
+                    if filled == chunkSize { chunkSize *= 2 }
+                    continue
+                }
                 chunk.lines.reserveCapacity(lines.count)
                 let parsedHere = lines.count * parsedShare.parser / parsedShare.of
                 for (i, (start, count)) in lines.enumerated() {
@@ -65,9 +92,9 @@ enum ParsedLogScanner {
                     chunk.lines.append(.init(start: Int32(start), count: Int32(count), fields: here ? EventFields.parse(line) : nil))
                     if here { chunk.parsedLines += 1 }
                 }
-                return handoff.put(chunk)
+                if !handoff.put(chunk) { break }
             }
-            handoff.finish(end)
+            handoff.finish(next - UInt64(carriedBytes))
         }
         parser.start()
         while true {

@@ -120,7 +120,9 @@ public final class Dispatcher: Service, Sendable {
             // Idle, the log is still read now and then, so a later rewind has little to read again.
             if !unconfirmed.isEmpty || clock.now - lastRead >= .seconds(30) {
                 let unconfirmed = self.unconfirmed
-                let events = tail.next { line in UnconfirmedSends.jobID(in: line).map(unconfirmed.contains) ?? false }
+                let events = tail.next { line in
+                    !unconfirmed.isEmpty && (UnconfirmedSends.jobID(in: line).map(unconfirmed.contains) ?? false)
+                }
                 lastRead = clock.now
                 marks.append((lastRead, tail.position))
                 // Ten minutes of marks at the busiest, far longer than an answer can take; the first (a crash's

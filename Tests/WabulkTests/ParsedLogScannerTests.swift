@@ -33,13 +33,15 @@ import WabulkBase
         let t0 = Date(timeIntervalSince1970: 1_790_000_000)
         var events: [MessageEvent] = []
         let rawBody = String(repeating: #"{\"statuses\":[]}"#, count: 150)
+        // Longer than two of the second thread's 256 kB reads: such a line is read again into a bigger chunk.
+        let hugeBody = String(repeating: #"{\"statuses\":[]}"#, count: 40_000)
         for i in 1...9_000 {
             let job = "big.\(String(format: "%07d", i))"
             let name = "Name \(i) \(i % 7 == 0 ? "\"quoted\" \\ é" : "plain")"
             events.append(MessageEvent(time: t0, status: .queued, campaign: "big", job: job, phone: "+9198\(String(format: "%08d", i))", name: name, source: "campaign"))
             events.append(MessageEvent(time: t0.addingTimeInterval(1), status: .sent, campaign: "big", job: job, wamid: "wamid.\(i)", attempt: 1, source: "dispatch"))
             if i % 3 == 0 {
-                events.append(MessageEvent(kind: .webhook, time: t0.addingTimeInterval(2), source: "webhook", raw: rawBody))
+                events.append(MessageEvent(kind: .webhook, time: t0.addingTimeInterval(2), source: "webhook", raw: i % 999 == 0 ? hugeBody : rawBody))
                 events.append(MessageEvent(time: t0.addingTimeInterval(2), status: i % 9 == 0 ? .read : .delivered, job: job, wamid: "wamid.\(i)",
                                            metaTime: Int(t0.timeIntervalSince1970) + 2, pricingCategory: "marketing", pricingType: "regular", source: "webhook"))
             }
@@ -47,6 +49,11 @@ import WabulkBase
         try await writer.append(events)
         await writer.close()
         let file = try #require(EventLogReader(directory: dir.url).files().first)
+        // A crash mid-write leaves a torn last line: it is not folded.
+        let torn = try FileHandle(forWritingTo: file)
+        torn.seekToEndOfFile()
+        torn.write(Data(#"{"attempt":1,"campaign":"big","job":"big.0009001","kind":"status","sou"#.utf8))
+        try torn.close()
         let size = try #require(try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? UInt64)
         #expect(size > ParsedLogScanner.threadedFrom)
         let fromFiles = MessageLedger(logDirectory: dir.url)
