@@ -18,7 +18,9 @@ if [ ! -f "$WORK/rows-$N.tsv" ]; then
   python3 Benchmarks/report/gen_events.py "$N" "$WORK/home-$N" "$WORK/rows-$N.tsv"
 fi
 echo "event log: $(du -h "$WORK/home-$N/var/log" | tail -1 | cut -f1), $(cat "$WORK/home-$N"/var/log/*.jsonl | wc -l) lines"
-measure() { python3 Benchmarks/measure.py -- "$@"; }
+# sync first: each program leaves about a gigabyte of dirty pages (its temp sheet and the .xlsx), and their
+# writeback landing in the next program's run moved its system time between 1.6 and 4.5 s.
+measure() { sync; python3 Benchmarks/measure.py -- "$@"; }
 for round in $(seq 1 "${ROUNDS:-1}"); do
   echo "round $round, $N messages"
   echo "  wabulk:  $(measure "$BIN" report --home "$WORK/home-$N" --out "$WORK/wabulk.xlsx" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); o=json.loads(d.pop("output")); d["counts"]=o["counts"]; print(json.dumps(d))')"
