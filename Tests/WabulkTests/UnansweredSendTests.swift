@@ -1,6 +1,9 @@
 import CloudAPI
 import EventLog
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Sandbox
 import Sending
 import Spool
@@ -90,5 +93,52 @@ import WabulkBase
         #expect(message?.errorTitle == "outcome unknown")
         #expect(message?.reason == "Meta did not answer; not resent (afterReconcile = hold)")
         #expect(Spool.depth(in: p.home.spool) == Spool.Depth(failed: 1))
+    }
+
+    /// A one-connection HTTP peer on loopback: reads the request's head, then answers `reply` (or nothing)
+    /// and closes. Returns the port.
+    static func oneShotPeer(reply: String?) throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && listen(fd, 1) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw POSIXError(.EADDRINUSE) }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        Thread {
+            let client = accept(fd, nil, nil)
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            var got: [UInt8] = []
+            // Until the body has come too (the client sends it right after the head).
+            while !(String(decoding: got, as: UTF8.self).contains("\r\n\r\n{")) {
+                let n = read(client, &buffer, buffer.count)
+                if n <= 0 { break }
+                got += buffer[0..<n]
+            }
+            if let reply { _ = reply.withCString { write(client, $0, strlen($0)) } }
+            close(client)
+            close(fd)
+        }.start()
+        return port
+    }
+
+    @Test func aDroppedConnectionAndA504AreUnansweredARefusedOneIsNot() async throws {
+        func send(to port: Int) async -> SendOutcome {
+            await CloudAPIClient(baseURL: "http://127.0.0.1:\(port)", version: "v23.0", phoneNumberID: "1", token: Secret("t"), timeout: 5)
+                .send(TemplateMessage(to: "+919876500001", templateName: "t", language: "en"))
+        }
+        // The request was read, then the connection closed with no answer: Meta may have it.
+        guard case .unanswered = await send(to: try Self.oneShotPeer(reply: nil)) else { Issue.record("a dropped answer is unanswered"); return }
+        let gateway = await send(to: try Self.oneShotPeer(reply: "HTTP/1.1 504 Gateway Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
+        #expect(gateway == .unanswered("HTTP 504 without Meta's error body"))
+        // A 503 from the same kind of gateway: the request was refused, not lost.
+        let refusedByGateway = await send(to: try Self.oneShotPeer(reply: "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
+        #expect(refusedByGateway == .transportFailure("HTTP 503 without Meta's error body", httpStatus: 503, retryAfter: nil))
+        // Nobody listening: the request never left.
+        guard case .transportFailure(_, nil, nil) = await send(to: freePort()) else { Issue.record("a refused connection is a transport failure"); return }
     }
 }
