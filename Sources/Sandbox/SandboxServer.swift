@@ -101,7 +101,7 @@ actor RequestRecorder {
 
     init(file: URL?) {
         if let file {
-            FileManager.default.createFile(atPath: file.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: file.path, contents: nil)
             handle = try? FileHandle(forWritingTo: file)
         } else {
             handle = nil

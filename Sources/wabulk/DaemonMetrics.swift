@@ -18,9 +18,10 @@ enum DaemonMetrics {
     static func bootstrap() { _ = bootstrapped }
 
     static func scrape(spool: URL) -> [UInt8] {
+        let queueDepth = MetricNameDescriptor(namespace: "wabulk", metricName: "queue", unitName: "depth", helpText: "Jobs in the spool by state")
         let depth = Spool.depth(in: spool)
         for (state, value) in [("ready", depth.ready), ("deferred", depth.deferred), ("active", depth.active), ("failed", depth.failed)] {
-            registry.makeGauge(name: "wabulk_queue_depth", labels: [("state", state)]).set(Double(value))
+            registry.makeGauge(descriptor: queueDepth, labels: [("state", state)]).set(Double(value))
         }
         return registry.emitToBuffer()
     }

@@ -85,7 +85,7 @@ import Testing
         try daemon.start()
         defer { daemon.stop() }
         let target = home.appendingPathComponent("inbox/slow.csv")
-        FileManager.default.createFile(atPath: target.path, contents: Data("Name,Phone\n".utf8))
+        _ = FileManager.default.createFile(atPath: target.path, contents: Data("Name,Phone\n".utf8))
         let handle = try FileHandle(forWritingTo: target)
         // 8 chunks, 0.4 s apart: 3 seconds of copying, each gap shorter than the settle time.
         for chunk in 0..<8 {

@@ -162,7 +162,7 @@ final class WabulkProcess: @unchecked Sendable {
     init(env: [String: String], log: URL) {
         self.env = env
         self.log = log
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
     }
 
     func start(_ arguments: [String] = ["run"]) throws {
