@@ -93,6 +93,9 @@ public final class Dispatcher: Service, Sendable {
             case .some(let status) where status.isFinal:
                 try await settle(job, status: status)
             case .sending:
+                // The spool row still has the attempt before the one whose `sending` event is in the log.
+                var job = job
+                job.attempt += 1
                 unconfirmed.add(.init(job: job, sentAt: start, deadline: start + options.reconcileWindow, unanswered: false))
                 uncertain += 1
             default:

@@ -95,6 +95,33 @@ import WabulkBase
         #expect(Spool.depth(in: p.home.spool) == Spool.Depth(failed: 1))
     }
 
+    @Test func aCrashsInFlightJobIsSettledByItsWebhookBeforeTheWindowOrHeldAsUnknown() async throws {
+        let p = try Pipeline(contacts: 2)
+        try await plan(p, phones: ["+919876500001", "+919876500002"])
+        // As a crash leaves them: both claimed, each with its `sending` event and no outcome.
+        for _ in 0..<2 {
+            let job = try #require(try await p.spool.claimNext(now: Date()))
+            try await p.events.append(MessageEvent(time: Date(), status: .sending, campaign: "s", job: job.id, phone: job.phone, attempt: 1, source: "dispatch"))
+        }
+        try await p.running(dispatcher(p, rate: "10/s", clientTimeout: 5, window: .seconds(4), resend: false)) {
+            try await Task.sleep(for: .milliseconds(300))
+            // Meta redelivers the first one's webhook, as the listener logs it.
+            try await p.events.append(MessageEvent(time: Date(), status: .delivered, job: "s.0000001", wamid: "wamid.x",
+                                                   metaTime: Int(Date().timeIntervalSince1970), source: "webhook"))
+            let settled = try await eventually(timeout: 2.5) { Spool.depth(in: p.home.spool).active == 1 }
+            #expect(settled, "the webhook settles it at once, not when the 4 s window ends")
+            let held = try await eventually(timeout: 10) { p.ledger().messages["s.0000002"]?.status == .failed }
+            #expect(held)
+        }
+        #expect(await p.sandbox.records().isEmpty)
+        #expect(Spool.depth(in: p.home.spool) == Spool.Depth(failed: 1))
+        let second = p.ledger().messages["s.0000002"]
+        #expect(second?.errorTitle == "outcome unknown")
+        #expect(second?.reason == "may have been sent before a crash; not resent (afterReconcile = hold)")
+        #expect(second?.attempts == 1)
+        #expect(p.ledger().messages["s.0000001"]?.status == .delivered)
+    }
+
     /// A one-connection HTTP peer on loopback: reads the request's head, then answers `reply` (or nothing)
     /// and closes. Returns the port.
     static func oneShotPeer(reply: String?) throws -> Int {
