@@ -51,11 +51,21 @@ import Testing
         try Data(text.utf8).write(to: dir.url.appendingPathComponent("big.csv"))
         try FileManager.default.moveItem(at: dir.url.appendingPathComponent("big.csv"), to: home.appendingPathComponent("inbox/big.csv"))
         let intake = home.appendingPathComponent("var/intake/big.csv")
-        let taken = try await eventually(timeout: 20) { FileManager.default.fileExists(atPath: intake.path) }
-        #expect(taken, "daemon log: \((try? String(contentsOf: log, encoding: .utf8)) ?? "none")")
-        // Somewhere inside the import (it takes seconds for 200k rows).
-        try await Task.sleep(for: .milliseconds(Int.random(in: 300...1500)))
-        daemon.kill9()
+        // Watched and killed from a thread of its own: on the cooperative pool, other suites' work once delayed
+        // the polling past the whole import, so the file was never seen in var/intake.
+        let killedMidImport = try await onOwnThread { () -> Bool in
+            let deadline = Date().addingTimeInterval(20)
+            while !FileManager.default.fileExists(atPath: intake.path) {
+                if Date() > deadline { return false }
+                usleep(10_000)
+            }
+            // Somewhere inside the import (it takes seconds for 200k rows).
+            usleep(UInt32.random(in: 300_000...1_500_000))
+            daemon.kill9()
+            return true
+        }
+        #expect(killedMidImport, "daemon log: \((try? String(contentsOf: log, encoding: .utf8)) ?? "none")")
+        guard killedMidImport else { return daemon.kill9() }
         let receipts = home.appendingPathComponent("outbox/receipts")
         let receiptBeforeRestart = FileManager.default.fileExists(atPath: receipts.appendingPathComponent("big.csv.receipt.json").path)
 
@@ -87,15 +97,19 @@ import Testing
         let target = home.appendingPathComponent("inbox/slow.csv")
         _ = FileManager.default.createFile(atPath: target.path, contents: Data("Name,Phone\n".utf8))
         let handle = try FileHandle(forWritingTo: target)
-        // 8 chunks, 0.4 s apart: 3 seconds of copying, each gap shorter than the settle time.
-        for chunk in 0..<8 {
-            try await Task.sleep(for: .milliseconds(400))
-            handle.seekToEndOfFile()
-            var text = ""
-            for i in 0..<50 { text += "C\(chunk)-\(i),98\(String(format: "%08d", chunk * 50 + i))\n" }
-            handle.write(Data(text.utf8))
+        // 8 chunks, 0.4 s apart: 3 seconds of copying, each gap shorter than the settle time. Written from a
+        // thread of its own: a sleep on the busy cooperative pool once overslept the settle time, and the
+        // daemon rightly took the file with only its header.
+        try await onOwnThread {
+            for chunk in 0..<8 {
+                usleep(400_000)
+                handle.seekToEndOfFile()
+                var text = ""
+                for i in 0..<50 { text += "C\(chunk)-\(i),98\(String(format: "%08d", chunk * 50 + i))\n" }
+                handle.write(Data(text.utf8))
+            }
+            try handle.close()
         }
-        try handle.close()
         let receipts = home.appendingPathComponent("outbox/receipts")
         #expect(try await eventually(timeout: 30) { FileManager.default.fileExists(atPath: receipts.appendingPathComponent("slow.csv.receipt.json").path) })
         try await Task.sleep(for: .seconds(2))
