@@ -55,17 +55,31 @@ public struct EventLogTail: Sendable {
         return Position(file: last.lastPathComponent, offset: size.uint64Value)
     }
 
+    /// The job id of an event line, read in place from `"job":"<id>"` without decoding the line (ids are
+    /// written unescaped, campaign ids being file-name safe). Raw webhook bodies hold theirs escaped, so
+    /// they never match.
+    public static func jobID(in line: UnsafeRawBufferPointer) -> String? {
+        guard let start = offset(of: jobMarker, in: line).map({ $0 + jobMarker.count }),
+              let quote = memchr(line.baseAddress! + start, Int32(UInt8(ascii: "\"")), line.count - start) else { return nil }
+        let end = UnsafeRawPointer(quote) - line.baseAddress!
+        return String(decoding: UnsafeRawBufferPointer(rebasing: line[start..<end]), as: UTF8.self)
+    }
+
+    static let jobMarker = Array(#""job":""#.utf8)
+
+    static func find(_ marker: [UInt8], in line: UnsafeRawBufferPointer) -> Bool { offset(of: marker, in: line) != nil }
+
     /// memchr for the marker's first byte, memcmp for the rest (Glibc's module does not export memmem).
-    static func find(_ marker: [UInt8], in line: UnsafeRawBufferPointer) -> Bool {
-        guard let base = line.baseAddress, let first = marker.first, line.count >= marker.count else { return false }
+    static func offset(of marker: [UInt8], in line: UnsafeRawBufferPointer) -> Int? {
+        guard let base = line.baseAddress, let first = marker.first, line.count >= marker.count else { return nil }
         return marker.withUnsafeBytes { m in
             var offset = 0
             while offset + marker.count <= line.count, let hit = memchr(base + offset, Int32(first), line.count - marker.count + 1 - offset) {
                 let at = UnsafeRawPointer(hit) - base
-                if memcmp(base + at, m.baseAddress!, marker.count) == 0 { return true }
+                if memcmp(base + at, m.baseAddress!, marker.count) == 0 { return at }
                 offset = at + 1
             }
-            return false
+            return nil
         }
     }
 }

@@ -22,7 +22,7 @@ enum ParsedLogScanner {
         /// The first lines were parsed on the second thread; the rest are left to the folding thread.
         var parsedLines = 0
 
-        /// Room for `capacity` bytes of the file from `fileOffset` on; `read` fills it.
+        /// Room for `capacity` bytes of the file from `fileOffset` on, filled by the scanner's reads.
         init(capacity: Int, fileOffset: UInt64) {
             bytes = UnsafeMutableRawPointer.allocate(byteCount: max(capacity, 1), alignment: 16)
             self.fileOffset = fileOffset
@@ -59,12 +59,13 @@ enum ParsedLogScanner {
             // Each chunk is read straight into its own buffer (copying each read into a chunk was 15% of this
             // thread's samples in a perf profile); only a line cut by a read's end moves to the next chunk.
             var chunkSize = 256 << 10
-            var carried: Chunk?
+            // The unfinished line at the end of the last chunk: where it starts there, and its length.
+            var carried: (chunk: Chunk, start: Int)?
             var carriedBytes = 0
             var next = offset
             while true {
                 let chunk = Chunk(capacity: chunkSize, fileOffset: next - UInt64(carriedBytes))
-                if let carried, carriedBytes > 0 { chunk.bytes.copyMemory(from: carried.bytes + (Int(next - carried.fileOffset) - carriedBytes), byteCount: carriedBytes) }
+                if let carried, carriedBytes > 0 { chunk.bytes.copyMemory(from: carried.chunk.bytes + carried.start, byteCount: carriedBytes) }
                 let n = pread(fd, chunk.bytes + carriedBytes, chunkSize - carriedBytes, off_t(next))
                 guard n > 0 else { break }
                 next += UInt64(n)
@@ -77,7 +78,7 @@ enum ParsedLogScanner {
                     lineStart = lineEnd + 1
                 }
                 carriedBytes = filled - lineStart
-                carried = chunk
+                carried = (chunk, lineStart)
                 if lines.isEmpty {
                     // A line longer than a chunk (a huge raw body): read it again into a bigger one.
                     if filled == chunkSize { chunkSize *= 2 }

@@ -74,14 +74,8 @@ public struct SandboxScript: Sendable, Equatable {
         /// Parses `+919800000001=20000` (milliseconds) or `+919800000001=20000x1`.
         public init?(parsing text: String, lost: Bool) {
             let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, parts[0].contains(where: \.isNumber) else { return nil }
-            let delayParts = parts[1].split(separator: "x").map(String.init)
-            guard let ms = Int(delayParts[0]), ms >= 0, delayParts.count <= 2 else { return nil }
-            var times: Int?
-            if delayParts.count == 2 {
-                guard let n = Int(delayParts[1]), n > 0 else { return nil }
-                times = n
-            }
+            guard parts.count == 2, parts[0].contains(where: \.isNumber),
+                  let (ms, times) = SandboxScript.valueAndTimes(parsing: parts[1]), ms >= 0 else { return nil }
             self.init(phone: parts[0], delay: .milliseconds(ms), times: times, lost: lost)
         }
     }
@@ -109,7 +103,10 @@ public struct SandboxScript: Sendable, Equatable {
     }
 
     /// Parses `80008` (always) or `80008x2` (the first two calls).
-    public static func templateFailure(parsing text: String) -> (code: Int, times: Int?)? {
+    public static func templateFailure(parsing text: String) -> (code: Int, times: Int?)? { valueAndTimes(parsing: text) }
+
+    /// `N` or `NxT`: a number, and how many times it applies (nil: always).
+    static func valueAndTimes(parsing text: String) -> (Int, Int?)? {
         let parts = text.split(separator: "x").map(String.init)
         guard let code = parts.first.flatMap(Int.init), parts.count <= 2 else { return nil }
         if parts.count == 2 {

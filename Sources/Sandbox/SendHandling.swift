@@ -43,15 +43,15 @@ struct SendHandling {
             try? await Task.sleep(for: late.delay)
             return MetaErrorShapes.body(code: 131000, traceID: trace)
         }
-        let (status, json) = await accept(record, digits: digits, sequence: sequence, callback: callback, attempt: attempt)
+        let (status, json) = await accept(record, digits: digits, sequence: sequence, trace: trace, callback: callback, attempt: attempt)
         if let late { try? await Task.sleep(for: late.delay) }
         return (status, json)
     }
 
-    private func accept(_ record: SandboxRecord, digits: String, sequence: Int, callback: String?, attempt: Int) async -> (Int, [String: Any]) {
+    private func accept(_ record: SandboxRecord, digits: String, sequence: Int, trace: String, callback: String?,
+                        attempt: Int) async -> (Int, [String: Any]) {
         var record = record
         let to = record.to
-        let trace = "AsbX\(sequence)Tr4ce"
         let failure = script.failures.first { $0.matches(digits: digits) && ($0.times.map { attempt <= $0 } ?? true) }
         if let failure, !failure.async {
             await reject(record, code: failure.code)

@@ -124,7 +124,7 @@ public final class Dispatcher: Service, Sendable {
             if !unconfirmed.isEmpty || clock.now - lastRead >= .seconds(30) {
                 let unconfirmed = self.unconfirmed
                 let events = tail.next { line in
-                    !unconfirmed.isEmpty && (UnconfirmedSends.jobID(in: line).map(unconfirmed.contains) ?? false)
+                    !unconfirmed.isEmpty && (EventLogTail.jobID(in: line).map(unconfirmed.contains) ?? false)
                 }
                 lastRead = clock.now
                 marks.append((lastRead, tail.position))
@@ -152,18 +152,19 @@ public final class Dispatcher: Service, Sendable {
         let job = entry.job
         var event = MessageEvent(time: now(), campaign: job.campaign, job: job.id, phone: job.phone, attempt: job.attempt, source: "dispatch")
         let waited = "no webhook about it within \(options.reconcileWindow)"
+        let failure: (title: String, reason: String)?
         if !options.resendUnsettled {
-            event.status = .failed
-            event.errorTitle = "outcome unknown"
-            event.errorDetails = waited
-            event.reason = "\(entry.unanswered ? "Meta did not answer" : "may have been sent before a crash"); not resent (afterReconcile = hold)"
-            try await events.append(event, durable: true)
-            try await spool.fail(job)
+            failure = ("outcome unknown", "\(entry.unanswered ? "Meta did not answer" : "may have been sent before a crash"); not resent (afterReconcile = hold)")
         } else if entry.unanswered, job.attempt >= options.retry.maxAttempts {
+            failure = ("no answer", "gave up after \(job.attempt) attempts")
+        } else {
+            failure = nil
+        }
+        if let failure {
             event.status = .failed
-            event.errorTitle = "no answer"
+            event.errorTitle = failure.title
             event.errorDetails = waited
-            event.reason = "gave up after \(job.attempt) attempts"
+            event.reason = failure.reason
             try await events.append(event, durable: true)
             try await spool.fail(job)
         } else {

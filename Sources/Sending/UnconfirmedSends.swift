@@ -1,4 +1,3 @@
-import EventLog
 import Foundation
 import Spool
 
@@ -29,7 +28,6 @@ final class UnconfirmedSends: @unchecked Sendable {
     }
 
     var isEmpty: Bool { lock.withLock { entries.isEmpty } }
-    var count: Int { lock.withLock { entries.count } }
 
     func contains(_ id: String) -> Bool { lock.withLock { entries[id] != nil } }
 
@@ -50,26 +48,6 @@ final class UnconfirmedSends: @unchecked Sendable {
         lock.withLock {
             defer { rewindTo = nil }
             return rewindTo
-        }
-    }
-
-    /// The job id of an event line, read in place: `"job":"<id>"` (ids are written unescaped, campaign ids
-    /// being file-name safe). Raw webhook bodies hold theirs escaped, so they never match.
-    static func jobID(in line: UnsafeRawBufferPointer) -> String? {
-        let marker: StaticString = #""job":""#
-        return marker.withUTF8Buffer { m -> String? in
-            guard line.count > m.count else { return nil }
-            var i = 0
-            while i + m.count <= line.count {
-                if line[i] == m[0], memcmp(line.baseAddress! + i, m.baseAddress!, m.count) == 0 {
-                    let start = i + m.count
-                    var end = start
-                    while end < line.count, line[end] != UInt8(ascii: "\"") { end += 1 }
-                    return String(decoding: UnsafeRawBufferPointer(rebasing: line[start..<end]), as: UTF8.self)
-                }
-                i += 1
-            }
-            return nil
         }
     }
 }

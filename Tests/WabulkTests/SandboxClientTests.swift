@@ -66,4 +66,12 @@ import WabulkBase
         #expect(SandboxScript.Failure(parsing: "share:0.1=131026", async: true) == .init(target: .share(0.1), code: 131026, async: true))
         #expect(SandboxScript.Failure(parsing: "nonsense", async: false) == nil)
     }
+
+    @Test func lateAnswerScriptsParse() {
+        #expect(SandboxScript.LateAnswer(parsing: "+91 98765 00001=20000", lost: false) == .init(phone: "919876500001", delay: .seconds(20)))
+        #expect(SandboxScript.LateAnswer(parsing: "919876500001=1500x1", lost: true) == .init(phone: "919876500001", delay: .milliseconds(1500), times: 1, lost: true))
+        #expect(SandboxScript.LateAnswer(parsing: "919876500001=-5", lost: false) == nil)
+        #expect(SandboxScript.LateAnswer(parsing: "919876500001=5x0", lost: false) == nil)
+        #expect(SandboxScript.LateAnswer(parsing: "=5", lost: false) == nil)
+    }
 }
