@@ -102,7 +102,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
-        ]),
+        ], linkerSettings: [.linkedLibrary("mimalloc")]),
         .testTarget(name: "WabulkTests", dependencies: [
             "wabulk", "WabulkBase", "EventLog", "Contacts", "Campaigns", "Spool", "CloudAPI", "Sending",
             "WebhookListener", "Reports", "Intake", "Sandbox", "Curl", "Templates", "ShareLinks",

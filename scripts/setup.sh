@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine with the Swift toolchain lacks: the C libraries wabulk links
-# (libcsv, libxlsxwriter, libcurl, libphonenumber, PCRE2, SQLite, libqrencode), curl, zbarimg and the Python test oracles.
+# (libcsv, libxlsxwriter, libcurl, libphonenumber, PCRE2, SQLite, libqrencode, mimalloc), curl, zbarimg and the Python test oracles.
 set -euo pipefail
 
-APT_PACKAGES=(libcsv-dev libxlsxwriter-dev libcurl4-openssl-dev libphonenumber-dev libpcre2-dev libsqlite3-dev libqrencode-dev zbar-tools pkg-config curl python3 python3-pip)
+APT_PACKAGES=(libcsv-dev libxlsxwriter-dev libmimalloc-dev libcurl4-openssl-dev libphonenumber-dev libpcre2-dev libsqlite3-dev libqrencode-dev zbar-tools pkg-config curl python3 python3-pip)
 # phonenumbers is pinned to the release carrying the same numbering data as Debian's libphonenumber 8.12.57,
 # so the differential test compares implementations, not data vintages.
 PIP_PACKAGES=(openpyxl "phonenumbers==8.12.57" aiosmtpd)

@@ -4,10 +4,10 @@ import WabulkBase
 /// Folds the event log into each message's final state: monotonic (a status never goes back),
 /// idempotent (a repeated event changes nothing) and independent of arrival order.
 ///
-/// Kept compact so a million messages fold in about 60 MB: a message is a fixed 52-byte slot of numbers
-/// (times in whole seconds; interned campaign, error and pricing texts; the log positions of the lines that
-/// carried its phone and name and its message id, read back when a report asks), found through dense
-/// per-campaign arrays indexed by the job's sequence number.
+/// Kept compact so a million messages fold in about 45 MB: a message is a fixed 40-byte slot of numbers
+/// (times in whole seconds; an interned campaign; one interned entry for its error, reason and price; the
+/// log positions of the lines that carried its phone and name and its message id, read back when a report
+/// asks), found through dense per-campaign arrays indexed by the job's sequence number.
 public struct MessageLedger: Sendable {
     // MARK: storage
 
@@ -16,13 +16,11 @@ public struct MessageLedger: Sendable {
         var first: UInt32 = 0, sent: UInt32 = 0, delivered: UInt32 = 0, read: UInt32 = 0, failed: UInt32 = 0
         /// Two 48-bit TextRefs: low 32 bits each, then both high 16-bit halves in one word.
         var identityLow: UInt32 = .max, wamidLow: UInt32 = .max, refHighs: UInt32 = .max
-        var errorCode: Int32 = Int32.min
-        var error: UInt32 = 0
-        var reason: UInt32 = 0
+        /// The error, reason and price, as an entry of `outcomes`.
+        var outcome: UInt32 = 0
         var campaign: UInt16 = 0
         var status: UInt8 = 0
         var attempts: UInt8 = 0
-        var pricing: UInt8 = 0
 
         /// The first line that carried the phone or the name (planning's queued line): both are read from it.
         var identityRef: TextRef {
@@ -70,6 +68,7 @@ public struct MessageLedger: Sendable {
     private var reasons = InternTable()
     private var errors = InternTable()
     private var pricings = InternTable()
+    private var outcomes = OutcomeTable()
 
     /// Log files scanned, by the index a TextRef names; lines applied from memory live in the arena.
     private var files: [URL] = []
@@ -197,27 +196,30 @@ public struct MessageLedger: Sendable {
             default: break
             }
         }
+        let before = outcomes[s.outcome]
+        var outcome = before
         if let category = f.pricingCategory {
-            s.pricing = UInt8(clamping: pricings.intern(pair: category, f.pricingType, in: line))
+            outcome.pricing = pricings.intern(pair: category, f.pricingType, in: line)
         }
         // A failure without Meta's code (no answer, a network error) still has its title to explain it.
         if status == .failed || status == .deferred, f.errorCode != nil || f.errorTitle != nil {
-            s.errorCode = f.errorCode.map { Int32(clamping: $0) } ?? Int32.min
-            s.error = f.errorTitle == nil && f.errorDetails == nil ? 0 : errors.intern(pair: f.errorTitle, f.errorDetails, in: line)
+            outcome.errorCode = f.errorCode.map { Int32(clamping: $0) } ?? Int32.min
+            outcome.error = f.errorTitle == nil && f.errorDetails == nil ? 0 : errors.intern(pair: f.errorTitle, f.errorDetails, in: line)
         }
         if let reason = f.reason, status == .skipped || status == .cancelled || status == .deferred || status == .failed {
-            s.reason = reasons.intern(reason, in: line)
+            outcome.reason = reasons.intern(reason, in: line)
         }
         let current = Self.status(s.status)
         if status == .queued, let source = f.source, EventFields.equals(source, Self.retryBytes, in: line), current == .failed {
             // `wabulk campaign retry-failed` put it back in line: it starts over.
             s.status = Self.code(.queued)
-            s.errorCode = Int32.min
-            s.error = 0
+            outcome.errorCode = Int32.min
+            outcome.error = 0
             s.failed = 0
         } else if !isNew, Self.advances(from: current, to: status) {
             s.status = Self.code(status)
         }
+        if outcome != before { s.outcome = outcomes.intern(outcome) }
         self[slot: index] = s
     }
 
@@ -396,16 +398,17 @@ public struct MessageLedger: Sendable {
 
     func message(_ index: Int, texts: TextReader?) -> Message {
         let s = self[slot: index]
-        let error = s.error == 0 ? nil : errors.pair(s.error)
-        let pricing = s.pricing == 0 ? nil : pricings.pair(UInt32(s.pricing))
+        let o = outcomes[s.outcome]
+        let error = o.error == 0 ? nil : errors.pair(o.error)
+        let pricing = o.pricing == 0 ? nil : pricings.pair(o.pricing)
         let identity = s.identityRef == .none ? nil : texts?.identity(at: s.identityRef)
         return Message(
             status: Self.status(s.status), campaign: s.campaign == 0 ? nil : campaignNames.value(UInt32(s.campaign)),
             phone: identity?.phone, name: identity?.name,
             wamid: s.wamidRef == .none ? nil : texts?.text(\.wamid, at: s.wamidRef),
             hasWamid: s.wamidRef != .none, attempts: Int(s.attempts),
-            errorCode: s.errorCode == Int32.min ? nil : Int(s.errorCode), errorTitle: error?.0, errorDetails: error?.1,
-            reason: s.reason == 0 ? nil : reasons.value(s.reason), pricingCategory: pricing?.0, pricingType: pricing?.1,
+            errorCode: o.errorCode == Int32.min ? nil : Int(o.errorCode), errorTitle: error?.0, errorDetails: error?.1,
+            reason: o.reason == 0 ? nil : reasons.value(o.reason), pricingCategory: pricing?.0, pricingType: pricing?.1,
             firstSeen: Self.unix(s.first), lastSeen: Self.unix(s.last), sentAt: Self.unix(s.sent),
             deliveredAt: Self.unix(s.delivered), readAt: Self.unix(s.read), failedAt: Self.unix(s.failed))
     }
