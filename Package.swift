@@ -38,7 +38,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
-        .target(name: "EventLog", dependencies: ["WabulkBase"]),
+        // The event log's quote finder (SSE2), header-only so Swift inlines it.
+        .target(name: "CLineScan"),
+        .target(name: "EventLog", dependencies: ["WabulkBase", "CLineScan"]),
         .target(name: "Curl", dependencies: ["CCurl"]),
         .target(name: "Contacts", dependencies: [
             "WabulkBase", "CCSV", "CPhoneNumber",

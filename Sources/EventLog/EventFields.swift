@@ -1,3 +1,4 @@
+import CLineScan
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,9 +7,9 @@ import Glibc
 /// integers already parsed. Folding a million messages' log through JSONDecoder took most of a report's time;
 /// this reads the flat objects the log holds (string and integer values) and gives up on anything else, so the
 /// caller can fall back to JSONDecoder.
-struct EventFields {
+struct EventFields: Equatable {
     /// A string value's bytes in the line (without quotes); `escaped` when it holds a backslash escape.
-    struct Text {
+    struct Text: Equatable {
         // 32-bit positions, the escape flag in the end's top bit: a line's fields are copied on every line
         // of the log, and 8 bytes a field (with `Absent` below) made them 160 bytes instead of 256.
         fileprivate var from: Int32
@@ -28,7 +29,7 @@ struct EventFields {
     /// An optional field kept in its value's own size: a start of -1 (a text) or Int.min (an integer, which
     /// `JSONCursor.integer` never returns) means absent, where Optional would add a tag byte and padding.
     @propertyWrapper
-    struct AbsentText {
+    struct AbsentText: Equatable {
         private var value = Text(start: -1, end: 0, escaped: false)
         init() {}
         var wrappedValue: Text? {
@@ -38,7 +39,7 @@ struct EventFields {
     }
 
     @propertyWrapper
-    struct AbsentInteger {
+    struct AbsentInteger: Equatable {
         private var value = Int.min
         init() {}
         var wrappedValue: Int? {
@@ -70,6 +71,58 @@ struct EventFields {
 
     /// Nil when the line is not a flat JSON object of strings, integers and nulls.
     static func parse(_ line: UnsafeRawBufferPointer) -> EventFields? {
+        if let fields = parseCompact(line) { return fields }
+        return parseGeneral(line)
+    }
+
+    /// The log writer's own spelling (no spaces, no escapes) read off the positions of its quotes: a key
+    /// opens right after `{` or `,`, its value right after `:`. Nil for anything else, which the general
+    /// parser then reads or refuses, so both give the same answer for every line (tested).
+    static func parseCompact(_ line: UnsafeRawBufferPointer) -> EventFields? {
+        let count = line.count
+        guard count >= 2, let base = line.baseAddress?.assumingMemoryBound(to: UInt8.self),
+              base[0] == UInt8(ascii: "{") else { return nil }
+        return withUnsafeTemporaryAllocation(of: Int32.self, capacity: 96) { quotes -> EventFields? in
+            let found = wabulk_line_quotes(base, count, quotes.baseAddress!, 96)
+            guard found >= 0 else { return nil }
+            var fields = EventFields()
+            var at = 1, q = 0
+            if base[1] == UInt8(ascii: "}") { return count == 2 ? fields : nil }
+            while true {
+                guard q + 1 < found, Int(quotes[q]) == at else { return nil }
+                let key = Text(start: at + 1, end: Int(quotes[q + 1]), escaped: false)
+                at = Int(quotes[q + 1]) + 1
+                q += 2
+                guard at < count, base[at] == UInt8(ascii: ":") else { return nil }
+                at += 1
+                guard at < count else { return nil }
+                let byte = base[at]
+                if byte == UInt8(ascii: "\"") {
+                    guard q + 1 < found, Int(quotes[q]) == at else { return nil }
+                    fields.set(key, text: Text(start: at + 1, end: Int(quotes[q + 1]), escaped: false), in: line)
+                    at = Int(quotes[q + 1]) + 1
+                    q += 2
+                } else if byte == UInt8(ascii: "-") || (byte >= 0x30 && byte <= 0x39) {
+                    var cursor = JSONCursor(line)
+                    cursor.at = at
+                    guard let value = cursor.integer() else { return nil }
+                    fields.set(key, integer: value, in: line)
+                    at = cursor.at
+                } else {
+                    var cursor = JSONCursor(line)
+                    cursor.at = at
+                    guard cursor.takeNull() else { return nil }
+                    at = cursor.at
+                }
+                guard at < count else { return nil }
+                if base[at] == UInt8(ascii: ",") { at += 1; continue }
+                return base[at] == UInt8(ascii: "}") && at + 1 == count && q == found ? fields : nil
+            }
+        }
+    }
+
+    /// Any flat object: spaces anywhere JSON allows them, escaped strings.
+    static func parseGeneral(_ line: UnsafeRawBufferPointer) -> EventFields? {
         var p = JSONCursor(line)
         var fields = EventFields()
         p.skipSpace()
