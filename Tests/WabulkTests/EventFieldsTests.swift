@@ -10,7 +10,7 @@ import WabulkBase
     /// Written escaped, so a line holding one is the general parser's.
     static let escaped = ["\"", "\\", "\n", "\t", "\u{1}"]
 
-    static func randomEvent(_ rng: inout SeededGenerator) -> MessageEvent {
+    static func randomEvent(_ rng: inout SplitMix) -> MessageEvent {
         func text() -> String? {
             guard rng.next() % 3 != 0 else { return nil }
             return (0..<Int(rng.next() % 4)).map { _ in
@@ -29,7 +29,7 @@ import WabulkBase
     static func needsGeneralParser(_ line: [UInt8]) -> Bool { line.contains { $0 == 0x5C || $0 < 0x20 } }
 
     @Test func everyWrittenLineReadsTheSameBothWays() throws {
-        var rng = SeededGenerator(seed: 7)
+        var rng = SplitMix(seed: 7)
         var compactCount = 0
         for _ in 0..<3_000 {
             var line: [UInt8] = []
@@ -53,7 +53,7 @@ import WabulkBase
     /// Each of the writer's lines with one byte inserted or deleted anywhere: whatever the quote reader takes,
     /// the general parser reads identically; `parse` always answers as the general parser does.
     @Test func damagedLinesNeverReadDifferently() {
-        var rng = SeededGenerator(seed: 11)
+        var rng = SplitMix(seed: 11)
         var bases: [[UInt8]] = []
         while bases.count < 25 {
             var line: [UInt8] = []
@@ -103,18 +103,5 @@ import WabulkBase
                 #expect(EventFields.parse(raw) == general, "\(text)")
             }
         }
-    }
-}
-
-/// SplitMix64: the same lines on every run, so a failure can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
