@@ -71,7 +71,9 @@ public struct CampaignControl: Sendable {
                 let stamp = now()
                 try await events.append(requeued.map { MessageEvent(time: stamp, status: .queued, campaign: id, job: $0.job, phone: $0.phone,
                                                                     reason: "retry-failed by \(source)", source: "retry") })
+                let suppressed = candidates.count - requeued.count
                 return "campaign \(id): \(requeued.count) failed messages with a transient error queued again"
+                    + (suppressed > 0 ? "; \(suppressed) not, their numbers having opted out or been removed" : "")
             }
         } catch let error as ControlError {
             throw error

@@ -57,8 +57,11 @@ public struct CampaignPlanner: Sendable {
         }
         let contacts: [Contact]
         do { contacts = try registry.all() } catch { throw .storage("\(error)") }
-        var (recipients, skippedContacts, problems) = resolve(manifest.audience, contacts: contacts)
-        if let templatesFile, let catalog = TemplateCatalog.load(templatesFile) {
+        let catalog = templatesFile.flatMap(TemplateCatalog.load)
+        // Unknown without a template list: a marketing-only opt-out then keeps the contact out too.
+        let category = catalog?.templates.first { $0.name == manifest.template.name && $0.language == manifest.template.language }?.category
+        var (recipients, skippedContacts, problems) = resolve(manifest.audience, contacts: contacts, category: category)
+        if let catalog {
             problems = catalog.problems(for: manifest) + problems
         }
         if !problems.isEmpty { throw .rejected(ManifestRejection(problems: problems)) }
@@ -71,7 +74,7 @@ public struct CampaignPlanner: Sendable {
             switch render(manifest.variables, for: contact) {
             case .success(let t):
                 let template = SpoolJob.Template(name: manifest.template.name, language: manifest.template.language,
-                                                 header: t.header, body: t.body, buttons: t.buttons)
+                                                 header: t.header, body: t.body, buttons: t.buttons, category: category)
                 jobs.append(SpoolJob(campaign: manifest.id, sequence: jobs.count + 1, phone: contact.phone,
                                      name: contact.name, template: template, notBefore: start, campaignRate: manifest.rate, window: window))
             case .failure(let missing):
@@ -110,7 +113,7 @@ public struct CampaignPlanner: Sendable {
 
     /// Who the audience names: reachable contacts to message, unreachable ones to count as skipped,
     /// and problems that make the manifest unusable (no one matched, unknown tags).
-    func resolve(_ audience: CampaignManifest.Audience, contacts: [Contact]) -> ([Contact], [(Contact, String)], [ManifestProblem]) {
+    func resolve(_ audience: CampaignManifest.Audience, contacts: [Contact], category: String? = nil) -> ([Contact], [(Contact, String)], [ManifestProblem]) {
         var problems: [ManifestProblem] = []
         let exclude = Set((audience.excludeTags ?? []).map { $0.lowercased() })
         var matched: [Contact] = []
@@ -144,8 +147,11 @@ public struct CampaignPlanner: Sendable {
         var recipients: [Contact] = []
         for c in matched {
             if !exclude.isEmpty, c.tags.contains(where: { exclude.contains($0.lowercased()) }) { continue }
-            if c.optedOut { skipped.append((c, "opted out")); continue }
             if !c.active { skipped.append((c, "removed from contacts")); continue }
+            if !c.isReachable(category: category) {
+                skipped.append((c, c.optOutScope == .marketing ? "opted out of marketing" : "opted out"))
+                continue
+            }
             recipients.append(c)
         }
         if recipients.isEmpty && problems.isEmpty {

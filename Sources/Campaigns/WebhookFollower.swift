@@ -8,13 +8,15 @@ import Templates
 import WabulkBase
 
 /// Acts on what the webhook listener wrote to the event log, so the listener itself only verifies and
-/// stores: an opt-out marks the contact and drops its waiting messages; an opt-in clears the mark; a
-/// template Meta paused or disabled holds every campaign using it (and an approval lifts that hold).
-/// Its place in the log is kept in var/followers/webhooks.json, so a restart neither skips nor repeats.
+/// stores: an opt-out (STOP, Meta's button, `user_preferences`, a 131050 failure) goes through the
+/// `OptOutRecorder` (suppressed, waiting messages dropped, registry marked, ordered by Meta's time); an
+/// opt-in lifts it; a template Meta paused or disabled holds every campaign using it (and an approval lifts
+/// that hold). Its place in the log is kept in var/followers/webhooks.json, so a restart neither skips nor
+/// repeats; an event it could not act on (the registry locked by an import) keeps the place before it and
+/// is tried again on the next pass.
 public struct WebhookFollower: Service {
     let home: HomeLayout
-    let registry: ContactRegistry
-    let events: EventLogWriter
+    let recorder: OptOutRecorder
     let interval: Duration
     let logger: Logger
     let now: @Sendable () -> Date
@@ -22,8 +24,7 @@ public struct WebhookFollower: Service {
     public init(home: HomeLayout, registry: ContactRegistry, events: EventLogWriter, interval: Duration = .seconds(1),
                 logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
         self.home = home
-        self.registry = registry
-        self.events = events
+        self.recorder = OptOutRecorder(registry: registry, spoolDirectory: home.spool, events: events, now: now)
         self.interval = interval
         self.logger = logger
         self.now = now
@@ -70,7 +71,9 @@ public struct WebhookFollower: Service {
     @discardableResult
     func catchUp(_ tail: inout EventLogTail) async -> Int {
         var acted = 0
-        for event in tail.next(kinds: [.optOut, .optIn, .templateStatus]) {
+        let start = tail.position
+        let found = tail.nextWithPlaces(kinds: [.optOut, .optIn, .templateStatus])
+        for (i, (event, _)) in found.enumerated() {
             do {
                 switch event.kind {
                 case .optOut, .optIn: try await applyPreference(event)
@@ -79,7 +82,11 @@ public struct WebhookFollower: Service {
                 }
                 acted += 1
             } catch {
-                logger.error("webhook follower: \(event.kind.rawValue) \(event.phone ?? event.template ?? ""): \(error)")
+                // Not past it: the place stays before this event, which is tried again on the next pass
+                // (what came before it is done; doing an event twice changes nothing).
+                logger.error("webhook follower: \(event.kind.rawValue) \(event.phone ?? event.template ?? ""): \(error); trying again")
+                tail.rewind(to: i == 0 ? start : found[i - 1].after)
+                return acted
             }
         }
         return acted
@@ -88,16 +95,19 @@ public struct WebhookFollower: Service {
     func applyPreference(_ event: MessageEvent) async throws {
         guard let phone = event.phone else { return }
         let optedOut = event.kind == .optOut
-        let at = event.date ?? now()
-        try registry.recordOptOut(phone: phone, optedOut: optedOut, source: "webhook: \(event.reason ?? "")", at: at)
-        logger.notice("contact \(phone) opted \(optedOut ? "out" : "in"): \(event.reason ?? "")")
-        guard optedOut else { return }
-        let dropped = try Spool.cancelWaiting(in: home.spool, phone: phone)
-        let stamp = now()
-        try await events.append(dropped.map {
-            MessageEvent(time: stamp, status: .skipped, campaign: $0.campaign, job: $0.id, phone: phone,
-                         reason: "opted out before sending (\(event.reason ?? "webhook"))", source: "opt-out")
-        })
+        let scope: Contact.OptOutScope = event.errorCode == MessageEvent.marketingOptOutCode ? .marketing : .all
+        let change = PreferenceChange(phone: phone, optedOut: optedOut, scope: scope, source: "\(event.source ?? "webhook"): \(event.reason ?? "")",
+                                      at: event.preferenceTime ?? now())
+        let outcome = try await recorder.record([change])
+        if outcome.superseded > 0 {
+            logger.notice("contact \(phone): \(event.reason ?? event.kind.rawValue) is older than the choice on record; ignored")
+            return
+        }
+        let dropped = outcome.dropped.isEmpty ? "" : "; \(outcome.dropped.count) waiting messages dropped"
+        logger.notice("contact \(phone) opted \(optedOut ? "out" : "in"): \(event.reason ?? "")\(dropped)")
+        for job in outcome.inFlight {
+            logger.notice("contact \(phone) opted out while \(job.id) was already on its way to Meta")
+        }
     }
 
     func applyTemplateStatus(_ event: MessageEvent) throws {

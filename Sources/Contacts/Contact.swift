@@ -9,9 +9,16 @@ public struct Contact: Sendable, Equatable, Codable {
     public var optedOut: Bool
     public var optedOutAt: String?
     public var optOutSource: String?
+    /// What an opt-out covers: everything, or marketing only (Meta's 131050). Nil while not opted out.
+    public var optOutScope: OptOutScope?
+
+    /// Everything, or marketing templates only: the person turned marketing off in WhatsApp, which leaves
+    /// utility and authentication messages deliverable.
+    public enum OptOutScope: String, Sendable, Codable { case all, marketing }
 
     public init(phone: String, name: String = "", tags: [String] = [], fields: [String: String] = [:],
-                active: Bool = true, optedOut: Bool = false, optedOutAt: String? = nil, optOutSource: String? = nil) {
+                active: Bool = true, optedOut: Bool = false, optedOutAt: String? = nil, optOutSource: String? = nil,
+                optOutScope: OptOutScope? = nil) {
         self.phone = phone
         self.name = name
         self.tags = tags
@@ -20,10 +27,19 @@ public struct Contact: Sendable, Equatable, Codable {
         self.optedOut = optedOut
         self.optedOutAt = optedOutAt
         self.optOutSource = optOutSource
+        self.optOutScope = optedOut ? (optOutScope ?? .all) : nil
     }
 
     /// Whether a campaign may message this contact.
     public var isReachable: Bool { active && !optedOut }
+
+    /// Whether a campaign of a template in `category` may message this contact (an unknown category counts
+    /// as marketing).
+    public func isReachable(category: String?) -> Bool {
+        guard active else { return false }
+        guard optedOut else { return true }
+        return optOutScope == .marketing && category.map { $0.uppercased() != "MARKETING" } == true
+    }
 
     /// A template variable `{field}`: name and phone, then custom fields, header case and spaces ignored.
     public func value(of field: String) -> String? {

@@ -35,7 +35,7 @@ public struct ContactImporter: Sendable {
         let file = try ContactFile(url: url, displayName: name)
         if let stored = try registry.importSummary(fingerprint: file.fingerprint),
            let previous = try? JSONDecoder().decode(StoredImport.self, from: stored) {
-            return ImportResult(summary: previous.summary, rejected: previous.rejected, alreadyImported: true)
+            return ImportResult(summary: previous.summary, rejected: previous.rejected, alreadyImported: true, optedOut: [])
         }
         var run = ImportRun(fileName: name, optOut: Self.isOptOutFile(name))
         let source: RowReader.Source
@@ -55,7 +55,7 @@ public struct ContactImporter: Sendable {
             try run.finish(fingerprint: file.fingerprint, merger: merger)
         }
         run.summary.durationSeconds = (Date().timeIntervalSince(started) * 1000).rounded() / 1000
-        return ImportResult(summary: run.summary, rejected: run.rejected, alreadyImported: false)
+        return ImportResult(summary: run.summary, rejected: run.rejected, alreadyImported: false, optedOut: run.optedOut)
     }
 
     /// Normalizes a batch, in the worker processes when there are any.
@@ -84,6 +84,8 @@ struct ImportRun {
     let optOut: Bool
     var summary = ImportSummary()
     var rejected: [RejectedRow] = []
+    /// The numbers an opt-out file opted out, for the spool's suppressions.
+    var optedOut: [String] = []
     /// Numbers already met in this file, as the integer of their E.164 digits (at most 15, so they fit):
     /// eight bytes a number instead of a String keeps a million-row file's set small.
     private var seen = Set<UInt64>()
@@ -136,7 +138,10 @@ struct ImportRun {
             for (e164, i) in valid {
                 let duplicate = !seen.insert(Self.key(e164)).inserted
                 if optOut {
-                    if duplicate { summary.duplicatesInFile += 1 } else if try merger.optOut(e164, source: "file \(fileName)") { summary.optedOut += 1 }
+                    if duplicate { summary.duplicatesInFile += 1 } else if try merger.optOut(e164, source: "file \(fileName)", at: merger.now) {
+                        summary.optedOut += 1
+                        optedOut.append(e164)
+                    }
                     continue
                 }
                 var contact = batch.rows[i].contact

@@ -8,6 +8,8 @@ extension ContactRegistry {
     public final class Merger {
         let db: Database
         let stamp: String
+        /// The time the transaction's changes are recorded at.
+        public let now: Date
         private let select: Statement
         private let insert: Statement
         private let update: Statement
@@ -31,6 +33,7 @@ extension ContactRegistry {
         init(db: Database, now: Date) throws {
             self.db = db
             stamp = Timestamp.format(now)
+            self.now = now
             select = try db.cachedStatement(sql: "SELECT opted_out FROM contacts WHERE phone = ?")
             insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO contacts (phone, name, tags, fields, active, opted_out, created_at, updated_at) VALUES (?, ?, ?, ?, 1, 0, ?, ?)")
             // The merge of a contact no prefetch read runs inside SQLite (json_each, json_patch).
@@ -162,29 +165,16 @@ extension ContactRegistry {
 
         private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-        /// Opts a number out, adding it (already opted out) when unknown, so no later import can add it back.
-        /// Returns false when it was opted out already.
-        public func optOut(_ phone: String, source: String) throws -> Bool {
-            try db.execute(sql: """
-                INSERT INTO contacts (phone, opted_out, opted_out_at, opt_out_source, created_at, updated_at) VALUES (?, 1, ?, ?, ?, ?)
-                ON CONFLICT(phone) DO UPDATE SET opted_out = 1, opted_out_at = excluded.opted_out_at,
-                    opt_out_source = excluded.opt_out_source, updated_at = excluded.updated_at WHERE opted_out = 0
-                """, arguments: [phone, stamp, source, stamp, stamp])
-            return db.changesCount > 0
+        /// Opts a number out (an opt-out file), adding it already opted out when unknown so no later import
+        /// can add it back. Returns false when it was opted out already; a newer opt-in (by its time) stands.
+        public func optOut(_ phone: String, source: String, at date: Date) throws -> Bool {
+            try PreferenceChange(phone: phone, optedOut: true, scope: .all, source: source, at: date).apply(in: db, stamp: stamp).changed
         }
 
         public func recordImport(fingerprint: String, file: String, summary: Data) throws {
             try db.execute(sql: "INSERT OR REPLACE INTO imports (fingerprint, file, imported_at, summary) VALUES (?, ?, ?, ?)",
                            arguments: [fingerprint, file, stamp, String(decoding: summary, as: UTF8.self)])
         }
-    }
-
-    /// Opts a number out (adding it, opted out, when unknown, so no later import can add it back) or back in.
-    /// Returns false when nothing changed.
-    @discardableResult
-    public func recordOptOut(phone: String, optedOut: Bool, source: String, at date: Date) throws(ContactsError) -> Bool {
-        if optedOut { return try importing(now: date) { try $0.optOut(phone, source: source) } }
-        return try setOptOut(phone: phone, optedOut: false, source: source, at: date)
     }
 
     /// Runs `body` in one write transaction: everything it merged lands, or none of it does.

@@ -57,16 +57,6 @@ extension ContactRegistry {
         }
     }
 
-    /// Soft delete: the contact stays (so no import brings it back) but is never messaged.
-    @discardableResult
-    public func remove(phone: String, at date: Date) throws(ContactsError) -> Bool {
-        try importing(now: date) { merger in
-            try merger.db.execute(sql: "UPDATE contacts SET active = 0, updated_at = ? WHERE phone = ? AND active = 1",
-                                  arguments: [merger.stamp, phone])
-            return merger.db.changesCount > 0
-        }
-    }
-
     func readRows<T>(_ body: (Database) throws -> [T]) throws(ContactsError) -> [T] {
         do { return try readOnly(body) } catch { throw .database(reason: "\(error)") }
     }

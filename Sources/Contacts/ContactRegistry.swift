@@ -6,10 +6,13 @@ import WabulkBase
 public final class ContactRegistry: Sendable {
     private let pool: DatabasePool
 
-    public init(path: URL) throws(ContactsError) {
+    /// `busyTimeout`: how long a write waits for another connection's (an import's) write lock before it fails
+    /// with "database is locked"; a follower that retries uses a short one so it never blocks a thread for long.
+    public init(path: URL, busyTimeout: TimeInterval = 60) throws(ContactsError) {
         do {
             try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
             var config = Configuration()
+            config.busyMode = .timeout(busyTimeout)
             config.prepareDatabase { db in
                 // The unique index outgrows SQLite's default 2 MiB cache at a few hundred thousand rows; 40 MB keeps
                 // a million-row import fast while the whole process stays under 150 MB.
@@ -38,6 +41,10 @@ public final class ContactRegistry: Sendable {
                         summary TEXT NOT NULL
                     );
                     """)
+                // Registries made before opt-outs had a scope and a time of their own.
+                let columns = try db.columns(in: "contacts").map(\.name)
+                if !columns.contains("opt_out_scope") { try db.execute(sql: "ALTER TABLE contacts ADD COLUMN opt_out_scope TEXT") }
+                if !columns.contains("preference_at") { try db.execute(sql: "ALTER TABLE contacts ADD COLUMN preference_at REAL") }
             }
         } catch {
             throw .database(reason: "\(error)")
@@ -86,16 +93,6 @@ public final class ContactRegistry: Sendable {
         }
     }
 
-    /// Records an opt-out (or, with `optedOut: false`, an opt-in); returns false for an unknown number.
-    @discardableResult
-    public func setOptOut(phone: String, optedOut: Bool, source: String, at date: Date) throws(ContactsError) -> Bool {
-        try write { db in
-            try db.execute(sql: "UPDATE contacts SET opted_out = ?, opted_out_at = ?, opt_out_source = ?, updated_at = ? WHERE phone = ?",
-                           arguments: [optedOut ? 1 : 0, optedOut ? Timestamp.format(date) : nil, source, Timestamp.format(date), phone])
-            return db.changesCount > 0
-        }
-    }
-
     func readOnly<T>(_ body: (Database) throws -> T) throws -> T {
         try pool.read(body)
     }
@@ -104,7 +101,7 @@ public final class ContactRegistry: Sendable {
         try pool.write(body)
     }
 
-    private func read<T>(_ body: (Database) throws -> T) throws(ContactsError) -> T {
+    func read<T>(_ body: (Database) throws -> T) throws(ContactsError) -> T {
         do { return try pool.read(body) } catch { throw .database(reason: "\(error)") }
     }
 
@@ -115,7 +112,8 @@ public final class ContactRegistry: Sendable {
     static func contact(from row: Row) -> Contact {
         Contact(phone: row["phone"], name: row["name"], tags: decodeTags(row["tags"]), fields: decodeFields(row["fields"]),
                 active: (row["active"] as Int) == 1, optedOut: (row["opted_out"] as Int) == 1,
-                optedOutAt: row["opted_out_at"], optOutSource: row["opt_out_source"])
+                optedOutAt: row["opted_out_at"], optOutSource: row["opt_out_source"],
+                optOutScope: (row["opt_out_scope"] as String?).flatMap(Contact.OptOutScope.init(rawValue:)))
     }
 
     static func decodeTags(_ text: String?) -> [String] {

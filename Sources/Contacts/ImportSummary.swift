@@ -38,4 +38,7 @@ public struct ImportResult: Sendable, Equatable {
     public var rejected: [RejectedRow]
     /// True when this exact file had been imported before (e.g. a crash before its receipt): nothing changed.
     public var alreadyImported: Bool
+    /// Numbers an opt-out file opted out (empty for a file imported before: the daemon's start-up
+    /// reconciliation hands those to the spool).
+    public var optedOut: [String]
 }

@@ -34,18 +34,34 @@ public struct EventLogTail: Sendable {
 
     /// New events since the last call whose line `wanted` picks from its bytes; the others are not decoded.
     public mutating func next(where wanted: (UnsafeRawBufferPointer) -> Bool) -> [MessageEvent] {
-        var events: [MessageEvent] = []
+        nextWithPlaces(where: wanted).map(\.event)
+    }
+
+    /// The same, each event with the place just after its line: a follower that cannot act on one keeps the
+    /// place before it (the previous event's) and reads it again on its next pass.
+    public mutating func nextWithPlaces(kinds: Set<MessageEvent.Kind>) -> [(event: MessageEvent, after: Position)] {
+        let markers = kinds.map { Array("kind\":\"\($0.rawValue)\"".utf8) }
+        return nextWithPlaces { line in markers.contains { Self.find($0, in: line) } }.filter { kinds.contains($0.event.kind) }
+    }
+
+    mutating func nextWithPlaces(where wanted: (UnsafeRawBufferPointer) -> Bool) -> [(event: MessageEvent, after: Position)] {
+        var events: [(event: MessageEvent, after: Position)] = []
         for file in reader.files() where position == nil || file.lastPathComponent >= position!.file {
             let name = file.lastPathComponent
             let start = position?.file == name ? position!.offset : 0
             // Read in chunks: a follower starting on a big log does not load the rest of it at once.
-            let end = EventLogScanner.scan(file, from: start) { line, _ in
-                if wanted(line), let e = MessageEvent(line: line) { events.append(e) }
+            let end = EventLogScanner.scan(file, from: start) { line, offset in
+                if wanted(line), let e = MessageEvent(line: line) {
+                    events.append((e, Position(file: name, offset: offset + UInt64(line.count) + 1)))
+                }
             }
             position = Position(file: name, offset: end)
         }
         return events
     }
+
+    /// Moves the tail to a place it has passed (a follower going back to an event it could not act on).
+    public mutating func rewind(to place: Position?) { position = place }
 
     /// Where the log ends now: a tail from here sees only lines written later (nil: no log yet, so a tail
     /// from the start sees the same).

@@ -15,15 +15,17 @@ public final class InboxWatcher: Service, Sendable {
     private let importer: ContactImporter
     private let planner: CampaignPlanner
     private let control: CampaignControl
+    private let optOuts: OptOutRecorder
     private let scanInterval: Duration
     private let settle: TimeInterval
     private let logger: Logger
     private let now: @Sendable () -> Date
     private let sightings = SightingBook()
 
-    public init(home: HomeLayout, importer: ContactImporter, planner: CampaignPlanner, control: CampaignControl, scanInterval: Duration,
-                settleSeconds: TimeInterval, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(home: HomeLayout, importer: ContactImporter, planner: CampaignPlanner, optOuts: OptOutRecorder, control: CampaignControl,
+                scanInterval: Duration, settleSeconds: TimeInterval, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
         self.home = home
+        self.optOuts = optOuts
         self.importer = importer
         self.planner = planner
         self.control = control
@@ -89,7 +91,7 @@ public final class InboxWatcher: Service, Sendable {
         var errorsCSV: Data?
         switch InboxFile.kind(of: name) {
         case .contacts:
-            (receipt, errorsCSV) = importContacts(file, resumed: resumed)
+            (receipt, errorsCSV) = await importContacts(file, resumed: resumed)
         case .manifest:
             if let request = ControlRequest.read(file) {
                 receipt = await applyControl(request, file: name)
@@ -138,13 +140,25 @@ public final class InboxWatcher: Service, Sendable {
         }
     }
 
-    private func importContacts(_ file: URL, resumed: Bool) -> (Receipt, Data?) {
+    private func importContacts(_ file: URL, resumed: Bool) async -> (Receipt, Data?) {
         let name = file.lastPathComponent
         do {
             let result = try importer.importFile(file, now: now)
             let s = result.summary
+            // An opt-out file's numbers stop in the spool too: their waiting messages are dropped now.
+            var dropped = 0
+            if !result.optedOut.isEmpty {
+                let stamp = now()
+                do {
+                    dropped = try await optOuts.record(result.optedOut.map { PreferenceChange(phone: $0, optedOut: true, source: "file \(name)", at: stamp) })
+                        .dropped.count
+                } catch {
+                    logger.error("inbox: \(name): opt-outs recorded in the registry, not yet in the spool: \(error) (done at the next start)")
+                }
+            }
             let counts = "\(s.rowsRead) rows read: \(s.inserted) new, \(s.updated) updated, \(s.duplicatesInFile) duplicates in the file, \(s.rejected) rejected"
                 + (s.optedOut > 0 ? ", \(s.optedOut) opted out" : "") + (s.skippedOptedOut > 0 ? ", \(s.skippedOptedOut) skipped as opted out" : "")
+                + (dropped > 0 ? ", \(dropped) waiting messages to them will not be sent" : "")
             // A file resumed after a stop may have committed just before it: its stored counts are its own.
             let message = !result.alreadyImported ? counts
                 : resumed ? counts + " (finished after a restart)" : "this exact file was imported before; nothing changed"
@@ -157,10 +171,11 @@ public final class InboxWatcher: Service, Sendable {
     }
 
     private func applyControl(_ request: ControlRequest, file name: String) async -> Receipt {
+        if request.action == "optout" || request.action == "opt-out" { return await applyOptOut(request, file: name) }
         guard let campaign = request.campaign, let actionText = request.action,
               let action = CampaignControl.Action(rawValue: actionText) else {
             return Receipt(file: name, kind: .control, outcome: .rejected,
-                           message: "a control file needs {\"campaign\": \"ID\", \"action\": \"pause\" | \"resume\" | \"cancel\" | \"retry-failed\"}",
+                           message: "a control file needs {\"campaign\": \"ID\", \"action\": \"pause\" | \"resume\" | \"cancel\" | \"retry-failed\"} or {\"action\": \"optout\", \"phones\": [\"+91…\"]}",
                            processedAt: now())
         }
         do {
@@ -168,6 +183,36 @@ public final class InboxWatcher: Service, Sendable {
             return Receipt(file: name, kind: .control, outcome: .accepted, message: message, processedAt: now())
         } catch {
             return Receipt(file: name, kind: .control, outcome: .rejected, message: error.description, processedAt: now())
+        }
+    }
+
+    /// `{"action": "optout", "phones": ["+91 98765 43210", …]}`: staff record opt-outs they were told of.
+    private func applyOptOut(_ request: ControlRequest, file name: String) async -> Receipt {
+        let given = request.phones ?? []
+        guard !given.isEmpty, given.count <= ControlRequest.maxPhones else {
+            return Receipt(file: name, kind: .control, outcome: .rejected,
+                           message: given.isEmpty ? "an optout control file needs \"phones\": [\"+91…\", …]"
+                                                  : "an optout control file takes at most \(ControlRequest.maxPhones) numbers (\(given.count) given); drop an optout….csv file for more",
+                           processedAt: now())
+        }
+        var phones: [String] = [], problems: [ManifestProblem] = []
+        for (i, raw) in given.enumerated() {
+            switch importer.normalizer.normalize(raw) {
+            case .valid(let e164): if !phones.contains(e164) { phones.append(e164) }
+            case .invalid(let reason): problems.append(.init(field: "phones[\(i)]", reason: "\(String(raw.prefix(40))): \(reason)"))
+            }
+        }
+        let stamp = now()
+        do {
+            let outcome = try await optOuts.record(phones.map { PreferenceChange(phone: $0, optedOut: true, source: "control file \(name)", at: stamp) })
+            var message = "\(phones.count) numbers opted out; \(outcome.dropped.count) waiting messages will not be sent"
+            if !outcome.inFlight.isEmpty { message += "; \(outcome.inFlight.count) already on their way (\(outcome.inFlight.map(\.id).joined(separator: ", ")))" }
+            if !problems.isEmpty { message += "; \(problems.count) numbers not understood" }
+            var receipt = Receipt(file: name, kind: .control, outcome: .accepted, message: message, processedAt: now())
+            receipt.problems = problems.isEmpty ? nil : problems
+            return receipt
+        } catch {
+            return Receipt(file: name, kind: .control, outcome: .failed, message: "could not record the opt-outs: \(error)", processedAt: now())
         }
     }
 
@@ -218,15 +263,20 @@ public final class InboxWatcher: Service, Sendable {
     }
 }
 
-/// `{"campaign": "ID", "action": "pause"}`: a JSON file with an "action" key is a control request, not a manifest.
+/// `{"campaign": "ID", "action": "pause"}` or `{"action": "optout", "phones": […]}`: a JSON file with an
+/// "action" key is a control request, not a manifest.
 struct ControlRequest: Decodable {
     var campaign: String?
     var action: String?
+    var phones: [String]?
+
+    static let maxPhones = 10_000
 
     static func read(_ file: URL) -> ControlRequest? {
         guard let data = try? Data(contentsOf: file),
               let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], object["action"] != nil else { return nil }
-        return ControlRequest(campaign: object["campaign"] as? String, action: object["action"] as? String)
+        let phones = (object["phones"] as? [Any])?.compactMap { $0 as? String } ?? (object["phone"] as? String).map { [$0] }
+        return ControlRequest(campaign: object["campaign"] as? String, action: (object["action"] as? String)?.lowercased(), phones: phones)
     }
 }
 

@@ -49,9 +49,17 @@ public final class Dispatcher: Service, Sendable {
     private let controlWatch: SpoolControl.Watch
     private let unconfirmed = UnconfirmedSends()
     private let clock = ContinuousClock()
+    private let suppressions: SuppressionList
+    private let beforeSending: (@Sendable () async -> Void)?
 
+    /// `suppressions`: the numbers not to message, asked right before each request leaves (the daemon shares
+    /// it with the webhook listener, which marks opt-outs in it the moment they are answered).
+    /// `beforeSending`: run once before the first claim (the daemon applies opt-outs a crash left unapplied).
     public init(spool: Spool, spoolDirectory: URL, events: EventLogWriter, eventsDirectory: URL, client: CloudAPIClient,
-                options: Options, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
+                options: Options, logger: Logger, now: @escaping @Sendable () -> Date = Date.init,
+                suppressions: SuppressionList? = nil, beforeSending: (@Sendable () async -> Void)? = nil) {
+        self.suppressions = suppressions ?? SuppressionList(spoolDirectory: spoolDirectory)
+        self.beforeSending = beforeSending
         self.spool = spool
         self.spoolDirectory = spoolDirectory
         self.events = events
@@ -68,6 +76,7 @@ public final class Dispatcher: Service, Sendable {
         // Taken before the start-up fold: a webhook logged meanwhile is then read by the follower too.
         let logEnd = EventLogTail.end(of: eventsDirectory)
         let started = clock.now
+        await beforeSending?()
         try await recoverInFlight()
         let origin = clock.now
         await withTaskGroup(of: Void.self) { group in
@@ -252,6 +261,8 @@ public final class Dispatcher: Service, Sendable {
             try? await spool.release(job)
             return
         }
+        // The last check, as late as it can be: an opt-out recorded by anyone up to this instant stops it.
+        if await isSuppressed(job, base: base) { return }
         let message = TemplateMessage(to: job.phone, templateName: job.template.name, language: job.template.language,
                                       headerParameters: job.template.header, bodyParameters: job.template.body,
                                       buttonParameters: job.template.buttons, callbackData: job.id)
@@ -289,6 +300,34 @@ public final class Dispatcher: Service, Sendable {
         }
     }
 
+    /// Whether the job's number is suppressed for its template: then it is logged `skipped` and leaves the spool.
+    private func isSuppressed(_ job: SpoolJob, base: MessageEvent) async -> Bool {
+        let blocking: Suppression?
+        do { blocking = try suppressions.blocking(job.phone, category: job.template.category) } catch {
+            // Unknown is not "allowed": the job waits and the check is made again.
+            logger.error("suppressions: \(error); \(job.id) waits")
+            var retry = job
+            retry.attempt -= 1
+            retry.notBefore = now().addingTimeInterval(5)
+            try? await spool.requeue(retry)
+            return true
+        }
+        guard let blocking else { return false }
+        var skipped = base
+        skipped.time = Timestamp.format(now())
+        skipped.status = .skipped
+        skipped.reason = blocking.skipReason
+        skipped.source = "opt-out"
+        do {
+            try await events.append(skipped, durable: true)
+            try await spool.complete(job)
+            logger.notice("\(job.id) not sent: \(blocking.skipReason)")
+        } catch {
+            logger.error("recording the skip of \(job.id) failed: \(error)")
+        }
+        return true
+    }
+
     private func handleFailure(_ job: SpoolJob, event: MessageEvent, code: Int?, title: String, details: String?,
                                action: ErrorAction, retryAfter: Double?) async throws {
         var event = event
@@ -319,7 +358,14 @@ public final class Dispatcher: Service, Sendable {
             return
         case .fail:
             event.status = .failed
-            try await events.append(event, durable: true)
+            var lines = [event]
+            if let optOut = MessageEvent.marketingOptOut(after: event) {
+                // The person turned marketing off: no further marketing message goes to them from here on;
+                // the webhook follower records it everywhere else.
+                suppressions.mark(Suppression(phone: job.phone, scope: .marketing, source: "dispatch: \(optOut.reason ?? "")"))
+                lines.append(optOut)
+            }
+            try await events.append(lines, durable: true)
             try await spool.fail(job)
             return
         case .retry, .slowDown, .slowDownRecipient, .retryAfterADay:

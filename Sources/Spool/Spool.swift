@@ -79,10 +79,25 @@ public actor Spool {
                     buttons TEXT NOT NULL,
                     attempt INTEGER NOT NULL,
                     campaign_rate TEXT,
-                    window TEXT
+                    window TEXT,
+                    category TEXT
                 ) WITHOUT ROWID;
                 CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, campaign, id);
+                CREATE TABLE IF NOT EXISTS suppressions (
+                    phone TEXT PRIMARY KEY NOT NULL,
+                    scope TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    since TEXT NOT NULL,
+                    seq INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                CREATE INDEX IF NOT EXISTS suppressions_by_seq ON suppressions (seq);
                 """)
+            // Spools made before templates' categories were kept: their jobs count as marketing.
+            if try !db.columns(in: "jobs").contains(where: { $0.name == "category" }) {
+                try db.execute(sql: "ALTER TABLE jobs ADD COLUMN category TEXT")
+            }
+            // An opt-out drops a number's waiting jobs in the same transaction that records it.
+            try db.execute(sql: "CREATE INDEX IF NOT EXISTS jobs_by_phone ON jobs (phone, state)")
         }
         return pool
     }
@@ -103,8 +118,8 @@ public actor Spool {
         let added: [SpoolJob] = try db().write { db in
             let insert = try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO jobs (id, campaign, state, not_before, updated_at, phone, name, template, language, header, body,
-                                            buttons, attempt, campaign_rate, window)
-                VALUES (?, ?, 'ready', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                            buttons, attempt, campaign_rate, window, category)
+                VALUES (?, ?, 'ready', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             var added: [SpoolJob] = []
             for job in jobs {
@@ -116,7 +131,7 @@ public actor Spool {
                 try insert.execute(arguments: [job.id, job.campaign, job.notBefore?.timeIntervalSince1970, stamp, job.phone, job.name,
                                                job.template.name, job.template.language, JSONList.encode(job.template.header),
                                                JSONList.encode(job.template.body), JSONList.encode(job.template.buttons),
-                                               job.attempt, job.campaignRate, window])
+                                               job.attempt, job.campaignRate, window, job.template.category])
                 if db.changesCount > 0 { added.append(job) }
             }
             return added
@@ -272,13 +287,17 @@ public actor Spool {
         return removed.sorted { $0.id < $1.id }
     }
 
-    /// Puts failed jobs back in line with a fresh attempt count; returns the ids it moved.
+    /// Puts failed jobs back in line with a fresh attempt count; returns the ids it moved. A job whose number
+    /// is suppressed for its template's category stays failed: a retry never brings back someone who opted out.
     public static func requeueFailed(in directory: URL, ids: [String]) throws -> [String] {
         let moved = try openDatabase(in: directory).write { db in
             var moved: [String] = []
             for id in ids {
-                try db.execute(sql: "UPDATE jobs SET state = 'ready', attempt = 0, not_before = NULL, updated_at = ? WHERE id = ? AND state = 'failed'",
-                               arguments: [Date().timeIntervalSince1970, id])
+                try db.execute(sql: """
+                    UPDATE jobs SET state = 'ready', attempt = 0, not_before = NULL, updated_at = ? WHERE id = ? AND state = 'failed'
+                    AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.phone = jobs.phone
+                                    AND (s.scope = 'all' OR (s.scope = 'marketing' AND (jobs.category IS NULL OR upper(jobs.category) = 'MARKETING'))))
+                    """, arguments: [Date().timeIntervalSince1970, id])
                 if db.changesCount > 0 { moved.append(id) }
             }
             return moved
@@ -336,7 +355,8 @@ public actor Spool {
     static func job(from row: Row) -> SpoolJob {
         var job = SpoolJob(campaign: row["campaign"], sequence: 0, phone: row["phone"], name: row["name"],
                            template: .init(name: row["template"], language: row["language"], header: JSONList.decode(row["header"]),
-                                           body: JSONList.decode(row["body"]), buttons: JSONList.decode(row["buttons"])),
+                                           body: JSONList.decode(row["body"]), buttons: JSONList.decode(row["buttons"]),
+                                           category: row["category"]),
                            attempt: row["attempt"], notBefore: (row["not_before"] as Double?).map { Date(timeIntervalSince1970: $0) },
                            campaignRate: row["campaign_rate"],
                            window: (row["window"] as String?).flatMap { try? JSONDecoder().decode(SendWindowSchedule.self, from: Data($0.utf8)) })

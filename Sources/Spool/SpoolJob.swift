@@ -9,13 +9,17 @@ public struct SpoolJob: Codable, Sendable, Equatable, Identifiable {
         public var header: [String]
         public var body: [String]
         public var buttons: [String]
+        /// MARKETING, UTILITY or AUTHENTICATION as the template list said when the campaign was planned; nil
+        /// when unknown (treated as marketing by a marketing-only opt-out).
+        public var category: String?
 
-        public init(name: String, language: String, header: [String] = [], body: [String] = [], buttons: [String] = []) {
+        public init(name: String, language: String, header: [String] = [], body: [String] = [], buttons: [String] = [], category: String? = nil) {
             self.name = name
             self.language = language
             self.header = header
             self.body = body
             self.buttons = buttons
+            self.category = category
         }
     }
 

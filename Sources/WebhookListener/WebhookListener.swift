@@ -25,10 +25,14 @@ public struct WebhookListener: Sendable {
         public var optOutKeywords: [String]
         /// The Prometheus text for GET /metrics; nil leaves the route out.
         public var metrics: (@Sendable () -> [UInt8])?
+        /// Called with a POST's opt-outs once they are durable and before its 200, so sending stops for those
+        /// numbers from the moment Meta is answered (the follower then records them everywhere).
+        public var onOptOut: (@Sendable ([MessageEvent]) -> Void)?
 
         public init(host: String, port: Int, path: String, appSecret: Secret?, verifyToken: Secret?,
                     insecure: Bool = false, maxBodyBytes: Int = 4 << 20, readTimeout: Duration = .seconds(10),
-                    optOutKeywords: [String] = ["STOP", "UNSUBSCRIBE"], metrics: (@Sendable () -> [UInt8])? = nil) {
+                    optOutKeywords: [String] = ["STOP", "UNSUBSCRIBE"], metrics: (@Sendable () -> [UInt8])? = nil,
+                    onOptOut: (@Sendable ([MessageEvent]) -> Void)? = nil) {
             self.host = host
             self.port = port
             self.path = path
@@ -39,6 +43,7 @@ public struct WebhookListener: Sendable {
             self.readTimeout = readTimeout
             self.optOutKeywords = optOutKeywords
             self.metrics = metrics
+            self.onOptOut = onOptOut
         }
     }
 
@@ -125,6 +130,10 @@ public struct WebhookListener: Sendable {
                 // Meta retries anything but 200: nothing is lost.
                 count("store_failed")
                 return Response(status: .internalServerError)
+            }
+            if let onOptOut = options.onOptOut {
+                let optOuts = parsed.filter { $0.kind == .optOut }
+                if !optOuts.isEmpty { onOptOut(optOuts) }
             }
             count("accepted")
             for e in parsed where e.kind == .status { e.status.flatMap { statusCounters[$0] }?.increment() }

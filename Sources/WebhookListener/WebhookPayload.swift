@@ -28,7 +28,9 @@ public enum WebhookPayload {
                 switch change["field"]?.string {
                 case "messages":
                     for status in value["statuses"]?.objects ?? [] {
-                        if let event = statusEvent(status, receivedAt: receivedAt) { events.append(event) }
+                        guard let event = statusEvent(status, receivedAt: receivedAt) else { continue }
+                        events.append(event)
+                        if let optOut = MessageEvent.marketingOptOut(after: event) { events.append(optOut) }
                     }
                     for message in value["messages"]?.objects ?? [] {
                         let inbound = inboundEvent(message, receivedAt: receivedAt)

@@ -1,10 +1,12 @@
 import ArgumentParser
+import Campaigns
 import Contacts
+import EventLog
 import Foundation
 import Reports
 import WabulkBase
 
-struct ContactsCommand: ParsableCommand {
+struct ContactsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "contacts",
         abstract: "Look after the contacts registry: import, list, tag, opt out, export.",
@@ -23,6 +25,10 @@ struct ContactsCommand: ParsableCommand {
             registry = try ContactRegistry(path: home.contactsDatabase)
         }
 
+        /// Every opt-out, opt-in and removal goes through the recorder, so the spool (and a running daemon)
+        /// stops those numbers at once.
+        var recorder: OptOutRecorder { OptOutRecorder(registry: registry, spoolDirectory: home.spool, events: EventLogWriter(directory: home.log)) }
+
         func e164(_ raw: String) throws -> String {
             switch try PhoneNormalizer(defaultCountry: settings.defaultCountry).normalize(raw) {
             case .valid(let e): return e
@@ -31,13 +37,13 @@ struct ContactsCommand: ParsableCommand {
         }
     }
 
-    struct Import: ParsableCommand {
+    struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Import a contacts file (.csv, .tsv, .txt, .xlsx) the way inbox/ does.")
         @OptionGroup var homeOptions: HomeOptions
         @Argument(help: "The file to import.") var file: String
         @Flag(help: "Print the receipt as JSON.") var json = false
 
-        func run() throws {
+        func run() async throws {
             let c = try Context(homeOptions)
             let url = URL(fileURLWithPath: file)
             let workers = try? NormalizerWorkers(executable: SelfExecutable.url, defaultCountry: c.settings.defaultCountry,
@@ -48,6 +54,10 @@ struct ContactsCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("\r  \(rows) rows…".utf8))
             } : nil)
             if terminal { FileHandle.standardError.write(Data("\r".utf8)) }
+            // An opt-out file: the numbers it opted out stop in the spool too.
+            let stopped = try await c.recorder.record(result.optedOut.map {
+                PreferenceChange(phone: $0, optedOut: true, source: "file \(url.lastPathComponent)", at: Date())
+            })
             if json {
                 try printJSON(ImportReceipt(file: url.lastPathComponent, alreadyImported: result.alreadyImported, summary: result.summary, rejected: result.rejected))
             } else {
@@ -56,6 +66,7 @@ struct ContactsCommand: ParsableCommand {
                       : "\(url.lastPathComponent): \(s.rowsRead) rows: \(s.inserted) new, \(s.updated) updated, \(s.duplicatesInFile) duplicates, \(s.rejected) rejected, \(s.skippedOptedOut) opted out, \(s.optedOut) opted out now (\(s.durationSeconds) s)")
                 for r in result.rejected.prefix(20) { print("  row \(r.row), \(r.column) \"\(r.value)\": \(r.reason)") }
                 if result.rejected.count > 20 { print("  … and \(result.rejected.count - 20) more (use --json)") }
+                if !stopped.dropped.isEmpty { print("\(stopped.dropped.count) waiting messages to them will not be sent") }
             }
         }
     }
@@ -74,11 +85,31 @@ struct ContactsCommand: ParsableCommand {
         @Option(help: "Only contacts whose phone, name or fields contain this.") var search: String?
         @Option(help: "At most this many.") var limit: Int?
         @Option(help: "Skip this many first.") var offset: Int = 0
+        @Flag(help: "Only opted-out contacts, newest first, with when and how each opted out.") var optedOut = false
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            let contacts = try Context(homeOptions).registry.list(tag: tag, search: search, limit: limit, offset: offset)
-            if json { try printJSON(contacts) } else { contacts.forEach { print(describe($0)) } }
+            let registry = try Context(homeOptions).registry
+            guard optedOut else {
+                let contacts = try registry.list(tag: tag, search: search, limit: limit, offset: offset)
+                if json { try printJSON(contacts) } else { contacts.forEach { print(describe($0)) } }
+                return
+            }
+            let contacts = try registry.optedOut()
+            if json {
+                try printJSON(contacts.map { OptOutLine(phone: $0.phone, name: $0.name, scope: ($0.optOutScope ?? .all).rawValue,
+                                                        at: $0.optedOutAt ?? "", source: $0.optOutSource ?? "", removed: !$0.active) })
+            } else {
+                for c in contacts {
+                    print("\(c.phone)\t\(c.name)\t\(c.optOutScope == .marketing ? "marketing" : "all")\t\(c.optedOutAt ?? "")\t\(c.optOutSource ?? "")")
+                }
+                print("\(contacts.count) opted out")
+            }
+        }
+
+        struct OptOutLine: Encodable {
+            var phone, name, scope, at, source: String
+            var removed: Bool
         }
     }
 
@@ -135,33 +166,46 @@ struct ContactsCommand: ParsableCommand {
         }
     }
 
-    struct Remove: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove a contact (kept, never messaged, never re-added by an import).")
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a contact (kept, never messaged, never re-added by an import); its waiting messages are dropped.")
         @OptionGroup var homeOptions: HomeOptions
         @Argument var phone: String
-        func run() throws {
+        func run() async throws {
             let c = try Context(homeOptions)
-            print(try c.registry.remove(phone: try c.e164(phone), at: Date()) ? "removed" : "not found or already removed")
+            let e164 = try c.e164(phone)
+            let known = try c.registry.contact(phone: e164)
+            let outcome = try await c.recorder.remove([e164])
+            print(known == nil ? "\(e164) was not in the registry; it is kept as removed so no import adds it"
+                  : known?.active == false ? "\(e164) was removed already" : "\(e164) removed")
+            report(outcome)
         }
     }
 
-    struct OptOut: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "optout", abstract: "Opt a contact out of all campaigns.")
+    struct OptOut: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "optout",
+                                                        abstract: "Opt a contact out of all campaigns: its waiting messages are dropped at once, even while the daemon runs.")
         @OptionGroup var homeOptions: HomeOptions
         @Argument var phone: String
-        func run() throws {
+        func run() async throws {
             let c = try Context(homeOptions)
-            print(try c.registry.setOptOut(phone: try c.e164(phone), optedOut: true, source: "operator", at: Date()) ? "opted out" : "not in the registry")
+            let e164 = try c.e164(phone)
+            let outcome = try await c.recorder.record([PreferenceChange(phone: e164, optedOut: true, source: "operator", at: Date())])
+            print(outcome.results.first?.changed == true ? "\(e164) opted out" : "\(e164) was opted out already")
+            report(outcome)
         }
     }
 
-    struct OptIn: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "optin", abstract: "Opt a contact back in.")
+    struct OptIn: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "optin", abstract: "Opt a contact back in (only when the person asked to be messaged again).")
         @OptionGroup var homeOptions: HomeOptions
         @Argument var phone: String
-        func run() throws {
+        func run() async throws {
             let c = try Context(homeOptions)
-            print(try c.registry.setOptOut(phone: try c.e164(phone), optedOut: false, source: "operator", at: Date()) ? "opted in" : "not in the registry")
+            let e164 = try c.e164(phone)
+            let outcome = try await c.recorder.record([PreferenceChange(phone: e164, optedOut: false, source: "operator", at: Date())])
+            let result = outcome.results.first
+            print(result?.superseded == true ? "\(e164): a newer opt-out is on record; not opted in"
+                  : result?.changed == true ? "\(e164) opted in" : "\(e164) was not opted out")
         }
     }
 
@@ -195,6 +239,12 @@ struct ContactsCommand: ParsableCommand {
             print("\(contacts.count) contacts written to \(path)")
         }
     }
+}
+
+/// What an opt-out or removal did to messages under way.
+private func report(_ outcome: OptOutRecorder.Outcome) {
+    if !outcome.dropped.isEmpty { print("\(outcome.dropped.count) waiting messages will not be sent: \(outcome.dropped.map(\.id).joined(separator: ", "))") }
+    for job in outcome.inFlight { print("\(job.id) was already on its way to Meta when this was recorded") }
 }
 
 private func describe(_ c: Contact) -> String {

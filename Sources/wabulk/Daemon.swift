@@ -33,7 +33,7 @@ struct Daemon {
         let workers = try? NormalizerWorkers(executable: SelfExecutable.url, defaultCountry: settings.defaultCountry,
                                              count: ProcessInfo.processInfo.activeProcessorCount)
         let watcher = InboxWatcher(home: home, importer: ContactImporter(registry: registry, normalizer: normalizer, workers: workers),
-                                   planner: planner,
+                                   planner: planner, optOuts: OptOutRecorder(registry: registry, spoolDirectory: home.spool, events: events),
                                    control: CampaignControl(campaignsDirectory: home.campaigns, spoolDirectory: home.spool, events: events,
                                                             eventsDirectory: home.log),
                                    scanInterval: .milliseconds(Int(settings.inboxScanSeconds * 1000)),
@@ -41,18 +41,36 @@ struct Daemon {
         let client = CloudAPIClient(baseURL: settings.apiBaseURL, version: settings.apiVersion,
                                     phoneNumberID: sending.phoneNumberID, token: sending.token,
                                     timeout: settings.requestTimeoutSeconds)
+        // Its own connection with a short busy wait: while an import holds the registry's write lock, the
+        // follower's write fails fast and is tried again on its next pass instead of holding a thread.
+        let follower = WebhookFollower(home: home, registry: try ContactRegistry(path: home.contactsDatabase, busyTimeout: 0.5),
+                                       events: events, logger: logger)
+        let recorder = OptOutRecorder(registry: registry, spoolDirectory: home.spool, events: events)
+        let suppressions = SuppressionList(spoolDirectory: home.spool)
         let dispatcher = Dispatcher(spool: spool, spoolDirectory: home.spool, events: events, eventsDirectory: home.log,
                                     client: client,
                                     options: dispatchOptions(settings),
-                                    logger: logger)
+                                    logger: logger, suppressions: suppressions,
+                                    beforeSending: {
+                                        // Opt-outs a crash left unapplied, then anything the registry has that the spool lacks.
+                                        await follower.catchUp()
+                                        do { try await recorder.reconcile() } catch { logger.error("suppressions: \(error)") }
+                                    })
         let listener = try WebhookListener(
             options: .init(host: settings.listen.host, port: settings.listen.port, path: settings.webhookPath,
                            appSecret: credentials.appSecret, verifyToken: credentials.verifyToken,
                            insecure: settings.insecureWebhooks, optOutKeywords: settings.optOutKeywords,
-                           metrics: { [spool = home.spool] in DaemonMetrics.scrape(spool: spool) }),
+                           metrics: { [spool = home.spool] in DaemonMetrics.scrape(spool: spool) },
+                           onOptOut: { optOuts in
+                               for e in optOuts {
+                                   guard let phone = e.phone else { continue }
+                                   suppressions.mark(Suppression(phone: phone, scope: e.errorCode == MessageEvent.marketingOptOutCode ? .marketing : .all,
+                                                                 source: "webhook: \(e.reason ?? "")"))
+                               }
+                           }),
             events: events, logger: logger)
         var services: [any Service] = [listener.application(onRunning: onListening), watcher, dispatcher,
-                                       WebhookFollower(home: home, registry: registry, events: events, logger: logger),
+                                       follower,
                                        StatusFileService(home: home, settings: settings, logger: logger)]
         if settings.templateRefreshSeconds > 0, credentials.businessAccountID != nil {
             let sync = try TemplateRefresher.sync(home: home, settings: settings, credentials: credentials)

@@ -63,7 +63,7 @@ import Testing
                 Contact(phone: "+919876500004", name: "", tags: ["delhi"]),
                 Contact(phone: "+919876500005", name: "Esha", tags: ["vip", "delhi"]),
             ], now: Date())
-            try registry.setOptOut(phone: "+919876500005", optedOut: true, source: "test", at: Date())
+            _ = try registry.apply([PreferenceChange(phone: "+919876500005", optedOut: true, source: "test", at: Date())])
         }
 
         func manifest(_ audience: String, variables: String = #"{"body": ["{name}"]}"#, id: String = "c1") throws -> CampaignManifest {

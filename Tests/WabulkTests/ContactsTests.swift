@@ -168,7 +168,7 @@ import Testing
         let dir = TempDir()
         let imp = try importer(dir)
         _ = try imp.importFile(dir.file("a.csv", "Phone\n9876543210\n"))
-        #expect(try imp.registry.setOptOut(phone: "+919876543210", optedOut: true, source: "test", at: Date()))
+        #expect(try imp.registry.apply([PreferenceChange(phone: "+919876543210", optedOut: true, source: "test", at: Date())]).first?.changed == true)
         let r = try imp.importFile(dir.file("b.csv", "Phone,Name\n9876543210,New Name\n"))
         #expect(r.summary.skippedOptedOut == 1)
         #expect(try imp.registry.contact(phone: "+919876543210")?.optedOut == true)

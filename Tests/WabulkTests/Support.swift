@@ -208,6 +208,7 @@ enum IntakeFixture {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         return InboxWatcher(home: home, importer: ContactImporter(registry: registry, normalizer: normalizer), planner: planner,
+                            optOuts: OptOutRecorder(registry: registry, spoolDirectory: home.spool, events: events),
                             control: CampaignControl(campaignsDirectory: home.campaigns, spoolDirectory: home.spool,
                                                      events: events, eventsDirectory: home.log),
                             scanInterval: .milliseconds(50), settleSeconds: settle, logger: logger)

@@ -48,7 +48,7 @@ import WabulkBase
                 {"field":"message_template_status_update","value":{"event":"PAUSED"}}]}]}
             """
         let events = try WebhookPayload.events(from: Array(body.utf8), receivedAt: Date(timeIntervalSince1970: 1_750_030_080))
-        #expect(events.count == 4)
+        #expect(events.count == 5)
         #expect(events[0].status == .delivered)
         #expect(events[0].job == "c.0000001")
         #expect(events[0].phone == "+919876543210")
@@ -57,11 +57,17 @@ import WabulkBase
         #expect(events[1].status == .failed)
         #expect(events[1].errorCode == 131050)
         #expect(events[1].errorDetails == "opted out")
-        #expect(events[2].kind == .inbound)
-        #expect(events[2].reason == "STOP")
-        #expect(events[3].kind == .optOut)
-        #expect(events[3].phone == "+919876543212")
-        #expect(events[3].reason == "replied \"STOP\"")
+        // 131050: the person stopped marketing; a marketing-only opt-out at Meta's time of the failure.
+        #expect(events[2].kind == .optOut)
+        #expect(events[2].phone == "+919876543211")
+        #expect(events[2].errorCode == 131050)
+        #expect(events[2].metaTime == 1_750_030_074)
+        #expect(events[3].kind == .inbound)
+        #expect(events[3].reason == "STOP")
+        #expect(events[4].kind == .optOut)
+        #expect(events[4].phone == "+919876543212")
+        #expect(events[4].errorCode == nil)
+        #expect(events[4].reason == "replied \"STOP\"")
     }
 
     @Test func malformedBodiesAreRefused() {

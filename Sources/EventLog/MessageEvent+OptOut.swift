@@ -1,0 +1,22 @@
+import Foundation
+
+extension MessageEvent {
+    /// Meta's code for "this person stopped marketing messages from the business" (meta-cloud-api.md §4).
+    public static let marketingOptOutCode = 131_050
+
+    /// The opt-out a failure with 131050 means: the person turned marketing off in WhatsApp. It carries the
+    /// code, which makes it a marketing-only opt-out (utility and authentication templates still reach them),
+    /// and Meta's time of the failure, which orders it against the person's other choices.
+    public static func marketingOptOut(after failure: MessageEvent) -> MessageEvent? {
+        guard failure.status == .failed, failure.errorCode == marketingOptOutCode, let phone = failure.phone else { return nil }
+        var event = MessageEvent(kind: .optOut, time: Date(), phone: phone, errorCode: marketingOptOutCode, metaTime: failure.metaTime,
+                                 reason: "Meta error 131050: stopped marketing messages", source: failure.source)
+        event.time = failure.time
+        return event
+    }
+
+    /// When the person made this choice: Meta's timestamp where there is one, else when wabulk recorded it.
+    public var preferenceTime: Date? {
+        metaTime.map { Date(timeIntervalSince1970: TimeInterval($0)) } ?? date
+    }
+}
