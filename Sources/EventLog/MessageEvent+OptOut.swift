@@ -20,3 +20,13 @@ extension MessageEvent {
         metaTime.map { Date(timeIntervalSince1970: TimeInterval($0)) } ?? date
     }
 }
+
+/// The reasons a message is skipped because its number must not be messaged, as every path writes them:
+/// "opted out", "opted out (source)", "opted out of marketing (source)", "removed from contacts".
+public enum SuppressionSkip {
+    public static let removed = "removed from contacts"
+
+    public static func isSuppression(_ reason: String) -> Bool {
+        reason.hasPrefix("opted out") || reason == removed
+    }
+}

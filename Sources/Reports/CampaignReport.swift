@@ -54,6 +54,8 @@ public struct CampaignReport: Sendable {
         /// Failed messages by error code (-1: none), with the first title seen.
         var failures: [Int: (count: Int, title: String?)] = [:]
         var failed = 0
+        /// Messages not sent because their number opted out or was removed.
+        var notSentOptedOut = 0
         /// Local hour → sent, delivered, read, failed.
         var hours: [Int: [Int]] = [:]
         var cost: [String: (category: String, code: String, count: Int, rate: Double?)] = [:]
@@ -63,6 +65,7 @@ public struct CampaignReport: Sendable {
         mutating func add(_ m: MessageLedger.Message, scope: ReportScope, offsets: inout ZoneOffsets) {
             all.add(m)
             byCampaign[m.campaign ?? "", default: Group()].add(m)
+            if m.status == .skipped, let reason = m.reason, SuppressionSkip.isSuppression(reason) { notSentOptedOut += 1 }
             if m.status == .failed {
                 failed += 1
                 let code = m.errorCode ?? -1
@@ -136,6 +139,7 @@ public struct CampaignReport: Sendable {
             ("Delivery rate", .percent(c.deliveryRate)), ("Read rate", .percent(c.readRate)), ("Failure rate", .percent(c.failureRate)),
         ]
         for (i, (label, value)) in rows.enumerated() { sheet.write(row: 10 + i, [.text(label), value]) }
+        sheet.write(row: 10 + rows.count, [.text("Not sent: opted out or removed"), .integer(totals.notSentOptedOut)])
         // Rows 11–15 are Total…Read (the funnel); 16–17 Failed and Skipped, with Delivered and Read, split the outcome.
         workbook.insertChart(.column, title: "Funnel", series: [("Messages", "=Summary!$A$11:$A$15", "=Summary!$B$11:$B$15")],
                              on: sheet, row: 1, column: 3)

@@ -1,0 +1,227 @@
+import Curl
+import Foundation
+import Testing
+import WabulkBase
+import WebhookListener
+
+/// Every way an opt-out is recorded, each against the real daemon and the real sandbox (separate processes,
+/// loopback HTTP): a campaign drains slowly, the last recipient opts out after the first sends, and the
+/// sandbox's own record of what it was asked to send must hold nothing for that number from then on.
+@Suite struct SuppressionFlowTests {
+    enum Path: String, CaseIterable, Sendable {
+        case stopReply, optOutButton, userPreferences, operatorOptOut, optOutFile, controlFile, failure131050, removed
+
+        /// The skip reason the drained campaign's message to that number must carry.
+        var reason: String {
+            switch self {
+            case .stopReply: "opted out (webhook: replied \"STOP\")"
+            case .optOutButton: "opted out (webhook: replied \"Stop promotions\")"
+            case .userPreferences: "opted out (webhook: stopped marketing_messages in WhatsApp)"
+            case .operatorOptOut: "opted out (operator)"
+            case .optOutFile: "opted out (file optout-today.csv)"
+            case .controlFile: "opted out (control file stop-list.json)"
+            case .failure131050: "opted out of marketing (webhook: Meta error 131050: stopped marketing messages)"
+            case .removed: "removed from contacts"
+            }
+        }
+    }
+
+    static let secret = "suppression-app-secret"
+    static let target = "+919876500012"
+    static func phone(_ i: Int) -> String { "+9198765000\(String(format: "%02d", i))" }
+
+    final class Rig: @unchecked Sendable {
+        let dir = TempDir("wabulk-suppress")
+        let home: URL
+        let env: [String: String]
+        let sandboxPort = freePort(), listenPort = freePort()
+        let sandbox: WabulkProcess
+        let daemon: WabulkProcess
+        let http = CurlPool()
+
+        init(sandboxArguments: [String]) throws {
+            home = dir.url.appendingPathComponent("home")
+            try FileManager.default.createDirectory(at: home.appendingPathComponent("inbox"), withIntermediateDirectories: true)
+            var env = ProcessInfo.processInfo.environment
+            env["WHATSAPP_APP_SECRET"] = SuppressionFlowTests.secret
+            env["WHATSAPP_TOKEN"] = "suppression-token"
+            env["WHATSAPP_PHONE_NUMBER_ID"] = "106540352242922"
+            env["WEBHOOK_VERIFY_TOKEN"] = "v"
+            env["WHATSAPP_API_BASE_URL"] = "http://127.0.0.1:\(sandboxPort)"
+            env["WABULK_LISTEN"] = "127.0.0.1:\(listenPort)"
+            env["WABULK_RATE"] = "90/min"
+            env["WABULK_MAX_ATTEMPTS"] = "1"
+            env["WABULK_INBOX_SCAN_SECONDS"] = "0.2"
+            env["WABULK_INBOX_SETTLE_SECONDS"] = "0.3"
+            env["WABULK_HOME"] = home.path
+            self.env = env
+            sandbox = WabulkProcess(env: env, log: dir.url.appendingPathComponent("sandbox.log"))
+            daemon = WabulkProcess(env: env, log: dir.url.appendingPathComponent("daemon.log"))
+            try sandbox.start(["sandbox", "--port", "\(sandboxPort)", "--webhook", "http://127.0.0.1:\(listenPort)/api/whatsapp/webhook",
+                               "--status-delay-ms", "100", "--token", "suppression-token"] + sandboxArguments)
+            try daemon.start()
+        }
+
+        func get(_ path: String) async -> Any? {
+            guard let r = try? await http.perform(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(sandboxPort)\(path)")), r.status == 200 else { return nil }
+            return try? JSONSerialization.jsonObject(with: Data(r.body))
+        }
+
+        func records() async -> [[String: Any]] { await get("/sandbox/requests") as? [[String: Any]] ?? [] }
+
+        func drop(_ name: String, _ text: String) throws {
+            try Data(text.utf8).write(to: home.appendingPathComponent("inbox/\(name)"))
+        }
+
+        func receipt(_ name: String) -> [String: Any]? {
+            (try? Data(contentsOf: home.appendingPathComponent("outbox/receipts/\(name).receipt.json")))
+                .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+        }
+
+        /// A webhook as Meta signs it, posted to the daemon's listener.
+        func postWebhook(_ change: String) async throws -> Int {
+            let body = Array(#"{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[\#(change)]}]}"#.utf8)
+            let signature = WebhookSignature.sign(body, secret: Secret(SuppressionFlowTests.secret))
+            return try await http.perform(HTTPRequest(method: "POST", url: "http://127.0.0.1:\(listenPort)/api/whatsapp/webhook",
+                                                      headers: [("Content-Type", "application/json"), (WebhookSignature.headerName, signature)],
+                                                      body: body)).status
+        }
+
+        func wabulk(_ arguments: [String]) async throws -> ProcessResult { try await runProcess(wabulkBinary, arguments, environment: env) }
+
+        /// The event log's lines, decoded.
+        func events() throws -> [[String: Any]] {
+            let log = home.appendingPathComponent("var/log")
+            return try FileManager.default.contentsOfDirectory(atPath: log.path).sorted().flatMap { name in
+                try String(contentsOf: log.appendingPathComponent(name), encoding: .utf8).split(separator: "\n")
+                    .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            }
+        }
+
+        func daemonLog() -> String { (try? String(contentsOf: dir.url.appendingPathComponent("daemon.log"), encoding: .utf8)) ?? "" }
+    }
+
+    static func inbound(_ message: String) -> String {
+        let digits = target.dropFirst()
+        return #"{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550001111","phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"Twelve"},"wa_id":"\#(digits)"}],"messages":[{"from":"\#(digits)","id":"wamid.in.\#(UUID().uuidString)","timestamp":"\#(Int(Date().timeIntervalSince1970))",\#(message)}]}}"#
+    }
+
+    @Test(arguments: Path.allCases)
+    func anOptOutMidCampaignStopsEverySendToThatNumber(_ path: Path) async throws {
+        var sandboxArguments: [String] = []
+        switch path {
+        case .failure131050: sandboxArguments = ["--fail-async", "\(Self.target)=131050"]
+        // A transient failure that, with one attempt allowed, leaves the earlier message failed for retry-failed.
+        case .operatorOptOut: sandboxArguments = ["--fail", "\(Self.target)=131000x1"]
+        default: break
+        }
+        let rig = try Rig(sandboxArguments: sandboxArguments)
+        #expect(try await eventually { await rig.get("/sandbox/stats") != nil })
+
+        try rig.drop("contacts.csv", "Name,Phone\n" + (1...12).map { "Person \($0),\(Self.phone($0))" }.joined(separator: "\n") + "\n")
+        #expect(try await eventually { rig.receipt("contacts.csv") != nil })
+        // The campaign that drains: twelve people, the last one the number that will opt out.
+        try rig.drop("a-drain.json", #"{"id": "drain", "template": {"name": "spring_sale", "language": "en_US"}, "audience": {"all": true}, "variables": {"body": ["{name}"]}}"#)
+        #expect(try await eventually { rig.receipt("a-drain.json") != nil })
+        // An earlier message to that number alone, sent among the first.
+        try rig.drop("b-early.json", #"{"id": "early", "template": {"name": "spring_sale", "language": "en_US"}, "audience": {"phones": ["\#(Self.target)"]}, "variables": {"body": ["{name}"]}}"#)
+        #expect(try await eventually { rig.receipt("b-early.json") != nil })
+        #expect((rig.receipt("a-drain.json")?["campaign"] as? [String: Any])?["queued"] as? Int == 12)
+
+        // Once the earlier message has gone to that number, the opt-out is recorded.
+        #expect(try await eventually { await rig.records().contains { $0["to"] as? String == Self.target } })
+        var recordedAt = Date()
+        switch path {
+        case .stopReply:
+            #expect(try await rig.postWebhook(Self.inbound(#""type":"text","text":{"body":"STOP"}"#)) == 200)
+        case .optOutButton:
+            #expect(try await rig.postWebhook(Self.inbound(#""type":"button","context":{"from":"15550001111","id":"wamid.tpl"},"button":{"payload":"Stop promotions","text":"Stop promotions"}"#)) == 200)
+        case .userPreferences:
+            #expect(try await rig.postWebhook(#"{"field":"user_preferences","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550001111","phone_number_id":"106540352242922"},"user_preferences":[{"wa_id":"\#(Self.target.dropFirst())","detail":"User requested to stop marketing messages","category":"marketing_messages","value":"stop","timestamp":\#(Int(Date().timeIntervalSince1970))}]}}"#) == 200)
+        case .operatorOptOut:
+            let r = try await rig.wabulk(["contacts", "optout", Self.target])
+            #expect(r.status == 0)
+            #expect(r.stdout.hasPrefix("\(Self.target) opted out\n1 waiting messages will not be sent: drain.0000012"))
+        case .optOutFile:
+            try rig.drop("optout-today.csv", "Phone\n\(Self.target)\n")
+        case .controlFile:
+            try rig.drop("stop-list.json", #"{"action": "optout", "phones": ["\#(Self.target)", "not a number"]}"#)
+        case .failure131050:
+            // Recorded when the listener logs Meta's failed status: that is the moment to measure from.
+            #expect(try await eventually {
+                try rig.events().contains { $0["kind"] as? String == "optOut" && $0["phone"] as? String == Self.target }
+            })
+            let line = try #require(try rig.events().first { $0["kind"] as? String == "optOut" && $0["phone"] as? String == Self.target })
+            recordedAt = try #require(Timestamp.parse(line["time"] as! String))
+        case .removed:
+            let r = try await rig.wabulk(["contacts", "remove", Self.target])
+            #expect(r.status == 0)
+            #expect(r.stdout.hasPrefix("\(Self.target) removed\n1 waiting messages will not be sent: drain.0000012"))
+        }
+
+        // The drain finishes: everyone else once, and the sandbox has no more webhooks to post.
+        let finished = try await eventually(timeout: 60) {
+            let accepted = await rig.records().filter { ($0["callbackData"] as? String)?.hasPrefix("drain.") == true }
+            guard accepted.count >= 11, let stats = await rig.get("/sandbox/stats") as? [String: Any], stats["statusesPending"] as? Int == 0 else { return false }
+            let status = try await rig.wabulk(["status", "--json"])
+            let campaigns = (try? JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])?["campaigns"] as? [[String: Any]]
+            return campaigns?.first { $0["id"] as? String == "drain" }?["state"] as? String == "completed"
+        }
+        #expect(finished, "\(rig.daemonLog())")
+        let records = await rig.records()
+        let drain = records.filter { ($0["callbackData"] as? String)?.hasPrefix("drain.") == true }
+        #expect(drain.count == 11)
+        #expect(Set(drain.map { $0["to"] as! String }) == Set((1...11).map(Self.phone)))
+        // To that number: only the earlier message, and nothing at or after the moment of the opt-out.
+        let toTarget = records.filter { $0["to"] as? String == Self.target }
+        #expect(toTarget.map { $0["callbackData"] as? String } == ["early.0000001"])
+        for r in toTarget {
+            let sentAt = try #require(Timestamp.parse(r["time"] as! String))
+            #expect(sentAt < recordedAt)
+        }
+
+        // The drained campaign's message to that number is skipped with its reason, in the log and the report.
+        let skipped = try rig.events().filter { $0["job"] as? String == "drain.0000012" && $0["status"] as? String == "skipped" }
+        #expect(skipped.first?["reason"] as? String == path.reason)
+        let report = try await rig.wabulk(["report", "--campaign", "drain", "--json"])
+        #expect(report.status == 0, "\(report.stderr)")
+        let written = try #require(try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any])
+        let book = try await readXLSX(written["path"] as! String)
+        let summary = Dictionary(book["Summary"]!.filter { $0.count >= 2 }.map { ($0[0], $0[1]) }, uniquingKeysWith: { a, _ in a })
+        #expect(summary["Total"] == "11")
+        #expect(summary["Skipped"] == "1")
+        #expect(summary["Not sent: opted out or removed"] == "1")
+        let row = try #require(book["Messages"]!.first { $0.first == Self.target })
+        #expect(row[3] == "skipped")
+        #expect(row[11] == path.reason)
+
+        switch path {
+        case .operatorOptOut:
+            // The earlier message failed (transient, one attempt allowed); retry-failed must not bring it back.
+            let retry = try await rig.wabulk(["campaign", "retry-failed", "early"])
+            #expect(retry.stdout == "campaign early: 0 failed messages with a transient error queued again; 1 not, their numbers having opted out or been removed\n")
+            try await Task.sleep(for: .seconds(2))
+            #expect(await rig.records().filter { $0["to"] as? String == Self.target }.count == 1)
+        case .controlFile:
+            let receipt = try #require(rig.receipt("stop-list.json"))
+            #expect(receipt["outcome"] as? String == "accepted")
+            #expect(receipt["message"] as? String == "1 numbers opted out; 1 waiting messages will not be sent; 1 numbers not understood")
+            #expect((receipt["problems"] as? [[String: Any]])?.first?["field"] as? String == "phones[1]")
+        case .optOutFile:
+            #expect((rig.receipt("optout-today.csv")?["message"] as? String)?.hasSuffix("1 opted out, 1 waiting messages to them will not be sent") == true)
+        default:
+            break
+        }
+        // Staff and operator see who opted out, when and how (a removal is not an opt-out).
+        let list = try await rig.wabulk(["contacts", "list", "--opted-out", "--json"])
+        let listed = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+        if path == .removed {
+            #expect(listed.isEmpty)
+        } else {
+            #expect(listed.map { $0["phone"] as? String } == [Self.target])
+            #expect(listed.first?["scope"] as? String == (path == .failure131050 ? "marketing" : "all"))
+        }
+        rig.daemon.stop()
+        rig.sandbox.stop()
+    }
+}
