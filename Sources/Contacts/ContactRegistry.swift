@@ -20,7 +20,12 @@ public final class ContactRegistry: Sendable {
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
             }
             pool = try DatabasePool(path: path.path, configuration: config)
-            try pool.write { db in
+            // Looked at first with a read: while an import holds the write lock, opening the registry (every
+            // CLI command, the daemon's start) must not wait for it.
+            let current = try pool.read { db in
+                try db.tableExists("imports") && db.tableExists("contacts") && db.columns(in: "contacts").contains { $0.name == "preference_at" }
+            }
+            if !current { try pool.write { db in
                 try db.execute(sql: """
                     CREATE TABLE IF NOT EXISTS contacts (
                         phone TEXT PRIMARY KEY NOT NULL,
@@ -45,7 +50,7 @@ public final class ContactRegistry: Sendable {
                 let columns = try db.columns(in: "contacts").map(\.name)
                 if !columns.contains("opt_out_scope") { try db.execute(sql: "ALTER TABLE contacts ADD COLUMN opt_out_scope TEXT") }
                 if !columns.contains("preference_at") { try db.execute(sql: "ALTER TABLE contacts ADD COLUMN preference_at REAL") }
-            }
+            } }
         } catch {
             throw .database(reason: "\(error)")
         }

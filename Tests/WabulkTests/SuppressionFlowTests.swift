@@ -225,3 +225,94 @@ import WebhookListener
         rig.sandbox.stop()
     }
 }
+
+/// Opt-outs while the registry is locked by another process's write (what a long import does), and across a
+/// SIGKILL before the follower could record them.
+@Suite struct SuppressionUnderLockTests {
+    typealias Rig = SuppressionFlowTests.Rig
+    static let target = SuppressionFlowTests.target
+
+    /// Another process holding the registry's write lock (BEGIN IMMEDIATE) for `seconds`, as an import's one
+    /// transaction does; returns once the lock is held.
+    final class RegistryLock: @unchecked Sendable {
+        let process = Process()
+        init(_ database: URL, seconds: Double) throws {
+            let ready = Pipe()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", "-c", """
+                import sqlite3, sys, time
+                c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
+                c.execute("BEGIN IMMEDIATE")
+                c.execute("UPDATE contacts SET updated_at = updated_at WHERE phone = '+919876500001'")
+                print("locked", flush=True)
+                time.sleep(float(sys.argv[2]))
+                c.execute("COMMIT")
+                """, database.path, "\(seconds)"]
+            process.standardOutput = ready
+            try process.run()
+            _ = ready.fileHandleForReading.availableData   // "locked"
+        }
+        func wait() { process.waitUntilExit() }
+    }
+
+    func start() async throws -> Rig {
+        let rig = try Rig(sandboxArguments: [])
+        #expect(try await eventually { await rig.get("/sandbox/stats") != nil })
+        try rig.drop("contacts.csv", "Name,Phone\n" + (1...12).map { "Person \($0),\(SuppressionFlowTests.phone($0))" }.joined(separator: "\n") + "\n")
+        #expect(try await eventually { rig.receipt("contacts.csv") != nil })
+        try rig.drop("drain.json", #"{"id": "drain", "template": {"name": "spring_sale", "language": "en_US"}, "audience": {"all": true}, "variables": {"body": ["{name}"]}}"#)
+        #expect(try await eventually { rig.receipt("drain.json") != nil })
+        #expect(try await eventually { await rig.records().count >= 1 })
+        return rig
+    }
+
+    func optedOut(_ rig: Rig) async throws -> Bool {
+        let show = try await rig.wabulk(["contacts", "show", Self.target, "--json"])
+        return (try? JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any])?["optedOut"] as? Bool == true
+    }
+
+    func stop() -> String { SuppressionFlowTests.inbound(#""type":"text","text":{"body":"STOP"}"#) }
+
+    /// Waits for the drain to end and checks nobody got two messages and the number got none.
+    func expectDrained(_ rig: Rig) async throws {
+        #expect(try await eventually(timeout: 60) {
+            let status = try await rig.wabulk(["status", "--json"])
+            let campaigns = (try? JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])?["campaigns"] as? [[String: Any]]
+            return campaigns?.first { $0["id"] as? String == "drain" }?["state"] as? String == "completed"
+        }, "\(rig.daemonLog())")
+        let records = await rig.records()
+        #expect(records.count == 11)
+        #expect(Set(records.map { $0["to"] as! String }) == Set((1...11).map(SuppressionFlowTests.phone)))
+        let skipped = try rig.events().filter { $0["job"] as? String == "drain.0000012" && $0["status"] as? String == "skipped" }
+        #expect(skipped.first?["reason"] as? String == "opted out (webhook: replied \"STOP\")")
+    }
+
+    @Test func aStopWhileAnImportHoldsTheLockStopsSendingAtOnceAndReachesTheRegistryAfter() async throws {
+        let rig = try await start()
+        let lock = try RegistryLock(rig.home.appendingPathComponent("var/contacts.sqlite"), seconds: 4)
+        #expect(try await rig.postWebhook(stop()) == 200)
+        // The spool stops the number at once, although the registry cannot be written yet.
+        #expect(try await eventually(timeout: 3) { try rig.events().contains { $0["job"] as? String == "drain.0000012" && $0["status"] as? String == "skipped" } })
+        #expect(try await optedOut(rig) == false)
+        #expect(lock.process.isRunning)
+        lock.wait()
+        // The follower kept its place before the event and applies it once the lock is gone.
+        #expect(try await eventually(timeout: 10) { try await optedOut(rig) })
+        #expect(rig.daemonLog().contains("database is locked"))
+        try await expectDrained(rig)
+        rig.daemon.stop()
+    }
+
+    @Test func aSigkillAfterTheTwoHundredBeforeTheFollowerActedEndsOptedOutAfterTheRestart() async throws {
+        let rig = try await start()
+        let lock = try RegistryLock(rig.home.appendingPathComponent("var/contacts.sqlite"), seconds: 2)
+        #expect(try await rig.postWebhook(stop()) == 200)
+        rig.daemon.kill9()
+        lock.wait()
+        #expect(try await optedOut(rig) == false)
+        try rig.daemon.start()
+        #expect(try await eventually(timeout: 10) { try await optedOut(rig) })
+        try await expectDrained(rig)
+        rig.daemon.stop()
+    }
+}
