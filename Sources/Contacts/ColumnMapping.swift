@@ -47,6 +47,17 @@ public struct ColumnMapping: Sendable, Equatable {
         a.phone == b.phone && a.name == b.name && a.tags == b.tags && a.headers == b.headers
     }
 
+    /// Where a Google Contacts cell's second and later numbers are kept.
+    public static let otherPhonesField = "Other phones"
+
+    /// The values of a Google Contacts multi-value cell ("+91 98765 43210 ::: 98765 43211"), empty ones left
+    /// out; nil for a cell without the separator (the common case, found without splitting anything).
+    public static func multipleValues(_ cell: String) -> [String]? {
+        guard cell.utf8.contains(0x3A), cell.contains(":::") else { return nil }
+        let values = cell.components(separatedBy: ":::").map(\.trimmedCell).filter { !$0.isEmpty }
+        return values.count > 1 ? values : values.isEmpty ? nil : values
+    }
+
     /// Splits "vip, delhi;staff|x" and Google's "a ::: b" into clean tags, each once. Works on the bytes (every
     /// separator is ASCII): this runs once a row in a million-row import.
     public static func splitTags(_ text: String) -> [String] {

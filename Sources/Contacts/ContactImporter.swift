@@ -62,7 +62,15 @@ public struct ContactImporter: Sendable {
     func normalize(_ phones: [String]) -> () -> [PhoneNormalizer.Verdict] {
         if let workers {
             let pending = workers.submit(phones)
-            return { pending.wait() }
+            let allowsLetters = normalizer.allowsLetters
+            return {
+                var verdicts = pending.wait()
+                // The workers answer as libphonenumber does; a cell with letters is refused here, as in-process.
+                if !allowsLetters {
+                    for (i, phone) in phones.enumerated() where PhoneNormalizer.hasLetters(phone) { verdicts[i] = PhoneNormalizer.letters }
+                }
+                return verdicts
+            }
         }
         let verdicts = phones.map(normalizer.normalize)
         return { verdicts }

@@ -6,9 +6,14 @@ public struct PhoneNormalizer: Sendable {
     /// Region code such as "IN" used for numbers without a country code.
     public let region: String
     private let regionCString: [CChar]
+    /// Whether letters are read as keypad digits (1-800-FLOWERS). Off by default: nobody in India types a
+    /// mobile number with letters, so a cell like "98450ABCDE" is a placeholder someone typed, and reading it
+    /// as 98450 22233 would message a stranger.
+    public let allowsLetters: Bool
 
     /// `defaultCountry` is a calling code ("91") or a region ("IN").
-    public init(defaultCountry: String) throws(ContactsError) {
+    public init(defaultCountry: String, allowsLetters: Bool = false) throws(ContactsError) {
+        self.allowsLetters = allowsLetters
         if let code = Int(defaultCountry) {
             var buffer = [CChar](repeating: 0, count: 8)
             guard phone_region_for_calling_code(Int32(code), &buffer, buffer.count) == 1 else {
@@ -28,6 +33,7 @@ public struct PhoneNormalizer: Sendable {
 
     public func normalize(_ raw: String) -> Verdict {
         if raw.isBlankCell { return .invalid(reason: "phone number is empty") }
+        if !allowsLetters, Self.hasLetters(raw) { return Self.letters }
         let (result, e164) = classify(raw)
         return Self.verdict(result: result, e164: e164, region: region)
     }
@@ -78,6 +84,19 @@ public struct PhoneNormalizer: Sendable {
         guard digits >= 3 else { return false }
         out.append(0)
         return true
+    }
+
+    /// The verdict on a cell with letters when they are not read as digits.
+    public static let letters = Verdict.invalid(reason: "letters: a phone number is digits only (a placeholder or a typo?)")
+
+    /// Any letter, in any script: ASCII is checked byte by byte, anything else by its Unicode properties.
+    public static func hasLetters(_ raw: String) -> Bool {
+        var ascii = true
+        for byte in raw.utf8 {
+            if byte >= 0x80 { ascii = false; break }
+            if (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A { return true }
+        }
+        return !ascii && raw.unicodeScalars.contains { $0.properties.isAlphabetic }
     }
 
     static func verdict(result: phone_result, e164: String, region: String) -> Verdict {

@@ -83,7 +83,13 @@ final class RowReader: @unchecked Sendable {
         if name.isEmpty { name = [cell(mapping.firstName), cell(mapping.lastName)].filter { !$0.isEmpty }.joined(separator: " ") }
         var custom: [String: String] = [:]
         for (i, header) in mapping.fields { custom[header] = cell(i) }
-        batch.append(ImportRow(number: row, rawPhone: cell(mapping.phone),
+        var phone = cell(mapping.phone)
+        // Google Contacts joins a contact's numbers in one cell with " ::: ": the first is the phone, the rest a field.
+        if let numbers = ColumnMapping.multipleValues(phone), numbers.count > 1 {
+            phone = numbers[0]
+            custom[ColumnMapping.otherPhonesField] = numbers.dropFirst().joined(separator: ", ")
+        }
+        batch.append(ImportRow(number: row, rawPhone: phone,
                                contact: Contact(phone: "", name: name, tags: ColumnMapping.splitTags(cell(mapping.tags)), fields: custom)))
         if batch.count >= importer.batchSize {
             try flush()

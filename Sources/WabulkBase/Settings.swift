@@ -18,6 +18,8 @@ public struct Settings: Sendable, Equatable {
     public var inboxSettleSeconds: Double = 2
     public var timezone: String = "UTC"
     public var insecureWebhooks: Bool = false
+    /// Read letters in a phone cell as keypad digits (vanity numbers) instead of rejecting the row.
+    public var allowVanityNumbers: Bool = false
     /// An inbound text or button equal to one of these (any case, surrounding spaces ignored) opts the sender
     /// out. Meta's marketing opt-out button arrives as its localised label, hence "Stop promotions" and kin.
     public var optOutKeywords: [String] = ["STOP", "UNSUBSCRIBE", "STOP PROMOTIONS", "PARAR PROMOÇÕES", "PARAR PROMOCIONES", "बंद करें"]
@@ -194,6 +196,9 @@ public struct SettingKey: Sendable {
             let words = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             guard !words.isEmpty else { throw .malformed(key: "optOutKeywords", source: src, value: text, expected: "at least one word, e.g. STOP,UNSUBSCRIBE") }
             s.optOutKeywords = words
+        },
+        .init("allowVanityNumbers", "WABULK_ALLOW_VANITY_NUMBERS", "read letters in a phone cell as keypad digits instead of rejecting the row") { text, s, src throws(SettingsError) in
+            s.allowVanityNumbers = try bool(text, key: "allowVanityNumbers", source: src)
         },
         .init("insecureWebhooks", "WABULK_INSECURE_WEBHOOKS", "accept unsigned webhooks when no app secret is set (testing only)") { text, s, src throws(SettingsError) in
             s.insecureWebhooks = try bool(text, key: "insecureWebhooks", source: src)

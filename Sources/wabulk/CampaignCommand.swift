@@ -80,7 +80,7 @@ struct CampaignCommand: AsyncParsableCommand {
             let started = Date()
             let manifest = try ManifestReader.read(try Data(contentsOf: url), fileName: url.lastPathComponent)
             let planner = CampaignPlanner(registry: try ContactRegistry(path: home.contactsDatabase),
-                                          normalizer: try PhoneNormalizer(defaultCountry: settings.defaultCountry),
+                                          normalizer: try PhoneNormalizer(defaultCountry: settings.defaultCountry, allowsLetters: settings.allowVanityNumbers),
                                           spool: Spool(directory: home.spool), events: EventLogWriter(directory: home.log),
                                           campaignsDirectory: home.campaigns, templatesFile: home.templatesFile)
             let plan = try await planner.plan(manifest, sourceFile: url.lastPathComponent)

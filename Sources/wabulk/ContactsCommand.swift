@@ -30,7 +30,7 @@ struct ContactsCommand: AsyncParsableCommand {
         var recorder: OptOutRecorder { OptOutRecorder(registry: registry, spoolDirectory: home.spool, events: EventLogWriter(directory: home.log)) }
 
         func e164(_ raw: String) throws -> String {
-            switch try PhoneNormalizer(defaultCountry: settings.defaultCountry).normalize(raw) {
+            switch try PhoneNormalizer(defaultCountry: settings.defaultCountry, allowsLetters: settings.allowVanityNumbers).normalize(raw) {
             case .valid(let e): return e
             case .invalid(let reason): throw ValidationError("\(raw): \(reason)")
             }
@@ -48,7 +48,7 @@ struct ContactsCommand: AsyncParsableCommand {
             let url = URL(fileURLWithPath: file)
             let workers = try? NormalizerWorkers(executable: SelfExecutable.url, defaultCountry: c.settings.defaultCountry,
                                                  count: ProcessInfo.processInfo.activeProcessorCount)
-            let importer = ContactImporter(registry: c.registry, normalizer: try PhoneNormalizer(defaultCountry: c.settings.defaultCountry), workers: workers)
+            let importer = ContactImporter(registry: c.registry, normalizer: try PhoneNormalizer(defaultCountry: c.settings.defaultCountry, allowsLetters: c.settings.allowVanityNumbers), workers: workers)
             let terminal = isatty(STDERR_FILENO) == 1 && !json
             let result = try importer.importFile(url, progress: terminal ? { rows in
                 FileHandle.standardError.write(Data("\r  \(rows) rows…".utf8))

@@ -24,7 +24,7 @@ struct Daemon {
         DaemonMetrics.bootstrap()
         let sending = try credentials.requireForSending()
         let registry = try ContactRegistry(path: home.contactsDatabase)
-        let normalizer = try PhoneNormalizer(defaultCountry: settings.defaultCountry)
+        let normalizer = try PhoneNormalizer(defaultCountry: settings.defaultCountry, allowsLetters: settings.allowVanityNumbers)
         let spool = Spool(directory: home.spool)
         let events = EventLogWriter(directory: home.log)
         let planner = CampaignPlanner(registry: registry, normalizer: normalizer, spool: spool, events: events,

@@ -46,7 +46,7 @@ struct ShareLinkCommand: ParsableCommand {
         let request = ShareRequest(source: source, phone: phone, name: name)
         let templates = try TemplateCache.load(home.templatesFile)?.data ?? []
         let link = ShareLink(text: try request.text(templates: templates),
-                             phoneDigits: try request.phoneDigits(normalizer: PhoneNormalizer(defaultCountry: settings.defaultCountry)))
+                             phoneDigits: try request.phoneDigits(normalizer: PhoneNormalizer(defaultCountry: settings.defaultCountry, allowsLetters: settings.allowVanityNumbers)))
         let output = try ShareOutput.write(link, name: name ?? "share-\(Timestamp.fileStamp(Date()))", into: home.share)
         print(output.link)
         for f in output.files { print(home.share.appendingPathComponent(f).path) }

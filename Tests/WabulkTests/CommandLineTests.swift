@@ -36,4 +36,28 @@ import Testing
         #expect(r.status != 0)
         #expect(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines) == "Error: setting rate from environment WABULK_RATE: \"lots\" is not a rate like 30/min")
     }
+
+    /// `contacts import` normalizes in worker processes: letters are refused there too, unless the setting
+    /// reads them as keypad digits.
+    @Test func theImportCommandRefusesLettersUnlessVanityNumbersAreAllowed() async throws {
+        let dir = TempDir()
+        let file = dir.file("people.csv", "Name,Phone\nA,98765 43210\nPlaceholder,98450ABCDE\n")
+        var env = ProcessInfo.processInfo.environment
+        env["WABULK_HOME"] = dir.url.appendingPathComponent("home").path
+        let strict = try await runProcess(wabulkBinary, ["contacts", "import", file.path, "--json"], environment: env)
+        #expect(strict.status == 0, "\(strict.stderr)")
+        let receipt = try #require(try JSONSerialization.jsonObject(with: Data(strict.stdout.utf8)) as? [String: Any])
+        let rejected = try #require(receipt["rejected"] as? [[String: Any]])
+        #expect(rejected.count == 1)
+        #expect(rejected.first?["reason"] as? String == "letters: a phone number is digits only (a placeholder or a typo?)")
+        #expect((receipt["summary"] as? [String: Any])?["inserted"] as? Int == 1)
+
+        env["WABULK_HOME"] = dir.url.appendingPathComponent("vanity").path
+        env["WABULK_ALLOW_VANITY_NUMBERS"] = "true"
+        let lenient = try await runProcess(wabulkBinary, ["contacts", "import", file.path, "--json"], environment: env)
+        let summary = (try JSONSerialization.jsonObject(with: Data(lenient.stdout.utf8)) as? [String: Any])?["summary"] as? [String: Any]
+        #expect(summary?["inserted"] as? Int == 2)
+        let show = try await runProcess(wabulkBinary, ["contacts", "show", "+919845022233"], environment: env)
+        #expect(show.status == 0)
+    }
 }

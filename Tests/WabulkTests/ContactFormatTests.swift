@@ -56,13 +56,50 @@ import Testing
         #expect(try registry.contact(phone: "+447911123456")?.tags == [])
     }
 
+    /// Google joins a contact's numbers in one cell with " ::: ". The first is the phone; the others are kept.
+    /// The current export ("First Name", "Labels", "Phone 1 - Label"), the older Google CSV ("Given Name",
+    /// "Group Membership", "Phone 1 - Type") and the Outlook CSV Google also offers ("Mobile Phone").
+    @Test(arguments: [
+        "First Name,Middle Name,Last Name,Labels,E-mail 1 - Label,E-mail 1 - Value,Phone 1 - Label,Phone 1 - Value,Phone 2 - Label,Phone 2 - Value\n"
+            + "Asha,,Rao,* myContacts ::: VIP,* Home,asha@example.com,Mobile,+91 98765 43210 ::: +91 98765 43299 ::: 022 2345 6789,Work,+91 98765 43212\n"
+            + "Ben,,,* myContacts,,,Mobile,\"98765 43211 ::: \",,\n",
+        "Name,Given Name,Additional Name,Family Name,Group Membership,E-mail 1 - Type,E-mail 1 - Value,Phone 1 - Type,Phone 1 - Value\n"
+            + "Asha Rao,Asha,,Rao,* myContacts ::: VIP,* Home,asha@example.com,Mobile,+91 98765 43210 ::: +91 98765 43299 ::: 022 2345 6789\n"
+            + "Ben,Ben,,,* myContacts,,,Mobile,98765 43211 ::: \n",
+        "First Name,Middle Name,Last Name,Categories,E-mail Address,Mobile Phone,Home Phone\n"
+            + "Asha,,Rao,VIP,asha@example.com,+91 98765 43210 ::: +91 98765 43299 ::: 022 2345 6789,\n"
+            + "Ben,,,,,98765 43211 ::: ,\n",
+    ])
+    func googleMultiValuePhoneCellsGiveTheFirstNumber(csv: String) throws {
+        let (r, registry) = try run("contacts.csv", Array(csv.utf8))
+        #expect(r.rejected == [])
+        #expect(r.summary.inserted == 2)
+        let asha = try #require(try registry.contact(phone: "+919876543210"))
+        #expect(asha.name == "Asha Rao")
+        #expect(asha.fields["Other phones"] == "+91 98765 43299, 022 2345 6789")
+        #expect(try registry.contact(phone: "+919876543299") == nil)   // kept as a field, not a second contact
+        let ben = try #require(try registry.contact(phone: "+919876543211"))
+        #expect(ben.fields["Other phones"] == nil)
+    }
+
+    @Test func aCellWithLettersIsRejectedWithItsRowAndTheOthersImport() throws {
+        let text = "Name,Phone\nA,98765 43210\nPlaceholder,98450ABCDE\nB,+91 98765 43211\nTypo,98765 4321O\nAll letters,ABCDEFGHIJ\n"
+        let (r, registry) = try run("list.csv", Array(text.utf8))
+        #expect(r.summary.inserted == 2)
+        let why = "letters: a phone number is digits only (a placeholder or a typo?)"
+        #expect(r.rejected == [RejectedRow(row: 3, column: "Phone", value: "98450ABCDE", reason: why),
+                               RejectedRow(row: 5, column: "Phone", value: "98765 4321O", reason: why),
+                               RejectedRow(row: 6, column: "Phone", value: "ABCDEFGHIJ", reason: why)])
+        #expect(try registry.contact(phone: "+919845022233") == nil)
+    }
+
     @Test func pipeSeparatedWithRejectionsListedByRow() throws {
         let text = "phone|name\n9876543210|A\nabc|B\n+91 98765|C\n9876543210|A again\n"
         let (r, _) = try run("list.csv", Array(text.utf8))
         #expect(r.summary.delimiter == "|")
         #expect(r.summary.inserted == 1)
         #expect(r.summary.duplicatesInFile == 1)
-        #expect(r.rejected == [RejectedRow(row: 3, column: "phone", value: "abc", reason: "not a phone number"),
+        #expect(r.rejected == [RejectedRow(row: 3, column: "phone", value: "abc", reason: "letters: a phone number is digits only (a placeholder or a typo?)"),
                                RejectedRow(row: 4, column: "phone", value: "+91 98765", reason: "too short for a phone number")])
     }
 

@@ -26,13 +26,33 @@ import Testing
 
     @Test(arguments: [
         ("", "phone number is empty"),
-        ("hello", "not a phone number"),
+        ("+", "not a phone number"),
         ("12", "too short for a phone number"),
         ("+91 12345 678", "not a number in use (+9112345678)"),
         ("+999 1234567", "unknown country calling code"),
     ])
     func invalidNumbersSayWhy(raw: String, reason: String) {
         #expect(india.normalize(raw) == .invalid(reason: reason))
+    }
+
+    /// A placeholder or a typo, not a vanity number: "98450ABCDE" read as keypad digits is +91 98450 22233,
+    /// a stranger. Every spelling with a letter in it is refused for that reason.
+    @Test(arguments: ["98450ABCDE", "ABCDEFGHIJ", "hello", "98765 4321O", "98765x43210", "+91 98765 43210 mobile", "tel: +91 98765 43210",
+                      "९८७६५abcde", "98765 4321а" /* Cyrillic a */, "９８７６５ＡＢＣＤＥ"])
+    func lettersInAPhoneCellAreRefused(raw: String) {
+        #expect(india.normalize(raw) == PhoneNormalizer.letters)
+        #expect(PhoneNormalizer.letters == .invalid(reason: "letters: a phone number is digits only (a placeholder or a typo?)"))
+    }
+
+    @Test func digitsInOtherScriptsAreNotLetters() {
+        #expect(!PhoneNormalizer.hasLetters("९८७६५ ४३२१०"))
+        #expect(!PhoneNormalizer.hasLetters("+91 (98765) 43-210"))
+    }
+
+    @Test func vanityNumbersOnlyWhenTheSettingAllowsThem() throws {
+        let lenient = try PhoneNormalizer(defaultCountry: "91", allowsLetters: true)
+        #expect(lenient.normalize("98450ABCDE") == .valid("+919845022233"))
+        #expect(india.normalize("98450ABCDE") == PhoneNormalizer.letters)
     }
 }
 

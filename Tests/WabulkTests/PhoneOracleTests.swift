@@ -76,8 +76,10 @@ import CPhoneNumber
         #expect(expected.count == cases.count)
         var mismatches: [String] = []
         var normalizers: [String: PhoneNormalizer] = [:]
+        var withLetters = 0
         for (c, want) in zip(cases, expected) {
-            let normalizer = try normalizers[c.region] ?? PhoneNormalizer(defaultCountry: c.region)
+            // Read as libphonenumber reads it (letters as keypad digits), every answer must be the oracle's.
+            let normalizer = try normalizers[c.region] ?? PhoneNormalizer(defaultCountry: c.region, allowsLetters: true)
             normalizers[c.region] = normalizer
             let got: String?
             switch normalizer.normalize(c.raw) {
@@ -85,7 +87,16 @@ import CPhoneNumber
             case .invalid: got = nil
             }
             if got != want { mismatches.append("\(c.region) \"\(c.raw)\": ours \(got ?? "invalid"), oracle \(want ?? "invalid")") }
+            // As wabulk reads it by default: digit inputs the same, any with letters refused for that reason.
+            let strict = try PhoneNormalizer(defaultCountry: c.region)
+            if PhoneNormalizer.hasLetters(c.raw) {
+                withLetters += 1
+                if strict.normalize(c.raw) != PhoneNormalizer.letters { mismatches.append("\(c.raw): not refused for its letters") }
+            } else if strict.normalize(c.raw) != normalizer.normalize(c.raw) {
+                mismatches.append("\(c.region) \"\(c.raw)\": strict and lenient differ on digits")
+            }
         }
+        #expect(withLetters > 300 && withLetters < cases.count / 2)
         let valid = expected.compactMap { $0 }.count
         #expect(valid > 400 && valid < cases.count - 400, "the inputs should mix valid and invalid numbers (\(valid) valid)")
         #expect(mismatches.isEmpty, "\(mismatches.count) mismatches: \(mismatches.prefix(10))")
