@@ -5,6 +5,8 @@
 #  2. the baseline: a hand-rolled Python sender (requests + thread pool, no durability) against the same sandbox;
 #  3. the daemon's CPU use while idle-waiting at 30/min for IDLE_SECONDS (default 300).
 # usage: Benchmarks/sending/run.sh [MESSAGES]   (needs: swift build -c release; pip install requests)
+# OPTED_OUT=N first opts N other numbers out (an optout… file, as staff drop it), so every send is checked
+# against a suppression set of that size; BASELINE=0 skips the Python sender (Benchmarks/suppression/run.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${1:-20000}
@@ -25,6 +27,10 @@ print("Name,Phone")
 for i in range(n): print(f"P{i},+9193{i:08d}")
 PY
 "$BIN" contacts import "$WORK/contacts.csv" > /dev/null
+if [ "${OPTED_OUT:-0}" -gt 0 ]; then
+  python3 -c 'import sys; print("Phone"); [print(f"+9194{i:08d}") for i in range(int(sys.argv[1]))]' "$OPTED_OUT" > "$WORK/optout-list.csv"
+  "$BIN" contacts import "$WORK/optout-list.csv" > /dev/null
+fi
 
 "$BIN" sandbox --port "$SP" --webhook "http://127.0.0.1:$LP/api/whatsapp/webhook" --status-delay-ms 100 --unread-share 0.3 > "$WORK/sandbox.log" 2>&1 &
 SANDBOX=$!
@@ -69,13 +75,13 @@ for f in glob.glob(folder + "/events-*.jsonl"):
             times.append(datetime.datetime.fromisoformat(e["time"].replace("Z", "+00:00")).timestamp())
 times.sort()
 span = times[-1] - times[0]
-print(json.dumps({"wabulk_sent": len(times), "seconds": round(span, 3), "per_second": round((len(times) - 1) / span, 1),
+print(json.dumps({"opted_out": int(__import__("os").environ.get("OPTED_OUT", "0")), "wabulk_sent": len(times), "seconds": round(span, 3), "per_second": round((len(times) - 1) / span, 1),
                   "daemon_cpu_seconds": ticks / hz, "cpu_ms_per_message": round(1000 * ticks / hz / len(times), 3)}))
 PY
 kill -INT $DAEMON; wait $DAEMON || true
 
 # 2. baseline
-python3 Benchmarks/sending/baseline_python.py "http://127.0.0.1:$SP" "$N" ${CONCURRENCY:-32}
+[ "${BASELINE:-1}" -eq 1 ] && python3 Benchmarks/sending/baseline_python.py "http://127.0.0.1:$SP" "$N" ${CONCURRENCY:-32}
 
 # 3. idle-waiting at 30/min, with the daemon's default inbox timings (the fast ones above are for the
 # throughput run), measured once the campaign is planned and the first status.json fold of the log the
