@@ -96,7 +96,7 @@ public struct WebhookFollower: Service {
         guard let phone = event.phone else { return }
         let optedOut = event.kind == .optOut
         let scope: Contact.OptOutScope = event.errorCode == MessageEvent.marketingOptOutCode ? .marketing : .all
-        let change = PreferenceChange(phone: phone, optedOut: optedOut, scope: scope, source: "\(event.source ?? "webhook"): \(event.reason ?? "")",
+        let change = PreferenceChange(phone: phone, optedOut: optedOut, scope: scope, source: event.preferenceSource,
                                       at: event.preferenceTime ?? now())
         let outcome = try await recorder.record([change])
         if outcome.superseded > 0 {

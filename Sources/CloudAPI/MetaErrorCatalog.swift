@@ -39,7 +39,7 @@ public enum MetaErrorCatalog {
         131047: .init(action: .fail, title: "Re-engagement message", explanation: "More than 24 hours passed since the user last wrote; only templates can be sent."),
         131048: .init(action: .stopQueue, title: "Spam rate limit hit", explanation: "Meta restricted the number because earlier messages were blocked or reported. Sending is paused; review quality before resuming."),
         131049: .init(action: .retryAfterADay, title: "Meta chose not to deliver", explanation: "WhatsApp limited marketing messages to this user; it is retried no sooner than 24 hours later."),
-        131050: .init(action: .fail, title: "User stopped marketing messages", explanation: "The user turned off marketing messages from this business; they are opted out."),
+        131050: .init(action: .fail, title: "User stopped marketing messages", explanation: "The user turned off marketing messages from this business: wabulk opted them out of marketing (source meta-131050); utility and authentication templates still reach them."),
         131051: .init(action: .fail, title: "Unsupported message type", explanation: "The message type is not supported."),
         131053: .init(action: .fail, title: "Media upload error", explanation: "The media in the message could not be uploaded. Fix the media link."),
         131056: .init(action: .slowDownRecipient, title: "Pair rate limit hit", explanation: "Too many messages to this one recipient in a short time; that recipient waits, others continue."),

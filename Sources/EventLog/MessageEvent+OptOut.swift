@@ -15,6 +15,12 @@ extension MessageEvent {
         return event
     }
 
+    /// Who recorded an opt-out or opt-in event, as the registry and skip reasons name it: `meta-131050` for
+    /// Meta's marketing opt-out, else the event's source and what the person did ("webhook: replied \"STOP\"").
+    public var preferenceSource: String {
+        errorCode == Self.marketingOptOutCode ? "meta-131050" : "\(source ?? "webhook"): \(reason ?? kind.rawValue)"
+    }
+
     /// When the person made this choice: Meta's timestamp where there is one, else when wabulk recorded it.
     public var preferenceTime: Date? {
         metaTime.map { Date(timeIntervalSince1970: TimeInterval($0)) } ?? date

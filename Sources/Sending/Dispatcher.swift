@@ -362,7 +362,7 @@ public final class Dispatcher: Service, Sendable {
             if let optOut = MessageEvent.marketingOptOut(after: event) {
                 // The person turned marketing off: no further marketing message goes to them from here on;
                 // the webhook follower records it everywhere else.
-                suppressions.mark(Suppression(phone: job.phone, scope: .marketing, source: "dispatch: \(optOut.reason ?? "")"))
+                suppressions.mark(Suppression(phone: job.phone, scope: .marketing, source: optOut.preferenceSource))
                 lines.append(optOut)
             }
             try await events.append(lines, durable: true)

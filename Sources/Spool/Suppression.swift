@@ -31,7 +31,7 @@ public struct Suppression: Sendable, Equatable {
     /// E.164 with the leading `+`.
     public var phone: String
     public var scope: Scope
-    /// Who recorded it, in staff's words: "operator", "file optout.csv", "replied \"STOP\"", "Meta error 131050", "removed".
+    /// Who recorded it, in staff's words: "operator", "file optout.csv", "webhook: replied \"STOP\"", "meta-131050", "removed".
     public var source: String
 
     public init(phone: String, scope: Scope, source: String) {

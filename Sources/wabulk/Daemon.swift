@@ -65,7 +65,7 @@ struct Daemon {
                                for e in optOuts {
                                    guard let phone = e.phone else { continue }
                                    suppressions.mark(Suppression(phone: phone, scope: e.errorCode == MessageEvent.marketingOptOutCode ? .marketing : .all,
-                                                                 source: "webhook: \(e.reason ?? "")"))
+                                                                 source: e.preferenceSource))
                                }
                            }),
             events: events, logger: logger)

@@ -73,14 +73,14 @@ import WabulkBase
         let registry = try ContactRegistry(path: dir.url.appendingPathComponent("c.sqlite"))
         let recorder = OptOutRecorder(registry: registry, spoolDirectory: dir.url.appendingPathComponent("spool"),
                                       events: EventLogWriter(directory: dir.url.appendingPathComponent("log")))
-        try await recorder.record([PreferenceChange(phone: Self.phone, optedOut: true, scope: .marketing, source: "Meta error 131050",
+        try await recorder.record([PreferenceChange(phone: Self.phone, optedOut: true, scope: .marketing, source: "meta-131050",
                                                     at: Date(timeIntervalSince1970: 100))])
         var contact = try #require(try registry.contact(phone: Self.phone))
         #expect(contact.optOutScope == .marketing)
         #expect(!contact.isReachable(category: "MARKETING") && !contact.isReachable(category: nil) && contact.isReachable(category: "UTILITY"))
         // A later STOP widens it to everything; a later 131050 never narrows it back.
         try await recorder.record([PreferenceChange(phone: Self.phone, optedOut: true, source: "replied STOP", at: Date(timeIntervalSince1970: 200))])
-        try await recorder.record([PreferenceChange(phone: Self.phone, optedOut: true, scope: .marketing, source: "Meta error 131050",
+        try await recorder.record([PreferenceChange(phone: Self.phone, optedOut: true, scope: .marketing, source: "meta-131050",
                                                     at: Date(timeIntervalSince1970: 300))])
         contact = try #require(try registry.contact(phone: Self.phone))
         #expect(contact.optOutScope == .all)

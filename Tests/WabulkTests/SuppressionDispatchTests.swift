@@ -18,7 +18,7 @@ import Testing
         let p = try Pipeline(contacts: 3)
         let stopped = "+919876500002", marketingOnly = "+919876500003"
         try Spool.suppress([Suppression(phone: stopped, scope: .all, source: "operator"),
-                            Suppression(phone: marketingOnly, scope: .marketing, source: "webhook: Meta error 131050")], in: p.home.spool)
+                            Suppression(phone: marketingOnly, scope: .marketing, source: "meta-131050")], in: p.home.spool)
         // Spooled after the suppressions, as a planner racing an opt-out would.
         try await p.spool.enqueue([
             Self.job(p, 1, phone: "+919876500001", category: "MARKETING"),
@@ -36,7 +36,7 @@ import Testing
         let records = Dictionary(uniqueKeysWithValues: p.ledger().records(campaign: "direct").map { ($0.job, $0) })
         #expect(records["direct.0000002"]?.status == .skipped)
         #expect(records["direct.0000002"]?.reason == "opted out (operator)")
-        #expect(records["direct.0000003"]?.reason == "opted out of marketing (webhook: Meta error 131050)")
+        #expect(records["direct.0000003"]?.reason == "opted out of marketing (meta-131050)")
         #expect(records["direct.0000004"]?.status == .skipped)   // unknown category: treated as marketing
         #expect(records["direct.0000005"]?.status == .sent)
     }

@@ -20,7 +20,7 @@ import WebhookListener
             case .operatorOptOut: "opted out (operator)"
             case .optOutFile: "opted out (file optout-today.csv)"
             case .controlFile: "opted out (control file stop-list.json)"
-            case .failure131050: "opted out of marketing (webhook: Meta error 131050: stopped marketing messages)"
+            case .failure131050: "opted out of marketing (meta-131050)"
             case .removed: "removed from contacts"
             }
         }
