@@ -14,18 +14,8 @@ import Testing
         let home = dir.url.appendingPathComponent("home")
         try FileManager.default.createDirectory(at: home.appendingPathComponent("inbox"), withIntermediateDirectories: true)
         let sandboxPort = freePort(), listenPort = freePort()
-        var env = ProcessInfo.processInfo.environment
-        env["WHATSAPP_APP_SECRET"] = "e2e-app-secret"
-        env["WHATSAPP_TOKEN"] = "e2e-token"
-        env["WHATSAPP_PHONE_NUMBER_ID"] = "106540352242922"
-        env["WEBHOOK_VERIFY_TOKEN"] = "e2e-verify"
-        env["WHATSAPP_API_BASE_URL"] = "http://127.0.0.1:\(sandboxPort)"
-        env["WABULK_LISTEN"] = "127.0.0.1:\(listenPort)"
-        env["WABULK_RATE"] = "1200/min"
-        env["WABULK_BACKOFF_BASE_SECONDS"] = "0.5"
-        env["WABULK_INBOX_SCAN_SECONDS"] = "0.2"
-        env["WABULK_INBOX_SETTLE_SECONDS"] = "0.3"
-        env["WABULK_HOME"] = home.path
+        let env = daemonEnvironment(home: home, sandboxPort: sandboxPort, listenPort: listenPort, secret: "e2e-app-secret", token: "e2e-token",
+                                    settings: ["WABULK_RATE": "1200/min", "WABULK_BACKOFF_BASE_SECONDS": "0.5"])
         let sandbox = WabulkProcess(env: env, log: dir.url.appendingPathComponent("sandbox.log"))
         try sandbox.start(["sandbox", "--port", "\(sandboxPort)", "--webhook", "http://127.0.0.1:\(listenPort)/api/whatsapp/webhook",
                                "--fail", "+919876500003=131026", "--fail", "+919876500004=131000x1",

@@ -153,6 +153,24 @@ func freePort() -> Int {
     }
 }
 
+/// The environment of a `wabulk` daemon (and the commands beside it) against a sandbox on loopback: test
+/// secrets, the home, the listener's port and short inbox timings; `settings` adds or overrides.
+func daemonEnvironment(home: URL, sandboxPort: Int, listenPort: Int, secret: String, token: String,
+                       settings: [String: String] = [:]) -> [String: String] {
+    var env = ProcessInfo.processInfo.environment
+    env["WHATSAPP_APP_SECRET"] = secret
+    env["WHATSAPP_TOKEN"] = token
+    env["WHATSAPP_PHONE_NUMBER_ID"] = "106540352242922"
+    env["WEBHOOK_VERIFY_TOKEN"] = "verify-\(token)"
+    env["WHATSAPP_API_BASE_URL"] = "http://127.0.0.1:\(sandboxPort)"
+    env["WABULK_LISTEN"] = "127.0.0.1:\(listenPort)"
+    env["WABULK_INBOX_SCAN_SECONDS"] = "0.2"
+    env["WABULK_INBOX_SETTLE_SECONDS"] = "0.3"
+    env["WABULK_HOME"] = home.path
+    env.merge(settings) { _, new in new }
+    return env
+}
+
 /// The real `wabulk` binary run as a separate process (daemon or sandbox), its output appended to a log.
 final class WabulkProcess: @unchecked Sendable {
     let env: [String: String]

@@ -42,20 +42,9 @@ import WebhookListener
         init(sandboxArguments: [String]) throws {
             home = dir.url.appendingPathComponent("home")
             try FileManager.default.createDirectory(at: home.appendingPathComponent("inbox"), withIntermediateDirectories: true)
-            var env = ProcessInfo.processInfo.environment
-            env["WHATSAPP_APP_SECRET"] = SuppressionFlowTests.secret
-            env["WHATSAPP_TOKEN"] = "suppression-token"
-            env["WHATSAPP_PHONE_NUMBER_ID"] = "106540352242922"
-            env["WEBHOOK_VERIFY_TOKEN"] = "v"
-            env["WHATSAPP_API_BASE_URL"] = "http://127.0.0.1:\(sandboxPort)"
-            env["WABULK_LISTEN"] = "127.0.0.1:\(listenPort)"
             // One a second: the opt-out is recorded about ten seconds before the drain reaches that number.
-            env["WABULK_RATE"] = "60/min"
-            env["WABULK_MAX_ATTEMPTS"] = "1"
-            env["WABULK_INBOX_SCAN_SECONDS"] = "0.2"
-            env["WABULK_INBOX_SETTLE_SECONDS"] = "0.3"
-            env["WABULK_HOME"] = home.path
-            self.env = env
+            env = daemonEnvironment(home: home, sandboxPort: sandboxPort, listenPort: listenPort, secret: SuppressionFlowTests.secret,
+                                    token: "suppression-token", settings: ["WABULK_RATE": "60/min", "WABULK_MAX_ATTEMPTS": "1"])
             sandbox = WabulkProcess(env: env, log: dir.url.appendingPathComponent("sandbox.log"))
             daemon = WabulkProcess(env: env, log: dir.url.appendingPathComponent("daemon.log"))
             try sandbox.start(["sandbox", "--port", "\(sandboxPort)", "--webhook", "http://127.0.0.1:\(listenPort)/api/whatsapp/webhook",
