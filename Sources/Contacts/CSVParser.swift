@@ -53,6 +53,9 @@ public final class CSVStream {
 
     private static let onField: @convention(c) (UnsafeMutableRawPointer?, Int, UnsafeMutableRawPointer?) -> Void = { data, length, context in
         let sink = Unmanaged<RowSink>.fromOpaque(context!).takeUnretainedValue()
+        // Limits, so a hostile file costs little before it is refused: the rest of such a row is not kept.
+        guard sink.current.count < ContactFile.maxColumns else { sink.refusal = sink.refusal ?? "row \(sink.rowsEnded + 1) has more than \(ContactFile.maxColumns) columns; a contacts file may have at most \(ContactFile.maxColumns)"; return }
+        guard length <= ContactFile.maxCellBytes else { sink.refusal = sink.refusal ?? "row \(sink.rowsEnded + 1), column \(sink.current.count + 1): a cell of \(length) bytes; at most \(ContactFile.maxCellBytes / 1024) KiB"; return }
         // A typed UInt8 buffer keeps String's fast UTF-8 path (a raw buffer goes through the slow one).
         sink.current.append(data.map { String(decoding: UnsafeBufferPointer(start: $0.assumingMemoryBound(to: UInt8.self), count: length), as: UTF8.self) } ?? "")
     }
@@ -65,6 +68,7 @@ public final class CSVStream {
         let context = Unmanaged.passUnretained(sink).toOpaque()
         let consumed = bytes.withUnsafeBytes { csv_parse(&parser, $0.baseAddress, $0.count, Self.onField, Self.onRow, context) }
         if consumed != bytes.count { throw .csv(reason: String(cString: csv_strerror(csv_error(&parser)))) }
+        if let refusal = sink.refusal { throw .csv(reason: refusal) }
         return sink.take()
     }
 
@@ -72,6 +76,7 @@ public final class CSVStream {
     public func finish() throws(ContactsError) -> [[String]] {
         let context = Unmanaged.passUnretained(sink).toOpaque()
         if csv_fini(&parser, Self.onField, Self.onRow, context) != 0 { throw .csv(reason: String(cString: csv_strerror(csv_error(&parser)))) }
+        if let refusal = sink.refusal { throw .csv(reason: refusal) }
         return sink.take()
     }
 }
@@ -80,8 +85,12 @@ public final class CSVStream {
 private final class RowSink {
     var rows: [[String]] = []
     var current: [String] = []
+    var rowsEnded = 0
+    /// Set when a row broke a limit; the stream then throws it.
+    var refusal: String?
 
     func endRow() {
+        rowsEnded += 1
         rows.append(current)
         let width = current.count
         current = []

@@ -3,6 +3,11 @@ import Foundation
 /// A first pass over a contacts file: its fingerprint, its encoding, and the start of its text for
 /// sniffing the separator. Reads in chunks, so a huge file costs no memory.
 struct ContactFile {
+    /// Columns a contacts row may have: a header of a million columns made a million-entry dictionary a row.
+    static let maxColumns = 1_000
+    /// Bytes a cell may hold: no name, phone or custom field comes near it; a 100 MB cell is an attack or an accident.
+    static let maxCellBytes = 64 * 1024
+
     let url: URL
     let fingerprint: String
     let encoding: TextDecoding.Encoding

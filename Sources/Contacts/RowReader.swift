@@ -67,6 +67,9 @@ final class RowReader: @unchecked Sendable {
     }
 
     private func add(row: Int, cells: [String]) throws(ContactsError) {
+        if cells.count > ContactFile.maxColumns {
+            throw .unsupportedFormat(file: fileName, reason: "row \(row) has \(cells.count) columns; a contacts file may have at most \(ContactFile.maxColumns)")
+        }
         if cells.allSatisfy(\.isBlankCell) { return }
         guard let mapping else {
             guard let found = ColumnMapping(headers: cells) else { throw .noPhoneColumn(file: fileName, headers: cells) }

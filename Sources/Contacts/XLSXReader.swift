@@ -83,6 +83,7 @@ public struct XLSXReader: Sendable {
             xml.delegate = parser
             let parsed = xml.parse()
             if let failure = parser.failure { throw failure }
+            if let refusal = parser.refusal { throw .unsupportedFormat(file: displayName, reason: refusal) }
             guard parsed else {
                 if parser.tooManyRows { throw .unsupportedFormat(file: displayName, reason: "more than \(maxRows) rows; split the file") }
                 throw .unsupportedFormat(file: displayName, reason: "sheet \"\(chosen.name)\" is not valid XML")
@@ -168,6 +169,8 @@ private final class SheetParser: NSObject, XMLParserDelegate {
     var rowsSeen = 0
     var tooManyRows = false
     var failure: ContactsError?
+    /// Why the sheet itself was refused (a limit), said with the file's name by the reader.
+    var refusal: String?
     private var rowNumber = 0
     private var cells: [String] = []
     private var column = 0
@@ -185,10 +188,27 @@ private final class SheetParser: NSObject, XMLParserDelegate {
     func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
         switch name {
         case "row":
-            rowNumber = attributes["r"].flatMap(Int.init) ?? rowNumber + 1
+            // Checked before any arithmetic: a crafted sheet's row 9223372036854775807 trapped on `+ 1`.
+            if let r = attributes["r"] {
+                guard let n = Int(r), (1...Self.maxRowNumber).contains(n) else {
+                    return refuse(parser, "row number \"\(r.prefix(20))\" is not an Excel row (1 to \(Self.maxRowNumber))")
+                }
+                rowNumber = n
+            } else {
+                rowNumber += 1
+            }
             cells = []
         case "c":
-            column = attributes["r"].map(Self.columnIndex) ?? cells.count
+            if let r = attributes["r"] {
+                // A reference with 14 letters overflowed Int; one with 9 made the row 5.6e12 empty cells long.
+                guard let index = Self.columnIndex(r), index < Self.maxColumns else {
+                    return refuse(parser, "cell \"\(r.prefix(20))\" is beyond column \(Self.maxColumns) (or not a cell reference)")
+                }
+                column = index
+            } else {
+                column = cells.count
+                guard column < Self.maxColumns else { return refuse(parser, "a row has more than \(Self.maxColumns) cells") }
+            }
             type = attributes["t"] ?? "n"
             text = ""
         case "v": inValue = true
@@ -229,14 +249,26 @@ private final class SheetParser: NSObject, XMLParserDelegate {
         }
     }
 
-    /// "A1" → 0, "AB7" → 27.
-    static func columnIndex(_ reference: String) -> Int {
-        var n = 0
+    /// Excel's own limits: 1,048,576 rows; a contacts sheet gets at most `maxColumns` (the CSV reader's limit).
+    static let maxRowNumber = 1_048_576
+    static let maxColumns = ContactFile.maxColumns
+
+    private func refuse(_ parser: XMLParser, _ reason: String) {
+        refusal = reason
+        parser.abortParsing()
+    }
+
+    /// "A1" → 0, "AB7" → 27; nil for a reference that is not letters then digits, or has more than three
+    /// letters (Excel's last column is XFD).
+    static func columnIndex(_ reference: String) -> Int? {
+        var n = 0, letters = 0
         for scalar in reference.unicodeScalars {
             guard scalar.value >= 65 && scalar.value <= 90 else { break }
+            letters += 1
+            guard letters <= 3 else { return nil }
             n = n * 26 + Int(scalar.value - 64)
         }
-        return max(n - 1, 0)
+        return letters == 0 ? nil : n - 1
     }
 
     /// A phone typed as a number is stored as a double ("919876543210" or "9.19876543210E+11"): give back

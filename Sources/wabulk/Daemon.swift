@@ -21,6 +21,8 @@ struct Daemon {
     init(home: HomeLayout, settings: Settings, credentials: Credentials, logger: Logger,
          onListening: @escaping @Sendable (Int) async -> Void = { _ in }) throws {
         try home.create()
+        // Before anything else touches the spool or the log: a second daemon on this home stops here.
+        _ = try HomeLock(home: home)
         DaemonMetrics.bootstrap()
         let sending = try credentials.requireForSending()
         let registry = try ContactRegistry(path: home.contactsDatabase)

@@ -60,4 +60,30 @@ import Testing
         let show = try await runProcess(wabulkBinary, ["contacts", "show", "+919845022233"], environment: env)
         #expect(show.status == 0)
     }
+
+    /// One daemon per home: a second `wabulk run` on the same home is refused, naming the first one's PID,
+    /// and the first one keeps running; once it stops, a new one starts.
+    @Test func aSecondDaemonOnTheSameHomeIsRefused() async throws {
+        let dir = TempDir()
+        let home = dir.url.appendingPathComponent("home")
+        let env = daemonEnvironment(home: home, sandboxPort: 9, listenPort: freePort(), secret: "lock-secret", token: "lock-token")
+        let first = WabulkProcess(env: env, log: dir.url.appendingPathComponent("first.log"))
+        try first.start()
+        defer { first.stop() }
+        let lock = home.appendingPathComponent("var/daemon.lock")
+        let pid = try #require(first.process?.processIdentifier)
+        #expect(try await eventually { (try? String(contentsOf: lock, encoding: .utf8)) == "\(pid)\n" })
+        var second = env
+        second["WABULK_LISTEN"] = "127.0.0.1:\(freePort())"
+        let refused = try await runProcess(wabulkBinary, ["run"], environment: second)
+        #expect(refused.status != 0)
+        #expect(refused.stderr == "Error: another wabulk daemon is running on this home (pid \(pid), lock \(lock.path)); stop it first\n")
+        #expect(first.process?.isRunning == true)
+        first.stop()
+        let next = WabulkProcess(env: second, log: dir.url.appendingPathComponent("next.log"))
+        try next.start()
+        defer { next.stop() }
+        let nextPID = try #require(next.process?.processIdentifier)
+        #expect(try await eventually { (try? String(contentsOf: lock, encoding: .utf8)) == "\(nextPID)\n" })
+    }
 }

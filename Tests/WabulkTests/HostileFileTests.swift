@@ -1,0 +1,80 @@
+import Foundation
+import Reports
+import Testing
+@testable import Contacts
+
+/// Files crafted to crash or exhaust the reader: each is refused with a reason that says where, and the
+/// process carries on (before, the first two trapped and the third asked for 5.6e12 cells).
+@Suite struct HostileFileTests {
+    /// A real workbook (libxlsxwriter) whose sheet XML is then replaced by `sheet`, with Python's zipfile.
+    static func workbook(_ dir: TempDir, _ name: String, sheet: String) async throws -> URL {
+        let plain = dir.url.appendingPathComponent("plain-\(name)")
+        let workbook = try XLSXWorkbook(path: plain.path)
+        workbook.addSheet("Contacts").write(row: 0, [.text("Name"), .text("Phone")])
+        try workbook.close()
+        let crafted = dir.url.appendingPathComponent(name)
+        let script = """
+            import sys, zipfile
+            src, dst, sheet = sys.argv[1], sys.argv[2], sys.argv[3]
+            with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+                for item in zin.infolist():
+                    data = zin.read(item.filename)
+                    if item.filename == "xl/worksheets/sheet1.xml": data = sheet.encode()
+                    zout.writestr(item, data)
+            """
+        let r = try await runProcess(python3, ["python3", "-c", script, plain.path, crafted.path, sheet])
+        #expect(r.status == 0, "\(r.stderr)")
+        return crafted
+    }
+
+    static func sheet(_ rows: String) -> String {
+        #"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>\#(rows)</sheetData></worksheet>"#
+    }
+
+    func importer(_ dir: TempDir) throws -> ContactImporter {
+        ContactImporter(registry: try ContactRegistry(path: dir.url.appendingPathComponent("c.sqlite")), normalizer: try PhoneNormalizer(defaultCountry: "91"))
+    }
+
+    @Test(arguments: [
+        ("fourteen.xlsx", #"<row r="1"><c r="A1" t="inlineStr"><is><t>Phone</t></is></c><c r="ABCDEFGHIJKLMN1" t="inlineStr"><is><t>x</t></is></c></row>"#,
+         #"fourteen.xlsx: cell "ABCDEFGHIJKLMN1" is beyond column 1000 (or not a cell reference)"#),
+        ("nine.xlsx", #"<row r="1"><c r="A1" t="inlineStr"><is><t>Phone</t></is></c><c r="ZZZZZZZZZ1" t="inlineStr"><is><t>x</t></is></c></row>"#,
+         #"nine.xlsx: cell "ZZZZZZZZZ1" is beyond column 1000 (or not a cell reference)"#),
+        ("rows.xlsx", #"<row r="1"><c r="A1" t="inlineStr"><is><t>Phone</t></is></c></row><row r="9223372036854775807"><c r="A9223372036854775807"><v>9876543210</v></c></row><row><c><v>9876543211</v></c></row>"#,
+         #"rows.xlsx: row number "9223372036854775807" is not an Excel row (1 to 1048576)"#),
+        ("wide.xlsx", #"<row r="1"><c r="A1" t="inlineStr"><is><t>Phone</t></is></c><c r="BMN1"><v>1</v></c></row>"#,
+         #"wide.xlsx: cell "BMN1" is beyond column 1000 (or not a cell reference)"#),
+    ])
+    func aCraftedSheetIsRefusedWithWhere(name: String, rows: String, message: String) async throws {
+        let dir = TempDir()
+        let file = try await Self.workbook(dir, name, sheet: Self.sheet(rows))
+        #expect(throws: ContactsError.unsupportedFormat(file: name, reason: String(message.dropFirst(name.count + 2)))) {
+            try importer(dir).importFile(file)
+        }
+    }
+
+    @Test func aMillionColumnHeaderIsRefusedWithoutBuildingIt() throws {
+        let dir = TempDir()
+        let header = "Phone" + String(repeating: ",c", count: 1_000_000)
+        #expect(throws: ContactsError.csv(reason: "row 1 has more than 1000 columns; a contacts file may have at most 1000")) {
+            try importer(dir).importFile(dir.file("wide.csv", header + "\n9876543210\n"))
+        }
+    }
+
+    @Test func aCellOverSixtyFourKilobytesIsRefused() throws {
+        let dir = TempDir()
+        let text = "Name,Phone\n" + String(repeating: "x", count: 70_000) + ",9876543210\n"
+        #expect(throws: ContactsError.csv(reason: "row 2, column 1: a cell of 70000 bytes; at most 64 KiB")) {
+            try importer(dir).importFile(dir.file("long.csv", text))
+        }
+    }
+
+    @Test func aHeaderWithoutAPhoneColumnIsEchoedShortOnly() throws {
+        let dir = TempDir()
+        let secret = "WHATSAPP_TOKEN=EAAG" + String(repeating: "s3cr3t", count: 20)
+        let error = #expect(throws: ContactsError.self) { try importer(dir).importFile(dir.file("env.txt", "\(secret)\tb\n1\t2\n")) }
+        let text = try #require(error).description
+        #expect(!text.contains(secret))
+        #expect(text.contains(String(secret.prefix(64)) + "…"))
+    }
+}
