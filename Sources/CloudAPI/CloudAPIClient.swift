@@ -33,7 +33,7 @@ public struct CloudAPIClient: Sendable {
         } catch {
             return error.requestWasSent ? .unanswered(error.message) : .transportFailure(error.message, httpStatus: nil, retryAfter: nil)
         }
-        let retryAfter = response.headers["retry-after"].flatMap(Double.init)
+        let retryAfter = Self.retryAfterSeconds(response.headers["retry-after"])
         if response.status == 200,
            let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
            let messages = object["messages"] as? [[String: Any]], let wamid = messages.first?["id"] as? String {
@@ -45,5 +45,14 @@ public struct CloudAPIClient: Sendable {
         // A gateway that gave up waiting for Meta's servers does not know whether they acted.
         if response.status == 504 { return .unanswered("HTTP 504 without Meta's error body") }
         return .transportFailure("HTTP \(response.status) without Meta's error body", httpStatus: response.status, retryAfter: retryAfter)
+    }
+}
+
+extension CloudAPIClient {
+    /// A `Retry-After` header in seconds: finite, not negative, at most a day ("inf" or 1e300 would trap
+    /// when made a Duration; an HTTP date is not worth trusting here and reads as none).
+    public static func retryAfterSeconds(_ header: String?) -> Double? {
+        guard let value = header.flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }), value.isFinite, value >= 0 else { return nil }
+        return min(value, 86_400)
     }
 }

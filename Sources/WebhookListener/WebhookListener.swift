@@ -95,7 +95,7 @@ public struct WebhookListener: Sendable {
         router.get(RouterPath(options.path)) { request, _ -> Response in
             let query = request.uri.queryParameters
             guard query.get("hub.mode") == "subscribe", let token = options.verifyToken,
-                  let given = query.get("hub.verify_token"), given == token.reveal(),
+                  let given = query.get("hub.verify_token"), WebhookSignature.tokenMatches(given, token),
                   let challenge = query.get("hub.challenge") else {
                 return Response(status: .forbidden)
             }

@@ -23,6 +23,12 @@ public enum WebhookSignature {
         return HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: body, using: key)
     }
 
+    /// The verify token of Meta's GET handshake, compared in constant time: the digests of both (equal
+    /// length whatever was sent) through swift-crypto's constant-time digest equality.
+    public static func tokenMatches(_ given: String, _ token: Secret) -> Bool {
+        SHA256.hash(data: Array(given.utf8)) == SHA256.hash(data: Array(token.reveal().utf8))
+    }
+
     static func decodeHex(_ text: Substring) -> [UInt8]? {
         let chars = Array(text.utf8)
         guard chars.count % 2 == 0 else { return nil }

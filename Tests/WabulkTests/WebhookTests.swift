@@ -1,3 +1,4 @@
+import CloudAPI
 import Curl
 import EventLog
 import Foundation
@@ -131,5 +132,23 @@ import WabulkBase
         }
         _ = try WebhookListener(options: .init(host: "127.0.0.1", port: 1, path: "/", appSecret: nil, verifyToken: nil, insecure: true),
                                 events: EventLogWriter(directory: dir.url), logger: Logger(label: "t"))
+    }
+}
+
+@Suite struct SmallLimitsTests {
+    @Test func theVerifyTokenMatchesOnlyItself() {
+        let token = Secret("verify-me")
+        #expect(WebhookSignature.tokenMatches("verify-me", token))
+        for wrong in ["", "verify-m", "verify-me ", "VERIFY-ME", "verify-me\u{0}"] { #expect(!WebhookSignature.tokenMatches(wrong, token)) }
+    }
+
+    @Test(arguments: [("30", 30.0), (" 2.5 ", 2.5), ("0", 0.0), ("999999", 86_400.0)] as [(String, Double)])
+    func aRetryAfterIsReadAsSecondsUpToADay(header: String, seconds: Double) {
+        #expect(CloudAPIClient.retryAfterSeconds(header) == seconds)
+    }
+
+    @Test(arguments: ["inf", "-inf", "nan", "1e400", "-5", "Wed, 21 Oct 2026 07:28:00 GMT", ""])
+    func anUnusableRetryAfterIsIgnored(header: String) {
+        #expect(CloudAPIClient.retryAfterSeconds(header) == nil)
     }
 }
