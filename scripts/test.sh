@@ -2,6 +2,6 @@
 # Sets up a fresh machine and runs the whole test suite (unit, integration, end to end).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup-tests.sh
 swift build --build-tests
 swift test --skip-build --disable-xctest "$@"

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Everything scripts/setup.sh installs, and what only the tests need: zbarimg (QR codes read back),
+# LibreOffice Calc (reports opened by a second reader), Python with the test oracles (openpyxl,
+# phonenumbers, an SMTP server).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+# phonenumbers is pinned to the release carrying the same numbering data as Debian's libphonenumber 8.12.57,
+# so the differential test compares implementations, not data vintages.
+PIP_PACKAGES=(openpyxl "phonenumbers==8.12.57" aiosmtpd)
+
+missing=()
+for p in zbar-tools python3 python3-pip; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup-tests: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# LibreOffice reads reports back in a test; without its recommends it is a fraction of the download.
+if ! command -v soffice >/dev/null; then
+  echo "setup-tests: installing libreoffice-calc"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends libreoffice-calc >/dev/null
+fi
+
+if ! python3 -c "import openpyxl, aiosmtpd, phonenumbers; assert phonenumbers.__version__ == '8.12.57'" >/dev/null 2>&1; then
+  echo "setup-tests: installing Python test oracles: ${PIP_PACKAGES[*]}"
+  python3 -m pip install -q "${PIP_PACKAGES[@]}" 2>/dev/null \
+    || python3 -m pip install -q --break-system-packages "${PIP_PACKAGES[@]}"
+fi
