@@ -66,8 +66,9 @@ public final class InboxWatcher: Service, Sendable {
         let current = now()
         for name in names {
             let url = home.inbox.appendingPathComponent(name)
+            // Links are taken too (renamed as links, never followed), so they get a receipt instead of lingering.
             guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path),
-                  attributes[.type] as? FileAttributeType == .typeRegular else { continue }
+                  [.typeRegular, .typeSymbolicLink].contains(attributes[.type] as? FileAttributeType) else { continue }
             let size = (attributes[.size] as? NSNumber)?.int64Value ?? -1
             let mtime = (attributes[.modificationDate] as? Date) ?? .distantPast
             if sightings.isSettled(name: name, size: size, mtime: mtime, now: current, settle: settle) { ready.append(url) }
@@ -89,6 +90,10 @@ public final class InboxWatcher: Service, Sendable {
         logger.info("inbox: processing \(name)")
         var receipt: Receipt
         var errorsCSV: Data?
+        let refusal = InboxFile.refusalToRead(file)
+        if let refusal {
+            receipt = Receipt(file: name, kind: .unknown, outcome: .rejected, message: refusal, processedAt: now())
+        } else {
         switch InboxFile.kind(of: name) {
         case .contacts:
             (receipt, errorsCSV) = await importContacts(file, resumed: resumed)
@@ -105,11 +110,19 @@ public final class InboxWatcher: Service, Sendable {
                               message: "not a file wabulk reads: drop .csv, .tsv, .txt or .xlsx contacts, or a .json campaign manifest",
                               processedAt: now())
         }
+        }
         do {
-            let archiveDir = home.archive.appendingPathComponent(Timestamp.day(now()), isDirectory: true)
-            let archived = try AtomicFile.moveKeepingBoth(file, into: archiveDir)
-            receipt.archivedAs = "archive/\(archiveDir.lastPathComponent)/\(archived.lastPathComponent)"
-            let base = archived.lastPathComponent
+            let base: String
+            if refusal == nil {
+                let archiveDir = home.archive.appendingPathComponent(Timestamp.day(now()), isDirectory: true)
+                let archived = try AtomicFile.moveKeepingBoth(file, into: archiveDir)
+                receipt.archivedAs = "archive/\(archiveDir.lastPathComponent)/\(archived.lastPathComponent)"
+                base = archived.lastPathComponent
+            } else {
+                // Not archived: a link in outbox/ would hand staff whatever it points at. Only the name goes.
+                _ = unlink(file.path)
+                base = name
+            }
             if let errorsCSV {
                 receipt.errorsFile = "\(base).errors.csv"
                 try AtomicFile.write(errorsCSV, to: home.receipts.appendingPathComponent("\(base).errors.csv"))

@@ -2,6 +2,8 @@ import Foundation
 import Reports
 import Testing
 @testable import Contacts
+@testable import Intake
+import WabulkBase
 
 /// Files crafted to crash or exhaust the reader: each is refused with a reason that says where, and the
 /// process carries on (before, the first two trapped and the third asked for 5.6e12 cells).
@@ -76,5 +78,59 @@ import Testing
         let text = try #require(error).description
         #expect(!text.contains(secret))
         #expect(text.contains(String(secret.prefix(64)) + "…"))
+    }
+}
+
+/// Links in the shared folder: never followed, never archived into outbox/, answered with a receipt.
+@Suite struct InboxLinkTests {
+    static let secret = "WHATSAPP_TOKEN=EAAGfake-secret-token-for-the-test"
+
+    func setUp() throws -> (TempDir, HomeLayout, URL, Intake.InboxWatcher) {
+        let dir = TempDir()
+        let home = dir.home
+        let watcher = try IntakeFixture.watcher(home)
+        let target = dir.url.appendingPathComponent("environ")
+        try Data((Self.secret + "\tPATH=/usr/bin\n").utf8).write(to: target)
+        return (dir, home, target, watcher)
+    }
+
+    func expectRefused(_ home: HomeLayout, _ name: String, because reason: String, target: URL) throws {
+        let receipt = try IntakeFixture.receipt(home, name)
+        #expect(receipt.outcome == .rejected)
+        #expect(receipt.message == reason)
+        #expect(receipt.archivedAs == nil)
+        let text = try String(contentsOf: home.receipts.appendingPathComponent("\(name).receipt.json"), encoding: .utf8)
+        #expect(!text.contains("EAAG"))
+        // The link is gone, what it pointed at is untouched, and nothing of it reached outbox/.
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: home.intake.appendingPathComponent(name).path)) == nil)
+        #expect(try String(contentsOf: target, encoding: .utf8).hasPrefix(Self.secret))
+        let outbox = FileManager.default.enumerator(atPath: home.outbox.path)?.allObjects as? [String] ?? []
+        #expect(outbox.filter { $0.hasPrefix("archive/") && $0.hasSuffix(name) }.isEmpty)
+    }
+
+    @Test func aLinkSwappedInBeforeTheRenameIsRefusedWithoutReadingIt() async throws {
+        let (dir, home, target, watcher) = try setUp()
+        defer { withExtendedLifetime(dir) {} }
+        // As if the file had been replaced by a link between the scan and the rename: it is in var/intake/.
+        try FileManager.default.createSymbolicLink(at: home.intake.appendingPathComponent("contacts.txt"), withDestinationURL: target)
+        await watcher.resumeInterrupted()
+        try expectRefused(home, "contacts.txt", because: "a link, not a file: links are never followed; drop the file itself", target: target)
+    }
+
+    @Test func aLinkDroppedIntoTheInboxGetsARefusalReceipt() async throws {
+        let (dir, home, target, watcher) = try setUp()
+        defer { withExtendedLifetime(dir) {} }
+        try FileManager.default.createSymbolicLink(at: home.inbox.appendingPathComponent("list.csv"), withDestinationURL: target)
+        await watcher.scanOnce()
+        try expectRefused(home, "list.csv", because: "a link, not a file: links are never followed; drop the file itself", target: target)
+        #expect(!FileManager.default.fileExists(atPath: home.inbox.appendingPathComponent("list.csv").path))
+    }
+
+    @Test func aHardLinkIsRefused() async throws {
+        let (dir, home, target, watcher) = try setUp()
+        defer { withExtendedLifetime(dir) {} }
+        try FileManager.default.linkItem(at: target, to: home.inbox.appendingPathComponent("list.csv"))
+        await watcher.scanOnce()
+        try expectRefused(home, "list.csv", because: "a file with 2 hard links: drop a copy, not a link", target: target)
     }
 }
