@@ -164,7 +164,7 @@ public actor EventLogWriter {
         let created = !FileManager.default.fileExists(atPath: p.path)
         fd = open(p.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FileError.cannotWrite(path: p.path, errno: errno) }
-        if created { AtomicFile.syncDirectory(directory) }
+        if created { AtomicFile.syncDirectory(directory) } else { try TornTail.repair(fd: fd, file: p) }
         openDay = day
     }
 

@@ -186,3 +186,45 @@ import WabulkBase
         #expect(MemoryLayout<EventFields>.stride == 160)
     }
 }
+
+/// A torn last line (a kill in the middle of a write) is cut back before the next append, and kept aside.
+@Suite struct TornTailTests {
+    /// A line as the writer spells it, with its newline.
+    func line(_ e: MessageEvent) -> [UInt8] {
+        var out: [UInt8] = []
+        EventLine.append(e, to: &out)
+        return out + [0x0A]
+    }
+
+    @Test func aTornTailIsCutBackAndNewEventsAreNotGluedToIt() async throws {
+        let dir = TempDir()
+        let day = Date(timeIntervalSince1970: 1_790_000_000)
+        let file = dir.url.appendingPathComponent("events-\(Timestamp.day(day)).jsonl")
+        let whole = line(MessageEvent(time: day, status: .queued, campaign: "c", job: "c.0000001", phone: "+919876500001"))
+        // A `sending` line cut off in the middle, longer than one 64 kB read back, as a big raw body would be.
+        let torn = Array(#"{"attempt":1,"campaign":"c","job":"c.0000002","kind":"status","raw":""#.utf8) + [UInt8](repeating: 0x61, count: 70_000)
+        try Data(whole + torn).write(to: file)
+        let writer = EventLogWriter(directory: dir.url)
+        let next = MessageEvent(time: day, status: .sending, campaign: "c", job: "c.0000003", phone: "+919876500003", attempt: 1)
+        try await writer.append(next, durable: true)
+        await writer.close()
+        let events = EventLogReader(directory: dir.url).readAll(includingRawBodies: true).events
+        #expect(events.map(\.job) == ["c.0000001", "c.0000003"])
+        #expect(try Data(contentsOf: file) == Data(whole + line(next)))
+        let kept = try Data(contentsOf: dir.url.appendingPathComponent("torn/\(file.lastPathComponent).\(whole.count).torn"))
+        #expect(kept == Data(torn))
+    }
+
+    @Test func aWholeLogIsLeftAlone() async throws {
+        let dir = TempDir()
+        let day = Date(timeIntervalSince1970: 1_790_000_000)
+        let writer = EventLogWriter(directory: dir.url)
+        try await writer.append(MessageEvent(time: day, status: .queued, campaign: "c", job: "c.0000001"), durable: true)
+        await writer.close()
+        let second = EventLogWriter(directory: dir.url)
+        try await second.append(MessageEvent(time: day, status: .queued, campaign: "c", job: "c.0000002"), durable: true)
+        await second.close()
+        #expect(EventLogReader(directory: dir.url).readAll(includingRawBodies: true).events.map(\.job) == ["c.0000001", "c.0000002"])
+        #expect(!FileManager.default.fileExists(atPath: dir.url.appendingPathComponent("torn").path))
+    }
+}
