@@ -85,40 +85,58 @@ public final class InboxWatcher: Service, Sendable {
         }
     }
 
+    /// What happens to a file once its receipt is written.
+    private enum Disposition { case archive, remove, quarantine }
+
+    /// How many times a file may be tried before it is set aside: a file whose processing stopped the daemon
+    /// would otherwise be tried first on every start, and the daemon (listener and sending with it) would
+    /// never come back.
+    static let maxAttempts = 2
+
     private func process(_ file: URL, resumed: Bool = false) async {
         let name = file.lastPathComponent
         logger.info("inbox: processing \(name)")
         var receipt: Receipt
         var errorsCSV: Data?
-        let refusal = InboxFile.refusalToRead(file)
-        if let refusal {
+        var disposition = Disposition.archive
+        let attempts = IntakeAttempts(intake: home.intake)
+        if let refusal = InboxFile.refusalToRead(file) {
             receipt = Receipt(file: name, kind: .unknown, outcome: .rejected, message: refusal, processedAt: now())
-        } else {
-        switch InboxFile.kind(of: name) {
-        case .contacts:
-            (receipt, errorsCSV) = await importContacts(file, resumed: resumed)
-        case .manifest:
-            if let request = ControlRequest.read(file) {
-                receipt = await applyControl(request, file: name)
-            } else if let data = try? Data(contentsOf: file), ShareRequest.isShareRequest(data) {
-                receipt = makeShareLink(data, file: name)
-            } else {
-                receipt = await planCampaign(file, resumed: resumed)
-            }
-        case .unknown:
+            disposition = .remove
+        } else if attempts.taken(name) >= Self.maxAttempts {
             receipt = Receipt(file: name, kind: .unknown, outcome: .rejected,
-                              message: "not a file wabulk reads: drop .csv, .tsv, .txt or .xlsx contacts, or a .json campaign manifest",
+                              message: "processing this file was cut short \(Self.maxAttempts) times (the daemon stopped while it ran); it was set aside in rejected/ and not tried again",
                               processedAt: now())
-        }
+            disposition = .quarantine
+        } else {
+            // Counted durably before the try: a crash in it leaves the count behind.
+            attempts.record(name)
+            switch InboxFile.kind(of: name) {
+            case .contacts:
+                (receipt, errorsCSV) = await importContacts(file, resumed: resumed)
+            case .manifest:
+                if let request = ControlRequest.read(file) {
+                    receipt = await applyControl(request, file: name)
+                } else if let data = try? Data(contentsOf: file), ShareRequest.isShareRequest(data) {
+                    receipt = makeShareLink(data, file: name)
+                } else {
+                    receipt = await planCampaign(file, resumed: resumed)
+                }
+            case .unknown:
+                receipt = Receipt(file: name, kind: .unknown, outcome: .rejected,
+                                  message: "not a file wabulk reads: drop .csv, .tsv, .txt or .xlsx contacts, or a .json campaign manifest",
+                                  processedAt: now())
+            }
         }
         do {
             let base: String
-            if refusal == nil {
-                let archiveDir = home.archive.appendingPathComponent(Timestamp.day(now()), isDirectory: true)
-                let archived = try AtomicFile.moveKeepingBoth(file, into: archiveDir)
-                receipt.archivedAs = "archive/\(archiveDir.lastPathComponent)/\(archived.lastPathComponent)"
-                base = archived.lastPathComponent
-            } else {
+            switch disposition {
+            case .archive, .quarantine:
+                let folder = disposition == .archive ? home.archive.appendingPathComponent(Timestamp.day(now()), isDirectory: true) : home.rejected
+                let moved = try AtomicFile.moveKeepingBoth(file, into: folder)
+                receipt.archivedAs = disposition == .archive ? "archive/\(folder.lastPathComponent)/\(moved.lastPathComponent)" : "rejected/\(moved.lastPathComponent)"
+                base = moved.lastPathComponent
+            case .remove:
                 // Not archived: a link in outbox/ would hand staff whatever it points at. Only the name goes.
                 _ = unlink(file.path)
                 base = name
@@ -130,6 +148,7 @@ public final class InboxWatcher: Service, Sendable {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             try AtomicFile.write(try encoder.encode(receipt), to: home.receipts.appendingPathComponent("\(base).receipt.json"))
+            attempts.forget(name)
             logger.info("inbox: \(name): \(receipt.outcome.rawValue): \(receipt.message)")
         } catch {
             logger.error("inbox: cannot file the receipt for \(name): \(error)")

@@ -18,6 +18,8 @@ public struct HomeLayout: Sendable, Equatable {
     public var reports: URL { outbox.appendingPathComponent("reports", isDirectory: true) }
     public var share: URL { outbox.appendingPathComponent("share", isDirectory: true) }
     public var archive: URL { outbox.appendingPathComponent("archive", isDirectory: true) }
+    /// Files set aside after their processing was cut short twice, with a receipt saying so.
+    public var rejected: URL { outbox.appendingPathComponent("rejected", isDirectory: true) }
     public var state: URL { root.appendingPathComponent("var", isDirectory: true) }
     public var spool: URL { state.appendingPathComponent("spool", isDirectory: true) }
     public var log: URL { state.appendingPathComponent("log", isDirectory: true) }

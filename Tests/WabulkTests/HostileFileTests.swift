@@ -134,3 +134,39 @@ import WabulkBase
         try expectRefused(home, "list.csv", because: "a file with 2 hard links: drop a copy, not a link", target: target)
     }
 }
+
+/// A file whose processing was cut short twice (the daemon died in it) is set aside, so the daemon comes up.
+@Suite struct QuarantineTests {
+    func leftInIntake(tries: Int) throws -> (TempDir, HomeLayout, Intake.InboxWatcher) {
+        let dir = TempDir()
+        let home = dir.home
+        let watcher = try IntakeFixture.watcher(home)
+        try Data("Name,Phone\nA,9876543210\n".utf8).write(to: home.intake.appendingPathComponent("contacts.csv"))
+        let attempts = home.intake.appendingPathComponent(".attempts")
+        try FileManager.default.createDirectory(at: attempts, withIntermediateDirectories: true)
+        try Data("\(tries)\n".utf8).write(to: attempts.appendingPathComponent("contacts.csv"))
+        return (dir, home, watcher)
+    }
+
+    @Test func aFileTriedTwiceIsSetAsideWithAReceipt() async throws {
+        let (dir, home, watcher) = try leftInIntake(tries: 2)
+        defer { withExtendedLifetime(dir) {} }
+        await watcher.resumeInterrupted()
+        let receipt = try IntakeFixture.receipt(home, "contacts.csv")
+        #expect(receipt.outcome == .rejected)
+        #expect(receipt.archivedAs == "rejected/contacts.csv")
+        #expect(receipt.message == "processing this file was cut short 2 times (the daemon stopped while it ran); it was set aside in rejected/ and not tried again")
+        #expect(FileManager.default.fileExists(atPath: home.rejected.appendingPathComponent("contacts.csv").path))
+        #expect(try ContactRegistry(path: home.contactsDatabase).count() == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: home.intake.appendingPathComponent(".attempts").path).isEmpty)
+    }
+
+    @Test func aFileTriedOnceIsTriedAgainAndItsCountForgotten() async throws {
+        let (dir, home, watcher) = try leftInIntake(tries: 1)
+        defer { withExtendedLifetime(dir) {} }
+        await watcher.resumeInterrupted()
+        #expect(try IntakeFixture.receipt(home, "contacts.csv").outcome == .imported)
+        #expect(try ContactRegistry(path: home.contactsDatabase).count() == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: home.intake.appendingPathComponent(".attempts").path).isEmpty)
+    }
+}
