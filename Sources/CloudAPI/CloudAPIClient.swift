@@ -44,6 +44,11 @@ public struct CloudAPIClient: Sendable {
         }
         // A gateway that gave up waiting for Meta's servers does not know whether they acted.
         if response.status == 504 { return .unanswered("HTTP 504 without Meta's error body") }
+        // Success without a message id (a body cut short, a proxy's page): Meta may well have taken it, so it
+        // waits for its webhook like a lost answer; sent again at once it could reach the person twice.
+        if (200..<300).contains(response.status) {
+            return .unanswered("HTTP \(response.status) without a message id in the answer")
+        }
         return .transportFailure("HTTP \(response.status) without Meta's error body", httpStatus: response.status, retryAfter: retryAfter)
     }
 }

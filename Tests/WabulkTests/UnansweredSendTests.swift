@@ -166,6 +166,9 @@ import WabulkBase
         // A 503 from the same kind of gateway: the request was refused, not lost.
         let refusedByGateway = await send(to: try Self.oneShotPeer(reply: "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
         #expect(refusedByGateway == .transportFailure("HTTP 503 without Meta's error body", httpStatus: 503, retryAfter: nil))
+        // A 200 whose body is not Meta's answer (cut short, a proxy's page): Meta may have it.
+        let garbled = await send(to: try Self.oneShotPeer(reply: "HTTP/1.1 200 OK\r\nContent-Length: 15\r\nConnection: close\r\n\r\n{\"messaging_pro"))
+        #expect(garbled == .unanswered("HTTP 200 without a message id in the answer"))
         // Nobody listening: the request never left.
         guard case .transportFailure(_, nil, nil) = await send(to: freePort()) else { Issue.record("a refused connection is a transport failure"); return }
     }
