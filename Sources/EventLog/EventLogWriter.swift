@@ -155,7 +155,17 @@ public actor EventLogWriter {
 
     private func path(_ day: String) -> URL { directory.appendingPathComponent("events-\(day).jsonl") }
 
-    private func ensureOpen(day: String) throws {
+    private func ensureOpen(day requested: String) throws {
+        // Never an earlier day's file than one already written: a clock stepped back across midnight would
+        // otherwise put new lines in a file a follower has already left behind (followers move forward by
+        // file name). The line keeps its own time; the file is only where it is kept.
+        var day = requested
+        if let openDay, openDay > day { day = openDay }
+        if openDay == day, fd >= 0 { return }
+        if let newest = EventLogReader(directory: directory).files().last?.lastPathComponent.dropFirst("events-".count).prefix(10),
+           String(newest) > day {
+            day = String(newest)
+        }
         if openDay == day, fd >= 0 { return }
         // A new day's file: everything written to the old one is made durable before switching.
         close()

@@ -28,7 +28,15 @@ public struct SpoolControl: Codable, Sendable, Equatable {
 
     public static func load(spool: URL) -> SpoolControl {
         guard let data = try? Data(contentsOf: file(in: spool)) else { return SpoolControl() }
-        return (try? JSONDecoder().decode(SpoolControl.self, from: data)) ?? SpoolControl()
+        do {
+            return try JSONDecoder().decode(SpoolControl.self, from: data)
+        } catch {
+            // Unreadable holds are not "no holds": sending stops until the operator looks.
+            var held = SpoolControl()
+            held.queueHold = Hold(reason: "var/spool/control.json could not be read (\(error)); sending is paused until `wabulk resume`",
+                                  since: Date())
+            return held
+        }
     }
 
     /// Reads, changes and writes the file back atomically.

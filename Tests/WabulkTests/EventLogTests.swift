@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Spool
 import WabulkBase
 @testable import EventLog
 
@@ -226,5 +227,44 @@ import WabulkBase
         await second.close()
         #expect(EventLogReader(directory: dir.url).readAll(includingRawBodies: true).events.map(\.job) == ["c.0000001", "c.0000002"])
         #expect(!FileManager.default.fileExists(atPath: dir.url.appendingPathComponent("torn").path))
+    }
+}
+
+/// The clock stepped back across midnight: lines go on into the newest day's file, where a follower that has
+/// moved on to it still finds them.
+@Suite struct ClockStepTests {
+    @Test func anOptOutLoggedAfterTheClockWentBackIsStillFollowed() async throws {
+        let dir = TempDir()
+        let writer = EventLogWriter(directory: dir.url)
+        let afterMidnight = Date(timeIntervalSince1970: 1_796_342_405)   // 2026-12-04T00:00:05Z
+        try await writer.append(MessageEvent(kind: .optOut, time: afterMidnight, phone: "+919876500001", reason: "replied \"STOP\"", source: "webhook"))
+        var tail = EventLogTail(directory: dir.url)
+        #expect(tail.nextWithPlaces(kinds: [.optOut]).map(\.event.phone) == ["+919876500001"])
+        // NTP steps the clock back ten seconds: the next line's own time is the day before.
+        try await writer.append(MessageEvent(kind: .optOut, time: afterMidnight.addingTimeInterval(-10), phone: "+919876500002",
+                                             reason: "replied \"STOP\"", source: "webhook"))
+        // A second writer (another process, or a restart) does the same.
+        let other = EventLogWriter(directory: dir.url)
+        try await other.append(MessageEvent(kind: .optOut, time: afterMidnight.addingTimeInterval(-20), phone: "+919876500003",
+                                            reason: "replied \"STOP\"", source: "webhook"))
+        await writer.close()
+        await other.close()
+        #expect(tail.nextWithPlaces(kinds: [.optOut]).map(\.event.phone) == ["+919876500002", "+919876500003"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.url.path).sorted() == ["events-2026-12-04.jsonl"])
+    }
+}
+
+@Suite struct SpoolControlTests {
+    @Test func unreadableHoldsPauseSendingInsteadOfLiftingEverything() throws {
+        let dir = TempDir()
+        try Data(#"{"campaignHolds": {"diwali": {"reason": "paused by staff", "since": "2026-12-03T10:00:00.000Z"}}, "queueHold": nu"#.utf8)
+            .write(to: SpoolControl.file(in: dir.url))
+        let control = SpoolControl.load(spool: dir.url)
+        let hold = try #require(control.queueHold)
+        #expect(hold.reason.hasPrefix("var/spool/control.json could not be read ("))
+        #expect(hold.reason.hasSuffix("); sending is paused until `wabulk resume`"))
+        // The operator's resume writes a readable file again.
+        try SpoolControl.update(spool: dir.url) { $0.queueHold = nil }
+        #expect(SpoolControl.load(spool: dir.url) == SpoolControl())
     }
 }
