@@ -40,6 +40,8 @@ let package = Package(
         ]),
         // The event log's quote finder (SSE2), header-only so Swift inlines it.
         .target(name: "CLineScan"),
+        // Names the inbox file being processed from a crash signal handler (C: only async-signal-safe calls).
+        .target(name: "CCrashMark"),
         .target(name: "EventLog", dependencies: ["WabulkBase", "CLineScan"]),
         .target(name: "Curl", dependencies: ["CCurl"]),
         .target(name: "Contacts", dependencies: [
@@ -84,7 +86,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .target(name: "Intake", dependencies: [
-            "WabulkBase", "Contacts", "Campaigns", "EventLog", "ShareLinks", "Templates",
+            "WabulkBase", "CCrashMark", "Contacts", "Campaigns", "EventLog", "ShareLinks", "Templates",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),

@@ -52,6 +52,12 @@ public final class InboxWatcher: Service, Sendable {
 
     /// Files a crash left in var/intake/: processed again (contacts imports are idempotent by fingerprint).
     func resumeInterrupted() async {
+        CrashMark.install(intake: home.intake)
+        let attempts = IntakeAttempts(intake: home.intake)
+        if let crashed = CrashMark.take(intake: home.intake) {
+            attempts.record(crashed)
+            logger.error("inbox: the daemon crashed while processing \(crashed) (\(attempts.taken(crashed)) time\(attempts.taken(crashed) == 1 ? "" : "s"))")
+        }
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: home.intake.path)) ?? []).filter { !$0.hasPrefix(".") }
         for name in names.sorted(by: { InboxFile.kind(of: $0) < InboxFile.kind(of: $1) }) {
             logger.notice("inbox: finishing \(name), interrupted by a stop")
@@ -88,10 +94,9 @@ public final class InboxWatcher: Service, Sendable {
     /// What happens to a file once its receipt is written.
     private enum Disposition { case archive, remove, quarantine }
 
-    /// How many times a file may be tried before it is set aside: a file whose processing stopped the daemon
-    /// would otherwise be tried first on every start, and the daemon (listener and sending with it) would
-    /// never come back.
-    static let maxAttempts = 2
+    /// How many crashes in a file's processing set it aside: it would otherwise be tried first on every start,
+    /// and the daemon (listener and sending with it) would never come back.
+    static let maxCrashes = 2
 
     private func process(_ file: URL, resumed: Bool = false) async {
         let name = file.lastPathComponent
@@ -103,14 +108,15 @@ public final class InboxWatcher: Service, Sendable {
         if let refusal = InboxFile.refusalToRead(file) {
             receipt = Receipt(file: name, kind: .unknown, outcome: .rejected, message: refusal, processedAt: now())
             disposition = .remove
-        } else if attempts.taken(name) >= Self.maxAttempts {
+        } else if attempts.taken(name) >= Self.maxCrashes {
             receipt = Receipt(file: name, kind: .unknown, outcome: .rejected,
-                              message: "processing this file was cut short \(Self.maxAttempts) times (the daemon stopped while it ran); it was set aside in rejected/ and not tried again",
+                              message: "processing this file crashed wabulk \(Self.maxCrashes) times; it was set aside in rejected/ and not tried again (please tell the operator)",
                               processedAt: now())
             disposition = .quarantine
         } else {
-            // Counted durably before the try: a crash in it leaves the count behind.
-            attempts.record(name)
+            // A crash while it is processed names this file (CrashMark); a kill does not.
+            CrashMark.begin(name)
+            defer { CrashMark.end() }
             switch InboxFile.kind(of: name) {
             case .contacts:
                 (receipt, errorsCSV) = await importContacts(file, resumed: resumed)

@@ -1,8 +1,9 @@
 import Foundation
 import WabulkBase
 
-/// How many times each file in var/intake/ has been tried, one small file each in `var/intake/.attempts/`
-/// (hidden, so never taken for a dropped file), written durably before a try and removed after its receipt.
+/// How many times each file in var/intake/ crashed the daemon, one small file each in `var/intake/.attempts/`
+/// (hidden, so never taken for a dropped file), counted at the start after a crash and removed with the
+/// file's receipt.
 struct IntakeAttempts {
     let directory: URL
 

@@ -23,6 +23,7 @@ struct Daemon {
         try home.create()
         // Before anything else touches the spool or the log: a second daemon on this home stops here.
         _ = try HomeLock(home: home)
+        try home.checkPrivate()
         DaemonMetrics.bootstrap()
         let sending = try credentials.requireForSending()
         let registry = try ContactRegistry(path: home.contactsDatabase)

@@ -86,4 +86,26 @@ import Testing
         let nextPID = try #require(next.process?.processIdentifier)
         #expect(try await eventually { (try? String(contentsOf: lock, encoding: .utf8)) == "\(nextPID)\n" })
     }
+
+    /// wabulk.json and var/ are the operator's: the daemon will not start while others can write them.
+    @Test func theDaemonRefusesSettingsOthersCanWrite() async throws {
+        let dir = TempDir()
+        let home = dir.url.appendingPathComponent("home")
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        let settings = home.appendingPathComponent("wabulk.json")
+        try Data(#"{"rate": "30/min"}"#.utf8).write(to: settings)
+        chmod(settings.path, 0o666)
+        let env = daemonEnvironment(home: home, sandboxPort: 9, listenPort: freePort(), secret: "perm-secret", token: "perm-token")
+        let refused = try await runProcess(wabulkBinary, ["run"], environment: env)
+        #expect(refused.status != 0)
+        #expect(refused.stderr == "Error: \(settings.path) can be written by others (mode 666): anyone who can change it can redirect sending and the token; run `chmod go-w \(settings.path)` (share only inbox/ and outbox/)\n")
+        // Fixed, it starts, and the var/ it made is the operator's alone.
+        chmod(settings.path, 0o644)
+        let daemon = WabulkProcess(env: env, log: dir.url.appendingPathComponent("daemon.log"))
+        try daemon.start()
+        defer { daemon.stop() }
+        #expect(try await eventually { FileManager.default.fileExists(atPath: home.appendingPathComponent("var/daemon.lock").path) })
+        let attributes = try FileManager.default.attributesOfItem(atPath: home.appendingPathComponent("var").path)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o700)
+    }
 }

@@ -135,34 +135,35 @@ import WabulkBase
     }
 }
 
-/// A file whose processing was cut short twice (the daemon died in it) is set aside, so the daemon comes up.
+/// A file that crashed the daemon twice is set aside, so the daemon comes up (the counts as the daemon's crash
+/// mark leaves them; IntakeCrashTests crashes a real daemon).
 @Suite struct QuarantineTests {
-    func leftInIntake(tries: Int) throws -> (TempDir, HomeLayout, Intake.InboxWatcher) {
+    func leftInIntake(crashes: Int) throws -> (TempDir, HomeLayout, Intake.InboxWatcher) {
         let dir = TempDir()
         let home = dir.home
         let watcher = try IntakeFixture.watcher(home)
         try Data("Name,Phone\nA,9876543210\n".utf8).write(to: home.intake.appendingPathComponent("contacts.csv"))
         let attempts = home.intake.appendingPathComponent(".attempts")
         try FileManager.default.createDirectory(at: attempts, withIntermediateDirectories: true)
-        try Data("\(tries)\n".utf8).write(to: attempts.appendingPathComponent("contacts.csv"))
+        try Data("\(crashes)\n".utf8).write(to: attempts.appendingPathComponent("contacts.csv"))
         return (dir, home, watcher)
     }
 
-    @Test func aFileTriedTwiceIsSetAsideWithAReceipt() async throws {
-        let (dir, home, watcher) = try leftInIntake(tries: 2)
+    @Test func aFileThatCrashedTwiceIsSetAsideWithAReceipt() async throws {
+        let (dir, home, watcher) = try leftInIntake(crashes: 2)
         defer { withExtendedLifetime(dir) {} }
         await watcher.resumeInterrupted()
         let receipt = try IntakeFixture.receipt(home, "contacts.csv")
         #expect(receipt.outcome == .rejected)
         #expect(receipt.archivedAs == "rejected/contacts.csv")
-        #expect(receipt.message == "processing this file was cut short 2 times (the daemon stopped while it ran); it was set aside in rejected/ and not tried again")
+        #expect(receipt.message == "processing this file crashed wabulk 2 times; it was set aside in rejected/ and not tried again (please tell the operator)")
         #expect(FileManager.default.fileExists(atPath: home.rejected.appendingPathComponent("contacts.csv").path))
         #expect(try ContactRegistry(path: home.contactsDatabase).count() == 0)
         #expect(try FileManager.default.contentsOfDirectory(atPath: home.intake.appendingPathComponent(".attempts").path).isEmpty)
     }
 
-    @Test func aFileTriedOnceIsTriedAgainAndItsCountForgotten() async throws {
-        let (dir, home, watcher) = try leftInIntake(tries: 1)
+    @Test func aFileThatCrashedOnceIsTriedAgainAndItsCountForgotten() async throws {
+        let (dir, home, watcher) = try leftInIntake(crashes: 1)
         defer { withExtendedLifetime(dir) {} }
         await watcher.resumeInterrupted()
         #expect(try IntakeFixture.receipt(home, "contacts.csv").outcome == .imported)

@@ -120,4 +120,51 @@ import Testing
         #expect(summary["rowsRead"] as? Int == 400)
         #expect(summary["inserted"] as? Int == 400)
     }
+
+    /// A crash (here SIGABRT, what a Swift trap ends in) while a file is processed is pinned on the file; a
+    /// second one sets it aside in outbox/rejected/ and the daemon comes up and takes the next file. The
+    /// SIGKILLs of the test above leave no mark.
+    @Test func aFileThatCrashesTheDaemonTwiceIsSetAsideAndTheDaemonComesUp() async throws {
+        let dir = TempDir("wabulk-quarantine")
+        let home = dir.url.appendingPathComponent("home")
+        try FileManager.default.createDirectory(at: home.appendingPathComponent("inbox"), withIntermediateDirectories: true)
+        let env = environment(home: home)
+        let log = dir.url.appendingPathComponent("daemon.log")
+        let daemon = WabulkProcess(env: env, log: log)
+        let intake = home.appendingPathComponent("var/intake/big.csv")
+        let (text, _, _, _) = Self.bigCSV(rows: 200_000)
+        try Data(text.utf8).write(to: dir.url.appendingPathComponent("big.csv"))
+        try FileManager.default.moveItem(at: dir.url.appendingPathComponent("big.csv"), to: home.appendingPathComponent("inbox/big.csv"))
+        for round in 1...2 {
+            try daemon.start()
+            // Aborted inside the import, watched from a thread of its own.
+            let aborted = try await onOwnThread { () -> Bool in
+                let deadline = Date().addingTimeInterval(20)
+                while !FileManager.default.fileExists(atPath: intake.path) {
+                    if Date() > deadline { return false }
+                    usleep(10_000)
+                }
+                usleep(300_000)
+                guard let p = daemon.process else { return false }
+                kill(p.processIdentifier, SIGABRT)
+                p.waitUntilExit()
+                daemon.process = nil
+                // Swift's crash reporter, whose handler ours hands on to, ends the process with a status of its own.
+                return !(p.terminationReason == .exit && p.terminationStatus == 0)
+            }
+            #expect(aborted, "round \(round): \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+        }
+        try daemon.start()
+        defer { daemon.stop() }
+        let receipts = home.appendingPathComponent("outbox/receipts")
+        #expect(try await eventually(timeout: 30) { FileManager.default.fileExists(atPath: receipts.appendingPathComponent("big.csv.receipt.json").path) })
+        let receipt = try JSONSerialization.jsonObject(with: Data(contentsOf: receipts.appendingPathComponent("big.csv.receipt.json"))) as! [String: Any]
+        #expect(receipt["outcome"] as? String == "rejected")
+        #expect(receipt["archivedAs"] as? String == "rejected/big.csv")
+        #expect(FileManager.default.fileExists(atPath: home.appendingPathComponent("outbox/rejected/big.csv").path))
+        // The daemon is up: the next file is taken.
+        try Data("Name,Phone\nA,9876543210\n".utf8).write(to: home.appendingPathComponent("inbox/next.csv"))
+        #expect(try await eventually(timeout: 30) { FileManager.default.fileExists(atPath: receipts.appendingPathComponent("next.csv.receipt.json").path) })
+        #expect(try ContactRegistry(path: home.appendingPathComponent("var/contacts.sqlite")).count() == 1)
+    }
 }
