@@ -11,7 +11,7 @@ static const int signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE}
 #define SIGNAL_COUNT (sizeof(signals) / sizeof(signals[0]))
 static struct sigaction previous[SIGNAL_COUNT];
 
-static void on_crash(int sig) {
+static void on_crash(int sig, siginfo_t *info, void *context) {
     // Only async-signal-safe calls: open, write, fsync, close, sigaction, raise.
     size_t length = current_length;
     if (length > 0 && mark_path[0] != 0) {
@@ -23,9 +23,23 @@ static void on_crash(int sig) {
             close(fd);
         }
     }
+    // The handler that was there before (Swift's crash reporter prints the backtrace) runs next; whatever it
+    // does, the process then ends by the signal's default action: a crash must never be survived.
     for (size_t i = 0; i < SIGNAL_COUNT; i++) {
-        if (signals[i] == sig) { sigaction(sig, &previous[i], NULL); break; }
+        if (signals[i] != sig) continue;
+        struct sigaction before = previous[i];
+        struct sigaction fallback;
+        memset(&fallback, 0, sizeof(fallback));
+        fallback.sa_handler = SIG_DFL;
+        sigaction(sig, &fallback, NULL);
+        if (before.sa_flags & SA_SIGINFO) {
+            if (before.sa_sigaction) before.sa_sigaction(sig, info, context);
+        } else if (before.sa_handler != SIG_DFL && before.sa_handler != SIG_IGN) {
+            before.sa_handler(sig);
+        }
+        break;
     }
+    signal(sig, SIG_DFL);
     raise(sig);
 }
 
@@ -33,9 +47,9 @@ void crash_mark_install(const char *path) {
     strncpy(mark_path, path, sizeof(mark_path) - 1);
     struct sigaction action;
     memset(&action, 0, sizeof(action));
-    action.sa_handler = on_crash;
+    action.sa_sigaction = on_crash;
     sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_NODEFER;
+    action.sa_flags = SA_SIGINFO | SA_NODEFER;
     for (size_t i = 0; i < SIGNAL_COUNT; i++) sigaction(signals[i], &action, &previous[i]);
 }
 

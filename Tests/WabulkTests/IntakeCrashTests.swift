@@ -137,20 +137,26 @@ import Testing
         try FileManager.default.moveItem(at: dir.url.appendingPathComponent("big.csv"), to: home.appendingPathComponent("inbox/big.csv"))
         for round in 1...2 {
             try daemon.start()
-            // Aborted inside the import, watched from a thread of its own.
+            // Aborted inside this run's import (its log says it began), watched from a thread of its own.
             let aborted = try await onOwnThread { () -> Bool in
-                let deadline = Date().addingTimeInterval(20)
-                while !FileManager.default.fileExists(atPath: intake.path) {
+                let deadline = Date().addingTimeInterval(30)
+                func began() -> Int {
+                    ((try? String(contentsOf: log, encoding: .utf8)) ?? "").components(separatedBy: "inbox: processing big.csv").count - 1
+                }
+                while began() < round || !FileManager.default.fileExists(atPath: intake.path) {
                     if Date() > deadline { return false }
                     usleep(10_000)
                 }
                 usleep(300_000)
                 guard let p = daemon.process else { return false }
                 kill(p.processIdentifier, SIGABRT)
+                // Swift's crash reporter prints a backtrace first; a process still alive a minute on is a failure.
+                let gone = Date().addingTimeInterval(60)
+                while p.isRunning && Date() < gone { usleep(50_000) }
+                if p.isRunning { kill(p.processIdentifier, SIGKILL) }
                 p.waitUntilExit()
                 daemon.process = nil
-                // Swift's crash reporter, whose handler ours hands on to, ends the process with a status of its own.
-                return !(p.terminationReason == .exit && p.terminationStatus == 0)
+                return p.terminationReason == .uncaughtSignal && p.terminationStatus == SIGABRT
             }
             #expect(aborted, "round \(round): \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
         }
