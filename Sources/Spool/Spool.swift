@@ -239,7 +239,7 @@ public actor Spool {
 
     public static func depth(in directory: URL, campaign: String? = nil, database: DatabasePool? = nil) -> Depth {
         guard FileManager.default.fileExists(atPath: databaseFile(in: directory).path),
-              let pool = try? database ?? openDatabase(in: directory) else { return Depth() }
+              let pool = try? database ?? ReadOnlySpool.pool(in: directory) else { return Depth() }
         var d = Depth()
         let rows = (try? pool.read { db in
             try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM jobs WHERE ?1 IS NULL OR campaign = ?1 GROUP BY state", arguments: [campaign])
@@ -259,7 +259,7 @@ public actor Spool {
 
     /// Per campaign and state, how long ago each job last changed (for `wabulk status`'s queue shape).
     public static func ages(in directory: URL, now: Date) -> [(campaign: String, state: State, seconds: Double)] {
-        guard FileManager.default.fileExists(atPath: databaseFile(in: directory).path), let pool = try? openDatabase(in: directory) else { return [] }
+        guard FileManager.default.fileExists(atPath: databaseFile(in: directory).path), let pool = try? ReadOnlySpool.pool(in: directory) else { return [] }
         let rows = (try? pool.read { db in
             try Row.fetchAll(db, sql: "SELECT campaign, state, updated_at FROM jobs WHERE state != 'failed'")
         }) ?? []

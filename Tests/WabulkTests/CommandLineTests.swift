@@ -108,4 +108,26 @@ import Testing
         let attributes = try FileManager.default.attributesOfItem(atPath: home.appendingPathComponent("var").path)
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o700)
     }
+
+    /// /metrics is not authenticated: it counts the queue read-only (a writer holding the spool's lock does
+    /// not stall it) and at most once a second.
+    @Test func metricsAnswerWhileTheSpoolIsLockedForWriting() async throws {
+        let dir = TempDir()
+        let home = dir.url.appendingPathComponent("home")
+        let port = freePort()
+        let env = daemonEnvironment(home: home, sandboxPort: 9, listenPort: port, secret: "metrics-secret", token: "metrics-token")
+        let daemon = WabulkProcess(env: env, log: dir.url.appendingPathComponent("daemon.log"))
+        try daemon.start()
+        defer { daemon.stop() }
+        let spool = home.appendingPathComponent("var/spool/jobs.sqlite")
+        #expect(try await eventually { FileManager.default.fileExists(atPath: spool.path) })
+        #expect(try await eventually { try await runProcess("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(port)/healthz"]).status == 0 })
+        let lock = try SuppressionUnderLockTests.RegistryLock(spool, touching: "UPDATE jobs SET state = state")
+        defer { lock.release() }
+        // Waiting for the lock (the spool's busy timeout is 10 s) would run past curl's limit.
+        let scrape = try await runProcess("/usr/bin/curl", ["-sf", "-m", "8", "http://127.0.0.1:\(port)/metrics"])
+        #expect(scrape.status == 0)
+        #expect(scrape.stdout.contains("wabulk_queue_depth{state=\"ready\"} 0"))
+        #expect(lock.isHeld)
+    }
 }

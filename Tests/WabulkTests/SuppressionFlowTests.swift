@@ -253,18 +253,18 @@ import WebhookListener
     final class RegistryLock: @unchecked Sendable {
         let process = Process()
         let input = Pipe()
-        init(_ database: URL) throws {
+        init(_ database: URL, touching statement: String = "UPDATE contacts SET updated_at = updated_at WHERE phone = '+919876500001'") throws {
             let ready = Pipe()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["python3", "-c", """
                 import sqlite3, sys
                 c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
                 c.execute("BEGIN IMMEDIATE")
-                c.execute("UPDATE contacts SET updated_at = updated_at WHERE phone = '+919876500001'")
+                c.execute(sys.argv[2])
                 print("locked", flush=True)
                 sys.stdin.readline()
                 c.execute("COMMIT")
-                """, database.path]
+                """, database.path, statement]
             process.standardOutput = ready
             process.standardInput = input
             try process.run()
