@@ -4,23 +4,13 @@
 # phonenumbers, an SMTP server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh zbar-tools python3 python3-pip
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 # phonenumbers is pinned to the release carrying the same numbering data as Debian's libphonenumber 8.12.57,
 # so the differential test compares implementations, not data vintages.
 PIP_PACKAGES=(openpyxl "phonenumbers==8.12.57" aiosmtpd)
-
-missing=()
-for p in zbar-tools python3 python3-pip; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "setup-tests: installing ${missing[*]}"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
 
 # LibreOffice reads reports back in a test; without its recommends it is a fraction of the download.
 if ! command -v soffice >/dev/null; then

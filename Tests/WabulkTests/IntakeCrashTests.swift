@@ -18,6 +18,23 @@ import Testing
         return env
     }
 
+    /// A new home with its inbox, and a daemon for it (not started) logging beside it.
+    func daemonOnNewHome(_ label: String) throws -> (dir: TempDir, home: URL, log: URL, daemon: WabulkProcess) {
+        let dir = TempDir(label)
+        let home = dir.url.appendingPathComponent("home")
+        try FileManager.default.createDirectory(at: home.appendingPathComponent("inbox"), withIntermediateDirectories: true)
+        let log = dir.url.appendingPathComponent("daemon.log")
+        return (dir, home, log, WabulkProcess(env: environment(home: home), log: log))
+    }
+
+    /// Writes the 200,000-row file beside the home and moves it into inbox/ whole, as a share's copy ends.
+    static func dropBigCSV(beside folder: URL, into home: URL) throws -> (unique: Int, invalid: Int, duplicates: Int) {
+        let (text, unique, invalid, duplicates) = bigCSV(rows: 200_000)
+        try Data(text.utf8).write(to: folder.appendingPathComponent("big.csv"))
+        try FileManager.default.moveItem(at: folder.appendingPathComponent("big.csv"), to: home.appendingPathComponent("inbox/big.csv"))
+        return (unique, invalid, duplicates)
+    }
+
     /// 200,000 rows: `valid` distinct numbers in mixed spellings, every 97th row invalid, every 101st a repeat.
     static func bigCSV(rows: Int) -> (text: String, unique: Int, invalid: Int, duplicates: Int) {
         var lines = ["Name,Mobile,Tags"]
@@ -39,17 +56,10 @@ import Testing
     }
 
     @Test func sigkillDuringABigImportStillImportsItExactlyOnce() async throws {
-        let dir = TempDir("wabulk-crash")
-        let home = dir.url.appendingPathComponent("home")
-        try FileManager.default.createDirectory(at: home.appendingPathComponent("inbox"), withIntermediateDirectories: true)
-        let env = environment(home: home)
-        let log = dir.url.appendingPathComponent("daemon.log")
-        let (text, unique, invalid, duplicates) = Self.bigCSV(rows: 200_000)
-        let daemon = WabulkProcess(env: env, log: log)
+        let (dir, home, log, daemon) = try daemonOnNewHome("wabulk-crash")
         try daemon.start()
         try await Task.sleep(for: .milliseconds(500))
-        try Data(text.utf8).write(to: dir.url.appendingPathComponent("big.csv"))
-        try FileManager.default.moveItem(at: dir.url.appendingPathComponent("big.csv"), to: home.appendingPathComponent("inbox/big.csv"))
+        let (unique, invalid, duplicates) = try Self.dropBigCSV(beside: dir.url, into: home)
         let intake = home.appendingPathComponent("var/intake/big.csv")
         // Watched and killed from a thread of its own: on the cooperative pool, other suites' work once delayed
         // the polling past the whole import, so the file was never seen in var/intake.
@@ -125,16 +135,9 @@ import Testing
     /// second one sets it aside in outbox/rejected/ and the daemon comes up and takes the next file. The
     /// SIGKILLs of the test above leave no mark.
     @Test func aFileThatCrashesTheDaemonTwiceIsSetAsideAndTheDaemonComesUp() async throws {
-        let dir = TempDir("wabulk-quarantine")
-        let home = dir.url.appendingPathComponent("home")
-        try FileManager.default.createDirectory(at: home.appendingPathComponent("inbox"), withIntermediateDirectories: true)
-        let env = environment(home: home)
-        let log = dir.url.appendingPathComponent("daemon.log")
-        let daemon = WabulkProcess(env: env, log: log)
+        let (dir, home, log, daemon) = try daemonOnNewHome("wabulk-quarantine")
         let intake = home.appendingPathComponent("var/intake/big.csv")
-        let (text, _, _, _) = Self.bigCSV(rows: 200_000)
-        try Data(text.utf8).write(to: dir.url.appendingPathComponent("big.csv"))
-        try FileManager.default.moveItem(at: dir.url.appendingPathComponent("big.csv"), to: home.appendingPathComponent("inbox/big.csv"))
+        _ = try Self.dropBigCSV(beside: dir.url, into: home)
         for round in 1...2 {
             try daemon.start()
             // Aborted inside this run's import (its log says it began), watched from a thread of its own.
