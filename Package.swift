@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "wabulk", targets: ["wabulk"]),
+        // Every reader of outside input behind one call, for the libFuzzer harnesses in Fuzz/.
+        .library(name: "FuzzEntries", targets: ["FuzzEntries"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -17,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
@@ -79,6 +82,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
         ]),
         .target(name: "Reports", dependencies: [
             "WabulkBase", "EventLog", "CloudAPI", "Curl", "CXlsxWriter",
@@ -97,6 +101,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        .target(name: "FuzzEntries", dependencies: ["Contacts", "Campaigns", "Intake", "ShareLinks", "WebhookListener", "EventLog"]),
         .executableTarget(name: "wabulk", dependencies: [
             "WabulkBase", "EventLog", "Contacts", "Campaigns", "Spool", "CloudAPI", "Sending",
             "WebhookListener", "Reports", "Intake", "Sandbox", "Templates", "ShareLinks",
@@ -109,7 +114,7 @@ let package = Package(
         ], linkerSettings: [.linkedLibrary("mimalloc")]),
         .testTarget(name: "WabulkTests", dependencies: [
             "wabulk", "WabulkBase", "EventLog", "Contacts", "Campaigns", "Spool", "CloudAPI", "Sending",
-            "WebhookListener", "Reports", "Intake", "Sandbox", "Curl", "Templates", "ShareLinks",
+            "WebhookListener", "Reports", "Intake", "Sandbox", "Curl", "Templates", "ShareLinks", "FuzzEntries",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),

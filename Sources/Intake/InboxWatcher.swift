@@ -121,7 +121,7 @@ public final class InboxWatcher: Service, Sendable {
             case .contacts:
                 (receipt, errorsCSV) = await importContacts(file, resumed: resumed)
             case .manifest:
-                if let request = ControlRequest.read(file) {
+                if let data = try? Data(contentsOf: file), let request = ControlRequest.read(data) {
                     receipt = await applyControl(request, file: name)
                 } else if let data = try? Data(contentsOf: file), ShareRequest.isShareRequest(data) {
                     receipt = makeShareLink(data, file: name)
@@ -298,23 +298,6 @@ public final class InboxWatcher: Service, Sendable {
                 return r
             }
         }
-    }
-}
-
-/// `{"campaign": "ID", "action": "pause"}` or `{"action": "optout", "phones": […]}`: a JSON file with an
-/// "action" key is a control request, not a manifest.
-struct ControlRequest: Decodable {
-    var campaign: String?
-    var action: String?
-    var phones: [String]?
-
-    static let maxPhones = 10_000
-
-    static func read(_ file: URL) -> ControlRequest? {
-        guard let data = try? Data(contentsOf: file),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], object["action"] != nil else { return nil }
-        let phones = (object["phones"] as? [Any])?.compactMap { $0 as? String } ?? (object["phone"] as? String).map { [$0] }
-        return ControlRequest(campaign: object["campaign"] as? String, action: (object["action"] as? String)?.lowercased(), phones: phones)
     }
 }
 

@@ -39,6 +39,12 @@ public struct Settings: Sendable, Equatable {
     public var rateCard = RateCard()
     /// How often the daemon refreshes the template cache from Meta (0: never).
     public var templateRefreshSeconds: Double = 3600
+    /// A webhook request's headers must arrive within this of its connection opening (or of the last answer).
+    public var listenerHeaderSeconds: Double = 10
+    /// A webhook request's body must end within this of its headers.
+    public var listenerBodySeconds: Double = 30
+    /// Connections the listener holds at once; more wait in the kernel's queue until one closes.
+    public var listenerMaxConnections: Int = 256
 
     public init() {}
 
@@ -199,6 +205,15 @@ public struct SettingKey: Sendable {
         },
         .init("allowVanityNumbers", "WABULK_ALLOW_VANITY_NUMBERS", "read letters in a phone cell as keypad digits instead of rejecting the row") { text, s, src throws(SettingsError) in
             s.allowVanityNumbers = try bool(text, key: "allowVanityNumbers", source: src)
+        },
+        .init("listenerHeaderSeconds", "WABULK_LISTENER_HEADER_SECONDS", "a webhook request's headers must arrive within this, or its connection is closed") { text, s, src throws(SettingsError) in
+            s.listenerHeaderSeconds = try double(text, key: "listenerHeaderSeconds", source: src, range: 0.1...300)
+        },
+        .init("listenerBodySeconds", "WABULK_LISTENER_BODY_SECONDS", "a webhook request's body must end within this of its headers") { text, s, src throws(SettingsError) in
+            s.listenerBodySeconds = try double(text, key: "listenerBodySeconds", source: src, range: 0.1...600)
+        },
+        .init("listenerMaxConnections", "WABULK_LISTENER_MAX_CONNECTIONS", "connections the webhook listener holds at once") { text, s, src throws(SettingsError) in
+            s.listenerMaxConnections = try int(text, key: "listenerMaxConnections", source: src, range: 1...65536)
         },
         .init("insecureWebhooks", "WABULK_INSECURE_WEBHOOKS", "accept unsigned webhooks when no app secret is set (testing only)") { text, s, src throws(SettingsError) in
             s.insecureWebhooks = try bool(text, key: "insecureWebhooks", source: src)

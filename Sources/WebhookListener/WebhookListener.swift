@@ -22,6 +22,12 @@ public struct WebhookListener: Sendable {
         public var maxBodyBytes: Int
         /// A connection that sends nothing (headers or body) for this long is closed.
         public var readTimeout: Duration
+        /// A request's headers must be in within this (slow-loris clients send a byte just inside `readTimeout`).
+        public var headerTimeout: Duration
+        /// A request's body must end within this of its headers.
+        public var bodyTimeout: Duration
+        /// Connections held at once; more wait in the kernel's accept queue.
+        public var maxConnections: Int
         public var optOutKeywords: [String]
         /// The Prometheus text for GET /metrics; nil leaves the route out.
         public var metrics: (@Sendable () -> [UInt8])?
@@ -31,6 +37,7 @@ public struct WebhookListener: Sendable {
 
         public init(host: String, port: Int, path: String, appSecret: Secret?, verifyToken: Secret?,
                     insecure: Bool = false, maxBodyBytes: Int = 4 << 20, readTimeout: Duration = .seconds(10),
+                    headerTimeout: Duration = .seconds(10), bodyTimeout: Duration = .seconds(30), maxConnections: Int = 256,
                     optOutKeywords: [String] = ["STOP", "UNSUBSCRIBE"], metrics: (@Sendable () -> [UInt8])? = nil,
                     onOptOut: (@Sendable ([MessageEvent]) -> Void)? = nil) {
             self.host = host
@@ -41,6 +48,9 @@ public struct WebhookListener: Sendable {
             self.insecure = insecure
             self.maxBodyBytes = maxBodyBytes
             self.readTimeout = readTimeout
+            self.headerTimeout = headerTimeout
+            self.bodyTimeout = bodyTimeout
+            self.maxConnections = maxConnections
             self.optOutKeywords = optOutKeywords
             self.metrics = metrics
             self.onOptOut = onOptOut
@@ -139,10 +149,15 @@ public struct WebhookListener: Sendable {
             for e in parsed where e.kind == .status { e.status.flatMap { statusCounters[$0] }?.increment() }
             return Response(status: .ok)
         }
-        let timeout = options.readTimeout.components
+        @Sendable func amount(_ d: Duration) -> TimeAmount {
+            .milliseconds(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000)
+        }
+        let header = amount(options.headerTimeout), body = amount(options.bodyTimeout)
         return Application(router: router,
-                           server: .http1(configuration: .init(idleTimeout: .milliseconds(timeout.seconds * 1000 + timeout.attoseconds / 1_000_000_000_000_000))),
-                           configuration: .init(address: .hostname(options.host, port: options.port)),
+                           server: .http1(configuration: .init(additionalChannelHandlers: [RequestDeadlineHandler(header: header, body: body)],
+                                                               idleTimeout: amount(options.readTimeout))),
+                           configuration: .init(address: .hostname(options.host, port: options.port),
+                                                availableConnectionsDelegate: .maximum(options.maxConnections, logger: logger)),
                            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? options.port) },
                            logger: logger)
     }

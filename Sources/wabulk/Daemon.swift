@@ -62,7 +62,10 @@ struct Daemon {
         let listener = try WebhookListener(
             options: .init(host: settings.listen.host, port: settings.listen.port, path: settings.webhookPath,
                            appSecret: credentials.appSecret, verifyToken: credentials.verifyToken,
-                           insecure: settings.insecureWebhooks, optOutKeywords: settings.optOutKeywords,
+                           insecure: settings.insecureWebhooks,
+                           headerTimeout: .milliseconds(Int(settings.listenerHeaderSeconds * 1000)),
+                           bodyTimeout: .milliseconds(Int(settings.listenerBodySeconds * 1000)),
+                           maxConnections: settings.listenerMaxConnections, optOutKeywords: settings.optOutKeywords,
                            metrics: { [spool = home.spool] in DaemonMetrics.scrape(spool: spool) },
                            onOptOut: { optOuts in
                                for e in optOuts {
