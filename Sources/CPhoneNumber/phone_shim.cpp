@@ -55,14 +55,20 @@ public:
         if (!rule) return -1;
         std::string nsn;
         PhoneNumberUtil::GetInstance()->GetNationalSignificantNumber(number, &nsn);
-        thread_local pcre2_match_data *scratch = pcre2_match_data_create(4, nullptr);
-        if (!rule->general.matches(nsn, scratch)) return 0;
+        // One per thread, freed when the thread ends: each import reads on a thread of its own, and a plain
+        // thread_local pointer leaked 160 bytes per import (found by the csv fuzz target's leak check).
+        thread_local MatchScratch scratch;
+        if (!rule->general.matches(nsn, scratch.data)) return 0;
         for (const Description &type : rule->types)
-            if (type.matches(nsn, scratch)) return 1;
+            if (type.matches(nsn, scratch.data)) return 1;
         return 0;
     }
 
 private:
+    struct MatchScratch {
+        pcre2_match_data *data = pcre2_match_data_create(4, nullptr);
+        ~MatchScratch() { pcre2_match_data_free(data); }
+    };
     std::mutex lock;
     bool loaded = false;
     std::unordered_map<std::string, PhoneMetadata> regions;

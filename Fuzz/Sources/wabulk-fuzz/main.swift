@@ -4,7 +4,7 @@ import Glibc
 // One executable for every target: FUZZ_TARGET names the reader (csv, xlsx, manifest, webhook, eventLine);
 // the arguments are libFuzzer's.
 guard let name = getenv("FUZZ_TARGET").map({ String(cString: $0) }), let target = FuzzEntry(rawValue: name) else {
-    fputs("FUZZ_TARGET must be one of: \(FuzzEntry.allCases.map(\.rawValue).joined(separator: ", "))\n", stderr)
+    print("FUZZ_TARGET must be one of: \(FuzzEntry.allCases.map(\.rawValue).joined(separator: ", "))")
     exit(2)
 }
 nonisolated(unsafe) let chosen = target
