@@ -70,18 +70,31 @@ public actor EventLogWriter {
     private var pending: [UInt8] = []
     private var inFile: UInt64 = 0
 
+    /// Set when a write stopped part-way (a full disk): the file may end in half a line, which is cut back
+    /// (and kept in torn/) before anything else is written, so the next line is not glued to it.
+    private var mayBeTorn = false
+
     private func writeOut(_ bytes: [UInt8], day: String) throws {
         guard !bytes.isEmpty else { return }
-        let ok = bytes.withUnsafeBytes { raw -> Bool in
+        if mayBeTorn {
+            try TornTail.repair(fd: fd, file: path(day))
+            mayBeTorn = false
+        }
+        var failure: Int32 = 0
+        bytes.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
                 let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n <= 0 { return false }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 {
+                    failure = n < 0 ? errno : ENOSPC
+                    if offset > 0 { mayBeTorn = true }
+                    return
+                }
                 offset += n
             }
-            return true
         }
-        guard ok else { throw FileError.cannotWrite(path: path(day).path, errno: errno) }
+        if failure != 0 { throw FileError.cannotWrite(path: path(day).path, errno: failure) }
     }
 
     private func startSyncIfNeeded() {
@@ -136,21 +149,33 @@ public actor EventLogWriter {
         startSyncIfNeeded()
     }
 
+    /// Writes what is pending, syncs, and answers every waiter: with a failure if any write or the sync
+    /// failed (a 200 for a webhook that is not stored would lose it: Meta only redelivers on an error).
     public func close() {
-        // Pending syncs target the old descriptor: finish them first.
+        var failure: Int32 = 0
         if fd >= 0, !pending.isEmpty {
-            try? writeOut(pending, day: openDay ?? "")
+            // Pending syncs target the old descriptor: finish them first.
+            do { try writeOut(pending, day: openDay ?? "") } catch {
+                if case .cannotWrite(_, let code) = error as? FileError { failure = code } else { failure = EIO }
+            }
             pending = []
             inFile = written
         }
         if fd >= 0 {
-            if synced < written { fdatasync(fd); synced = written }
-            for waiter in waiters { waiter.continuation.resume() }
+            if synced < written {
+                if fdatasync(fd) != 0, failure == 0 { failure = errno }
+                if failure == 0 { synced = written }
+            }
+            for waiter in waiters {
+                if failure == 0 { waiter.continuation.resume() }
+                else { waiter.continuation.resume(throwing: FileError.cannotWrite(path: directory.path, errno: failure)) }
+            }
             waiters = []
             if syncing { retired.append(fd) } else { Glibc.close(fd) }
         }
         fd = -1
         openDay = nil
+        mayBeTorn = false
     }
 
     private func path(_ day: String) -> URL { directory.appendingPathComponent("events-\(day).jsonl") }

@@ -48,6 +48,7 @@ public final class Dispatcher: Service, Sendable {
     private let limiter: LimiterBox
     private let controlWatch: SpoolControl.Watch
     private let unconfirmed = UnconfirmedSends()
+    private let storage = StorageTrouble()
     private let clock = ContinuousClock()
     private let suppressions: SuppressionList
     private let beforeSending: (@Sendable () async -> Void)?
@@ -205,8 +206,8 @@ public final class Dispatcher: Service, Sendable {
             }
             let job: SpoolJob?
             do { job = try await spool.claimNext(now: now(), excluding: Set(control.campaignHolds.keys)) } catch {
-                logger.error("spool: \(error)")
-                await pause(.seconds(1))
+                storage.failed("the spool cannot be written (\(error))", logger: logger)
+                await pause(.seconds(2))
                 continue
             }
             guard var job else {
@@ -257,10 +258,13 @@ public final class Dispatcher: Service, Sendable {
             // Durable before the request leaves: after a crash this line says the message may have gone.
             try await events.append(sending, durable: true)
         } catch {
-            logger.error("event log: \(error)")
-            try? await spool.release(job)
+            // Nothing left: the job goes back in line (however long the disk stays full) and sending pauses.
+            storage.failed("the event log cannot be written (\(error))", logger: logger)
+            await untilRecorded(job.id) { try await self.spool.release(job) }
+            await pause(.seconds(2))
             return
         }
+        storage.recovered(logger: logger)
         // The last check, as late as it can be: an opt-out recorded by anyone up to this instant stops it.
         if await isSuppressed(job, base: base) { return }
         let message = TemplateMessage(to: job.phone, templateName: job.template.name, language: job.template.language,
@@ -272,6 +276,13 @@ public final class Dispatcher: Service, Sendable {
         SendMetrics.count(outcome)
         var event = base
         event.time = Timestamp.format(now())
+        // Meta has answered: the answer is recorded however long that takes (a full disk pauses here), never
+        // dropped, or a message Meta accepted would be sent again after the reconcile window.
+        await untilRecorded(job.id) { try await self.record(outcome, of: job, event: event, leftAt: leaving) }
+    }
+
+    private func record(_ outcome: SendOutcome, of job: SpoolJob, event: MessageEvent, leftAt leaving: ContinuousClock.Instant) async throws {
+        var event = event
         do {
             switch outcome {
             case .accepted(let wamid):
@@ -295,8 +306,24 @@ public final class Dispatcher: Service, Sendable {
                 try await events.append(event, durable: true)
                 unconfirmed.add(.init(job: job, sentAt: leaving, deadline: clock.now + options.reconcileWindow, unanswered: true))
             }
-        } catch {
-            logger.error("recording the outcome of \(job.id) failed: \(error)")
+        }
+    }
+
+    /// Runs `step` until it succeeds, pausing longer each time (at most 5 s), with sending reported paused
+    /// meanwhile. Only a stop ends it early: then the job is left as the log says, for the next start's recovery.
+    private func untilRecorded(_ job: String, _ step: () async throws -> Void) async {
+        var tries = 0
+        while true {
+            do {
+                try await step()
+                if tries > 0 { storage.recovered(logger: logger) }
+                return
+            } catch {
+                tries += 1
+                storage.failed("\(job) cannot be recorded (\(error))", logger: logger)
+                if Task.isShuttingDownGracefully || Task.isCancelled { return }
+                await pause(.seconds(min(tries, 5)))
+            }
         }
     }
 

@@ -39,12 +39,12 @@ import WebhookListener
         let daemon: WabulkProcess
         let http = CurlPool()
 
-        init(sandboxArguments: [String]) throws {
+        init(sandboxArguments: [String], settings: [String: String] = [:]) throws {
             home = dir.url.appendingPathComponent("home")
             try FileManager.default.createDirectory(at: home.appendingPathComponent("inbox"), withIntermediateDirectories: true)
             // One a second: the opt-out is recorded about ten seconds before the drain reaches that number.
             env = daemonEnvironment(home: home, sandboxPort: sandboxPort, listenPort: listenPort, secret: SuppressionFlowTests.secret,
-                                    token: "suppression-token", settings: ["WABULK_RATE": "60/min", "WABULK_MAX_ATTEMPTS": "1"])
+                                    token: "suppression-token", settings: ["WABULK_RATE": "60/min", "WABULK_MAX_ATTEMPTS": "1"].merging(settings) { _, new in new })
             sandbox = WabulkProcess(env: env, log: dir.url.appendingPathComponent("sandbox.log"))
             daemon = WabulkProcess(env: env, log: dir.url.appendingPathComponent("daemon.log"))
             try sandbox.start(["sandbox", "--port", "\(sandboxPort)", "--webhook", "http://127.0.0.1:\(listenPort)/api/whatsapp/webhook",

@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+import WabulkBase
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The home on a small tmpfs made by the test, filled to the last byte mid-campaign: the listener answers
+/// 500 (Meta redelivers), sending pauses with one clear line, and once space returns every message goes
+/// exactly once and the refused webhook is stored on its redelivery.
+@Suite(.serialized) struct DiskFullTests {
+    static func phone(_ i: Int) -> String { "+9198765100\(String(format: "%02d", i))" }
+
+    @Test func aFullDiskPausesSendingAndLosesOrDoublesNothing() async throws {
+        try #require(getuid() == 0, "mounting a tmpfs needs root (CI runs as root)")
+        let rig = try SuppressionFlowTests.Rig(sandboxArguments: ["--webhook-retry-cap-ms", "1000"], settings: ["WABULK_RATE": "120/min"])
+        let home = rig.home
+        let mounted = try runProcessBlocking("/bin/mount", ["-t", "tmpfs", "-o", "size=16m,mode=0755", "tmpfs", home.path], environment: nil, input: nil)
+        try #require(mounted.status == 0, "mount: \(mounted.stderr)")
+        defer {
+            rig.daemon.stop()
+            _ = try? runProcessBlocking("/bin/umount", ["-l", home.path], environment: nil, input: nil)
+        }
+        try FileManager.default.createDirectory(at: home.appendingPathComponent("inbox"), withIntermediateDirectories: true)
+        #expect(try await eventually { await rig.get("/sandbox/stats") != nil })
+        let count = 30
+        try rig.drop("contacts.csv", "Name,Phone\n" + (1...count).map { "Person \($0),\(Self.phone($0))" }.joined(separator: "\n") + "\n")
+        try rig.drop("full.json", #"{"id": "full", "template": {"name": "spring_sale", "language": "en_US"}, "audience": {"all": true}, "variables": {"body": ["{name}"]}}"#)
+        try rig.daemon.start()
+
+        let filler = home.appendingPathComponent("filler")
+        let inbound = SuppressionFlowTests.inbound(#""type":"text","text":{"body":"hello"}"#)
+        let (answerWhileFull, sentAtFill, sentAfterPause) = try await onOwnThread { () throws -> (String, Int, Int) in
+            // A few sends go out, then the disk fills up to the last byte.
+            let deadline = Date().addingTimeInterval(60)
+            while rig.recordsBlocking().count < 5, Date() < deadline { usleep(50_000) }
+            let fd = open(filler.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+            let chunk = [UInt8](repeating: 0x41, count: 64 * 1024)
+            while chunk.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) > 0 {}
+            var byte: UInt8 = 0x41
+            while write(fd, &byte, 1) == 1 {}
+            close(fd)
+            let answer = rig.postWebhookBlocking(inbound)
+            // Sends already past their durable marker may finish; then nothing more leaves.
+            sleep(2)
+            let atFill = rig.recordsBlocking().count
+            sleep(4)
+            return (answer, atFill, rig.recordsBlocking().count)
+        }
+        #expect(answerWhileFull == "500")
+        #expect(sentAtFill < count, "the campaign was over before the disk filled")
+        #expect(sentAfterPause == sentAtFill, "sending went on while the disk was full")
+        #expect(rig.daemonLog().contains("sending paused: "))
+        #expect(rig.daemon.process?.isRunning == true)
+
+        // Space returns: Meta (here: curl) redelivers, and the campaign finishes.
+        try FileManager.default.removeItem(at: filler)
+        let redelivered = try await onOwnThread { rig.postWebhookBlocking(inbound) }
+        #expect(redelivered == "200")
+        let finished = try await eventually(timeout: 90) {
+            guard await rig.records().count >= count, let stats = await rig.get("/sandbox/stats") as? [String: Any],
+                  stats["statusesPending"] as? Int == 0 else { return false }
+            let status = try await rig.wabulk(["status", "--json"])
+            let campaigns = (try? JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])?["campaigns"] as? [[String: Any]]
+            return campaigns?.first { $0["id"] as? String == "full" }?["state"] as? String == "completed"
+        }
+        #expect(finished, "\(rig.daemonLog())")
+        let records = await rig.records()
+        // Every person exactly once.
+        #expect(records.count == count)
+        #expect(Set(records.map { $0["to"] as! String }) == Set((1...count).map(Self.phone)))
+        // Every message's sent and delivered statuses are in the log, the redelivered webhook too, and no line
+        // is glued to a torn one.
+        let log = home.appendingPathComponent("var/log")
+        let lines = try FileManager.default.contentsOfDirectory(atPath: log.path).filter { $0.hasSuffix(".jsonl") }.flatMap {
+            try String(contentsOf: log.appendingPathComponent($0), encoding: .utf8).split(separator: "\n")
+        }
+        let events = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(events.count == lines.count)
+        for status in ["sent", "delivered"] {
+            let jobs = Set(events.filter { $0["status"] as? String == status && ($0["job"] as? String)?.hasPrefix("full.") == true }.map { $0["job"] as! String })
+            #expect(jobs.count == count, "\(status): \(jobs.count)")
+        }
+        #expect(events.contains { $0["kind"] as? String == "inbound" && $0["reason"] as? String == "hello" })
+        #expect(rig.daemonLog().contains("sending resumed"))
+    }
+}
