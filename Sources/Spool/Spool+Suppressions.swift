@@ -70,7 +70,7 @@ extension Spool {
             }
             return outcome
         }
-        SuppressionList.announceChange(in: directory)
+        SuppressionList.marker(in: directory).announce()
         return SuppressionOutcome(dropped: outcome.dropped.sorted { $0.id < $1.id }, inFlight: outcome.inFlight.sorted { $0.id < $1.id })
     }
 

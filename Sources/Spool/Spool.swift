@@ -62,6 +62,7 @@ public actor Spool {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         let pool = try DatabasePool(path: databaseFile(in: directory).path, configuration: config)
+        var migrated = false
         try pool.write { db in
             try db.execute(sql: """
                 CREATE TABLE IF NOT EXISTS jobs (
@@ -98,6 +99,21 @@ public actor Spool {
             }
             // An opt-out drops a number's waiting jobs in the same transaction that records it.
             try db.execute(sql: "CREATE INDEX IF NOT EXISTS jobs_by_phone ON jobs (phone, state)")
+            // Holds (SpoolControl): the whole queue under "*", campaigns by id.
+            try db.execute(sql: """
+                CREATE TABLE IF NOT EXISTS holds (
+                    target TEXT PRIMARY KEY NOT NULL,
+                    reason TEXT NOT NULL,
+                    error_code INTEGER,
+                    since TEXT NOT NULL
+                ) WITHOUT ROWID
+                """)
+            migrated = try SpoolControl.migrateLegacyFile(in: directory, db)
+        }
+        if migrated {
+            let file = SpoolControl.legacyFile(in: directory)
+            _ = rename(file.path, file.path + ".migrated")
+            SpoolControl.marker(in: directory).announce()
         }
         return pool
     }

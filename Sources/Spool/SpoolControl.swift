@@ -1,9 +1,11 @@
 import Foundation
+import GRDB
 import WabulkBase
 
-/// What holds sending back, shared through one small file in the spool so the daemon, the CLI and
-/// control files in inbox/ all see the same thing: a whole-queue pause (an expired token, a locked
-/// account) and paused or stopped campaigns.
+/// What holds sending back: a whole-queue pause (an expired token, a locked account) and paused or stopped
+/// campaigns. Kept in the spool database's `holds` table, so the daemon, the CLI and control files in
+/// inbox/ change them in transactions (no read-modify-write of a shared file losing another writer's hold),
+/// and an unreadable store reads as "paused", never as "no holds".
 public struct SpoolControl: Codable, Sendable, Equatable {
     public struct Hold: Codable, Sendable, Equatable {
         public var reason: String
@@ -15,63 +17,124 @@ public struct SpoolControl: Codable, Sendable, Equatable {
             self.errorCode = errorCode
             self.since = Timestamp.format(since)
         }
+
+        init(reason: String, errorCode: Int?, since: String) {
+            self.reason = reason
+            self.errorCode = errorCode
+            self.since = since
+        }
     }
 
     /// Set when all sending is paused; cleared by `wabulk resume`.
     public var queueHold: Hold?
     /// Campaigns that must not send, by id.
     public var campaignHolds: [String: Hold] = [:]
+    /// The store could not be read: `queueHold` says so, and the next look reads it again.
+    public private(set) var storeUnreadable = false
+
+    private enum CodingKeys: String, CodingKey { case queueHold, campaignHolds }
 
     public init() {}
 
-    public static func file(in spool: URL) -> URL { spool.appendingPathComponent("control.json") }
+    /// The table's key for the whole queue (campaign ids are letters, digits, - and _).
+    static let queueKey = "*"
 
+    /// Where holds were kept before they moved into the database; read once, then renamed `.migrated`.
+    public static func legacyFile(in spool: URL) -> URL { spool.appendingPathComponent("control.json") }
+
+    static func marker(in spool: URL) -> ChangeMarker { ChangeMarker(file: spool.appendingPathComponent("holds.changed")) }
+
+    /// The holds now, read on a read-only connection (no write transaction, whatever holds the write lock).
     public static func load(spool: URL) -> SpoolControl {
-        guard let data = try? Data(contentsOf: file(in: spool)) else { return SpoolControl() }
         do {
-            return try JSONDecoder().decode(SpoolControl.self, from: data)
+            if FileManager.default.fileExists(atPath: legacyFile(in: spool).path) {
+                _ = try Spool.openDatabase(in: spool)  // moves the legacy file's holds into the table
+            }
+            guard FileManager.default.fileExists(atPath: Spool.databaseFile(in: spool).path) else { return SpoolControl() }
+            return try ReadOnlySpool.pool(in: spool).read { db in
+                guard try db.tableExists("holds") else { return SpoolControl() }
+                return try read(db)
+            }
         } catch {
-            // Unreadable holds are not "no holds": sending stops until the operator looks.
             var held = SpoolControl()
-            held.queueHold = Hold(reason: "var/spool/control.json could not be read (\(error)); sending is paused until `wabulk resume`",
+            held.storeUnreadable = true
+            held.queueHold = Hold(reason: "the holds in var/spool/jobs.sqlite could not be read (\(error)); sending is paused until they can",
                                   since: Date())
             return held
         }
     }
 
-    /// Reads, changes and writes the file back atomically.
+    /// Reads, changes and writes the holds back in one transaction; other writers wait their turn.
     public static func update(spool: URL, _ change: (inout SpoolControl) -> Void) throws {
-        var control = load(spool: spool)
-        change(&control)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        try AtomicFile.write(try encoder.encode(control), to: file(in: spool))
+        try Spool.openDatabase(in: spool).write { db in
+            var control = try read(db)
+            change(&control)
+            try write(control, db)
+        }
+        marker(in: spool).announce()
     }
 
-    /// The control file as last read, re-read only when its modification time changes: the dispatcher
-    /// asks before every send, and a stat is much cheaper than reading and decoding JSON each time.
+    static func read(_ db: Database) throws -> SpoolControl {
+        var control = SpoolControl()
+        for row in try Row.fetchAll(db, sql: "SELECT target, reason, error_code, since FROM holds") {
+            let hold = Hold(reason: row["reason"], errorCode: row["error_code"], since: row["since"] as String)
+            let target: String = row["target"]
+            if target == queueKey { control.queueHold = hold } else { control.campaignHolds[target] = hold }
+        }
+        return control
+    }
+
+    static func write(_ control: SpoolControl, _ db: Database) throws {
+        try db.execute(sql: "DELETE FROM holds")
+        let insert = try db.cachedStatement(sql: "INSERT INTO holds (target, reason, error_code, since) VALUES (?, ?, ?, ?)")
+        var all = control.campaignHolds.map { ($0.key, $0.value) }
+        if let queue = control.queueHold { all.append((queueKey, queue)) }
+        for (target, hold) in all { try insert.execute(arguments: [target, hold.reason, hold.errorCode, hold.since]) }
+    }
+
+    /// Called inside `Spool.openDatabase`'s set-up transaction: a control.json from before takes its place in
+    /// the table (an undecodable one as a queue hold saying so), and is renamed so it is read only once.
+    static func migrateLegacyFile(in spool: URL, _ db: Database) throws -> Bool {
+        let file = legacyFile(in: spool)
+        guard let data = FileManager.default.contents(atPath: file.path) else { return false }
+        var control = try read(db)
+        do {
+            let legacy = try JSONDecoder().decode(SpoolControl.self, from: data)
+            control.queueHold = control.queueHold ?? legacy.queueHold
+            control.campaignHolds.merge(legacy.campaignHolds) { have, _ in have }
+        } catch {
+            control.queueHold = Hold(reason: "var/spool/control.json could not be read (\(error)); sending is paused until `wabulk resume`",
+                                     since: Date())
+        }
+        try write(control, db)
+        return true
+    }
+
+    /// The holds as last read, read again only when the change marker moves: the dispatcher asks before
+    /// every send, and a stat is much cheaper than a query.
     public final class Watch: @unchecked Sendable {
         private let spool: URL
         private let lock = NSLock()
         private var cached = SpoolControl()
-        private var seen: Date?
+        private var seen: ChangeMarker.Stamp?
         private var valid = false
 
         public init(spool: URL) { self.spool = spool }
 
         public func current() -> SpoolControl {
-            let mtime = (try? FileManager.default.attributesOfItem(atPath: SpoolControl.file(in: spool).path))?[.modificationDate] as? Date
+            let stamp = SpoolControl.marker(in: spool).stamp()
             return lock.withLock {
-                if !valid || mtime != seen {
+                if !valid || stamp != seen {
                     cached = SpoolControl.load(spool: spool)
-                    seen = mtime
-                    valid = true
+                    seen = stamp
+                    // A store that could not be read is asked again next time, not kept as read.
+                    valid = !cached.storeUnreadable
                 }
                 return cached
             }
         }
 
-        /// After this process wrote the file itself (same-second writes must not be missed).
+        /// After this process wrote the holds itself.
         public func invalidate() { lock.withLock { valid = false } }
     }
 }

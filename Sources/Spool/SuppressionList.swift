@@ -13,20 +13,12 @@ public final class SuppressionList: @unchecked Sendable {
     private let lock = NSLock()
     private var scopes: [String: Suppression] = [:]
     private var lastSeq = 0
-    private var seen: (inode: UInt64, seconds: Int, nanoseconds: Int)?
+    private var seen: ChangeMarker.Stamp?
     private var database: DatabasePool?
 
     public init(spoolDirectory: URL) { directory = spoolDirectory }
 
-    static func markerFile(in directory: URL) -> URL { directory.appendingPathComponent("suppressions.changed") }
-
-    /// Replaced (a new inode every time) after each committed change, so no change is missed within one clock tick.
-    static func announceChange(in directory: URL) {
-        let marker = markerFile(in: directory)
-        let temporary = directory.appendingPathComponent(".suppressions.\(getpid()).\(UUID().uuidString)")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else { return }
-        if rename(temporary.path, marker.path) != 0 { unlink(temporary.path) }
-    }
+    static func marker(in directory: URL) -> ChangeMarker { ChangeMarker(file: directory.appendingPathComponent("suppressions.changed")) }
 
     /// The suppression that stops a message of a template in `category` to `phone`, if any.
     public func blocking(_ phone: String, category: String?) throws -> Suppression? {
@@ -50,9 +42,7 @@ public final class SuppressionList: @unchecked Sendable {
     public var count: Int { lock.withLock { scopes.values.filter { $0.scope != .none }.count } }
 
     private func refreshIfChanged() throws {
-        var info = stat()
-        let current: (inode: UInt64, seconds: Int, nanoseconds: Int)? =
-            stat(Self.markerFile(in: directory).path, &info) == 0 ? (UInt64(info.st_ino), info.st_mtim.tv_sec, info.st_mtim.tv_nsec) : nil
+        let current = Self.marker(in: directory).stamp()
         if let seen, let current, seen == current { return }
         if seen == nil, current == nil, database != nil { return }
         guard FileManager.default.fileExists(atPath: Spool.databaseFile(in: directory).path) else {

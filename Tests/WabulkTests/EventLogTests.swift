@@ -255,16 +255,67 @@ import WabulkBase
 }
 
 @Suite struct SpoolControlTests {
-    @Test func unreadableHoldsPauseSendingInsteadOfLiftingEverything() throws {
+    /// A control.json from before holds moved into the database: an undecodable one becomes a queue hold
+    /// (never "no holds"), and it is read once, then renamed.
+    @Test func anUnreadableLegacyFileBecomesAQueueHold() throws {
         let dir = TempDir()
         try Data(#"{"campaignHolds": {"diwali": {"reason": "paused by staff", "since": "2026-12-03T10:00:00.000Z"}}, "queueHold": nu"#.utf8)
-            .write(to: SpoolControl.file(in: dir.url))
+            .write(to: SpoolControl.legacyFile(in: dir.url))
         let control = SpoolControl.load(spool: dir.url)
         let hold = try #require(control.queueHold)
         #expect(hold.reason.hasPrefix("var/spool/control.json could not be read ("))
         #expect(hold.reason.hasSuffix("); sending is paused until `wabulk resume`"))
-        // The operator's resume writes a readable file again.
+        #expect(!FileManager.default.fileExists(atPath: SpoolControl.legacyFile(in: dir.url).path))
+        #expect(FileManager.default.fileExists(atPath: SpoolControl.legacyFile(in: dir.url).path + ".migrated"))
+        // The operator's resume lifts it.
         try SpoolControl.update(spool: dir.url) { $0.queueHold = nil }
         #expect(SpoolControl.load(spool: dir.url) == SpoolControl())
+    }
+
+    @Test func aReadableLegacyFileKeepsItsHolds() throws {
+        let dir = TempDir()
+        try Data(#"{"campaignHolds": {"diwali": {"reason": "paused by staff", "since": "2026-12-03T10:00:00.000Z"}}, "queueHold": {"reason": "(#190) token expired", "errorCode": 190, "since": "2026-12-03T11:00:00.000Z"}}"#.utf8)
+            .write(to: SpoolControl.legacyFile(in: dir.url))
+        let control = SpoolControl.load(spool: dir.url)
+        #expect(control.campaignHolds.keys.sorted() == ["diwali"])
+        #expect(control.campaignHolds["diwali"]?.reason == "paused by staff")
+        #expect(control.campaignHolds["diwali"]?.since == "2026-12-03T10:00:00.000Z")
+        #expect(control.queueHold?.errorCode == 190)
+        #expect(control.queueHold?.reason == "(#190) token expired")
+    }
+
+    /// Four writers at once (the daemon, the CLI, control files, the follower) each add their holds: with a
+    /// shared file read, changed and written back, writers lost each other's holds; in the table none is lost.
+    @Test func concurrentWritersLoseNoHold() async throws {
+        let dir = TempDir()
+        try SpoolControl.update(spool: dir.url) { $0.queueHold = nil }
+        let watch = SpoolControl.Watch(spool: dir.url)
+        #expect(watch.current() == SpoolControl())
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for writer in 0..<4 {
+                group.addTask {
+                    try await onOwnThread {
+                        for i in 0..<25 {
+                            try SpoolControl.update(spool: dir.url) { $0.campaignHolds["c\(writer)-\(i)"] = .init(reason: "paused by \(writer)", since: Date()) }
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(SpoolControl.load(spool: dir.url).campaignHolds.count == 100)
+        // The dispatcher's watch sees the change (the marker moved) without being told.
+        #expect(watch.current().campaignHolds.count == 100)
+    }
+
+    /// A store that cannot be read stops sending; it is asked again on the next look.
+    @Test func anUnreadableStorePausesSending() throws {
+        let dir = TempDir()
+        try FileManager.default.createDirectory(at: dir.url, withIntermediateDirectories: true)
+        try Data(repeating: 0x42, count: 8192).write(to: Spool.databaseFile(in: dir.url))
+        let watch = SpoolControl.Watch(spool: dir.url)
+        let control = watch.current()
+        #expect(control.storeUnreadable)
+        #expect(control.queueHold?.reason.hasPrefix("the holds in var/spool/jobs.sqlite could not be read (") == true)
     }
 }
