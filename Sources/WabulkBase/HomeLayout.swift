@@ -3,8 +3,25 @@ import Foundation
 /// Where everything lives inside one wabulk home folder (product.md, "The home folder").
 public struct HomeLayout: Sendable, Equatable {
     public let root: URL
+    /// The two folders shared with staff: inside the home unless `inboxDir`/`outboxDir` put them elsewhere
+    /// (then only they need be shared, and the home with wabulk.json and var/ stays the operator's).
+    public let inbox: URL
+    public let outbox: URL
 
-    public init(root: URL) { self.root = root.standardizedFileURL }
+    public init(root: URL, inbox: URL? = nil, outbox: URL? = nil) {
+        self.root = root.standardizedFileURL
+        self.inbox = (inbox ?? self.root.appendingPathComponent("inbox", isDirectory: true)).standardizedFileURL
+        self.outbox = (outbox ?? self.root.appendingPathComponent("outbox", isDirectory: true)).standardizedFileURL
+    }
+
+    /// This home with the shared folders the settings name (absolute, or relative to the home; empty: inside it).
+    public func sharing(inbox: String, outbox: String) -> HomeLayout {
+        func place(_ path: String) -> URL? {
+            guard !path.isEmpty else { return nil }
+            return path.hasPrefix("/") ? URL(fileURLWithPath: path, isDirectory: true) : root.appendingPathComponent(path, isDirectory: true)
+        }
+        return HomeLayout(root: root, inbox: place(inbox), outbox: place(outbox))
+    }
 
     /// `--home DIR`, else `WABULK_HOME`, else the current directory.
     public static func resolve(option: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> HomeLayout {
@@ -12,8 +29,6 @@ public struct HomeLayout: Sendable, Equatable {
         return HomeLayout(root: URL(fileURLWithPath: path, isDirectory: true))
     }
 
-    public var inbox: URL { root.appendingPathComponent("inbox", isDirectory: true) }
-    public var outbox: URL { root.appendingPathComponent("outbox", isDirectory: true) }
     public var receipts: URL { outbox.appendingPathComponent("receipts", isDirectory: true) }
     public var reports: URL { outbox.appendingPathComponent("reports", isDirectory: true) }
     public var share: URL { outbox.appendingPathComponent("share", isDirectory: true) }

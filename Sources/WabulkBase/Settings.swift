@@ -37,6 +37,9 @@ public struct Settings: Sendable, Equatable {
     public var smtpRequireTLS: Bool = true
     /// Cost per billable message by pricing category (and calling code), for the report's Cost sheet.
     public var rateCard = RateCard()
+    /// The folders shared with staff, when not `inbox/` and `outbox/` inside the home.
+    public var inboxDir: String = ""
+    public var outboxDir: String = ""
     /// How often the daemon refreshes the template cache from Meta (0: never).
     public var templateRefreshSeconds: Double = 3600
     /// A webhook request's headers must arrive within this of its connection opening (or of the last answer).
@@ -206,6 +209,12 @@ public struct SettingKey: Sendable {
         .init("allowVanityNumbers", "WABULK_ALLOW_VANITY_NUMBERS", "read letters in a phone cell as keypad digits instead of rejecting the row") { text, s, src throws(SettingsError) in
             s.allowVanityNumbers = try bool(text, key: "allowVanityNumbers", source: src)
         },
+        .init("inboxDir", "WABULK_INBOX_DIR", "the shared folder staff drop files into (absolute, or relative to the home; empty: inbox/ in the home)") { text, s, src throws(SettingsError) in
+            s.inboxDir = try sharedFolder(text, key: "inboxDir", source: src)
+        },
+        .init("outboxDir", "WABULK_OUTBOX_DIR", "the shared folder receipts and reports go to (absolute, or relative to the home; empty: outbox/ in the home)") { text, s, src throws(SettingsError) in
+            s.outboxDir = try sharedFolder(text, key: "outboxDir", source: src)
+        },
         .init("listenerHeaderSeconds", "WABULK_LISTENER_HEADER_SECONDS", "a webhook request's headers must arrive within this, or its connection is closed") { text, s, src throws(SettingsError) in
             s.listenerHeaderSeconds = try double(text, key: "listenerHeaderSeconds", source: src, range: 0.1...300)
         },
@@ -233,6 +242,17 @@ public struct SettingKey: Sendable {
         self.environmentName = env
         self.summary = summary
         self.apply = apply
+    }
+
+    /// A shared folder's path: never the home itself or inside var/ (HomeLayout.checkPrivate also checks
+    /// absolute paths against the home), never with `..`.
+    private static func sharedFolder(_ text: String, key: String, source: String) throws(SettingsError) -> String {
+        let parts = text.split(separator: "/").filter { $0 != "." }
+        if text.isEmpty { return "" }
+        guard !parts.contains(".."), !parts.isEmpty, text.hasPrefix("/") || parts.first != "var" else {
+            throw .malformed(key: key, source: source, value: text, expected: "a folder outside var/ and other than the home, without ..")
+        }
+        return text
     }
 
     private static func int(_ text: String, key: String, source: String, range: ClosedRange<Int>) throws(SettingsError) -> Int {

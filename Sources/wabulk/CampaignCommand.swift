@@ -18,8 +18,8 @@ struct CampaignCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let home = HomeLayout.resolve(option: homeOptions.home)
-            let snapshot = await StatusSnapshot.take(home: home, settings: try Settings.load(file: home.configurationFile), now: Date())
+            let (home, settings) = try homeOptions.layout()
+            let snapshot = await StatusSnapshot.take(home: home, settings: settings, now: Date())
             if json { try printJSON(snapshot.campaigns) } else {
                 for c in snapshot.campaigns {
                     print("\(c.id)\t\(c.state)\ttotal \(c.counts.total)\tsent \(c.counts.sent)\tdelivered \(c.counts.delivered)\tread \(c.counts.read)\tfailed \(c.counts.failed)\tskipped \(c.counts.skipped)\twaiting \(c.counts.pending)")
@@ -43,9 +43,9 @@ struct CampaignCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let home = HomeLayout.resolve(option: homeOptions.home)
+            let (home, settings) = try homeOptions.layout()
             guard let record = CampaignRecord.load(id, in: home.campaigns) else { throw ValidationError("no campaign \"\(id)\"") }
-            let snapshot = await StatusSnapshot.take(home: home, settings: try Settings.load(file: home.configurationFile), now: Date())
+            let snapshot = await StatusSnapshot.take(home: home, settings: settings, now: Date())
             guard let line = snapshot.campaigns.first(where: { $0.id == id }) else { throw ValidationError("no campaign \"\(id)\"") }
             let details = Details(campaign: line, manifest: record.manifest, createdAt: record.createdAt, sourceFile: record.sourceFile,
                                   hold: SpoolControl.load(spool: home.spool).campaignHolds[id])
@@ -73,8 +73,7 @@ struct CampaignCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let home = HomeLayout.resolve(option: homeOptions.home)
-            let settings = try Settings.load(file: home.configurationFile)
+            let (home, settings) = try homeOptions.layout()
             try home.create()
             let url = URL(fileURLWithPath: file)
             let started = Date()

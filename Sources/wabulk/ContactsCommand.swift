@@ -19,8 +19,7 @@ struct ContactsCommand: AsyncParsableCommand {
         let registry: ContactRegistry
 
         init(_ options: HomeOptions) throws {
-            home = HomeLayout.resolve(option: options.home)
-            settings = try Settings.load(file: home.configurationFile)
+            (home, settings) = try options.layout()
             try home.create()
             registry = try ContactRegistry(path: home.contactsDatabase)
         }

@@ -24,10 +24,9 @@ struct DemoCommand: AsyncParsableCommand {
     var timeout: Double = 180
 
     func run() async throws {
-        let home = HomeLayout.resolve(option: homeOptions.home)
+        var (home, settings) = try homeOptions.layout()
         try home.create()
         guard let demoRate = SendRate(parsing: rate) else { throw ValidationError("--rate \(rate): expected a rate like 600/min") }
-        var settings = try Settings.load(file: home.configurationFile)
         let sandboxPort = try FreePort.pick()
         let listenPort = try FreePort.pick()
         settings.apiBaseURL = "http://127.0.0.1:\(sandboxPort)"

@@ -23,8 +23,7 @@ struct ReportCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let home = HomeLayout.resolve(option: homeOptions.home)
-        let settings = try Settings.load(file: home.configurationFile)
+        let (home, settings) = try homeOptions.layout()
         let zone = TimeZone(identifier: settings.timezone) ?? .gmt
         func date(_ text: String?, _ flag: String) throws -> Date? {
             guard let text else { return nil }

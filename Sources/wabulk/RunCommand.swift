@@ -15,8 +15,7 @@ struct RunCommand: AsyncParsableCommand {
     var logLevel: Logger.Level = .info
 
     func run() async throws {
-        let home = HomeLayout.resolve(option: homeOptions.home)
-        let settings = try Settings.load(file: home.configurationFile)
+        let (home, settings) = try homeOptions.layout()
         let credentials = Credentials.fromEnvironment()
         var configured = Logger(label: "wabulk", factory: DaemonLogHandler.init(label:))
         configured.logLevel = logLevel

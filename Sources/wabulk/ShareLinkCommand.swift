@@ -30,8 +30,7 @@ struct ShareLinkCommand: ParsableCommand {
     }
 
     func run() throws {
-        let home = HomeLayout.resolve(option: homeOptions.home)
-        let settings = try Settings.load(file: home.configurationFile)
+        let (home, settings) = try homeOptions.layout()
         let source: ShareRequest.Source
         if let text {
             source = .text(text)

@@ -15,8 +15,7 @@ struct StatusCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let home = HomeLayout.resolve(option: homeOptions.home)
-        let settings = try Settings.load(file: home.configurationFile)
+        let (home, settings) = try homeOptions.layout()
         let snapshot = await StatusSnapshot.take(home: home, settings: settings, now: Date())
         if json {
             let encoder = JSONEncoder()

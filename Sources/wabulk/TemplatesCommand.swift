@@ -19,8 +19,7 @@ struct TemplatesCommand: AsyncParsableCommand {
         var pageSize = 100
 
         func run() async throws {
-            let home = HomeLayout.resolve(option: homeOptions.home)
-            let settings = try Settings.load(file: home.configurationFile)
+            let (home, settings) = try homeOptions.layout()
             let sync = try TemplateRefresher.sync(home: home, settings: settings, credentials: .fromEnvironment(), pageSize: pageSize)
             do {
                 let result = try await sync.refresh()

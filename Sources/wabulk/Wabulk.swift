@@ -1,4 +1,5 @@
 import ArgumentParser
+import WabulkBase
 
 @main
 struct Wabulk: AsyncParsableCommand {
@@ -20,4 +21,11 @@ struct Wabulk: AsyncParsableCommand {
 struct HomeOptions: ParsableArguments {
     @Option(name: .long, help: "Home folder (else $WABULK_HOME, else the current directory).")
     var home: String?
+
+    /// The home, its settings, and the shared folders where the settings put them.
+    func layout() throws -> (HomeLayout, Settings) {
+        let home = HomeLayout.resolve(option: self.home)
+        let settings = try Settings.load(file: home.configurationFile)
+        return (home.sharing(inbox: settings.inboxDir, outbox: settings.outboxDir), settings)
+    }
 }

@@ -131,3 +131,62 @@ import Testing
         #expect(lock.isHeld)
     }
 }
+
+/// inboxDir and outboxDir: only those folders are shared, outside the home with wabulk.json and var/.
+@Suite struct SharedFolderTests {
+    @Test func inboxAndOutboxOutsideTheHomeAreUsed() async throws {
+        let dir = TempDir()
+        let home = dir.url.appendingPathComponent("home"), inbox = dir.url.appendingPathComponent("share/in"), outbox = dir.url.appendingPathComponent("share/out")
+        let env = daemonEnvironment(home: home, sandboxPort: 9, listenPort: freePort(), secret: "share-secret", token: "share-token",
+                                    settings: ["WABULK_INBOX_DIR": inbox.path, "WABULK_OUTBOX_DIR": outbox.path])
+        let daemon = WabulkProcess(env: env, log: dir.url.appendingPathComponent("daemon.log"))
+        try daemon.start()
+        defer { daemon.stop() }
+        #expect(try await eventually { FileManager.default.fileExists(atPath: inbox.path) })
+        try Data("Name,Phone\nA,9876543210\n".utf8).write(to: inbox.appendingPathComponent("people.csv"))
+        #expect(try await eventually { FileManager.default.fileExists(atPath: outbox.appendingPathComponent("receipts/people.csv.receipt.json").path) })
+        let days = try FileManager.default.contentsOfDirectory(atPath: outbox.appendingPathComponent("archive").path)
+        #expect(days.count == 1)
+        #expect(FileManager.default.fileExists(atPath: outbox.appendingPathComponent("archive/\(days[0])/people.csv").path))
+        #expect(!FileManager.default.fileExists(atPath: home.appendingPathComponent("inbox").path))
+        #expect(!FileManager.default.fileExists(atPath: home.appendingPathComponent("outbox").path))
+        // The CLI finds them through the same settings.
+        let list = try await runProcess(wabulkBinary, ["contacts", "list", "--json"], environment: env)
+        #expect(list.status == 0)
+        #expect(list.stdout.contains("+919876543210"))
+    }
+
+    @Test func aSharedFolderThatHoldsTheOperatorsFilesIsRefused() async throws {
+        let dir = TempDir()
+        let home = dir.url.appendingPathComponent("home")
+        for (setting, value, shown) in [("WABULK_INBOX_DIR", home.path, home.path), ("WABULK_OUTBOX_DIR", "\(home.path)/var/out", "\(home.path)/var/out")] {
+            let env = daemonEnvironment(home: home, sandboxPort: 9, listenPort: freePort(), secret: "share-secret", token: "share-token",
+                                        settings: [setting: value])
+            let refused = try await runProcess(wabulkBinary, ["run"], environment: env)
+            #expect(refused.status != 0)
+            let name = setting == "WABULK_INBOX_DIR" ? "inboxDir" : "outboxDir"
+            #expect(refused.stderr == "Error: \(name) \(shown) is the home or inside var/: staff who can write it could change wabulk.json or the queue; choose a folder of its own\n")
+        }
+        // Relative paths into var/ or with .. are refused when read.
+        let env = daemonEnvironment(home: home, sandboxPort: 9, listenPort: freePort(), secret: "share-secret", token: "share-token",
+                                    settings: ["WABULK_INBOX_DIR": "../elsewhere"])
+        let refused = try await runProcess(wabulkBinary, ["run"], environment: env)
+        #expect(refused.status != 0)
+        #expect(refused.stderr == "Error: setting inboxDir from environment WABULK_INBOX_DIR: \"../elsewhere\" is not a folder outside var/ and other than the home, without ..\n")
+    }
+
+    @Test func aSharedFolderOnAnotherFileSystemIsRefused() async throws {
+        try #require(getuid() == 0, "mounting a tmpfs needs root (CI runs as root)")
+        let dir = TempDir()
+        let home = dir.url.appendingPathComponent("home"), share = dir.url.appendingPathComponent("share")
+        try FileManager.default.createDirectory(at: share, withIntermediateDirectories: true)
+        let mounted = try runProcessBlocking("/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", share.path], environment: nil, input: nil)
+        try #require(mounted.status == 0, "mount: \(mounted.stderr)")
+        defer { _ = try? runProcessBlocking("/bin/umount", ["-l", share.path], environment: nil, input: nil) }
+        let env = daemonEnvironment(home: home, sandboxPort: 9, listenPort: freePort(), secret: "share-secret", token: "share-token",
+                                    settings: ["WABULK_INBOX_DIR": share.path])
+        let refused = try await runProcess(wabulkBinary, ["run"], environment: env)
+        #expect(refused.status != 0)
+        #expect(refused.stderr.hasPrefix("Error: inboxDir \(share.path) is on another file system than var/"))
+    }
+}
