@@ -45,7 +45,11 @@ let package = Package(
         .target(name: "CLineScan"),
         // Names the inbox file being processed from a crash signal handler (C: only async-signal-safe calls).
         .target(name: "CCrashMark"),
-        .target(name: "EventLog", dependencies: ["WabulkBase", "CLineScan"]),
+        .target(name: "EventLog", dependencies: [
+            "WabulkBase", "CLineScan",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .target(name: "Curl", dependencies: ["CCurl"]),
         .target(name: "Contacts", dependencies: [
             "WabulkBase", "CCSV", "CPhoneNumber",

@@ -37,6 +37,8 @@ public struct Settings: Sendable, Equatable {
     public var smtpRequireTLS: Bool = true
     /// Cost per billable message by pricing category (and calling code), for the report's Cost sheet.
     public var rateCard = RateCard()
+    /// Days webhook bodies as received stay in the event log before they are blanked (their events stay).
+    public var rawWebhookRetentionDays: Int = 30
     /// The folders shared with staff, when not `inbox/` and `outbox/` inside the home.
     public var inboxDir: String = ""
     public var outboxDir: String = ""
@@ -208,6 +210,9 @@ public struct SettingKey: Sendable {
         },
         .init("allowVanityNumbers", "WABULK_ALLOW_VANITY_NUMBERS", "read letters in a phone cell as keypad digits instead of rejecting the row") { text, s, src throws(SettingsError) in
             s.allowVanityNumbers = try bool(text, key: "allowVanityNumbers", source: src)
+        },
+        .init("rawWebhookRetentionDays", "WABULK_RAW_WEBHOOK_RETENTION_DAYS", "days webhook bodies as received are kept in the event log (names, reply texts) before they are blanked; their events stay") { text, s, src throws(SettingsError) in
+            s.rawWebhookRetentionDays = try int(text, key: "rawWebhookRetentionDays", source: src, range: 0...3650)
         },
         .init("inboxDir", "WABULK_INBOX_DIR", "the shared folder staff drop files into (absolute, or relative to the home; empty: inbox/ in the home)") { text, s, src throws(SettingsError) in
             s.inboxDir = try sharedFolder(text, key: "inboxDir", source: src)

@@ -77,7 +77,9 @@ struct Daemon {
             events: events, logger: logger)
         var services: [any Service] = [listener.application(onRunning: onListening), watcher, dispatcher,
                                        follower,
-                                       StatusFileService(home: home, settings: settings, logger: logger)]
+                                       StatusFileService(home: home, settings: settings, logger: logger),
+                                       RawBodyRetentionService(retention: RawBodyRetention(directory: home.log, days: settings.rawWebhookRetentionDays),
+                                                               logger: logger)]
         if settings.templateRefreshSeconds > 0, credentials.businessAccountID != nil {
             let sync = try TemplateRefresher.sync(home: home, settings: settings, credentials: credentials)
             services.append(TemplateRefreshService(sync: sync, interval: .milliseconds(Int(settings.templateRefreshSeconds * 1000)), logger: logger,
