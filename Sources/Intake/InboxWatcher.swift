@@ -120,6 +120,8 @@ public final class InboxWatcher: Service, Sendable {
             switch InboxFile.kind(of: name) {
             case .contacts:
                 (receipt, errorsCSV) = await importContacts(file, resumed: resumed)
+                // Refused whole (crafted, oversized, unreadable): set aside where staff look for what needs them.
+                if receipt.outcome == .rejected { disposition = .quarantine }
             case .manifest:
                 if let data = try? Data(contentsOf: file), let request = ControlRequest.read(data) {
                     receipt = await applyControl(request, file: name)

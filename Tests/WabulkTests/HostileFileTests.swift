@@ -171,3 +171,43 @@ import WabulkBase
         #expect(try FileManager.default.contentsOfDirectory(atPath: home.intake.appendingPathComponent(".attempts").path).isEmpty)
     }
 }
+
+/// The poison files of issue #17 against the real daemon and sandbox: each ends in outbox/rejected/ with a
+/// receipt saying where and why, and a campaign dropped after them is sent.
+@Suite struct PoisonFileDaemonTests {
+    @Test func poisonFilesAreSetAsideAndTheCampaignAfterThemIsSent() async throws {
+        let rig = try SuppressionFlowTests.Rig(sandboxArguments: [], settings: ["WABULK_RATE": "600/min"])
+        defer { rig.daemon.stop() }
+        let scratch = TempDir()
+        let poison: [(String, String)] = [
+            ("fourteen.xlsx", #"cell "ABCDEFGHIJKLMN1" is beyond column 1000"#),
+            ("nine.xlsx", #"cell "ZZZZZZZZZ1" is beyond column 1000"#),
+            ("rows.xlsx", #"row number "9223372036854775807" is not an Excel row"#),
+        ]
+        let sheets = [
+            #"<row r="1"><c r="A1" t="inlineStr"><is><t>Phone</t></is></c><c r="ABCDEFGHIJKLMN1" t="inlineStr"><is><t>x</t></is></c></row>"#,
+            #"<row r="1"><c r="A1" t="inlineStr"><is><t>Phone</t></is></c><c r="ZZZZZZZZZ1" t="inlineStr"><is><t>x</t></is></c></row>"#,
+            #"<row r="1"><c r="A1" t="inlineStr"><is><t>Phone</t></is></c></row><row r="9223372036854775807"><c r="A9223372036854775807"><v>9876543210</v></c></row>"#,
+        ]
+        for ((name, _), rows) in zip(poison, sheets) {
+            let file = try await HostileFileTests.workbook(scratch, name, sheet: HostileFileTests.sheet(rows))
+            try FileManager.default.copyItem(at: file, to: rig.home.appendingPathComponent("inbox/\(name)"))
+        }
+        try rig.drop("a-wide.csv", "Phone" + String(repeating: ",c", count: 1_000_000) + "\n9876543210\n")
+        try rig.drop("b-contacts.csv", "Name,Phone\n" + (1...3).map { "Person \($0),\(SuppressionFlowTests.phone($0))" }.joined(separator: "\n") + "\n")
+        try rig.drop("c-campaign.json", #"{"id": "after", "template": {"name": "spring_sale", "language": "en_US"}, "audience": {"all": true}, "variables": {"body": ["{name}"]}}"#)
+        #expect(try await eventually { await rig.get("/sandbox/stats") != nil })
+        try rig.daemon.start()
+
+        #expect(try await eventually(timeout: 60) { await rig.records().count == 3 }, "\(rig.daemonLog())")
+        #expect(Set(await rig.records().map { $0["to"] as! String }) == Set((1...3).map(SuppressionFlowTests.phone)))
+        for (name, reason) in poison + [("a-wide.csv", "row 1 has more than 1000 columns; a contacts file may have at most 1000")] {
+            let receipt = try #require(rig.receipt(name), "\(name)")
+            #expect(receipt["outcome"] as? String == "rejected")
+            #expect((receipt["message"] as? String)?.contains(reason) == true, "\(name): \(receipt["message"] ?? "")")
+            #expect(receipt["archivedAs"] as? String == "rejected/\(name)")
+            #expect(FileManager.default.fileExists(atPath: rig.home.appendingPathComponent("outbox/rejected/\(name)").path))
+        }
+        #expect(rig.daemon.process?.isRunning == true)
+    }
+}

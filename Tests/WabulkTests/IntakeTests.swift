@@ -78,7 +78,10 @@ import WabulkBase
         #expect(nophone.outcome == .rejected)
         #expect(nophone.message == "nophone.csv: no phone column in the header row (found: Name, Email); name one Phone, Mobile, WhatsApp or Phone Number")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.home.inbox.path).isEmpty)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.home.archive.appendingPathComponent(Timestamp.day(Date())).path).count == 3)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.home.archive.appendingPathComponent(Timestamp.day(Date())).path).sorted() == ["bad.json", "notes.docx"])
+        // A contacts file refused whole is set aside in rejected/, where staff look for what needs them.
+        #expect(nophone.archivedAs == "rejected/nophone.csv")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.home.rejected.path) == ["nophone.csv"])
     }
 
     @Test func aFileLeftInIntakeByACrashIsFinishedOnce() async throws {
