@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WabulkBase
 
 @Suite struct CommandLineTests {
     @Test func helpListsEveryCommand() async throws {
@@ -188,5 +189,34 @@ import Testing
         let refused = try await runProcess(wabulkBinary, ["run"], environment: env)
         #expect(refused.status != 0)
         #expect(refused.stderr.hasPrefix("Error: inboxDir \(share.path) is on another file system than var/"))
+    }
+}
+
+/// A second `wabulk run` while the first sends a campaign: refused, and the sandbox sees every message once
+/// at no more than the configured rate.
+@Suite struct SecondDaemonTests {
+    @Test func aSecondDaemonDuringACampaignChangesNothingAtMeta() async throws {
+        let rig = try SuppressionFlowTests.Rig(sandboxArguments: [], settings: ["WABULK_RATE": "120/min"])
+        defer { rig.daemon.stop() }
+        #expect(try await eventually { await rig.get("/sandbox/stats") != nil })
+        let count = 8
+        try rig.drop("contacts.csv", "Name,Phone\n" + (1...count).map { "Person \($0),\(SuppressionFlowTests.phone($0))" }.joined(separator: "\n") + "\n")
+        try rig.drop("twice.json", #"{"id": "twice", "template": {"name": "spring_sale", "language": "en_US"}, "audience": {"all": true}, "variables": {"body": ["{name}"]}}"#)
+        try rig.daemon.start()
+        #expect(try await eventually(timeout: 30) { await rig.records().count >= 1 })
+        var second = rig.env
+        second["WABULK_LISTEN"] = "127.0.0.1:\(freePort())"
+        let refused = try await runProcess(wabulkBinary, ["run"], environment: second)
+        #expect(refused.status != 0)
+        #expect(refused.stderr.hasPrefix("Error: another wabulk daemon is running on this home (pid \(rig.daemon.process!.processIdentifier)"))
+        #expect(try await eventually(timeout: 30) { await rig.records().count >= count })
+        try await Task.sleep(for: .seconds(1))
+        let records = await rig.records()
+        #expect(records.count == count)
+        #expect(Set(records.map { $0["to"] as! String }).count == count)
+        // 120 a minute: never two sends closer than half a second (a few ms of scheduling slack).
+        let times = records.compactMap { ($0["time"] as? String).flatMap(Timestamp.parse) }.sorted()
+        #expect(times.count == count)
+        for (a, b) in zip(times, times.dropFirst()) { #expect(b.timeIntervalSince(a) >= 0.49, "\(a) → \(b)") }
     }
 }
