@@ -11,6 +11,8 @@ public struct ContactImporter: Sendable {
     public let normalizer: PhoneNormalizer
     public let workers: NormalizerWorkers?
     public var batchSize = 5_000
+    /// Data rows a file may have (`maxRowsPerFile`); a longer file is refused whole, with the reason.
+    public var maxRows = 2_000_000
 
     public init(registry: ContactRegistry, normalizer: PhoneNormalizer, workers: NormalizerWorkers? = nil) {
         self.registry = registry

@@ -43,7 +43,10 @@ final class RowReader: @unchecked Sendable {
         do throws(ContactsError) {
             switch source {
             case .xlsx:
-                try XLSXReader().forEachRow(url, displayName: fileName) { (row, cells) throws(ContactsError) in try add(row: row, cells: cells) }
+                var reader = XLSXReader()
+                // The sheet's own cap counts every row element; the header's is one more.
+                reader.maxRows = importer.maxRows + 1
+                try reader.forEachRow(url, displayName: fileName) { (row, cells) throws(ContactsError) in try add(row: row, cells: cells) }
             case .text(let file, let delimiter):
                 let stream = try CSVStream(delimiter: delimiter)
                 var rowNumber = 0
@@ -78,6 +81,9 @@ final class RowReader: @unchecked Sendable {
             return
         }
         rowsRead += 1
+        if rowsRead > importer.maxRows {
+            throw .unsupportedFormat(file: fileName, reason: "more than \(importer.maxRows) rows (maxRowsPerFile); split the file")
+        }
         func cell(_ i: Int?) -> String {
             guard let i, i < cells.count else { return "" }
             return cells[i].trimmedCell

@@ -37,6 +37,8 @@ public struct Settings: Sendable, Equatable {
     public var smtpRequireTLS: Bool = true
     /// Cost per billable message by pricing category (and calling code), for the report's Cost sheet.
     public var rateCard = RateCard()
+    /// Data rows a contacts file may have; a longer one is refused whole with the reason.
+    public var maxRowsPerFile: Int = 2_000_000
     /// Days webhook bodies as received stay in the event log before they are blanked (their events stay).
     public var rawWebhookRetentionDays: Int = 30
     /// The folders shared with staff, when not `inbox/` and `outbox/` inside the home.
@@ -210,6 +212,9 @@ public struct SettingKey: Sendable {
         },
         .init("allowVanityNumbers", "WABULK_ALLOW_VANITY_NUMBERS", "read letters in a phone cell as keypad digits instead of rejecting the row") { text, s, src throws(SettingsError) in
             s.allowVanityNumbers = try bool(text, key: "allowVanityNumbers", source: src)
+        },
+        .init("maxRowsPerFile", "WABULK_MAX_ROWS_PER_FILE", "data rows a contacts file may have; a longer one is refused whole (split it)") { text, s, src throws(SettingsError) in
+            s.maxRowsPerFile = try int(text, key: "maxRowsPerFile", source: src, range: 1...50_000_000)
         },
         .init("rawWebhookRetentionDays", "WABULK_RAW_WEBHOOK_RETENTION_DAYS", "days webhook bodies as received are kept in the event log (names, reply texts) before they are blanked; their events stay") { text, s, src throws(SettingsError) in
             s.rawWebhookRetentionDays = try int(text, key: "rawWebhookRetentionDays", source: src, range: 0...3650)

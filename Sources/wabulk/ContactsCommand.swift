@@ -47,7 +47,8 @@ struct ContactsCommand: AsyncParsableCommand {
             let url = URL(fileURLWithPath: file)
             let workers = try? NormalizerWorkers(executable: SelfExecutable.url, defaultCountry: c.settings.defaultCountry,
                                                  count: ProcessInfo.processInfo.activeProcessorCount)
-            let importer = ContactImporter(registry: c.registry, normalizer: try PhoneNormalizer(defaultCountry: c.settings.defaultCountry, allowsLetters: c.settings.allowVanityNumbers), workers: workers)
+            var importer = ContactImporter(registry: c.registry, normalizer: try PhoneNormalizer(defaultCountry: c.settings.defaultCountry, allowsLetters: c.settings.allowVanityNumbers), workers: workers)
+            importer.maxRows = c.settings.maxRowsPerFile
             let terminal = isatty(STDERR_FILENO) == 1 && !json
             let result = try importer.importFile(url, progress: terminal ? { rows in
                 FileHandle.standardError.write(Data("\r  \(rows) rows…".utf8))

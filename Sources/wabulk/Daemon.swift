@@ -35,7 +35,9 @@ struct Daemon {
         // libphonenumber scales across processes, not threads: imports use one worker process per core.
         let workers = try? NormalizerWorkers(executable: SelfExecutable.url, defaultCountry: settings.defaultCountry,
                                              count: ProcessInfo.processInfo.activeProcessorCount)
-        let watcher = InboxWatcher(home: home, importer: ContactImporter(registry: registry, normalizer: normalizer, workers: workers),
+        var importer = ContactImporter(registry: registry, normalizer: normalizer, workers: workers)
+        importer.maxRows = settings.maxRowsPerFile
+        let watcher = InboxWatcher(home: home, importer: importer,
                                    planner: planner, optOuts: OptOutRecorder(registry: registry, spoolDirectory: home.spool, events: events),
                                    control: CampaignControl(campaignsDirectory: home.campaigns, spoolDirectory: home.spool, events: events,
                                                             eventsDirectory: home.log),

@@ -30,7 +30,9 @@ import WabulkBase
         try rig.daemon.start()
 
         let filler = home.appendingPathComponent("filler")
-        let inbound = SuppressionFlowTests.inbound(#""type":"text","text":{"body":"hello"}"#)
+        // Longer than a page: a short line can still fit in the slack of the log file's last tmpfs page.
+        let text = "hello " + String(repeating: "x", count: 8000)
+        let inbound = SuppressionFlowTests.inbound(#""type":"text","text":{"body":"\#(text)"}"#)
         let (answerWhileFull, sentAtFill, sentAfterPause) = try await onOwnThread { () throws -> (String, Int, Int) in
             // A few sends go out, then the disk fills up to the last byte.
             let deadline = Date().addingTimeInterval(60)
@@ -82,7 +84,7 @@ import WabulkBase
             let jobs = Set(events.filter { $0["status"] as? String == status && ($0["job"] as? String)?.hasPrefix("full.") == true }.map { $0["job"] as! String })
             #expect(jobs.count == count, "\(status): \(jobs.count)")
         }
-        #expect(events.contains { $0["kind"] as? String == "inbound" && $0["reason"] as? String == "hello" })
+        #expect(events.contains { $0["kind"] as? String == "inbound" && $0["reason"] as? String == String(text.prefix(1000)) })
         #expect(rig.daemonLog().contains("sending resumed"))
     }
 }

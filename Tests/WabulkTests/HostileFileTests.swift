@@ -63,6 +63,18 @@ import WabulkBase
         }
     }
 
+    @Test func aFileOverTheRowLimitIsRefusedWhole() throws {
+        let dir = TempDir()
+        var importer = try importer(dir)
+        importer.maxRows = 3
+        let rows = (1...4).map { "P\($0),98765432\(10 + $0)" }
+        #expect(throws: ContactsError.unsupportedFormat(file: "four.csv", reason: "more than 3 rows (maxRowsPerFile); split the file")) {
+            try importer.importFile(dir.file("four.csv", "Name,Phone\n" + rows.joined(separator: "\n") + "\n"))
+        }
+        #expect(try importer.registry.count() == 0)
+        #expect(try importer.importFile(dir.file("three.csv", "Name,Phone\n" + rows.prefix(3).joined(separator: "\n") + "\n")).summary.inserted == 3)
+    }
+
     @Test func aCellOverSixtyFourKilobytesIsRefused() throws {
         let dir = TempDir()
         let text = "Name,Phone\n" + String(repeating: "x", count: 70_000) + ",9876543210\n"
