@@ -97,7 +97,7 @@ struct CampaignCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Stop sending a campaign's waiting messages until resumed.")
         static let action = CampaignControl.Action.pause
         @OptionGroup var homeOptions: HomeOptions
-        @Argument(help: "The campaign id.") var id: String
+        @Argument(help: "The campaign ids (each changed in its own transaction).") var ids: [String]
         @Flag(help: "Print JSON.") var json = false
     }
 
@@ -105,7 +105,7 @@ struct CampaignCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Let a paused or stopped campaign send again.")
         static let action = CampaignControl.Action.resume
         @OptionGroup var homeOptions: HomeOptions
-        @Argument(help: "The campaign id.") var id: String
+        @Argument(help: "The campaign ids (each changed in its own transaction).") var ids: [String]
         @Flag(help: "Print JSON.") var json = false
     }
 
@@ -113,7 +113,7 @@ struct CampaignCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Drop a campaign's waiting messages (each logged as cancelled); sends under way finish.")
         static let action = CampaignControl.Action.cancel
         @OptionGroup var homeOptions: HomeOptions
-        @Argument(help: "The campaign id.") var id: String
+        @Argument(help: "The campaign ids (each changed in its own transaction).") var ids: [String]
         @Flag(help: "Print JSON.") var json = false
     }
 
@@ -121,7 +121,7 @@ struct CampaignCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "retry-failed", abstract: "Queue again the failed messages whose error was transient.")
         static let action = CampaignControl.Action.retryFailed
         @OptionGroup var homeOptions: HomeOptions
-        @Argument(help: "The campaign id.") var id: String
+        @Argument(help: "The campaign ids (each changed in its own transaction).") var ids: [String]
         @Flag(help: "Print JSON.") var json = false
     }
 }
@@ -130,7 +130,7 @@ struct CampaignCommand: AsyncParsableCommand {
 protocol ControlSubcommand: AsyncParsableCommand {
     static var action: CampaignControl.Action { get }
     var homeOptions: HomeOptions { get }
-    var id: String { get }
+    var ids: [String] { get }
     var json: Bool { get }
 }
 
@@ -139,7 +139,15 @@ extension ControlSubcommand {
         let home = HomeLayout.resolve(option: homeOptions.home)
         let control = CampaignControl(campaignsDirectory: home.campaigns, spoolDirectory: home.spool,
                                       events: EventLogWriter(directory: home.log), eventsDirectory: home.log)
-        let message = try await control.perform(Self.action, campaign: id, by: "operator")
-        if json { try printJSON(["campaign": id, "action": Self.action.rawValue, "result": message]) } else { print(message) }
+        guard !ids.isEmpty else { throw ValidationError("name at least one campaign id") }
+        var results: [[String: String]] = []
+        for id in ids {
+            let message = try await control.perform(Self.action, campaign: id, by: "operator")
+            results.append(["campaign": id, "action": Self.action.rawValue, "result": message])
+            if !json { print(message) }
+        }
+        if json {
+            if results.count == 1 { try printJSON(results[0]) } else { try printJSON(results) }
+        }
     }
 }
