@@ -69,3 +69,22 @@ import Testing
         #expect(s.reveal() == "EAAG-very-secret")
     }
 }
+
+/// docs/CONFIGURATION.md's table and `SettingKey.all` name the same settings with the same environment
+/// variables: a setting added to one and not the other fails here.
+@Suite struct ConfigurationDocTests {
+    @Test func theDocumentedTableMatchesTheSettings() throws {
+        let doc = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/CONFIGURATION.md")
+        let text = try String(contentsOf: doc, encoding: .utf8)
+        var documented: [String: String] = [:]
+        for line in text.split(separator: "\n") where line.hasPrefix("| `") {
+            let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard cells.count >= 2, cells[1].hasPrefix("`WABULK_") || cells[1].hasPrefix("`WHATSAPP_") else { continue }
+            documented[cells[0].trimmingCharacters(in: CharacterSet(charactersIn: "`"))] = cells[1].trimmingCharacters(in: CharacterSet(charactersIn: "`"))
+        }
+        let declared = Dictionary(uniqueKeysWithValues: SettingKey.all.map { ($0.fileKey, $0.environmentName) })
+        #expect(documented == declared)
+        #expect(declared.count >= 30)
+    }
+}
