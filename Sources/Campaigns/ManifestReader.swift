@@ -9,10 +9,15 @@ public enum ManifestReader {
 
     /// `fileName` gives the id when the manifest has none.
     public static func read(_ data: Data, fileName: String) throws(ManifestRejection) -> CampaignManifest {
-        var problems: [ManifestProblem] = []
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw ManifestRejection(problems: [.init(field: "(file)", reason: "not a JSON object")])
         }
+        return try read(object: object, fileName: fileName)
+    }
+
+    /// A manifest already parsed (an inbox file is parsed once to learn what it is).
+    public static func read(object: [String: Any], fileName: String) throws(ManifestRejection) -> CampaignManifest {
+        var problems: [ManifestProblem] = []
         for key in object.keys.sorted() where !knownKeys.contains(key) {
             problems.append(.init(field: key, reason: "unknown key"))
         }

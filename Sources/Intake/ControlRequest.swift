@@ -11,7 +11,11 @@ public struct ControlRequest: Sendable {
 
     /// Nil when the bytes are not a JSON object with an "action" key (then the file is read as a manifest).
     public static func read(_ data: Data) -> ControlRequest? {
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], object["action"] != nil else { return nil }
+        (try? JSONSerialization.jsonObject(with: data) as? [String: Any]).flatMap(read(object:))
+    }
+
+    static func read(object: [String: Any]) -> ControlRequest? {
+        guard object["action"] != nil else { return nil }
         let phones = (object["phones"] as? [Any])?.compactMap { $0 as? String } ?? (object["phone"] as? String).map { [$0] }
         return ControlRequest(campaign: object["campaign"] as? String, action: (object["action"] as? String)?.lowercased(), phones: phones)
     }

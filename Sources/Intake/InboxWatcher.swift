@@ -123,12 +123,14 @@ public final class InboxWatcher: Service, Sendable {
                 // Refused whole (crafted, oversized, unreadable): set aside where staff look for what needs them.
                 if receipt.outcome == .rejected { disposition = .quarantine }
             case .manifest:
-                if let data = try? Data(contentsOf: file), let request = ControlRequest.read(data) {
-                    receipt = await applyControl(request, file: name)
-                } else if let data = try? Data(contentsOf: file), ShareRequest.isShareRequest(data) {
-                    receipt = makeShareLink(data, file: name)
-                } else {
-                    receipt = await planCampaign(file, resumed: resumed)
+                switch InboxRequest.read(file) {
+                case .control(let request): receipt = await applyControl(request, file: name)
+                case .share(let object): receipt = makeShareLink(object, file: name)
+                case .manifest(let object): receipt = await planCampaign(object, file: name, resumed: resumed)
+                case .unreadable(let reason):
+                    var r = Receipt(file: name, kind: .campaign, outcome: .rejected, message: "the manifest was rejected; nothing was sent", processedAt: now())
+                    r.problems = [ManifestProblem(field: "(file)", reason: reason)]
+                    receipt = r
                 }
             case .unknown:
                 receipt = Receipt(file: name, kind: .unknown, outcome: .rejected,
@@ -164,9 +166,9 @@ public final class InboxWatcher: Service, Sendable {
     }
 
     /// A share request becomes outbox/share/<name>.txt/.png/.svg/.html; its receipt carries the link.
-    private func makeShareLink(_ data: Data, file name: String) -> Receipt {
+    private func makeShareLink(_ object: [String: Any], file name: String) -> Receipt {
         do throws(ShareError) {
-            let request = try ShareRequest.read(data)
+            let request = try ShareRequest.read(object: object)
             let templates = (try? TemplateCache.load(home.templatesFile))??.data ?? []
             let link = ShareLink(text: try request.text(templates: templates), phoneDigits: try request.phoneDigits(normalizer: importer.normalizer))
             let base = request.name ?? URL(fileURLWithPath: name).deletingPathExtension().lastPathComponent
@@ -256,21 +258,17 @@ public final class InboxWatcher: Service, Sendable {
         }
     }
 
-    private func planCampaign(_ file: URL, resumed: Bool) async -> Receipt {
-        let name = file.lastPathComponent
+    private func planCampaign(_ object: [String: Any], file name: String, resumed: Bool) async -> Receipt {
         let rejected = { (problems: [ManifestProblem], message: String) -> Receipt in
             var r = Receipt(file: name, kind: .campaign, outcome: .rejected, message: message, processedAt: self.now())
             r.problems = problems
             return r
         }
         let manifest: CampaignManifest
-        do {
-            let data = try Data(contentsOf: file)
-            manifest = try ManifestReader.read(data, fileName: name)
-        } catch let rejection as ManifestRejection {
-            return rejected(rejection.problems, "the manifest was rejected; nothing was sent")
+        do throws(ManifestRejection) {
+            manifest = try ManifestReader.read(object: object, fileName: name)
         } catch {
-            return rejected([], "cannot read the manifest: \(error)")
+            return rejected(error.problems, "the manifest was rejected; nothing was sent")
         }
         do {
             let plan = try await planner.plan(manifest, sourceFile: name)

@@ -27,8 +27,12 @@ public struct ShareRequest: Sendable, Equatable {
     }
 
     public static func read(_ data: Data) throws(ShareError) -> ShareRequest {
-        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
-              let share = object["share"] as? [String: Any] else {
+        try read(object: (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:])
+    }
+
+    /// A request already parsed (an inbox file is parsed once to learn what it is).
+    public static func read(object: [String: Any]) throws(ShareError) -> ShareRequest {
+        guard let share = object["share"] as? [String: Any] else {
             throw .invalid(field: "share", reason: "expected {\"share\": {\"text\": \"…\"}} or {\"share\": {\"template\": {…}}}")
         }
         let phone = share["phone"] as? String

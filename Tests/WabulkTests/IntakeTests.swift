@@ -84,6 +84,19 @@ import WabulkBase
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.home.rejected.path) == ["nophone.csv"])
     }
 
+    /// An inbox .json is read once (at most 1 MiB) to learn what it is; a bigger one is refused unread.
+    @Test func anOversizedJSONIsRefusedWithoutReadingIt() async throws {
+        let dir = TempDir()
+        let w = try watcher(dir)
+        let phone = "\"+919876543210\""
+        let big = "{\"action\": \"optout\", \"phones\": [" + Array(repeating: phone, count: 80_000).joined(separator: ",") + "]}"
+        try Data(big.utf8).write(to: dir.home.inbox.appendingPathComponent("huge.json"))
+        await w.scanOnce()
+        let r = try receipt(dir, "huge.json")
+        #expect(r.outcome == .rejected)
+        #expect(r.problems == [ManifestProblem(field: "(file)", reason: "larger than 1024 KiB; a manifest, control or share file is far smaller")])
+    }
+
     @Test func aFileLeftInIntakeByACrashIsFinishedOnce() async throws {
         let dir = TempDir()
         let w = try watcher(dir)
