@@ -45,14 +45,14 @@ public struct CampaignControl: Sendable {
         do {
             switch action {
             case .pause:
-                try SpoolControl.update(spool: spoolDirectory) { $0.campaignHolds[id] = .init(reason: "paused by \(source)", since: now()) }
+                try SpoolControl.update(spool: spoolDirectory) { $0.campaignHolds[id] = .init(reason: "paused by \(source)", cause: .paused(by: source), since: now()) }
                 return "campaign \(id) paused; messages under way finish, the rest wait"
             case .resume:
                 if record.phase == .cancelled { throw ControlError.alreadyCancelled(id) }
                 try SpoolControl.update(spool: spoolDirectory) { $0.campaignHolds[id] = nil }
                 return "campaign \(id) resumed"
             case .cancel:
-                try SpoolControl.update(spool: spoolDirectory) { $0.campaignHolds[id] = .init(reason: "cancelled by \(source)", since: now()) }
+                try SpoolControl.update(spool: spoolDirectory) { $0.campaignHolds[id] = .init(reason: "cancelled by \(source)", cause: .cancelled(by: source), since: now()) }
                 // Only what this call removed is cancelled: a job the daemon took in the meantime is in
                 // flight and will be recorded as sent or failed.
                 let removed = try Spool.cancelWaiting(in: spoolDirectory, campaign: id)

@@ -67,7 +67,7 @@ public struct StatusSnapshot: Codable, Sendable {
             let state: String
             if record.phase == .dryRun { state = "dry run" }
             else if record.phase == .cancelled { state = "cancelled" }
-            else if let hold = control.campaignHolds[record.id] { state = hold.reason.hasPrefix("paused") ? "paused" : "stopped" }
+            else if let hold = control.campaignHolds[record.id] { state = hold.cause.isPause ? "paused" : "stopped" }
             else if record.phase == .planning { state = "planning" }
             else if counts.pending == 0 { state = "completed" }
             else if let start = record.manifest.startAt.flatMap(Timestamp.parse), start > now { state = "scheduled" }

@@ -121,14 +121,13 @@ public struct WebhookFollower: Service {
             record.phase == .spooled && record.manifest.template.name == name
                 && (event.language == nil || record.manifest.template.language == event.language)
         }
-        let marker = "template \(name) is "
         try SpoolControl.update(spool: home.spool) { control in
             for record in affected {
                 if Self.stopping.contains(status) {
                     let why = event.errorDetails.map { ": \($0)" } ?? ""
-                    control.campaignHolds[record.id] = .init(reason: "\(marker)\(status) at Meta\(why); resume once it is approved again",
-                                                             since: now())
-                } else if Self.sendable.contains(status), control.campaignHolds[record.id]?.reason.hasPrefix(marker) == true {
+                    control.campaignHolds[record.id] = .init(reason: "template \(name) is \(status) at Meta\(why); resume once it is approved again",
+                                                             cause: .template(name: name), since: now())
+                } else if Self.sendable.contains(status), control.campaignHolds[record.id]?.cause == .template(name: name) {
                     control.campaignHolds[record.id] = nil
                 }
             }

@@ -366,7 +366,7 @@ public final class Dispatcher: Service, Sendable {
         case .stopQueue, .stopCampaign:
             // Not this message's fault: it waits, its attempt not counted, until the hold is lifted
             // (`wabulk resume` for the queue, `wabulk campaign resume` for the campaign).
-            let hold = SpoolControl.Hold(reason: "\(code.map { "(#\($0)) " } ?? (action == .stopQueue ? "" : "(#0) "))\(title)",
+            let hold = SpoolControl.Hold(reason: "\(code.map { "(#\($0)) " } ?? (action == .stopQueue ? "" : "(#0) "))\(title)", cause: .metaError(code: code),
                                          errorCode: code, since: now())
             try SpoolControl.update(spool: spoolDirectory) {
                 if action == .stopQueue { $0.queueHold = hold } else { $0.campaignHolds[job.campaign] = hold }

@@ -105,7 +105,8 @@ public actor Spool {
                     target TEXT PRIMARY KEY NOT NULL,
                     reason TEXT NOT NULL,
                     error_code INTEGER,
-                    since TEXT NOT NULL
+                    since TEXT NOT NULL,
+                    cause TEXT NOT NULL
                 ) WITHOUT ROWID
                 """)
             migrated = try SpoolControl.migrateLegacyFile(in: directory, db)

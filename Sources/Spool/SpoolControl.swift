@@ -8,20 +8,33 @@ import WabulkBase
 /// and an unreadable store reads as "paused", never as "no holds".
 public struct SpoolControl: Codable, Sendable, Equatable {
     public struct Hold: Codable, Sendable, Equatable {
+        /// For people: what happened and what to do. Decisions read `cause`.
         public var reason: String
         public var errorCode: Int?
         public var since: String
+        public var cause: HoldCause
 
-        public init(reason: String, errorCode: Int? = nil, since: Date) {
+        public init(reason: String, cause: HoldCause, errorCode: Int? = nil, since: Date) {
             self.reason = reason
+            self.cause = cause
             self.errorCode = errorCode
             self.since = Timestamp.format(since)
         }
 
-        init(reason: String, errorCode: Int?, since: String) {
+        init(reason: String, cause: HoldCause, errorCode: Int?, since: String) {
             self.reason = reason
+            self.cause = cause
             self.errorCode = errorCode
             self.since = since
+        }
+
+        /// control.json from before causes were kept has none: it is told from the reason, once.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            reason = try c.decode(String.self, forKey: .reason)
+            errorCode = try c.decodeIfPresent(Int.self, forKey: .errorCode)
+            since = try c.decode(String.self, forKey: .since)
+            cause = try c.decodeIfPresent(HoldCause.self, forKey: .cause) ?? HoldCause.fromLegacy(reason: reason, errorCode: errorCode)
         }
     }
 
@@ -30,9 +43,7 @@ public struct SpoolControl: Codable, Sendable, Equatable {
     /// Campaigns that must not send, by id.
     public var campaignHolds: [String: Hold] = [:]
     /// The store could not be read: `queueHold` says so, and the next look reads it again.
-    public private(set) var storeUnreadable = false
-
-    private enum CodingKeys: String, CodingKey { case queueHold, campaignHolds }
+    public var storeUnreadable: Bool { queueHold?.cause == .unreadableStore }
 
     public init() {}
 
@@ -57,9 +68,8 @@ public struct SpoolControl: Codable, Sendable, Equatable {
             }
         } catch {
             var held = SpoolControl()
-            held.storeUnreadable = true
             held.queueHold = Hold(reason: "the holds in var/spool/jobs.sqlite could not be read (\(error)); sending is paused until they can",
-                                  since: Date())
+                                  cause: .unreadableStore, since: Date())
             return held
         }
     }
@@ -76,8 +86,8 @@ public struct SpoolControl: Codable, Sendable, Equatable {
 
     static func read(_ db: Database) throws -> SpoolControl {
         var control = SpoolControl()
-        for row in try Row.fetchAll(db, sql: "SELECT target, reason, error_code, since FROM holds") {
-            let hold = Hold(reason: row["reason"], errorCode: row["error_code"], since: row["since"] as String)
+        for row in try Row.fetchAll(db, sql: "SELECT target, reason, error_code, since, cause FROM holds") {
+            let hold = Hold(reason: row["reason"], cause: HoldCause(stored: row["cause"] ?? ""), errorCode: row["error_code"], since: row["since"] as String)
             let target: String = row["target"]
             if target == queueKey { control.queueHold = hold } else { control.campaignHolds[target] = hold }
         }
@@ -86,10 +96,10 @@ public struct SpoolControl: Codable, Sendable, Equatable {
 
     static func write(_ control: SpoolControl, _ db: Database) throws {
         try db.execute(sql: "DELETE FROM holds")
-        let insert = try db.cachedStatement(sql: "INSERT INTO holds (target, reason, error_code, since) VALUES (?, ?, ?, ?)")
+        let insert = try db.cachedStatement(sql: "INSERT INTO holds (target, reason, error_code, since, cause) VALUES (?, ?, ?, ?, ?)")
         var all = control.campaignHolds.map { ($0.key, $0.value) }
         if let queue = control.queueHold { all.append((queueKey, queue)) }
-        for (target, hold) in all { try insert.execute(arguments: [target, hold.reason, hold.errorCode, hold.since]) }
+        for (target, hold) in all { try insert.execute(arguments: [target, hold.reason, hold.errorCode, hold.since, hold.cause.stored]) }
     }
 
     /// Called inside `Spool.openDatabase`'s set-up transaction: a control.json from before takes its place in
@@ -104,7 +114,7 @@ public struct SpoolControl: Codable, Sendable, Equatable {
             control.campaignHolds.merge(legacy.campaignHolds) { have, _ in have }
         } catch {
             control.queueHold = Hold(reason: "var/spool/control.json could not be read (\(error)); sending is paused until `wabulk resume`",
-                                     since: Date())
+                                     cause: .unreadableStore, since: Date())
         }
         try write(control, db)
         return true

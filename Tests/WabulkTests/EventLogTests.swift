@@ -282,6 +282,22 @@ import WabulkBase
         #expect(control.campaignHolds["diwali"]?.since == "2026-12-03T10:00:00.000Z")
         #expect(control.queueHold?.errorCode == 190)
         #expect(control.queueHold?.reason == "(#190) token expired")
+        // Older files kept no cause: it is told from the words once, then kept typed.
+        #expect(control.campaignHolds["diwali"]?.cause == .paused(by: "staff"))
+        #expect(control.queueHold?.cause == .metaError(code: 190))
+    }
+
+    /// Decisions read the cause, never the words: a hold reworded (or worded like another kind) keeps its kind.
+    @Test func theCauseNotTheReasonDecides() throws {
+        let dir = TempDir()
+        try SpoolControl.update(spool: dir.url) {
+            $0.campaignHolds["a"] = .init(reason: "template diwali is PAUSED at Meta", cause: .paused(by: "operator"), since: Date())
+            $0.campaignHolds["b"] = .init(reason: "stopped for a while", cause: .template(name: "diwali"), since: Date())
+        }
+        let control = SpoolControl.load(spool: dir.url)
+        #expect(control.campaignHolds["a"]?.cause.isPause == true)
+        #expect(control.campaignHolds["b"]?.cause == .template(name: "diwali"))
+        #expect(control.campaignHolds["b"]?.cause.isPause == false)
     }
 
     /// Four writers at once (the daemon, the CLI, control files, the follower) each add their holds: with a
@@ -296,7 +312,7 @@ import WabulkBase
                 group.addTask {
                     try await onOwnThread {
                         for i in 0..<25 {
-                            try SpoolControl.update(spool: dir.url) { $0.campaignHolds["c\(writer)-\(i)"] = .init(reason: "paused by \(writer)", since: Date()) }
+                            try SpoolControl.update(spool: dir.url) { $0.campaignHolds["c\(writer)-\(i)"] = .init(reason: "paused by \(writer)", cause: .paused(by: "\(writer)"), since: Date()) }
                         }
                     }
                 }
