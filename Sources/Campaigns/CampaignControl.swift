@@ -84,11 +84,11 @@ public struct CampaignControl: Sendable {
 
     /// A failure worth retrying later: Meta said transient/throttled, or the network failed.
     static func isTransient(_ message: MessageRecord) -> Bool {
-        guard let code = message.errorCode else {
-            // Network failures and HTTP 5xx carry no Meta code.
-            return message.errorTitle == "network error" || (message.errorTitle?.hasPrefix("HTTP 5") ?? false) || message.reason?.hasPrefix("gave up") == true
+        if let code = message.errorCode {
+            return [.retry, .slowDown, .slowDownRecipient, .retryAfterADay].contains(MetaErrorCatalog.entry(for: code).action)
         }
-        return [.retry, .slowDown, .slowDownRecipient, .retryAfterADay].contains(MetaErrorCatalog.entry(for: code).action)
+        let kind = message.failure ?? FailureKind.fromLegacy(errorCode: nil, title: message.errorTitle, reason: message.reason)
+        return kind?.isTransientWithoutCode ?? false
     }
 }
 

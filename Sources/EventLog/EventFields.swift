@@ -55,6 +55,7 @@ struct EventFields: Equatable {
     @AbsentText var wamid: Text?
     @AbsentText var errorTitle: Text?
     @AbsentText var errorDetails: Text?
+    @AbsentText var failure: Text?
     @AbsentText var pricingCategory: Text?
     @AbsentText var pricingType: Text?
     @AbsentText var reason: Text?
@@ -164,6 +165,7 @@ struct EventFields: Equatable {
         case .wamid: wamid = value
         case .errorTitle: errorTitle = value
         case .errorDetails: errorDetails = value
+        case .failure: failure = value
         case .pricingCategory: pricingCategory = value
         case .pricingType: pricingType = value
         case .reason: reason = value
@@ -185,8 +187,8 @@ struct EventFields: Equatable {
         }
     }
 
-    enum Key {
-        case attempt, campaign, errorCode, errorDetails, errorTitle, job, kind, metaTime, name, phone
+    enum Key: CaseIterable {
+        case attempt, campaign, errorCode, errorDetails, errorTitle, failure, job, kind, metaTime, name, phone
         case pricingCategory, pricingType, reason, source, status, time, wamid, raw, template, language
     }
 
@@ -203,6 +205,7 @@ struct EventFields: Equatable {
         case (9, UInt8(ascii: "e")): return named("errorCode", .errorCode)
         case (12, UInt8(ascii: "e")): return named("errorDetails", .errorDetails)
         case (10, UInt8(ascii: "e")): return named("errorTitle", .errorTitle)
+        case (7, UInt8(ascii: "f")): return named("failure", .failure)
         case (3, UInt8(ascii: "j")): return named("job", .job)
         case (4, UInt8(ascii: "k")): return named("kind", .kind)
         case (8, UInt8(ascii: "m")): return named("metaTime", .metaTime)

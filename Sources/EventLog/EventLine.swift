@@ -28,6 +28,7 @@ enum EventLine {
         int("errorCode", e.errorCode)
         text("errorDetails", e.errorDetails)
         text("errorTitle", e.errorTitle)
+        text("failure", e.failure?.rawValue)
         text("job", e.job)
         text("kind", e.kind.rawValue)
         text("language", e.language)

@@ -19,6 +19,8 @@ public struct MessageEvent: Codable, Sendable, Equatable {
     public var errorCode: Int?
     public var errorTitle: String?
     public var errorDetails: String?
+    /// What kind of failure a `failed` or `deferred` event records: what decisions read.
+    public var failure: FailureKind?
     /// Meta's own timestamp of the status (Unix seconds), used to order webhook events.
     public var metaTime: Int?
     public var pricingCategory: String?
@@ -36,7 +38,8 @@ public struct MessageEvent: Codable, Sendable, Equatable {
                 job: String? = nil, phone: String? = nil, name: String? = nil, wamid: String? = nil,
                 attempt: Int? = nil, errorCode: Int? = nil, errorTitle: String? = nil, errorDetails: String? = nil,
                 metaTime: Int? = nil, pricingCategory: String? = nil, pricingType: String? = nil,
-                reason: String? = nil, source: String? = nil, raw: String? = nil, template: String? = nil, language: String? = nil) {
+                reason: String? = nil, source: String? = nil, raw: String? = nil, template: String? = nil, language: String? = nil,
+                failure: FailureKind? = nil) {
         self.kind = kind
         self.time = Timestamp.format(time)
         self.status = status
@@ -57,6 +60,7 @@ public struct MessageEvent: Codable, Sendable, Equatable {
         self.raw = raw
         self.template = template
         self.language = language
+        self.failure = failure
     }
 
     public var date: Date? { Timestamp.parse(time) }
@@ -92,6 +96,8 @@ public struct MessageEvent: Codable, Sendable, Equatable {
         errorCode = f.errorCode
         errorTitle = text(f.errorTitle)
         errorDetails = text(f.errorDetails)
+        // An unknown kind (a newer wabulk's) reads as none rather than losing the line.
+        failure = text(f.failure).flatMap(FailureKind.init(rawValue:))
         metaTime = f.metaTime
         pricingCategory = text(f.pricingCategory)
         pricingType = text(f.pricingType)

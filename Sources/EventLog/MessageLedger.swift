@@ -135,6 +135,11 @@ public struct MessageLedger: Sendable {
     static let inboundBytes = Array("inbound".utf8)
     static let retryBytes = Array("retry".utf8)
     static let statusValues = MessageStatus.allCases.map { (Array($0.rawValue.utf8), $0) }
+    static let failureValues = FailureKind.allCases.map { Array($0.rawValue.utf8) }
+
+    static func failureCode(_ text: EventFields.Text, in line: UnsafeRawBufferPointer) -> UInt8? {
+        failureValues.firstIndex { EventFields.equals(text, $0, in: line) }.map { UInt8($0 + 1) }
+    }
 
     static func status(_ text: EventFields.Text?, in line: UnsafeRawBufferPointer) -> MessageStatus? {
         guard let text else { return nil }
@@ -205,6 +210,7 @@ public struct MessageLedger: Sendable {
         if status == .failed || status == .deferred, f.errorCode != nil || f.errorTitle != nil {
             outcome.errorCode = f.errorCode.map { Int32(clamping: $0) } ?? Int32.min
             outcome.error = f.errorTitle == nil && f.errorDetails == nil ? 0 : errors.intern(pair: f.errorTitle, f.errorDetails, in: line)
+            outcome.failure = f.failure.flatMap { Self.failureCode($0, in: line) } ?? 0
         }
         if let reason = f.reason, status == .skipped || status == .cancelled || status == .deferred || status == .failed {
             outcome.reason = reasons.intern(reason, in: line)
@@ -215,6 +221,7 @@ public struct MessageLedger: Sendable {
             s.status = Self.code(.queued)
             outcome.errorCode = Int32.min
             outcome.error = 0
+            outcome.failure = 0
             s.failed = 0
         } else if !isNew, Self.advances(from: current, to: status) {
             s.status = Self.code(status)
@@ -384,6 +391,7 @@ public struct MessageLedger: Sendable {
         public var errorCode: Int?
         public var errorTitle: String?
         public var errorDetails: String?
+        public var failure: FailureKind?
         public var reason: String?
         public var pricingCategory: String?
         public var pricingType: String?
@@ -408,6 +416,7 @@ public struct MessageLedger: Sendable {
             wamid: s.wamidRef == .none ? nil : texts?.text(\.wamid, at: s.wamidRef),
             hasWamid: s.wamidRef != .none, attempts: Int(s.attempts),
             errorCode: o.errorCode == Int32.min ? nil : Int(o.errorCode), errorTitle: error?.0, errorDetails: error?.1,
+            failure: o.failure == 0 ? nil : FailureKind.allCases[Int(o.failure) - 1],
             reason: o.reason == 0 ? nil : reasons.value(o.reason), pricingCategory: pricing?.0, pricingType: pricing?.1,
             firstSeen: Self.unix(s.first), lastSeen: Self.unix(s.last), sentAt: Self.unix(s.sent),
             deliveredAt: Self.unix(s.delivered), readAt: Self.unix(s.read), failedAt: Self.unix(s.failed))

@@ -13,6 +13,8 @@ public struct MessageRecord: Sendable, Equatable {
     public var errorCode: Int?
     public var errorTitle: String?
     public var errorDetails: String?
+    /// What kind of failure, when the log recorded it (logs from before the field have none).
+    public var failure: FailureKind?
     public var reason: String?
     /// First time each of sent, delivered, read and failed was seen, ISO 8601 to the second (Meta's
     /// timestamp where the event carried one).
@@ -39,6 +41,7 @@ public struct MessageRecord: Sendable, Equatable {
         errorCode = m.errorCode
         errorTitle = m.errorTitle
         errorDetails = m.errorDetails
+        failure = m.failure
         reason = m.reason
         pricingCategory = m.pricingCategory
         pricingType = m.pricingType

@@ -8,6 +8,8 @@ struct OutcomeTable: Sendable {
         var error: UInt32 = 0
         var reason: UInt32 = 0
         var pricing: UInt32 = 0
+        /// `FailureKind`'s index + 1; 0 for none.
+        var failure: UInt8 = 0
     }
 
     /// Index 0 is the empty outcome, so a fresh slot needs no lookup.

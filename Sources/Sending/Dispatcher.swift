@@ -162,16 +162,17 @@ public final class Dispatcher: Service, Sendable {
         let job = entry.job
         var event = MessageEvent(time: now(), campaign: job.campaign, job: job.id, phone: job.phone, attempt: job.attempt, source: "dispatch")
         let waited = "no webhook about it within \(options.reconcileWindow)"
-        let failure: (title: String, reason: String)?
+        let failure: (kind: FailureKind, title: String, reason: String)?
         if !options.resendUnsettled {
-            failure = ("outcome unknown", "\(entry.unanswered ? "Meta did not answer" : "may have been sent before a crash"); not resent (afterReconcile = hold)")
+            failure = (.outcomeUnknown, "outcome unknown", "\(entry.unanswered ? "Meta did not answer" : "may have been sent before a crash"); not resent (afterReconcile = hold)")
         } else if entry.unanswered, job.attempt >= options.retry.maxAttempts {
-            failure = ("no answer", "gave up after \(job.attempt) attempts")
+            failure = (.noAnswer, "no answer", "gave up after \(job.attempt) attempts")
         } else {
             failure = nil
         }
         if let failure {
             event.status = .failed
+            event.failure = failure.kind
             event.errorTitle = failure.title
             event.errorDetails = waited
             event.reason = failure.reason
@@ -292,10 +293,11 @@ public final class Dispatcher: Service, Sendable {
                 try await events.append(event, durable: true)
                 try await spool.complete(job)
             case .rejected(let error, _, let retryAfter):
-                try await handleFailure(job, event: event, code: error.code, title: error.title, details: error.details,
+                try await handleFailure(job, event: event, failure: .meta, code: error.code, title: error.title, details: error.details,
                                         action: MetaErrorCatalog.entry(for: error.code).action, retryAfter: retryAfter)
             case .transportFailure(let reason, let status, let retryAfter):
-                try await handleFailure(job, event: event, code: nil, title: status.map { "HTTP \($0)" } ?? "network error",
+                let kind: FailureKind = status.map { $0 >= 500 ? .http5xx : .http } ?? .network
+                try await handleFailure(job, event: event, failure: kind, code: nil, title: status.map { "HTTP \($0)" } ?? "network error",
                                         details: reason, action: outcome.action ?? .retry, retryAfter: retryAfter)
             case .unanswered(let reason):
                 // Meta may have it: the job stays in flight until its webhook settles it or the window ends.
@@ -355,9 +357,10 @@ public final class Dispatcher: Service, Sendable {
         return true
     }
 
-    private func handleFailure(_ job: SpoolJob, event: MessageEvent, code: Int?, title: String, details: String?,
+    private func handleFailure(_ job: SpoolJob, event: MessageEvent, failure: FailureKind, code: Int?, title: String, details: String?,
                                action: ErrorAction, retryAfter: Double?) async throws {
         var event = event
+        event.failure = failure
         event.errorCode = code
         event.errorTitle = title
         event.errorDetails = details
@@ -407,6 +410,7 @@ public final class Dispatcher: Service, Sendable {
         default: delay = options.retry.delay(after: job.attempt)
         }
         guard var wait = delay else {
+            event.failure = .gaveUp
             event.status = .failed
             event.reason = "gave up after \(job.attempt) attempts"
             try await events.append(event, durable: true)

@@ -88,7 +88,8 @@ public enum WebhookPayload {
                             metaTime: s["timestamp"]?.integer,
                             pricingCategory: pricing?["category"]?.string,
                             pricingType: pricing?["type"]?.string,
-                            source: "webhook")
+                            source: "webhook",
+                            failure: error == nil ? nil : .meta)
     }
 
     static func inboundEvent(_ m: JSONValue, receivedAt: Date) -> MessageEvent {

@@ -169,3 +169,37 @@ import Testing
                     "variables.buttons: the template's buttons has 1 placeholder; 0 given"])
     }
 }
+
+/// retry-failed decides by the recorded kind of failure, not by its words; logs from before the kind was
+/// recorded are still read by their words (the one legacy place).
+@Suite struct TransientFailureTests {
+    static func record(_ failure: FailureKind?, code: Int? = nil, title: String?, reason: String? = nil) -> MessageRecord {
+        var r = MessageRecord(job: "c.0000001", status: .failed)
+        r.failure = failure
+        r.errorCode = code
+        r.errorTitle = title
+        r.reason = reason
+        return r
+    }
+
+    @Test func theKindDecidesNotTheTitle() {
+        #expect(CampaignControl.isTransient(Self.record(.network, title: "connection reset by the proxy")))
+        #expect(CampaignControl.isTransient(Self.record(.http5xx, title: "Bad gateway")))
+        #expect(CampaignControl.isTransient(Self.record(.gaveUp, title: "HTTP 429")))
+        #expect(CampaignControl.isTransient(Self.record(.noAnswer, title: "no answer")))
+        // Worded like a transient failure, recorded as not one.
+        #expect(!CampaignControl.isTransient(Self.record(.http, title: "network error")))
+        #expect(!CampaignControl.isTransient(Self.record(.outcomeUnknown, title: "HTTP 503", reason: "gave up after 3 attempts")))
+        // Meta's codes go by the catalog.
+        #expect(CampaignControl.isTransient(Self.record(.meta, code: 131000, title: "Something went wrong")))
+        #expect(!CampaignControl.isTransient(Self.record(.meta, code: 131026, title: "network error")))
+    }
+
+    @Test func logsWithoutTheKindAreReadByTheirWords() {
+        #expect(CampaignControl.isTransient(Self.record(nil, title: "network error")))
+        #expect(CampaignControl.isTransient(Self.record(nil, title: "HTTP 502")))
+        #expect(CampaignControl.isTransient(Self.record(nil, title: "HTTP 429", reason: "gave up after 3 attempts")))
+        #expect(!CampaignControl.isTransient(Self.record(nil, title: "HTTP 404")))
+        #expect(!CampaignControl.isTransient(Self.record(nil, title: "outcome unknown", reason: "may have been sent before a crash; not resent (afterReconcile = hold)")))
+    }
+}

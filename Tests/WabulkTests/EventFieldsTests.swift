@@ -23,7 +23,36 @@ import WabulkBase
                             status: statuses[Int(rng.next() % UInt64(statuses.count))], campaign: text(), job: text(), phone: text(),
                             name: text(), wamid: text(), attempt: number(), errorCode: number(), errorTitle: text(), errorDetails: text(),
                             metaTime: number(), pricingCategory: text(), pricingType: text(), reason: text(), source: text(),
-                            template: text(), language: text())
+                            template: text(), language: text(),
+                            failure: rng.next() % 2 == 0 ? nil : FailureKind.allCases[Int(rng.next() % UInt64(FailureKind.allCases.count))])
+    }
+
+    /// The declaration is `MessageEvent` itself: every stored field, set, is written by the writer exactly as
+    /// JSONEncoder writes the type (same keys, same order), read back whole by the fast reader, and every key
+    /// the fast reader matches is one of the declared fields. A field added to one and not the others fails here.
+    @Test func everyDeclaredFieldRoundTripsThroughTheWriterAndTheFastReader() throws {
+        let full = MessageEvent(kind: .status, time: Date(timeIntervalSince1970: 1_790_000_000.25), status: .failed, campaign: "diwali",
+                                job: "diwali.0000001", phone: "+919800000001", name: "Customer 1", wamid: "wamid.HBg1", attempt: 2,
+                                errorCode: 131026, errorTitle: "Message undeliverable", errorDetails: "not on WhatsApp", metaTime: 1_790_000_001,
+                                pricingCategory: "marketing", pricingType: "regular", reason: "gave up after 2 attempts", source: "dispatch",
+                                raw: "{}", template: "diwali_offer", language: "en_US", failure: .gaveUp)
+        let declared = Mirror(reflecting: full).children.compactMap(\.label)
+        for child in Mirror(reflecting: full).children {
+            #expect(String(describing: child.value) != "nil", "\(child.label ?? "") is not set in the test's event")
+        }
+        var line: [UInt8] = []
+        EventLine.append(full, to: &line)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        #expect(String(decoding: line, as: UTF8.self) == String(decoding: try encoder.encode(full), as: UTF8.self))
+        let keys = try #require(try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any]).keys
+        #expect(Set(keys) == Set(declared))
+        line.withUnsafeBytes { raw in
+            #expect(EventFields.parseCompact(raw) != nil)
+            #expect(MessageEvent(line: raw) == full)
+        }
+        for key in EventFields.Key.allCases { #expect(declared.contains("\(key)"), "the reader matches \(key), which is not declared") }
+        #expect(EventFields.Key.allCases.count == declared.count)
     }
 
     static func needsGeneralParser(_ line: [UInt8]) -> Bool { line.contains { $0 == 0x5C || $0 < 0x20 } }

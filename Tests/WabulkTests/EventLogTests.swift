@@ -184,7 +184,7 @@ import WabulkBase
         // What a million messages cost: 40 MB of slots.
         #expect(MemoryLayout<MessageLedger.Slot>.stride == 40)
         // And what every line's fields cost to copy (they cross from the parsing thread to the folding one).
-        #expect(MemoryLayout<EventFields>.stride == 160)
+        #expect(MemoryLayout<EventFields>.stride == 168)
     }
 }
 
