@@ -58,7 +58,7 @@ public struct CampaignControl: Sendable {
                 let removed = try Spool.cancelWaiting(in: spoolDirectory, campaign: id)
                 let stamp = now()
                 try await events.append(removed.map { MessageEvent(time: stamp, status: .cancelled, campaign: id, job: $0,
-                                                                   reason: "cancelled by \(source)", source: "control") })
+                                                                   reason: "cancelled by \(source)", source: EventSource.control.rawValue) })
                 record.phase = .cancelled
                 try record.save(in: campaignsDirectory)
                 return "campaign \(id) cancelled: \(removed.count) waiting messages will not be sent"
@@ -70,7 +70,7 @@ public struct CampaignControl: Sendable {
                 let requeued = candidates.filter { moved.contains($0.job) }
                 let stamp = now()
                 try await events.append(requeued.map { MessageEvent(time: stamp, status: .queued, campaign: id, job: $0.job, phone: $0.phone,
-                                                                    reason: "retry-failed by \(source)", source: "retry") })
+                                                                    reason: "retry-failed by \(source)", source: EventSource.retry.rawValue) })
                 let suppressed = candidates.count - requeued.count
                 return "campaign \(id): \(requeued.count) failed messages with a transient error queued again"
                     + (suppressed > 0 ? "; \(suppressed) not, their numbers having opted out or been removed" : "")

@@ -94,11 +94,11 @@ public struct CampaignPlanner: Sendable {
             try record.save(in: campaignsDirectory)
             let stamp = now()
             var lines = jobs.map { MessageEvent(time: stamp, status: .queued, campaign: $0.campaign, job: $0.id, phone: $0.phone,
-                                                name: $0.name, source: "campaign") }
+                                                name: $0.name, source: EventSource.campaign.rawValue) }
             for (i, (contact, reason)) in skipped.enumerated() {
                 lines.append(MessageEvent(time: stamp, status: .skipped, campaign: manifest.id,
                                           job: "\(manifest.id).skip-\(i + 1)", phone: contact.phone, name: contact.name,
-                                          reason: reason, source: "campaign"))
+                                          reason: reason, source: EventSource.campaign.rawValue))
             }
             // Events first: a message spooled but never logged would be invisible to reports.
             try await events.append(lines, durable: true)

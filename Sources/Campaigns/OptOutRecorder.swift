@@ -117,7 +117,7 @@ public struct OptOutRecorder: Sendable {
         do {
             try await events.append(result.dropped.map {
                 MessageEvent(time: stamp, status: .skipped, campaign: $0.campaign, job: $0.id, phone: $0.phone,
-                             reason: reasons[$0.phone] ?? "opted out", source: "opt-out")
+                             reason: reasons[$0.phone] ?? "opted out", source: EventSource.optOut.rawValue)
             }, durable: true)
         } catch {
             throw .eventLog("\(error)")

@@ -22,7 +22,7 @@ public struct StatusTally: Sendable {
             if e.status == .sending, started[c] == nil { started[c] = e.time }
             lastEvent[c] = max(lastEvent[c] ?? e.time, e.time)
         }
-        if e.status == .sent && e.source == "dispatch" { recentSends.append(e.time) }
+        if e.status == .sent && e.origin == .dispatch { recentSends.append(e.time) }
         if (e.status == .failed || e.status == .deferred) && e.errorCode != nil || e.status == .failed { lastError = e }
         if e.status == .failed || e.status == .deferred, let code = e.errorCode {
             recentErrors.append((e.time, code, e.errorTitle ?? ""))

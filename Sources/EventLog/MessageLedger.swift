@@ -133,7 +133,7 @@ public struct MessageLedger: Sendable {
 
     static let statusBytes = Array("status".utf8)
     static let inboundBytes = Array("inbound".utf8)
-    static let retryBytes = Array("retry".utf8)
+    static let retryBytes = Array(EventSource.retry.rawValue.utf8)
     static let statusValues = MessageStatus.allCases.map { (Array($0.rawValue.utf8), $0) }
     static let failureValues = FailureKind.allCases.map { Array($0.rawValue.utf8) }
 

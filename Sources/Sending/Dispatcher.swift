@@ -160,7 +160,7 @@ public final class Dispatcher: Service, Sendable {
     /// unless it has used its attempts, or recorded as failed with "outcome unknown" (`hold`).
     private func giveUpWaiting(on entry: UnconfirmedSends.Entry) async throws {
         let job = entry.job
-        var event = MessageEvent(time: now(), campaign: job.campaign, job: job.id, phone: job.phone, attempt: job.attempt, source: "dispatch")
+        var event = MessageEvent(time: now(), campaign: job.campaign, job: job.id, phone: job.phone, attempt: job.attempt, source: EventSource.dispatch.rawValue)
         let waited = "no webhook about it within \(options.reconcileWindow)"
         let failure: (kind: FailureKind, title: String, reason: String)?
         if !options.resendUnsettled {
@@ -252,7 +252,7 @@ public final class Dispatcher: Service, Sendable {
 
     private func send(_ job: SpoolJob) async {
         let leaving = clock.now
-        let base = MessageEvent(time: now(), campaign: job.campaign, job: job.id, phone: job.phone, attempt: job.attempt, source: "dispatch")
+        let base = MessageEvent(time: now(), campaign: job.campaign, job: job.id, phone: job.phone, attempt: job.attempt, source: EventSource.dispatch.rawValue)
         var sending = base
         sending.status = .sending
         do {

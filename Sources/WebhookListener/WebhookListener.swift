@@ -132,7 +132,7 @@ public struct WebhookListener: Sendable {
                 return Response(status: .badRequest)
             }
             // The body as received goes first, in the same write and the same sync as its events.
-            let raw = MessageEvent(kind: .webhook, time: received, source: "webhook", raw: String(decoding: body, as: UTF8.self))
+            let raw = MessageEvent(kind: .webhook, time: received, source: EventSource.webhook.rawValue, raw: String(decoding: body, as: UTF8.self))
             do {
                 try await events.append([raw] + parsed, durable: true)
             } catch {

@@ -37,7 +37,7 @@ public enum WebhookPayload {
                         events.append(inbound)
                         if let text = inbound.reason, optOutKeywords.match(text) {
                             events.append(MessageEvent(kind: .optOut, time: receivedAt, phone: inbound.phone, wamid: inbound.wamid,
-                                                       metaTime: inbound.metaTime, reason: "replied \"\(text)\"", source: "webhook"))
+                                                       metaTime: inbound.metaTime, reason: "replied \"\(text)\"", source: EventSource.webhook.rawValue))
                         }
                     }
                     events += preferenceEvents(value, receivedAt: receivedAt)
@@ -60,7 +60,7 @@ public enum WebhookPayload {
             let category = p["category"]?.string ?? "marketing_messages"
             return MessageEvent(kind: choice == "stop" ? .optOut : .optIn, time: receivedAt, phone: waID.hasPrefix("+") ? waID : "+" + waID,
                                 metaTime: p["timestamp"]?.integer,
-                                reason: "\(choice == "stop" ? "stopped" : "resumed") \(category) in WhatsApp", source: "webhook")
+                                reason: "\(choice == "stop" ? "stopped" : "resumed") \(category) in WhatsApp", source: EventSource.webhook.rawValue)
         }
     }
 
@@ -68,7 +68,7 @@ public enum WebhookPayload {
     static func templateStatusEvent(_ value: JSONValue, receivedAt: Date) -> MessageEvent? {
         guard let status = value["event"]?.string, let name = value["message_template_name"]?.string else { return nil }
         let why = value["other_info"]?["description"]?.string ?? value["reason"]?.string
-        return MessageEvent(kind: .templateStatus, time: receivedAt, errorDetails: why, reason: status.uppercased(), source: "webhook",
+        return MessageEvent(kind: .templateStatus, time: receivedAt, errorDetails: why, reason: status.uppercased(), source: EventSource.webhook.rawValue,
                             template: name, language: value["message_template_language"]?.string)
     }
 
@@ -88,7 +88,7 @@ public enum WebhookPayload {
                             metaTime: s["timestamp"]?.integer,
                             pricingCategory: pricing?["category"]?.string,
                             pricingType: pricing?["type"]?.string,
-                            source: "webhook",
+                            source: EventSource.webhook.rawValue,
                             failure: error == nil ? nil : .meta)
     }
 
@@ -106,6 +106,6 @@ public enum WebhookPayload {
         if text.count > 1000 { text = String(text.prefix(1000)) }
         let from = m["from"]?.string
         return MessageEvent(kind: .inbound, time: receivedAt, phone: from.map { "+" + $0 }, wamid: m["id"]?.string,
-                            metaTime: m["timestamp"]?.string.flatMap(Int.init), reason: text, source: "webhook")
+                            metaTime: m["timestamp"]?.string.flatMap(Int.init), reason: text, source: EventSource.webhook.rawValue)
     }
 }
