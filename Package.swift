@@ -27,101 +27,153 @@ let package = Package(
     targets: [
         // C libraries from Debian, each wrapped by exactly one Swift file.
         .systemLibrary(name: "CCSV", path: "Sources/CCSV", providers: [.apt(["libcsv-dev"])]),
-        .systemLibrary(name: "CXlsxWriter", path: "Sources/CXlsxWriter", pkgConfig: "xlsxwriter",
-                       providers: [.apt(["libxlsxwriter-dev"])]),
-        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
-                       providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(
+            name: "CXlsxWriter",
+            path: "Sources/CXlsxWriter",
+            pkgConfig: "xlsxwriter",
+            providers: [.apt(["libxlsxwriter-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCurl",
+            path: "Sources/CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
         .systemLibrary(name: "CQRencode", path: "Sources/CQRencode", providers: [.apt(["libqrencode-dev"])]),
         // libphonenumber is C++; Swift's C++ interop crashes on it, so a tiny C API sits in front.
-        .target(name: "CPhoneNumber",
-                linkerSettings: [.linkedLibrary("phonenumber"), .linkedLibrary("protobuf"), .linkedLibrary("pcre2-8"),
-                                 .linkedLibrary("stdc++")]),
+        .target(
+            name: "CPhoneNumber",
+            linkerSettings: [
+                .linkedLibrary("phonenumber"), .linkedLibrary("protobuf"), .linkedLibrary("pcre2-8"),
+                .linkedLibrary("stdc++"),
+            ]
+        ),
 
-        .target(name: "WabulkBase", dependencies: [
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ]),
+        .target(
+            name: "WabulkBase",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // The event log's quote finder (SSE2), header-only so Swift inlines it.
         .target(name: "CLineScan"),
         // Names the inbox file being processed from a crash signal handler (C: only async-signal-safe calls).
         .target(name: "CCrashMark"),
-        .target(name: "EventLog", dependencies: [
-            "WabulkBase", "CLineScan",
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ]),
+        .target(
+            name: "EventLog",
+            dependencies: [
+                "WabulkBase", "CLineScan",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(name: "Curl", dependencies: ["CCurl"]),
-        .target(name: "Contacts", dependencies: [
-            "WabulkBase", "CCSV", "CPhoneNumber",
-            .product(name: "GRDB", package: "GRDB.swift"),
-            .product(name: "GRDBSQLite", package: "GRDB.swift"),
-            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-        ]),
-        .target(name: "Spool", dependencies: [
-            "WabulkBase", .product(name: "DequeModule", package: "swift-collections"),
-            .product(name: "GRDB", package: "GRDB.swift"),
-        ]),
-        .target(name: "Campaigns", dependencies: [
-            "WabulkBase", "Contacts", "Spool", "EventLog", "CloudAPI", "Templates",
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ]),
-        .target(name: "Templates", dependencies: [
-            "WabulkBase", "CloudAPI",
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ]),
+        .target(
+            name: "Contacts",
+            dependencies: [
+                "WabulkBase", "CCSV", "CPhoneNumber",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
+        ),
+        .target(
+            name: "Spool",
+            dependencies: [
+                "WabulkBase", .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .target(
+            name: "Campaigns",
+            dependencies: [
+                "WabulkBase", "Contacts", "Spool", "EventLog", "CloudAPI", "Templates",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "Templates",
+            dependencies: [
+                "WabulkBase", "CloudAPI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(name: "ShareLinks", dependencies: ["WabulkBase", "CloudAPI", "Contacts", "CQRencode"]),
         .target(name: "CloudAPI", dependencies: ["WabulkBase", "Curl"]),
-        .target(name: "Sending", dependencies: [
-            "WabulkBase", "Spool", "EventLog", "CloudAPI",
-            .product(name: "Metrics", package: "swift-metrics"),
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ]),
-        .target(name: "WebhookListener", dependencies: [
-            "WabulkBase", "EventLog",
-            .product(name: "Metrics", package: "swift-metrics"),
-            .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "HTTPTypes", package: "swift-http-types"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-        ]),
-        .target(name: "Reports", dependencies: [
-            "WabulkBase", "EventLog", "CloudAPI", "Curl", "CXlsxWriter",
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ]),
-        .target(name: "Intake", dependencies: [
-            "WabulkBase", "CCrashMark", "Contacts", "Campaigns", "EventLog", "ShareLinks", "Templates",
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ]),
-        .target(name: "Sandbox", dependencies: [
-            "WabulkBase", "Curl", "WebhookListener", "CloudAPI", .product(name: "HeapModule", package: "swift-collections"),
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "HTTPTypes", package: "swift-http-types"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ]),
+        .target(
+            name: "Sending",
+            dependencies: [
+                "WabulkBase", "Spool", "EventLog", "CloudAPI",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "WebhookListener",
+            dependencies: [
+                "WabulkBase", "EventLog",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+            ]
+        ),
+        .target(
+            name: "Reports",
+            dependencies: [
+                "WabulkBase", "EventLog", "CloudAPI", "Curl", "CXlsxWriter",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "Intake",
+            dependencies: [
+                "WabulkBase", "CCrashMark", "Contacts", "Campaigns", "EventLog", "ShareLinks", "Templates",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "Sandbox",
+            dependencies: [
+                "WabulkBase", "Curl", "WebhookListener", "CloudAPI", .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(name: "FuzzEntries", dependencies: ["Contacts", "Campaigns", "Intake", "ShareLinks", "WebhookListener", "EventLog"]),
-        .executableTarget(name: "wabulk", dependencies: [
-            "WabulkBase", "EventLog", "Contacts", "Campaigns", "Spool", "CloudAPI", "Sending",
-            "WebhookListener", "Reports", "Intake", "Sandbox", "Templates", "ShareLinks",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "Metrics", package: "swift-metrics"),
-            .product(name: "Prometheus", package: "swift-prometheus"),
-        ], linkerSettings: [.linkedLibrary("mimalloc")]),
-        .testTarget(name: "WabulkTests", dependencies: [
-            "wabulk", "WabulkBase", "EventLog", "Contacts", "Campaigns", "Spool", "CloudAPI", "Sending",
-            "WebhookListener", "Reports", "Intake", "Sandbox", "Curl", "Templates", "ShareLinks", "FuzzEntries",
-            .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "GRDB", package: "GRDB.swift"),
-        ]),
+        .executableTarget(
+            name: "wabulk",
+            dependencies: [
+                "WabulkBase", "EventLog", "Contacts", "Campaigns", "Spool", "CloudAPI", "Sending",
+                "WebhookListener", "Reports", "Intake", "Sandbox", "Templates", "ShareLinks",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            linkerSettings: [.linkedLibrary("mimalloc")]
+        ),
+        .testTarget(
+            name: "WabulkTests",
+            dependencies: [
+                "wabulk", "WabulkBase", "EventLog", "Contacts", "Campaigns", "Spool", "CloudAPI", "Sending",
+                "WebhookListener", "Reports", "Intake", "Sandbox", "Curl", "Templates", "ShareLinks", "FuzzEntries",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
     ],
     cxxLanguageStandard: .cxx17
 )

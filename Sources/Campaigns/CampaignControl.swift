@@ -8,7 +8,10 @@ import WabulkBase
 /// Works on the files the daemon shares (campaign records, the spool's folders and holds, the event log),
 /// so it is safe from another process while the daemon runs.
 public struct CampaignControl: Sendable {
-    public enum Action: String, Sendable, Codable, CaseIterable { case pause, resume, cancel, retryFailed = "retry-failed" }
+    public enum Action: String, Sendable, Codable, CaseIterable {
+        case pause, resume, cancel
+        case retryFailed = "retry-failed"
+    }
 
     public enum ControlError: Error, Equatable, CustomStringConvertible {
         case unknownCampaign(String)
@@ -30,8 +33,13 @@ public struct CampaignControl: Sendable {
     public let eventsDirectory: URL
     public let now: @Sendable () -> Date
 
-    public init(campaignsDirectory: URL, spoolDirectory: URL, events: EventLogWriter, eventsDirectory: URL,
-                now: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        campaignsDirectory: URL,
+        spoolDirectory: URL,
+        events: EventLogWriter,
+        eventsDirectory: URL,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.campaignsDirectory = campaignsDirectory
         self.spoolDirectory = spoolDirectory
         self.events = events
@@ -45,20 +53,34 @@ public struct CampaignControl: Sendable {
         do {
             switch action {
             case .pause:
-                try SpoolControl.update(spool: spoolDirectory) { $0.campaignHolds[id] = .init(reason: "paused by \(source)", cause: .paused(by: source), since: now()) }
+                try SpoolControl.update(spool: spoolDirectory) {
+                    $0.campaignHolds[id] = .init(reason: "paused by \(source)", cause: .paused(by: source), since: now())
+                }
                 return "campaign \(id) paused; messages under way finish, the rest wait"
             case .resume:
                 if record.phase == .cancelled { throw ControlError.alreadyCancelled(id) }
                 try SpoolControl.update(spool: spoolDirectory) { $0.campaignHolds[id] = nil }
                 return "campaign \(id) resumed"
             case .cancel:
-                try SpoolControl.update(spool: spoolDirectory) { $0.campaignHolds[id] = .init(reason: "cancelled by \(source)", cause: .cancelled(by: source), since: now()) }
+                try SpoolControl.update(spool: spoolDirectory) {
+                    $0.campaignHolds[id] = .init(reason: "cancelled by \(source)", cause: .cancelled(by: source), since: now())
+                }
                 // Only what this call removed is cancelled: a job the daemon took in the meantime is in
                 // flight and will be recorded as sent or failed.
                 let removed = try Spool.cancelWaiting(in: spoolDirectory, campaign: id)
                 let stamp = now()
-                try await events.append(removed.map { MessageEvent(time: stamp, status: .cancelled, campaign: id, job: $0,
-                                                                   reason: "cancelled by \(source)", source: EventSource.control.rawValue) })
+                try await events.append(
+                    removed.map {
+                        MessageEvent(
+                            time: stamp,
+                            status: .cancelled,
+                            campaign: id,
+                            job: $0,
+                            reason: "cancelled by \(source)",
+                            source: EventSource.control.rawValue
+                        )
+                    }
+                )
                 record.phase = .cancelled
                 try record.save(in: campaignsDirectory)
                 return "campaign \(id) cancelled: \(removed.count) waiting messages will not be sent"
@@ -69,8 +91,19 @@ public struct CampaignControl: Sendable {
                 let moved = Set(try Spool.requeueFailed(in: spoolDirectory, ids: candidates.map(\.job)))
                 let requeued = candidates.filter { moved.contains($0.job) }
                 let stamp = now()
-                try await events.append(requeued.map { MessageEvent(time: stamp, status: .queued, campaign: id, job: $0.job, phone: $0.phone,
-                                                                    reason: "retry-failed by \(source)", source: EventSource.retry.rawValue) })
+                try await events.append(
+                    requeued.map {
+                        MessageEvent(
+                            time: stamp,
+                            status: .queued,
+                            campaign: id,
+                            job: $0.job,
+                            phone: $0.phone,
+                            reason: "retry-failed by \(source)",
+                            source: EventSource.retry.rawValue
+                        )
+                    }
+                )
                 let suppressed = candidates.count - requeued.count
                 return "campaign \(id): \(requeued.count) failed messages with a transient error queued again"
                     + (suppressed > 0 ? "; \(suppressed) not, their numbers having opted out or been removed" : "")
@@ -91,4 +124,3 @@ public struct CampaignControl: Sendable {
         return kind?.isTransientWithoutCode ?? false
     }
 }
-

@@ -16,8 +16,15 @@ public struct CampaignPlanner: Sendable {
     public let templatesFile: URL?
     public let now: @Sendable () -> Date
 
-    public init(registry: ContactRegistry, normalizer: PhoneNormalizer, spool: Spool, events: EventLogWriter,
-                campaignsDirectory: URL, templatesFile: URL? = nil, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        registry: ContactRegistry,
+        normalizer: PhoneNormalizer,
+        spool: Spool,
+        events: EventLogWriter,
+        campaignsDirectory: URL,
+        templatesFile: URL? = nil,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.templatesFile = templatesFile
         self.registry = registry
         self.normalizer = normalizer
@@ -73,10 +80,26 @@ public struct CampaignPlanner: Sendable {
         for contact in recipients {
             switch render(manifest.variables, for: contact) {
             case .success(let t):
-                let template = SpoolJob.Template(name: manifest.template.name, language: manifest.template.language,
-                                                 header: t.header, body: t.body, buttons: t.buttons, category: category)
-                jobs.append(SpoolJob(campaign: manifest.id, sequence: jobs.count + 1, phone: contact.phone,
-                                     name: contact.name, template: template, notBefore: start, campaignRate: manifest.rate, window: window))
+                let template = SpoolJob.Template(
+                    name: manifest.template.name,
+                    language: manifest.template.language,
+                    header: t.header,
+                    body: t.body,
+                    buttons: t.buttons,
+                    category: category
+                )
+                jobs.append(
+                    SpoolJob(
+                        campaign: manifest.id,
+                        sequence: jobs.count + 1,
+                        phone: contact.phone,
+                        name: contact.name,
+                        template: template,
+                        notBefore: start,
+                        campaignRate: manifest.rate,
+                        window: window
+                    )
+                )
             case .failure(let missing):
                 skipped.append((contact, "no value for {\(missing.field)}"))
             }
@@ -84,8 +107,14 @@ public struct CampaignPlanner: Sendable {
         var counts: [String: Int] = [:]
         for (_, reason) in skipped { counts[reason, default: 0] += 1 }
         let dryRun = manifest.dryRun == true
-        var record = CampaignRecord(manifest: manifest, phase: dryRun ? .dryRun : .planning, createdAt: Timestamp.format(now()),
-                                    sourceFile: sourceFile, queued: jobs.count, skipped: counts)
+        var record = CampaignRecord(
+            manifest: manifest,
+            phase: dryRun ? .dryRun : .planning,
+            createdAt: Timestamp.format(now()),
+            sourceFile: sourceFile,
+            queued: jobs.count,
+            skipped: counts
+        )
         do {
             if dryRun {
                 try record.save(in: campaignsDirectory)
@@ -93,12 +122,30 @@ public struct CampaignPlanner: Sendable {
             }
             try record.save(in: campaignsDirectory)
             let stamp = now()
-            var lines = jobs.map { MessageEvent(time: stamp, status: .queued, campaign: $0.campaign, job: $0.id, phone: $0.phone,
-                                                name: $0.name, source: EventSource.campaign.rawValue) }
+            var lines = jobs.map {
+                MessageEvent(
+                    time: stamp,
+                    status: .queued,
+                    campaign: $0.campaign,
+                    job: $0.id,
+                    phone: $0.phone,
+                    name: $0.name,
+                    source: EventSource.campaign.rawValue
+                )
+            }
             for (i, (contact, reason)) in skipped.enumerated() {
-                lines.append(MessageEvent(time: stamp, status: .skipped, campaign: manifest.id,
-                                          job: "\(manifest.id).skip-\(i + 1)", phone: contact.phone, name: contact.name,
-                                          reason: reason, source: EventSource.campaign.rawValue))
+                lines.append(
+                    MessageEvent(
+                        time: stamp,
+                        status: .skipped,
+                        campaign: manifest.id,
+                        job: "\(manifest.id).skip-\(i + 1)",
+                        phone: contact.phone,
+                        name: contact.name,
+                        reason: reason,
+                        source: EventSource.campaign.rawValue
+                    )
+                )
             }
             // Events first: a message spooled but never logged would be invisible to reports.
             try await events.append(lines, durable: true)
@@ -113,7 +160,11 @@ public struct CampaignPlanner: Sendable {
 
     /// Who the audience names: reachable contacts to message, unreachable ones to count as skipped,
     /// and problems that make the manifest unusable (no one matched, unknown tags).
-    func resolve(_ audience: CampaignManifest.Audience, contacts: [Contact], category: String? = nil) -> ([Contact], [(Contact, String)], [ManifestProblem]) {
+    func resolve(
+        _ audience: CampaignManifest.Audience,
+        contacts: [Contact],
+        category: String? = nil
+    ) -> ([Contact], [(Contact, String)], [ManifestProblem]) {
         var problems: [ManifestProblem] = []
         let exclude = Set((audience.excludeTags ?? []).map { $0.lowercased() })
         var matched: [Contact] = []
@@ -147,7 +198,10 @@ public struct CampaignPlanner: Sendable {
         var recipients: [Contact] = []
         for c in matched {
             if !exclude.isEmpty, c.tags.contains(where: { exclude.contains($0.lowercased()) }) { continue }
-            if !c.active { skipped.append((c, "removed from contacts")); continue }
+            if !c.active {
+                skipped.append((c, "removed from contacts"))
+                continue
+            }
             if !c.isReachable(category: category) {
                 skipped.append((c, c.optOutScope == .marketing ? "opted out of marketing" : "opted out"))
                 continue
@@ -163,7 +217,10 @@ public struct CampaignPlanner: Sendable {
     struct MissingField: Error { var field: String }
 
     /// Fills `{field}` placeholders from the contact; anything else is a literal.
-    func render(_ variables: CampaignManifest.Variables?, for contact: Contact) -> Result<(header: [String], body: [String], buttons: [String]), MissingField> {
+    func render(
+        _ variables: CampaignManifest.Variables?,
+        for contact: Contact
+    ) -> Result<(header: [String], body: [String], buttons: [String]), MissingField> {
         func fill(_ list: [String]?) -> Result<[String], MissingField> {
             var out: [String] = []
             for item in list ?? [] {

@@ -4,8 +4,10 @@ import WabulkBase
 
 /// Parses and validates a manifest, collecting every problem rather than stopping at the first.
 public enum ManifestReader {
-    static let knownKeys: Set<String> = ["id", "name", "description", "template", "audience", "variables", "startAt",
-                                         "sendWindow", "rate", "dryRun"]
+    static let knownKeys: Set<String> = [
+        "id", "name", "description", "template", "audience", "variables", "startAt",
+        "sendWindow", "rate", "dryRun",
+    ]
 
     /// `fileName` gives the id when the manifest has none.
     public static func read(_ data: Data, fileName: String) throws(ManifestRejection) -> CampaignManifest {
@@ -63,13 +65,18 @@ public enum ManifestReader {
             for key in a.keys.sorted() where !["all", "tags", "match", "phones", "excludeTags"].contains(key) {
                 problems.append(.init(field: "audience.\(key)", reason: "unknown key"))
             }
-            if let all = a["all"] { if let b = all as? Bool { audience.all = b } else { problems.append(.init(field: "audience.all", reason: "must be true or false")) } }
+            if let all = a["all"] {
+                if let b = all as? Bool { audience.all = b } else { problems.append(.init(field: "audience.all", reason: "must be true or false")) }
+            }
             audience.tags = strings(a["tags"], "audience.tags")
             audience.phones = strings(a["phones"], "audience.phones")
             audience.excludeTags = strings(a["excludeTags"], "audience.excludeTags")
             if let m = a["match"] {
-                if let s = m as? String, let match = CampaignManifest.Audience.Match(rawValue: s) { audience.match = match }
-                else { problems.append(.init(field: "audience.match", reason: "must be \"any\" or \"all\"")) }
+                if let s = m as? String, let match = CampaignManifest.Audience.Match(rawValue: s) {
+                    audience.match = match
+                } else {
+                    problems.append(.init(field: "audience.match", reason: "must be \"any\" or \"all\""))
+                }
             }
             let kinds = [audience.all == true, audience.tags != nil, audience.phones != nil].filter { $0 }.count
             if kinds != 1 {
@@ -87,8 +94,11 @@ public enum ManifestReader {
                 for key in v.keys.sorted() where !["header", "body", "buttons"].contains(key) {
                     problems.append(.init(field: "variables.\(key)", reason: "unknown key (use header, body or buttons)"))
                 }
-                variables = .init(header: strings(v["header"], "variables.header"), body: strings(v["body"], "variables.body"),
-                                  buttons: strings(v["buttons"], "variables.buttons"))
+                variables = .init(
+                    header: strings(v["header"], "variables.header"),
+                    body: strings(v["body"], "variables.body"),
+                    buttons: strings(v["buttons"], "variables.buttons")
+                )
             } else {
                 problems.append(.init(field: "variables", reason: "must be an object"))
             }
@@ -101,7 +111,9 @@ public enum ManifestReader {
         var window: CampaignManifest.SendWindow?
         if let w = object["sendWindow"] {
             if let w = w as? [String: Any], let from = w["from"] as? String, let to = w["to"] as? String, let tz = w["timezone"] as? String {
-                if TimeZone(identifier: tz) == nil { problems.append(.init(field: "sendWindow.timezone", reason: "\"\(tz)\" is not a time zone like Asia/Kolkata")) }
+                if TimeZone(identifier: tz) == nil {
+                    problems.append(.init(field: "sendWindow.timezone", reason: "\"\(tz)\" is not a time zone like Asia/Kolkata"))
+                }
                 if SendWindowSchedule.minutes(from) == nil { problems.append(.init(field: "sendWindow.from", reason: "\"\(from)\" is not HH:MM")) }
                 if SendWindowSchedule.minutes(to) == nil { problems.append(.init(field: "sendWindow.to", reason: "\"\(to)\" is not HH:MM")) }
                 window = .init(from: from, to: to, timezone: tz)
@@ -112,10 +124,22 @@ public enum ManifestReader {
         let rate = string(object["rate"], "rate", required: false)
         if let rate, SendRate(parsing: rate) == nil { problems.append(.init(field: "rate", reason: "\"\(rate)\" is not a rate like 20/min")) }
         var dryRun: Bool?
-        if let d = object["dryRun"] { if let b = d as? Bool { dryRun = b } else { problems.append(.init(field: "dryRun", reason: "must be true or false")) } }
+        if let d = object["dryRun"] {
+            if let b = d as? Bool { dryRun = b } else { problems.append(.init(field: "dryRun", reason: "must be true or false")) }
+        }
 
         guard problems.isEmpty else { throw ManifestRejection(problems: problems) }
-        return CampaignManifest(id: id, name: name, description: description, template: template, audience: audience,
-                                variables: variables, startAt: startAt, sendWindow: window, rate: rate, dryRun: dryRun)
+        return CampaignManifest(
+            id: id,
+            name: name,
+            description: description,
+            template: template,
+            audience: audience,
+            variables: variables,
+            startAt: startAt,
+            sendWindow: window,
+            rate: rate,
+            dryRun: dryRun
+        )
     }
 }

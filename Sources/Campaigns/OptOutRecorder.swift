@@ -57,8 +57,11 @@ public struct OptOutRecorder: Sendable {
         let times: [String: Date]
         do { times = try registry.preferenceTimes(changes.map(\.phone)) } catch { throw .registry(error) }
         let fresh = changes.filter { change in times[change.phone].map { change.at >= $0 } ?? true }
-        try await suppress(fresh.filter(\.optedOut).map { Suppression(phone: $0.phone, scope: $0.scope == .marketing ? .marketing : .all, source: $0.source) },
-                           into: &outcome, write: .widen)
+        try await suppress(
+            fresh.filter(\.optedOut).map { Suppression(phone: $0.phone, scope: $0.scope == .marketing ? .marketing : .all, source: $0.source) },
+            into: &outcome,
+            write: .widen
+        )
         do { outcome.results = try registry.apply(changes, now: now()) } catch { throw .registry(error) }
         outcome.superseded = outcome.results.filter(\.superseded).count
         try await suppress(outcome.results.map(Self.suppression(for:)), into: &outcome)
@@ -115,10 +118,20 @@ public struct OptOutRecorder: Sendable {
         let reasons = Dictionary(entries.map { ($0.phone, $0.skipReason) }, uniquingKeysWith: { _, last in last })
         let stamp = now()
         do {
-            try await events.append(result.dropped.map {
-                MessageEvent(time: stamp, status: .skipped, campaign: $0.campaign, job: $0.id, phone: $0.phone,
-                             reason: reasons[$0.phone] ?? "opted out", source: EventSource.optOut.rawValue)
-            }, durable: true)
+            try await events.append(
+                result.dropped.map {
+                    MessageEvent(
+                        time: stamp,
+                        status: .skipped,
+                        campaign: $0.campaign,
+                        job: $0.id,
+                        phone: $0.phone,
+                        reason: reasons[$0.phone] ?? "opted out",
+                        source: EventSource.optOut.rawValue
+                    )
+                },
+                durable: true
+            )
         } catch {
             throw .eventLog("\(error)")
         }

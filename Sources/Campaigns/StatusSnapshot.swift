@@ -54,27 +54,48 @@ public struct StatusSnapshot: Codable, Sendable {
     }
 
     /// From a ledger and a tally kept up to date (the daemon's status file reads only what is new).
-    public static func take(home: HomeLayout, settings: Settings, now: Date, ledger: MessageLedger, tally: inout StatusTally) async -> StatusSnapshot {
+    public static func take(home: HomeLayout, settings: Settings, now: Date, ledger: MessageLedger, tally: inout StatusTally) async -> StatusSnapshot
+    {
         tally.prune(now: now)
         let control = SpoolControl.load(spool: home.spool)
         let depth = await Spool(directory: home.spool).depth()
         var lines: [CampaignLine] = []
         var countsByCampaign: [String: CampaignCounts] = [:]
         ledger.forEach(texts: false) { m in countsByCampaign[m.campaign ?? "", default: CampaignCounts()].add(m) }
-        let started = tally.started, lastEvent = tally.lastEvent
+        let started = tally.started
+        let lastEvent = tally.lastEvent
         for record in CampaignRecord.loadAll(in: home.campaigns) {
             let counts = countsByCampaign[record.id] ?? CampaignCounts()
             let state: String
-            if record.phase == .dryRun { state = "dry run" }
-            else if record.phase == .cancelled { state = "cancelled" }
-            else if let hold = control.campaignHolds[record.id] { state = hold.cause.isPause ? "paused" : "stopped" }
-            else if record.phase == .planning { state = "planning" }
-            else if counts.pending == 0 { state = "completed" }
-            else if let start = record.manifest.startAt.flatMap(Timestamp.parse), start > now { state = "scheduled" }
-            else { state = "in_progress" }
-            lines.append(CampaignLine(id: record.id, name: record.manifest.name, state: state, createdAt: record.createdAt,
-                                      startedAt: started[record.id], completedAt: state == "completed" ? lastEvent[record.id] : nil, counts: counts,
-                                      deliveryRate: counts.deliveryRate, readRate: counts.readRate, failureRate: counts.failureRate))
+            if record.phase == .dryRun {
+                state = "dry run"
+            } else if record.phase == .cancelled {
+                state = "cancelled"
+            } else if let hold = control.campaignHolds[record.id] {
+                state = hold.cause.isPause ? "paused" : "stopped"
+            } else if record.phase == .planning {
+                state = "planning"
+            } else if counts.pending == 0 {
+                state = "completed"
+            } else if let start = record.manifest.startAt.flatMap(Timestamp.parse), start > now {
+                state = "scheduled"
+            } else {
+                state = "in_progress"
+            }
+            lines.append(
+                CampaignLine(
+                    id: record.id,
+                    name: record.manifest.name,
+                    state: state,
+                    createdAt: record.createdAt,
+                    startedAt: started[record.id],
+                    completedAt: state == "completed" ? lastEvent[record.id] : nil,
+                    counts: counts,
+                    deliveryRate: counts.deliveryRate,
+                    readRate: counts.readRate,
+                    failureRate: counts.failureRate
+                )
+            )
         }
         let sentLastMinute = tally.recentSends.count
         let last = tally.lastError
@@ -85,14 +106,23 @@ public struct StatusSnapshot: Codable, Sendable {
             entry.last = max(entry.last, e.time)
             errors[e.code] = entry
         }
-        let signatures = Credentials.fromEnvironment().appSecret != nil ? "verified"
+        let signatures =
+            Credentials.fromEnvironment().appSecret != nil
+            ? "verified"
             : settings.insecureWebhooks ? "NOT VERIFIED (insecureWebhooks is on)" : "no app secret: the listener will not start"
-        return StatusSnapshot(campaigns: lines, queue: depth, queueShape: shape(spool: home.spool, now: now),
-                              errorsLastDay: errors.values.sorted { $0.count > $1.count },
-                              webhookSignatures: signatures,
-                              configuredRate: settings.rate.description, sentLastMinute: sentLastMinute,
-                              paused: control.queueHold,
-                              lastError: last.map { LastError(time: $0.time, campaign: $0.campaign, phone: $0.phone, code: $0.errorCode, title: $0.errorTitle ?? $0.reason) })
+        return StatusSnapshot(
+            campaigns: lines,
+            queue: depth,
+            queueShape: shape(spool: home.spool, now: now),
+            errorsLastDay: errors.values.sorted { $0.count > $1.count },
+            webhookSignatures: signatures,
+            configuredRate: settings.rate.description,
+            sentLastMinute: sentLastMinute,
+            paused: control.queueHold,
+            lastError: last.map {
+                LastError(time: $0.time, campaign: $0.campaign, phone: $0.phone, code: $0.errorCode, title: $0.errorTitle ?? $0.reason)
+            }
+        )
     }
 
     static let buckets = [(5, "0-5m"), (10, "5-10m"), (20, "10-20m"), (40, "20-40m"), (80, "40-80m"), (160, "80-160m"), (Int.max, "160m+")]
@@ -110,12 +140,16 @@ public struct StatusSnapshot: Codable, Sendable {
     public var text: String {
         var out: [String] = []
         if let paused { out.append("SENDING PAUSED since \(paused.since): \(paused.reason) — fix it, then run `wabulk resume`") }
-        out.append("queue: \(queue.ready) ready, \(queue.deferred) deferred, \(queue.active) in flight; rate \(configuredRate), \(sentLastMinute) sent in the last minute")
+        out.append(
+            "queue: \(queue.ready) ready, \(queue.deferred) deferred, \(queue.active) in flight; rate \(configuredRate), \(sentLastMinute) sent in the last minute"
+        )
         if campaigns.isEmpty { out.append("no campaigns yet") }
         for c in campaigns {
             let n = c.counts
-            out.append("\(c.id) [\(c.state)] total \(n.total): sent \(n.sent), delivered \(n.delivered), read \(n.read), failed \(n.failed), skipped \(n.skipped), waiting \(n.pending)"
-                + String(format: " — delivery %.1f%%, read %.1f%%, failure %.1f%%", c.deliveryRate * 100, c.readRate * 100, c.failureRate * 100))
+            out.append(
+                "\(c.id) [\(c.state)] total \(n.total): sent \(n.sent), delivered \(n.delivered), read \(n.read), failed \(n.failed), skipped \(n.skipped), waiting \(n.pending)"
+                    + String(format: " — delivery %.1f%%, read %.1f%%, failure %.1f%%", c.deliveryRate * 100, c.readRate * 100, c.failureRate * 100)
+            )
         }
         if !queueShape.isEmpty {
             let header = ["campaign", "state", "total"] + Self.buckets.map(\.1)

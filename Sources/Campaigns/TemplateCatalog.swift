@@ -21,13 +21,19 @@ public struct TemplateCatalog: Sendable, Equatable {
 
     /// Every way the manifest does not fit the catalog.
     public func problems(for manifest: CampaignManifest) -> [ManifestProblem] {
-        let name = manifest.template.name, language = manifest.template.language
+        let name = manifest.template.name
+        let language = manifest.template.language
         let sameName = templates.filter { $0.name == name }
         guard !sameName.isEmpty else {
             return [.init(field: "template.name", reason: "no template \"\(name)\" in the template list")]
         }
         guard let t = sameName.first(where: { $0.language == language }) else {
-            return [.init(field: "template.language", reason: "\"\(name)\" exists in \(sameName.map(\.language).sorted().joined(separator: ", ")), not in \(language)")]
+            return [
+                .init(
+                    field: "template.language",
+                    reason: "\"\(name)\" exists in \(sameName.map(\.language).sorted().joined(separator: ", ")), not in \(language)"
+                )
+            ]
         }
         var problems: [ManifestProblem] = []
         if t.status != "APPROVED" {
@@ -35,13 +41,26 @@ public struct TemplateCatalog: Sendable, Equatable {
         }
         if t.parameterFormat?.uppercased() == "NAMED" {
             // Meta wants each parameter's name in the send body; the spool carries positional values only.
-            problems.append(.init(field: "template", reason: "\"\(name)\" uses named parameters (\(t.bodyPlaceholders.map { "{{\($0)}}" }.joined(separator: ", "))), which wabulk does not send yet; use a positional template"))
+            problems.append(
+                .init(
+                    field: "template",
+                    reason:
+                        "\"\(name)\" uses named parameters (\(t.bodyPlaceholders.map { "{{\($0)}}" }.joined(separator: ", "))), which wabulk does not send yet; use a positional template"
+                )
+            )
         }
         let given = manifest.variables
-        for (part, expected, count) in [("header", t.headerPlaceholders.count, given?.header?.count ?? 0),
-                                        ("body", t.bodyPlaceholders.count, given?.body?.count ?? 0),
-                                        ("buttons", t.buttonPlaceholders.count, given?.buttons?.count ?? 0)] where expected != count {
-            problems.append(.init(field: "variables.\(part)", reason: "the template's \(part) has \(expected) placeholder\(expected == 1 ? "" : "s"); \(count) given"))
+        for (part, expected, count) in [
+            ("header", t.headerPlaceholders.count, given?.header?.count ?? 0),
+            ("body", t.bodyPlaceholders.count, given?.body?.count ?? 0),
+            ("buttons", t.buttonPlaceholders.count, given?.buttons?.count ?? 0),
+        ] where expected != count {
+            problems.append(
+                .init(
+                    field: "variables.\(part)",
+                    reason: "the template's \(part) has \(expected) placeholder\(expected == 1 ? "" : "s"); \(count) given"
+                )
+            )
         }
         return problems
     }

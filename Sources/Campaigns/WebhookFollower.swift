@@ -21,8 +21,14 @@ public struct WebhookFollower: Service {
     let logger: Logger
     let now: @Sendable () -> Date
 
-    public init(home: HomeLayout, registry: ContactRegistry, events: EventLogWriter, interval: Duration = .seconds(1),
-                logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        home: HomeLayout,
+        registry: ContactRegistry,
+        events: EventLogWriter,
+        interval: Duration = .seconds(1),
+        logger: Logger,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.home = home
         self.recorder = OptOutRecorder(registry: registry, spoolDirectory: home.spool, events: events, now: now)
         self.interval = interval
@@ -96,8 +102,13 @@ public struct WebhookFollower: Service {
         guard let phone = event.phone else { return }
         let optedOut = event.kind == .optOut
         let scope: Contact.OptOutScope = event.errorCode == MessageEvent.marketingOptOutCode ? .marketing : .all
-        let change = PreferenceChange(phone: phone, optedOut: optedOut, scope: scope, source: event.preferenceSource,
-                                      at: event.preferenceTime ?? now())
+        let change = PreferenceChange(
+            phone: phone,
+            optedOut: optedOut,
+            scope: scope,
+            source: event.preferenceSource,
+            at: event.preferenceTime ?? now()
+        )
         let outcome = try await recorder.record([change])
         if outcome.superseded > 0 {
             logger.notice("contact \(phone): \(event.reason ?? event.kind.rawValue) is older than the choice on record; ignored")
@@ -125,8 +136,11 @@ public struct WebhookFollower: Service {
             for record in affected {
                 if Self.stopping.contains(status) {
                     let why = event.errorDetails.map { ": \($0)" } ?? ""
-                    control.campaignHolds[record.id] = .init(reason: "template \(name) is \(status) at Meta\(why); resume once it is approved again",
-                                                             cause: .template(name: name), since: now())
+                    control.campaignHolds[record.id] = .init(
+                        reason: "template \(name) is \(status) at Meta\(why); resume once it is approved again",
+                        cause: .template(name: name),
+                        since: now()
+                    )
                 } else if Self.sendable.contains(status), control.campaignHolds[record.id]?.cause == .template(name: name) {
                     control.campaignHolds[record.id] = nil
                 }

@@ -11,8 +11,14 @@ public struct CloudAPIClient: Sendable {
     let transport: any HTTPTransport
     let timeout: Double
 
-    public init(baseURL: String, version: String, phoneNumberID: String, token: Secret,
-                timeout: Double = 15, transport: any HTTPTransport = CurlPool()) {
+    public init(
+        baseURL: String,
+        version: String,
+        phoneNumberID: String,
+        token: Secret,
+        timeout: Double = 15,
+        transport: any HTTPTransport = CurlPool()
+    ) {
         self.baseURL = baseURL
         self.version = version
         self.phoneNumberID = phoneNumberID
@@ -24,9 +30,13 @@ public struct CloudAPIClient: Sendable {
     public var messagesURL: String { "\(baseURL)/\(version)/\(phoneNumberID)/messages" }
 
     public func send(_ message: TemplateMessage) async -> SendOutcome {
-        let request = HTTPRequest(method: "POST", url: messagesURL,
-                                  headers: [("Authorization", "Bearer \(token.reveal())"), ("Content-Type", "application/json")],
-                                  body: message.requestBody(), timeout: timeout)
+        let request = HTTPRequest(
+            method: "POST",
+            url: messagesURL,
+            headers: [("Authorization", "Bearer \(token.reveal())"), ("Content-Type", "application/json")],
+            body: message.requestBody(),
+            timeout: timeout
+        )
         let response: HTTPResponse
         do {
             response = try await transport.perform(request)
@@ -35,8 +45,9 @@ public struct CloudAPIClient: Sendable {
         }
         let retryAfter = Self.retryAfterSeconds(response.headers["retry-after"])
         if response.status == 200,
-           let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
-           let messages = object["messages"] as? [[String: Any]], let wamid = messages.first?["id"] as? String {
+            let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
+            let messages = object["messages"] as? [[String: Any]], let wamid = messages.first?["id"] as? String
+        {
             return .accepted(wamid: wamid)
         }
         if let error = GraphError(responseBody: response.body) {

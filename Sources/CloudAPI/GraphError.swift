@@ -17,7 +17,8 @@ public struct GraphError: Sendable, Equatable, Codable, Error, CustomStringConve
     /// Reads `{"error": {...}}`; nil when the body is not Meta's error shape.
     public init?(responseBody: [UInt8]) {
         guard let object = try? JSONSerialization.jsonObject(with: Data(responseBody)) as? [String: Any],
-              let error = object["error"] as? [String: Any], let code = (error["code"] as? NSNumber)?.intValue else { return nil }
+            let error = object["error"] as? [String: Any], let code = (error["code"] as? NSNumber)?.intValue
+        else { return nil }
         self.code = code
         var title = error["message"] as? String ?? ""
         // "(#130429) Rate limit hit" → "Rate limit hit"

@@ -41,8 +41,15 @@ public struct MessageTemplate: Sendable, Equatable, Codable {
         case parameterFormat = "parameter_format"
     }
 
-    public init(id: String? = nil, name: String, language: String, status: String, category: String? = nil,
-                parameterFormat: String? = nil, components: [Component]) {
+    public init(
+        id: String? = nil,
+        name: String,
+        language: String,
+        status: String,
+        category: String? = nil,
+        parameterFormat: String? = nil,
+        components: [Component]
+    ) {
         self.id = id
         self.name = name
         self.language = language

@@ -11,8 +11,15 @@ public struct TemplateMessage: Sendable, Equatable {
     /// Echoed back in every status webhook: ties a status to its spool job even if the send's response was lost.
     public var callbackData: String?
 
-    public init(to: String, templateName: String, language: String, headerParameters: [String] = [],
-                bodyParameters: [String] = [], buttonParameters: [String] = [], callbackData: String? = nil) {
+    public init(
+        to: String,
+        templateName: String,
+        language: String,
+        headerParameters: [String] = [],
+        bodyParameters: [String] = [],
+        buttonParameters: [String] = [],
+        callbackData: String? = nil
+    ) {
         self.to = to
         self.templateName = templateName
         self.language = language

@@ -49,8 +49,12 @@ extension CloudAPIClient {
     /// One page of the business account's templates (a management call: it counts against the WABA's
     /// hourly budget, not the messaging rate).
     public func templatePage(businessAccountID: String, after: String?, limit: Int = 100) async -> TemplatePageOutcome {
-        let request = HTTPRequest(method: "GET", url: templatesURL(businessAccountID: businessAccountID, after: after, limit: limit),
-                                  headers: [("Authorization", "Bearer \(token.reveal())")], timeout: timeout)
+        let request = HTTPRequest(
+            method: "GET",
+            url: templatesURL(businessAccountID: businessAccountID, after: after, limit: limit),
+            headers: [("Authorization", "Bearer \(token.reveal())")],
+            timeout: timeout
+        )
         let response: HTTPResponse
         do {
             response = try await transport.perform(request)

@@ -54,10 +54,22 @@ public final class CSVStream {
     private static let onField: @convention(c) (UnsafeMutableRawPointer?, Int, UnsafeMutableRawPointer?) -> Void = { data, length, context in
         let sink = Unmanaged<RowSink>.fromOpaque(context!).takeUnretainedValue()
         // Limits, so a hostile file costs little before it is refused: the rest of such a row is not kept.
-        guard sink.current.count < ContactFile.maxColumns else { sink.refusal = sink.refusal ?? "row \(sink.rowsEnded + 1) has more than \(ContactFile.maxColumns) columns; a contacts file may have at most \(ContactFile.maxColumns)"; return }
-        guard length <= ContactFile.maxCellBytes else { sink.refusal = sink.refusal ?? "row \(sink.rowsEnded + 1), column \(sink.current.count + 1): a cell of \(length) bytes; at most \(ContactFile.maxCellBytes / 1024) KiB"; return }
+        guard sink.current.count < ContactFile.maxColumns else {
+            sink.refusal =
+                sink.refusal
+                ?? "row \(sink.rowsEnded + 1) has more than \(ContactFile.maxColumns) columns; a contacts file may have at most \(ContactFile.maxColumns)"
+            return
+        }
+        guard length <= ContactFile.maxCellBytes else {
+            sink.refusal =
+                sink.refusal
+                ?? "row \(sink.rowsEnded + 1), column \(sink.current.count + 1): a cell of \(length) bytes; at most \(ContactFile.maxCellBytes / 1024) KiB"
+            return
+        }
         // A typed UInt8 buffer keeps String's fast UTF-8 path (a raw buffer goes through the slow one).
-        sink.current.append(data.map { String(decoding: UnsafeBufferPointer(start: $0.assumingMemoryBound(to: UInt8.self), count: length), as: UTF8.self) } ?? "")
+        sink.current.append(
+            data.map { String(decoding: UnsafeBufferPointer(start: $0.assumingMemoryBound(to: UInt8.self), count: length), as: UTF8.self) } ?? ""
+        )
     }
     private static let onRow: @convention(c) (Int32, UnsafeMutableRawPointer?) -> Void = { _, context in
         Unmanaged<RowSink>.fromOpaque(context!).takeUnretainedValue().endRow()

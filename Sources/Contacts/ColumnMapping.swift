@@ -12,9 +12,11 @@ public struct ColumnMapping: Sendable, Equatable {
     public var fields: [(index: Int, header: String)]
     public var headers: [String]
 
-    static let phoneAliases = ["phone", "phonenumber", "mobile", "mobilenumber", "mobilephone", "whatsapp",
-                               "whatsappnumber", "phone1value", "cell", "cellphone", "number", "contactnumber", "msisdn",
-                               "telephone", "tel", "telefono", "teléfono", "telefon", "mobilephonenumber", "primaryphone"]
+    static let phoneAliases = [
+        "phone", "phonenumber", "mobile", "mobilenumber", "mobilephone", "whatsapp",
+        "whatsappnumber", "phone1value", "cell", "cellphone", "number", "contactnumber", "msisdn",
+        "telephone", "tel", "telefono", "teléfono", "telefon", "mobilephonenumber", "primaryphone",
+    ]
     static let nameAliases = ["name", "fullname", "contactname", "displayname"]
     static let firstNameAliases = ["firstname", "givenname", "first"]
     static let lastNameAliases = ["lastname", "familyname", "surname", "last"]
@@ -64,7 +66,8 @@ public struct ColumnMapping: Sendable, Equatable {
         if text.isEmpty { return [] }
         let bytes = text.utf8
         var tags: [String] = []
-        var start = bytes.startIndex, i = start
+        var start = bytes.startIndex
+        var i = start
         func emit(_ end: String.Index) {
             let tag = String(decoding: bytes[start..<end], as: UTF8.self).trimmedCell
             if !tag.isEmpty && tag != "* myContacts" && !tags.contains(tag) { tags.append(tag) }
@@ -72,8 +75,12 @@ public struct ColumnMapping: Sendable, Equatable {
         while i < bytes.endIndex {
             let byte = bytes[i]
             var width = 0
-            if byte == 0x2C || byte == 0x3B || byte == 0x7C { width = 1 }   // , ; |
-            else if byte == 0x3A, bytes[i...].starts(with: [0x3A, 0x3A, 0x3A]) { width = 3 }   // :::
+            if byte == 0x2C || byte == 0x3B || byte == 0x7C {
+                width = 1
+            }  // , ; |
+            else if byte == 0x3A, bytes[i...].starts(with: [0x3A, 0x3A, 0x3A]) {
+                width = 3
+            }  // :::
             if width > 0 {
                 emit(i)
                 i = bytes.index(i, offsetBy: width)

@@ -16,9 +16,17 @@ public struct Contact: Sendable, Equatable, Codable {
     /// utility and authentication messages deliverable.
     public enum OptOutScope: String, Sendable, Codable { case all, marketing }
 
-    public init(phone: String, name: String = "", tags: [String] = [], fields: [String: String] = [:],
-                active: Bool = true, optedOut: Bool = false, optedOutAt: String? = nil, optOutSource: String? = nil,
-                optOutScope: OptOutScope? = nil) {
+    public init(
+        phone: String,
+        name: String = "",
+        tags: [String] = [],
+        fields: [String: String] = [:],
+        active: Bool = true,
+        optedOut: Bool = false,
+        optedOutAt: String? = nil,
+        optOutSource: String? = nil,
+        optOutScope: OptOutScope? = nil
+    ) {
         self.phone = phone
         self.name = name
         self.tags = tags

@@ -38,9 +38,13 @@ struct ContactFile {
         validator.finish()
         fingerprint = String(hash, radix: 16) + "-" + String(total)
         let b = [UInt8](first.prefix(3))
-        if b.count >= 2, b[0] == 0xFF, b[1] == 0xFE { encoding = .utf16le; hasBOM = true }
-        else if b.count >= 2, b[0] == 0xFE, b[1] == 0xFF { encoding = .utf16be; hasBOM = true }
-        else {
+        if b.count >= 2, b[0] == 0xFF, b[1] == 0xFE {
+            encoding = .utf16le
+            hasBOM = true
+        } else if b.count >= 2, b[0] == 0xFE, b[1] == 0xFF {
+            encoding = .utf16be
+            hasBOM = true
+        } else {
             hasBOM = b.starts(with: [0xEF, 0xBB, 0xBF])
             encoding = validator.isValid ? .utf8 : .windows1252
         }
@@ -89,7 +93,10 @@ struct UTF8Validator {
         var back = 0
         while back < 3, cut - back - 1 >= 0 {
             let b = bytes[cut - back - 1]
-            if b & 0xC0 == 0x80 { back += 1; continue }
+            if b & 0xC0 == 0x80 {
+                back += 1
+                continue
+            }
             let need = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1
             if need > back + 1 { cut = cut - back - 1 }
             break

@@ -26,8 +26,12 @@ public struct ContactImporter: Sendable {
         return lower.hasPrefix("optout") || lower.hasPrefix("opt-out") || lower.hasPrefix("opt_out") || lower.hasPrefix("unsubscribe")
     }
 
-    public func importFile(_ url: URL, displayName: String? = nil, now: @Sendable () -> Date = Date.init,
-                           progress: ((Int) -> Void)? = nil) throws(ContactsError) -> ImportResult {
+    public func importFile(
+        _ url: URL,
+        displayName: String? = nil,
+        now: @Sendable () -> Date = Date.init,
+        progress: ((Int) -> Void)? = nil
+    ) throws(ContactsError) -> ImportResult {
         let name = displayName ?? url.lastPathComponent
         let started = Date()
         let ext = url.pathExtension.lowercased()
@@ -36,7 +40,8 @@ public struct ContactImporter: Sendable {
         }
         let file = try ContactFile(url: url, displayName: name)
         if let stored = try registry.importSummary(fingerprint: file.fingerprint),
-           let previous = try? JSONDecoder().decode(StoredImport.self, from: stored) {
+            let previous = try? JSONDecoder().decode(StoredImport.self, from: stored)
+        {
             return ImportResult(summary: previous.summary, rejected: previous.rejected, alreadyImported: true, optedOut: [])
         }
         var run = ImportRun(fileName: name, optOut: Self.isOptOutFile(name))
@@ -115,7 +120,7 @@ struct ImportRun {
                     try merge(batch, into: merger)
                 } catch {
                     reader.batches.close()
-                    while case .item = reader.batches.take() {}   // the reader stops at its next batch
+                    while case .item = reader.batches.take() {}  // the reader stops at its next batch
                     throw error
                 }
             case .done(.success(let rowsRead)):
@@ -148,7 +153,9 @@ struct ImportRun {
             for (e164, i) in valid {
                 let duplicate = !seen.insert(Self.key(e164)).inserted
                 if optOut {
-                    if duplicate { summary.duplicatesInFile += 1 } else if try merger.optOut(e164, source: "file \(fileName)", at: merger.now) {
+                    if duplicate {
+                        summary.duplicatesInFile += 1
+                    } else if try merger.optOut(e164, source: "file \(fileName)", at: merger.now) {
                         summary.optedOut += 1
                         optedOut.append(e164)
                     }
@@ -184,8 +191,11 @@ struct ImportRun {
     mutating func finish(fingerprint: String, merger: ContactRegistry.Merger) throws(ContactsError) {
         summary.rejected = rejected.count
         do {
-            try merger.recordImport(fingerprint: fingerprint, file: fileName,
-                                    summary: try JSONEncoder().encode(StoredImport(summary: summary, rejected: rejected)))
+            try merger.recordImport(
+                fingerprint: fingerprint,
+                file: fileName,
+                summary: try JSONEncoder().encode(StoredImport(summary: summary, rejected: rejected))
+            )
         } catch {
             throw .database(reason: "\(error)")
         }

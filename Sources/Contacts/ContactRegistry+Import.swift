@@ -35,23 +35,30 @@ extension ContactRegistry {
             stamp = Timestamp.format(now)
             self.now = now
             select = try db.cachedStatement(sql: "SELECT opted_out FROM contacts WHERE phone = ?")
-            insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO contacts (phone, name, tags, fields, active, opted_out, created_at, updated_at) VALUES (?, ?, ?, ?, 1, 0, ?, ?)")
+            insert = try db.cachedStatement(
+                sql:
+                    "INSERT OR IGNORE INTO contacts (phone, name, tags, fields, active, opted_out, created_at, updated_at) VALUES (?, ?, ?, ?, 1, 0, ?, ?)"
+            )
             // The merge of a contact no prefetch read runs inside SQLite (json_each, json_patch).
-            update = try db.cachedStatement(sql: """
-                UPDATE contacts SET
-                    name = CASE WHEN ?1 = '' THEN name ELSE ?1 END,
-                    tags = CASE WHEN ?2 = '[]' THEN tags ELSE (SELECT json_group_array(value) FROM (
-                        SELECT value FROM json_each(contacts.tags)
-                        UNION ALL
-                        SELECT value FROM json_each(?2) WHERE value NOT IN (SELECT value FROM json_each(contacts.tags)))) END,
-                    fields = CASE WHEN ?3 = '{}' THEN fields ELSE json_patch(fields, ?3) END,
-                    updated_at = ?4
-                WHERE phone = ?5 AND opted_out = 0 AND active = 1
-                """)
+            update = try db.cachedStatement(
+                sql: """
+                    UPDATE contacts SET
+                        name = CASE WHEN ?1 = '' THEN name ELSE ?1 END,
+                        tags = CASE WHEN ?2 = '[]' THEN tags ELSE (SELECT json_group_array(value) FROM (
+                            SELECT value FROM json_each(contacts.tags)
+                            UNION ALL
+                            SELECT value FROM json_each(?2) WHERE value NOT IN (SELECT value FROM json_each(contacts.tags)))) END,
+                        fields = CASE WHEN ?3 = '{}' THEN fields ELSE json_patch(fields, ?3) END,
+                        updated_at = ?4
+                    WHERE phone = ?5 AND opted_out = 0 AND active = 1
+                    """
+            )
             updateMerged = try db.cachedStatement(sql: "UPDATE contacts SET name = ?, tags = ?, fields = ?, updated_at = ? WHERE phone = ?")
-            lookup = try db.cachedStatement(sql: """
-                SELECT phone, name, tags, fields, opted_out, active FROM contacts WHERE phone IN (SELECT value FROM json_each(?))
-                """)
+            lookup = try db.cachedStatement(
+                sql: """
+                    SELECT phone, name, tags, fields, opted_out, active FROM contacts WHERE phone IN (SELECT value FROM json_each(?))
+                    """
+            )
             registryWasEmpty = try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM contacts)") ?? true
         }
 
@@ -74,14 +81,21 @@ extension ContactRegistry {
                 guard code == SQLITE_ROW else {
                     throw stepFailure(code)
                 }
-                let tagsText = text(2), fieldsText = text(3)
+                let tagsText = text(2)
+                let fieldsText = text(3)
                 guard let tags = tagsText == "[]" ? [] : CompactJSON.strings(tagsText),
-                      let fields = fieldsText == "{}" ? [:] : CompactJSON.stringObject(fieldsText) else {
-                    known[text(0)] = nil   // unusual JSON: this one merges inside SQLite
+                    let fields = fieldsText == "{}" ? [:] : CompactJSON.stringObject(fieldsText)
+                else {
+                    known[text(0)] = nil  // unusual JSON: this one merges inside SQLite
                     continue
                 }
-                known[text(0)] = Stored(name: text(1), tags: tags, fields: fields,
-                                        optedOut: sqlite3_column_int(handle, 4) != 0, active: sqlite3_column_int(handle, 5) != 0)
+                known[text(0)] = Stored(
+                    name: text(1),
+                    tags: tags,
+                    fields: fields,
+                    optedOut: sqlite3_column_int(handle, 4) != 0,
+                    active: sqlite3_column_int(handle, 5) != 0
+                )
             }
         }
 
@@ -97,7 +111,10 @@ extension ContactRegistry {
             // An empty cell never blanks a stored field.
             let newFields = c.fields.filter { !$0.value.isEmpty }
             try run(update, [c.name, ContactRegistry.encode(c.tags), ContactRegistry.encode(newFields), stamp, c.phone])
-            if db.changesCount > 0 { counts.updated += 1; return .updated }
+            if db.changesCount > 0 {
+                counts.updated += 1
+                return .updated
+            }
             // Only opted-out and removed contacts refuse the update; say which.
             guard let row = try Row.fetchOne(select, arguments: [c.phone]), (row["opted_out"] as Int) == 1 else {
                 counts.skippedRemoved += 1
@@ -115,8 +132,14 @@ extension ContactRegistry {
                 known[c.phone] = Stored(name: c.name, tags: c.tags, fields: c.fields, optedOut: false, active: true)
                 return .inserted
             }
-            if stored.optedOut { counts.skippedOptedOut += 1; return .skippedOptedOut }
-            if !stored.active { counts.skippedRemoved += 1; return .skippedRemoved }
+            if stored.optedOut {
+                counts.skippedOptedOut += 1
+                return .skippedOptedOut
+            }
+            if !stored.active {
+                counts.skippedRemoved += 1
+                return .skippedRemoved
+            }
             if !c.name.isEmpty { stored.name = c.name }
             for tag in c.tags where !stored.tags.contains(tag) { stored.tags.append(tag) }
             for (key, value) in c.fields where !value.isEmpty { stored.fields[key] = value }
@@ -172,8 +195,10 @@ extension ContactRegistry {
         }
 
         public func recordImport(fingerprint: String, file: String, summary: Data) throws {
-            try db.execute(sql: "INSERT OR REPLACE INTO imports (fingerprint, file, imported_at, summary) VALUES (?, ?, ?, ?)",
-                           arguments: [fingerprint, file, stamp, String(decoding: summary, as: UTF8.self)])
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO imports (fingerprint, file, imported_at, summary) VALUES (?, ?, ?, ?)",
+                arguments: [fingerprint, file, stamp, String(decoding: summary, as: UTF8.self)]
+            )
         }
     }
 

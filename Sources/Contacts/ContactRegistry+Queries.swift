@@ -4,8 +4,13 @@ import WabulkBase
 
 extension ContactRegistry {
     /// Contacts in phone order, optionally with a tag and/or a search over name, phone and fields.
-    public func list(tag: String? = nil, search: String? = nil, limit: Int? = nil, offset: Int = 0,
-                     includeRemoved: Bool = false) throws(ContactsError) -> [Contact] {
+    public func list(
+        tag: String? = nil,
+        search: String? = nil,
+        limit: Int? = nil,
+        offset: Int = 0,
+        includeRemoved: Bool = false
+    ) throws(ContactsError) -> [Contact] {
         var clauses: [String] = []
         var arguments: [any DatabaseValueConvertible] = []
         if !includeRemoved { clauses.append("active = 1") }
@@ -29,10 +34,13 @@ extension ContactRegistry {
     /// Every tag in use by active contacts with how many carry it.
     public func tagCounts() throws(ContactsError) -> [(tag: String, count: Int)] {
         try readRows { db in
-            try Row.fetchAll(db, sql: """
-                SELECT json_each.value AS tag, COUNT(*) AS n FROM contacts, json_each(contacts.tags)
-                WHERE contacts.active = 1 GROUP BY json_each.value ORDER BY n DESC, tag
-                """).map { (tag: $0["tag"] as String, count: $0["n"] as Int) }
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT json_each.value AS tag, COUNT(*) AS n FROM contacts, json_each(contacts.tags)
+                    WHERE contacts.active = 1 GROUP BY json_each.value ORDER BY n DESC, tag
+                    """
+            ).map { (tag: $0["tag"] as String, count: $0["n"] as Int) }
         }
     }
 
@@ -48,8 +56,10 @@ extension ContactRegistry {
                 for t in add where !tags.contains(t) { tags.append(t) }
                 tags.removeAll { t in remove.contains { $0.lowercased() == t.lowercased() } }
                 if tags != before {
-                    try merger.db.execute(sql: "UPDATE contacts SET tags = ?, updated_at = ? WHERE phone = ?",
-                                          arguments: [ContactRegistry.encode(tags), merger.stamp, phone])
+                    try merger.db.execute(
+                        sql: "UPDATE contacts SET tags = ?, updated_at = ? WHERE phone = ?",
+                        arguments: [ContactRegistry.encode(tags), merger.stamp, phone]
+                    )
                     changed += 1
                 }
             }

@@ -25,32 +25,36 @@ public final class ContactRegistry: Sendable {
             let current = try pool.read { db in
                 try db.tableExists("imports") && db.tableExists("contacts") && db.columns(in: "contacts").contains { $0.name == "preference_at" }
             }
-            if !current { try pool.write { db in
-                try db.execute(sql: """
-                    CREATE TABLE IF NOT EXISTS contacts (
-                        phone TEXT PRIMARY KEY NOT NULL,
-                        name TEXT NOT NULL DEFAULT '',
-                        tags TEXT NOT NULL DEFAULT '[]',
-                        fields TEXT NOT NULL DEFAULT '{}',
-                        active INTEGER NOT NULL DEFAULT 1,
-                        opted_out INTEGER NOT NULL DEFAULT 0,
-                        opted_out_at TEXT,
-                        opt_out_source TEXT,
-                        created_at TEXT NOT NULL,
-                        updated_at TEXT NOT NULL
-                    ) WITHOUT ROWID;
-                    CREATE TABLE IF NOT EXISTS imports (
-                        fingerprint TEXT PRIMARY KEY NOT NULL,
-                        file TEXT NOT NULL,
-                        imported_at TEXT NOT NULL,
-                        summary TEXT NOT NULL
-                    );
-                    """)
-                // Registries made before opt-outs had a scope and a time of their own.
-                let columns = try db.columns(in: "contacts").map(\.name)
-                if !columns.contains("opt_out_scope") { try db.execute(sql: "ALTER TABLE contacts ADD COLUMN opt_out_scope TEXT") }
-                if !columns.contains("preference_at") { try db.execute(sql: "ALTER TABLE contacts ADD COLUMN preference_at REAL") }
-            } }
+            if !current {
+                try pool.write { db in
+                    try db.execute(
+                        sql: """
+                            CREATE TABLE IF NOT EXISTS contacts (
+                                phone TEXT PRIMARY KEY NOT NULL,
+                                name TEXT NOT NULL DEFAULT '',
+                                tags TEXT NOT NULL DEFAULT '[]',
+                                fields TEXT NOT NULL DEFAULT '{}',
+                                active INTEGER NOT NULL DEFAULT 1,
+                                opted_out INTEGER NOT NULL DEFAULT 0,
+                                opted_out_at TEXT,
+                                opt_out_source TEXT,
+                                created_at TEXT NOT NULL,
+                                updated_at TEXT NOT NULL
+                            ) WITHOUT ROWID;
+                            CREATE TABLE IF NOT EXISTS imports (
+                                fingerprint TEXT PRIMARY KEY NOT NULL,
+                                file TEXT NOT NULL,
+                                imported_at TEXT NOT NULL,
+                                summary TEXT NOT NULL
+                            );
+                            """
+                    )
+                    // Registries made before opt-outs had a scope and a time of their own.
+                    let columns = try db.columns(in: "contacts").map(\.name)
+                    if !columns.contains("opt_out_scope") { try db.execute(sql: "ALTER TABLE contacts ADD COLUMN opt_out_scope TEXT") }
+                    if !columns.contains("preference_at") { try db.execute(sql: "ALTER TABLE contacts ADD COLUMN preference_at REAL") }
+                }
+            }
         } catch {
             throw .database(reason: "\(error)")
         }
@@ -58,8 +62,12 @@ public final class ContactRegistry: Sendable {
 
     public func count(reachableOnly: Bool = false) throws(ContactsError) -> Int {
         try read { db in
-            try Int.fetchOne(db, sql: reachableOnly ? "SELECT COUNT(*) FROM contacts WHERE active = 1 AND opted_out = 0"
-                                                      : "SELECT COUNT(*) FROM contacts") ?? 0
+            try Int.fetchOne(
+                db,
+                sql: reachableOnly
+                    ? "SELECT COUNT(*) FROM contacts WHERE active = 1 AND opted_out = 0"
+                    : "SELECT COUNT(*) FROM contacts"
+            ) ?? 0
         }
     }
 
@@ -115,10 +123,17 @@ public final class ContactRegistry: Sendable {
     }
 
     static func contact(from row: Row) -> Contact {
-        Contact(phone: row["phone"], name: row["name"], tags: decodeTags(row["tags"]), fields: decodeFields(row["fields"]),
-                active: (row["active"] as Int) == 1, optedOut: (row["opted_out"] as Int) == 1,
-                optedOutAt: row["opted_out_at"], optOutSource: row["opt_out_source"],
-                optOutScope: (row["opt_out_scope"] as String?).flatMap(Contact.OptOutScope.init(rawValue:)))
+        Contact(
+            phone: row["phone"],
+            name: row["name"],
+            tags: decodeTags(row["tags"]),
+            fields: decodeFields(row["fields"]),
+            active: (row["active"] as Int) == 1,
+            optedOut: (row["opted_out"] as Int) == 1,
+            optedOutAt: row["opted_out_at"],
+            optOutSource: row["opt_out_source"],
+            optOutScope: (row["opt_out_scope"] as String?).flatMap(Contact.OptOutScope.init(rawValue:))
+        )
     }
 
     static func decodeTags(_ text: String?) -> [String] {

@@ -9,7 +9,8 @@ extension String {
         guard let first = bytes.first, let last = bytes.last else { return self }
         func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
         if !isSpace(first) && !isSpace(last) { return self }
-        var start = bytes.startIndex, end = bytes.endIndex
+        var start = bytes.startIndex
+        var end = bytes.endIndex
         while start < end, isSpace(bytes[start]) { start = bytes.index(after: start) }
         while end > start, isSpace(bytes[bytes.index(before: end)]) { end = bytes.index(before: end) }
         return String(self[start..<end])
@@ -108,8 +109,15 @@ extension CompactJSON {
                     skipSpace()
                     guard i < bytes.count else { return nil }
                     let separator = open == 0x7B && out.count % 2 == 1 ? UInt8(0x3A) : UInt8(0x2C)
-                    if bytes[i] == separator { i += 1; skipSpace(); continue }
-                    if bytes[i] == close && separator == 0x2C { i += 1; break }
+                    if bytes[i] == separator {
+                        i += 1
+                        skipSpace()
+                        continue
+                    }
+                    if bytes[i] == close && separator == 0x2C {
+                        i += 1
+                        break
+                    }
                     return nil
                 }
             }
@@ -131,12 +139,23 @@ extension CompactJSON {
             scalars.append(contentsOf: String(decoding: bytes[start..<i], as: UTF8.self).unicodeScalars)
             var utf8: [UInt8] = []
             func flush() {
-                if !utf8.isEmpty { scalars.append(contentsOf: String(decoding: utf8, as: UTF8.self).unicodeScalars); utf8.removeAll() }
+                if !utf8.isEmpty {
+                    scalars.append(contentsOf: String(decoding: utf8, as: UTF8.self).unicodeScalars)
+                    utf8.removeAll()
+                }
             }
             while i < bytes.count {
                 let b = bytes[i]
-                if b == 0x22 { i += 1; flush(); return String(scalars) }
-                if b != 0x5C { utf8.append(b); i += 1; continue }
+                if b == 0x22 {
+                    i += 1
+                    flush()
+                    return String(scalars)
+                }
+                if b != 0x5C {
+                    utf8.append(b)
+                    i += 1
+                    continue
+                }
                 guard i + 1 < bytes.count else { return nil }
                 flush()
                 let e = bytes[i + 1]
@@ -168,7 +187,8 @@ extension CompactJSON {
 
         mutating func hex4() -> UInt32? {
             guard i + 4 <= bytes.count, bytes[i..<i + 4].allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x66) }),
-                  let value = UInt32(String(decoding: bytes[i..<i + 4], as: UTF8.self), radix: 16) else { return nil }
+                let value = UInt32(String(decoding: bytes[i..<i + 4], as: UTF8.self), radix: 16)
+            else { return nil }
             i += 4
             return value
         }

@@ -38,7 +38,8 @@ public final class NormalizerWorkers: @unchecked Sendable {
                 request.append(0x0A)
             }
             // Written from another queue so a full pipe in either direction can never deadlock.
-            let handle = input.fileHandleForWriting, bytes = Data(request)
+            let handle = input.fileHandleForWriting
+            let bytes = Data(request)
             writer.async { handle.write(bytes) }
             var verdicts: [PhoneNormalizer.Verdict] = []
             verdicts.reserveCapacity(numbers.count)
@@ -52,7 +53,7 @@ public final class NormalizerWorkers: @unchecked Sendable {
                 received.removeFirst(consumed)
                 consumed = 0
                 let chunk = reader.availableData
-                if chunk.isEmpty { break }   // the worker died: the caller falls back
+                if chunk.isEmpty { break }  // the worker died: the caller falls back
                 received.append(contentsOf: chunk)
             }
             return verdicts
@@ -103,7 +104,8 @@ public final class NormalizerWorkers: @unchecked Sendable {
         let pending = Pending(parts: workers.count, numbers: numbers, fallback: fallback)
         let size = (numbers.count + workers.count - 1) / max(workers.count, 1)
         for (i, worker) in workers.enumerated() {
-            let start = min(i * size, numbers.count), end = min(start + size, numbers.count)
+            let start = min(i * size, numbers.count)
+            let end = min(start + size, numbers.count)
             pending.enter()
             worker.queue.async {
                 pending.parts[i] = start < end ? worker.run(numbers[start..<end]) : []
@@ -116,9 +118,10 @@ public final class NormalizerWorkers: @unchecked Sendable {
     /// The worker side: reads "count\n" then that many numbers, answers one line each, until end of input.
     public static func serve(defaultCountry: String) throws {
         let normalizer = try PhoneNormalizer(defaultCountry: defaultCountry)
-        var input: [UInt8] = [], start = 0
+        var input: [UInt8] = []
+        var start = 0
         var out: [UInt8] = []
-        var left: Int?   // numbers still to answer in the current request
+        var left: Int?  // numbers still to answer in the current request
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let count = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }

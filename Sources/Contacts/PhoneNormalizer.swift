@@ -49,7 +49,9 @@ public struct PhoneNormalizer: Sendable {
             input = trimmed.utf8CString
         }
         return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 32) { out in
-            let result = input.withUnsafeBufferPointer { phone_to_e164_checked($0.baseAddress!, regionCString, out.baseAddress!, out.count, shortcut ? 1 : 0) }
+            let result = input.withUnsafeBufferPointer {
+                phone_to_e164_checked($0.baseAddress!, regionCString, out.baseAddress!, out.count, shortcut ? 1 : 0)
+            }
             let length = out.firstIndex(of: 0) ?? 0
             return (result, String(decoding: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(out)[..<length]), as: UTF8.self))
         }
@@ -72,10 +74,10 @@ public struct PhoneNormalizer: Sendable {
             case 0x30...0x39:
                 out.append(CChar(bitPattern: byte))
                 digits += 1
-            case 0x2B:   // +
+            case 0x2B:  // +
                 if digits > 0 || !out.isEmpty { return false }
                 out.append(CChar(bitPattern: byte))
-            case 0x20, 0x2D, 0x2E, 0x28, 0x29:   // space - . ( )
+            case 0x20, 0x2D, 0x2E, 0x28, 0x29:  // space - . ( )
                 continue
             default:
                 return false
@@ -93,7 +95,10 @@ public struct PhoneNormalizer: Sendable {
     public static func hasLetters(_ raw: String) -> Bool {
         var ascii = true
         for byte in raw.utf8 {
-            if byte >= 0x80 { ascii = false; break }
+            if byte >= 0x80 {
+                ascii = false
+                break
+            }
             if (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A { return true }
         }
         return !ascii && raw.unicodeScalars.contains { $0.properties.isAlphabetic }
@@ -128,7 +133,8 @@ public struct PhoneNormalizer: Sendable {
     static func verdict(fromWireLine line: ArraySlice<UInt8>) -> Verdict {
         if line.count == 1 && line.first == UInt8(ascii: "E") { return .invalid(reason: "phone number is empty") }
         guard let first = line.firstIndex(of: 0x20), let second = line[(first + 1)...].firstIndex(of: 0x20),
-              let code = UInt32(String(decoding: line[..<first], as: UTF8.self)) else { return .invalid(reason: "not a phone number") }
+            let code = UInt32(String(decoding: line[..<first], as: UTF8.self))
+        else { return .invalid(reason: "not a phone number") }
         let e164 = String(decoding: line[(second + 1)...], as: UTF8.self)
         let result = phone_result(rawValue: code)
         if result == PHONE_VALID { return .valid(e164) }

@@ -45,16 +45,22 @@ public struct PreferenceChange: Sendable, Equatable {
 
     func apply(in db: Database, stamp: String) throws -> Result {
         let at = self.at.timeIntervalSince1970
-        let row = try Row.fetchOne(db, sql: "SELECT opted_out, opt_out_scope, opt_out_source, preference_at, active FROM contacts WHERE phone = ?",
-                                   arguments: [phone])
+        let row = try Row.fetchOne(
+            db,
+            sql: "SELECT opted_out, opt_out_scope, opt_out_source, preference_at, active FROM contacts WHERE phone = ?",
+            arguments: [phone]
+        )
         guard let row else {
             // Unknown numbers are added opted out, so no later import can make them reachable; an opt-in of a
             // number nobody imported has nothing to change.
             guard optedOut else { return Result(phone: phone, scope: nil, source: nil, active: true, changed: false, superseded: false) }
-            try db.execute(sql: """
-                INSERT INTO contacts (phone, opted_out, opted_out_at, opt_out_source, opt_out_scope, preference_at, created_at, updated_at)
-                VALUES (?, 1, ?, ?, ?, ?, ?, ?)
-                """, arguments: [phone, Timestamp.format(self.at), source, scope.rawValue, at, stamp, stamp])
+            try db.execute(
+                sql: """
+                    INSERT INTO contacts (phone, opted_out, opted_out_at, opt_out_source, opt_out_scope, preference_at, created_at, updated_at)
+                    VALUES (?, 1, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [phone, Timestamp.format(self.at), source, scope.rawValue, at, stamp, stamp]
+            )
             return Result(phone: phone, scope: scope, source: source, active: true, changed: true, superseded: false)
         }
         let wasOut = (row["opted_out"] as Int) == 1
@@ -72,16 +78,22 @@ public struct PreferenceChange: Sendable, Equatable {
                 try db.execute(sql: "UPDATE contacts SET preference_at = ? WHERE phone = ?", arguments: [at, phone])
                 return Result(phone: phone, scope: scope, source: currentSource, active: active, changed: false, superseded: false)
             }
-            try db.execute(sql: """
-                UPDATE contacts SET opted_out = 1, opt_out_scope = ?, opted_out_at = ?, opt_out_source = ?, preference_at = ?, updated_at = ?
-                WHERE phone = ?
-                """, arguments: [scope.rawValue, Timestamp.format(self.at), source, at, stamp, phone])
+            try db.execute(
+                sql: """
+                    UPDATE contacts SET opted_out = 1, opt_out_scope = ?, opted_out_at = ?, opt_out_source = ?, preference_at = ?, updated_at = ?
+                    WHERE phone = ?
+                    """,
+                arguments: [scope.rawValue, Timestamp.format(self.at), source, at, stamp, phone]
+            )
             return Result(phone: phone, scope: scope, source: source, active: active, changed: true, superseded: false)
         }
-        try db.execute(sql: """
-            UPDATE contacts SET opted_out = 0, opt_out_scope = NULL, opted_out_at = NULL, opt_out_source = ?, preference_at = ?, updated_at = ?
-            WHERE phone = ?
-            """, arguments: [source, at, stamp, phone])
+        try db.execute(
+            sql: """
+                UPDATE contacts SET opted_out = 0, opt_out_scope = NULL, opted_out_at = NULL, opt_out_source = ?, preference_at = ?, updated_at = ?
+                WHERE phone = ?
+                """,
+            arguments: [source, at, stamp, phone]
+        )
         return Result(phone: phone, scope: nil, source: source, active: active, changed: wasOut, superseded: false)
     }
 }
@@ -99,10 +111,13 @@ extension ContactRegistry {
     public func remove(phones: [String], at date: Date) throws(ContactsError) -> [String] {
         try importing(now: date) { merger in
             try phones.filter { phone in
-                try merger.db.execute(sql: """
-                    INSERT INTO contacts (phone, active, created_at, updated_at) VALUES (?1, 0, ?2, ?2)
-                    ON CONFLICT(phone) DO UPDATE SET active = 0, updated_at = ?2 WHERE active = 1
-                    """, arguments: [phone, merger.stamp])
+                try merger.db.execute(
+                    sql: """
+                        INSERT INTO contacts (phone, active, created_at, updated_at) VALUES (?1, 0, ?2, ?2)
+                        ON CONFLICT(phone) DO UPDATE SET active = 0, updated_at = ?2 WHERE active = 1
+                        """,
+                    arguments: [phone, merger.stamp]
+                )
                 return merger.db.changesCount > 0
             }
         }
@@ -113,8 +128,11 @@ extension ContactRegistry {
         guard !phones.isEmpty else { return [:] }
         return try read { db in
             var times: [String: Date] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT phone, preference_at FROM contacts WHERE phone IN (SELECT value FROM json_each(?)) AND preference_at IS NOT NULL",
-                                        arguments: [CompactJSON.array(phones)]) {
+            for row in try Row.fetchAll(
+                db,
+                sql: "SELECT phone, preference_at FROM contacts WHERE phone IN (SELECT value FROM json_each(?)) AND preference_at IS NOT NULL",
+                arguments: [CompactJSON.array(phones)]
+            ) {
                 times[row["phone"]] = Date(timeIntervalSince1970: row["preference_at"])
             }
             return times
@@ -124,20 +142,30 @@ extension ContactRegistry {
     /// Every number that must not be messaged (opted out, or removed), for the spool's suppressions.
     public func unreachable() throws(ContactsError) -> [PreferenceChange.Result] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT phone, opted_out, opt_out_scope, opt_out_source, active FROM contacts WHERE opted_out = 1 OR active = 0")
-                .map { row in
-                    let out = (row["opted_out"] as Int) == 1
-                    return PreferenceChange.Result(phone: row["phone"],
-                                                   scope: out ? (row["opt_out_scope"] as String?).flatMap(Contact.OptOutScope.init(rawValue:)) ?? .all : nil,
-                                                   source: row["opt_out_source"], active: (row["active"] as Int) == 1, changed: false, superseded: false)
-                }
+            try Row.fetchAll(
+                db,
+                sql: "SELECT phone, opted_out, opt_out_scope, opt_out_source, active FROM contacts WHERE opted_out = 1 OR active = 0"
+            )
+            .map { row in
+                let out = (row["opted_out"] as Int) == 1
+                return PreferenceChange.Result(
+                    phone: row["phone"],
+                    scope: out ? (row["opt_out_scope"] as String?).flatMap(Contact.OptOutScope.init(rawValue:)) ?? .all : nil,
+                    source: row["opt_out_source"],
+                    active: (row["active"] as Int) == 1,
+                    changed: false,
+                    superseded: false
+                )
+            }
         }
     }
 
     /// Opted-out contacts, most recent first, for `wabulk contacts list --opted-out`.
     public func optedOut() throws(ContactsError) -> [Contact] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM contacts WHERE opted_out = 1 ORDER BY opted_out_at DESC, phone").map(ContactRegistry.contact(from:))
+            try Row.fetchAll(db, sql: "SELECT * FROM contacts WHERE opted_out = 1 ORDER BY opted_out_at DESC, phone").map(
+                ContactRegistry.contact(from:)
+            )
         }
     }
 }

@@ -71,7 +71,10 @@ final class RowReader: @unchecked Sendable {
 
     private func add(row: Int, cells: [String]) throws(ContactsError) {
         if cells.count > ContactFile.maxColumns {
-            throw .unsupportedFormat(file: fileName, reason: "row \(row) has \(cells.count) columns; a contacts file may have at most \(ContactFile.maxColumns)")
+            throw .unsupportedFormat(
+                file: fileName,
+                reason: "row \(row) has \(cells.count) columns; a contacts file may have at most \(ContactFile.maxColumns)"
+            )
         }
         if cells.allSatisfy(\.isBlankCell) { return }
         guard let mapping else {
@@ -98,8 +101,13 @@ final class RowReader: @unchecked Sendable {
             phone = numbers[0]
             custom[ColumnMapping.otherPhonesField] = numbers.dropFirst().joined(separator: ", ")
         }
-        batch.append(ImportRow(number: row, rawPhone: phone,
-                               contact: Contact(phone: "", name: name, tags: ColumnMapping.splitTags(cell(mapping.tags)), fields: custom)))
+        batch.append(
+            ImportRow(
+                number: row,
+                rawPhone: phone,
+                contact: Contact(phone: "", name: name, tags: ColumnMapping.splitTags(cell(mapping.tags)), fields: custom)
+            )
+        )
         if batch.count >= importer.batchSize {
             try flush()
             progress?(rowsRead)

@@ -1,8 +1,9 @@
 import Foundation
+import ZIPFoundation
+
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-import ZIPFoundation
 
 /// Reads the contacts sheet of an .xlsx (the sheet named "Contacts", else the first): shared strings,
 /// inline strings, numbers and booleans; rows keyed by the row number Excel shows. ZIP and XML come from
@@ -18,8 +19,11 @@ public struct XLSXReader: Sendable {
     /// Hands each row of the contacts sheet to `body` as it is parsed. The sheet is inflated to a
     /// temporary file and parsed from a stream, so memory stays flat whatever the sheet's size (libxml2
     /// also refuses a single in-memory chunk over 10 MB, which a 100,000-row sheet exceeds).
-    public func forEachRow(_ url: URL, displayName: String,
-                           _ body: (_ row: Int, _ cells: [String]) throws(ContactsError) -> Void) throws(ContactsError) {
+    public func forEachRow(
+        _ url: URL,
+        displayName: String,
+        _ body: (_ row: Int, _ cells: [String]) throws(ContactsError) -> Void
+    ) throws(ContactsError) {
         let archive: Archive
         do { archive = try Archive(url: url, accessMode: .read) } catch {
             throw .unsupportedFormat(file: displayName, reason: "not a valid .xlsx (cannot open it as a ZIP archive)")
@@ -60,13 +64,19 @@ public struct XLSXReader: Sendable {
             var written: Int64 = 0
             let limit = maxUncompressedBytes
             guard FileManager.default.createFile(atPath: sheetFile.path, contents: nil),
-                  let out = try? FileHandle(forWritingTo: sheetFile) else {
+                let out = try? FileHandle(forWritingTo: sheetFile)
+            else {
                 throw ContactsError.unsupportedFormat(file: displayName, reason: "cannot unpack the sheet to \(sheetFile.path)")
             }
             defer { try? out.close() }
             _ = try archive.extract(entry, skipCRC32: false) { chunk in
                 written += Int64(chunk.count)
-                if written > limit { throw ContactsError.unsupportedFormat(file: displayName, reason: "\(chosen.path) inflates beyond \(limit) bytes; refused as too large") }
+                if written > limit {
+                    throw ContactsError.unsupportedFormat(
+                        file: displayName,
+                        reason: "\(chosen.path) inflates beyond \(limit) bytes; refused as too large"
+                    )
+                }
                 out.write(chunk)
             }
         } catch let error as ContactsError {
@@ -94,7 +104,10 @@ public struct XLSXReader: Sendable {
 
 /// The sheets listed in xl/workbook.xml with their part paths from the relationships file.
 private struct WorkbookSheets {
-    struct Entry { var name: String; var path: String }
+    struct Entry {
+        var name: String
+        var path: String
+    }
     var entries: [Entry] = []
 
     init(_ workbook: Data, rels: Data?) {
@@ -123,7 +136,8 @@ private final class AttributeCollector: NSObject, XMLParserDelegate {
     let element: String
     var found: [[String: String]] = []
     init(element: String) { self.element = element }
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:])
+    {
         if name == element || name.hasSuffix(":" + element) { found.append(attributes) }
     }
 }
@@ -134,11 +148,17 @@ private enum SharedStringsParser {
         var current = ""
         var inText = false
         var inPhonetic = false
-        func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+        func parser(
+            _ parser: XMLParser,
+            didStartElement name: String,
+            namespaceURI: String?,
+            qualifiedName: String?,
+            attributes: [String: String] = [:]
+        ) {
             switch name {
             case "si": current = ""
             case "t": inText = !inPhonetic
-            case "rPh": inPhonetic = true   // phonetic guides are not part of the text
+            case "rPh": inPhonetic = true  // phonetic guides are not part of the text
             default: break
             }
         }
@@ -185,7 +205,8 @@ private final class SheetParser: NSObject, XMLParserDelegate {
         self.body = body
     }
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:])
+    {
         switch name {
         case "row":
             // Checked before any arithmetic: a crafted sheet's row 9223372036854775807 trapped on `+ 1`.
@@ -261,7 +282,8 @@ private final class SheetParser: NSObject, XMLParserDelegate {
     /// "A1" → 0, "AB7" → 27; nil for a reference that is not letters then digits, or has more than three
     /// letters (Excel's last column is XFD).
     static func columnIndex(_ reference: String) -> Int? {
-        var n = 0, letters = 0
+        var n = 0
+        var letters = 0
         for scalar in reference.unicodeScalars {
             guard scalar.value >= 65 && scalar.value <= 90 else { break }
             letters += 1
@@ -275,7 +297,8 @@ private final class SheetParser: NSObject, XMLParserDelegate {
     /// its exact digits, never the 9.19876E+11 Excel may display.
     static func numberText(_ raw: String) -> String {
         guard !raw.isEmpty, raw.contains(where: { $0 == "E" || $0 == "e" || $0 == "." }),
-              let decimal = Decimal(string: raw) else { return raw }
+            let decimal = Decimal(string: raw)
+        else { return raw }
         var value = decimal
         var rounded = Decimal()
         NSDecimalRound(&rounded, &value, 0, .plain)

@@ -68,8 +68,12 @@ public final class CurlConnection {
             var requestBytes = 0
             _ = ccurl_getinfo_long(handle, CURLINFO_REQUEST_SIZE, &requestBytes)
             let neverConnected = [CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT].contains(code)
-            throw TransportError(code: Int(code.rawValue), message: String(cString: curl_easy_strerror(code)),
-                                 isTimeout: code == CURLE_OPERATION_TIMEDOUT, requestWasSent: requestBytes > 0 && !neverConnected)
+            throw TransportError(
+                code: Int(code.rawValue),
+                message: String(cString: curl_easy_strerror(code)),
+                isTimeout: code == CURLE_OPERATION_TIMEDOUT,
+                requestWasSent: requestBytes > 0 && !neverConnected
+            )
         }
         var status = 0
         _ = ccurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)

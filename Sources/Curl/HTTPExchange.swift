@@ -8,8 +8,14 @@ public struct HTTPRequest: Sendable {
     public var timeout: Double
     public var connectTimeout: Double
 
-    public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil,
-                timeout: Double = 15, connectTimeout: Double = 5) {
+    public init(
+        method: String,
+        url: String,
+        headers: [(name: String, value: String)] = [],
+        body: [UInt8]? = nil,
+        timeout: Double = 15,
+        connectTimeout: Double = 5
+    ) {
         self.method = method
         self.url = url
         self.headers = headers

@@ -12,8 +12,16 @@ public struct SMTPSubmission: Sendable {
     public var message: [UInt8]
     public var timeout: Double
 
-    public init(url: String, requireTLS: Bool, username: String? = nil, password: String? = nil, from: String,
-                recipients: [String], message: [UInt8], timeout: Double = 60) {
+    public init(
+        url: String,
+        requireTLS: Bool,
+        username: String? = nil,
+        password: String? = nil,
+        from: String,
+        recipients: [String],
+        message: [UInt8],
+        timeout: Double = 60
+    ) {
         self.url = url
         self.requireTLS = requireTLS
         self.username = username
@@ -62,8 +70,11 @@ extension CurlConnection {
         _ = ccurl_setopt_ptr(handle, CURLOPT_READDATA, Unmanaged.passUnretained(source).toOpaque())
         let code = withExtendedLifetime(source) { curl_easy_perform(handle) }
         guard code == CURLE_OK else {
-            throw TransportError(code: Int(code.rawValue), message: String(cString: curl_easy_strerror(code)),
-                                 isTimeout: code == CURLE_OPERATION_TIMEDOUT)
+            throw TransportError(
+                code: Int(code.rawValue),
+                message: String(cString: curl_easy_strerror(code)),
+                isTimeout: code == CURLE_OPERATION_TIMEDOUT
+            )
         }
     }
 }

@@ -25,8 +25,12 @@ public struct CampaignCounts: Sendable, Equatable, Codable {
     /// `wasAccepted`: Meta gave it a message id (a failure after that still counts as sent).
     public mutating func add(_ status: MessageStatus, wasAccepted: Bool) {
         switch status {
-        case .skipped: skipped += 1; return
-        case .cancelled: cancelled += 1; return
+        case .skipped:
+            skipped += 1
+            return
+        case .cancelled:
+            cancelled += 1
+            return
         default: total += 1
         }
         switch status {
@@ -34,9 +38,16 @@ public struct CampaignCounts: Sendable, Equatable, Codable {
         case .sending: sending += 1
         case .deferred: deferred += 1
         case .sent: sent += 1
-        case .delivered: sent += 1; delivered += 1
-        case .read: sent += 1; delivered += 1; read += 1
-        case .failed: failed += 1; if wasAccepted { sent += 1 }
+        case .delivered:
+            sent += 1
+            delivered += 1
+        case .read:
+            sent += 1
+            delivered += 1
+            read += 1
+        case .failed:
+            failed += 1
+            if wasAccepted { sent += 1 }
         case .skipped, .cancelled: break
         }
     }

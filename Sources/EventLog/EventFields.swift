@@ -1,4 +1,5 @@
 import CLineScan
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -80,14 +81,16 @@ struct EventFields: Equatable {
     static func parseCompact(_ line: UnsafeRawBufferPointer) -> EventFields? {
         let count = line.count
         guard count >= 2, let base = line.baseAddress?.assumingMemoryBound(to: UInt8.self),
-              base[0] == UInt8(ascii: "{") else { return nil }
+            base[0] == UInt8(ascii: "{")
+        else { return nil }
         // 96 quotes are 48 strings: more than any line the writer makes has keys and values.
         let room = 96
         return withUnsafeTemporaryAllocation(of: Int32.self, capacity: room) { quotes -> EventFields? in
             let found = wabulk_line_quotes(base, count, quotes.baseAddress!, room)
             guard found >= 0 else { return nil }
             var fields = EventFields()
-            var at = 1, q = 0
+            var at = 1
+            var q = 0
             if base[1] == UInt8(ascii: "}") { return count == 2 ? fields : nil }
             while true {
                 guard q + 1 < found, Int(quotes[q]) == at else { return nil }
@@ -115,7 +118,10 @@ struct EventFields: Equatable {
                     at = cursor.at
                 }
                 guard at < count else { return nil }
-                if base[at] == UInt8(ascii: ",") { at += 1; continue }
+                if base[at] == UInt8(ascii: ",") {
+                    at += 1
+                    continue
+                }
                 // Integers and nulls hold no quote, so every quote up to here was taken in order.
                 return base[at] == UInt8(ascii: "}") && at + 1 == count ? fields : nil
             }
@@ -261,7 +267,8 @@ struct JSONCursor {
 
     mutating func takeNull() -> Bool {
         guard at + 4 <= line.count, line[at] == UInt8(ascii: "n"), line[at + 1] == UInt8(ascii: "u"),
-              line[at + 2] == UInt8(ascii: "l"), line[at + 3] == UInt8(ascii: "l") else { return false }
+            line[at + 2] == UInt8(ascii: "l"), line[at + 3] == UInt8(ascii: "l")
+        else { return false }
         at += 4
         return true
     }
@@ -278,9 +285,11 @@ struct JSONCursor {
         let raw = UnsafeRawPointer(p)
         while at + 8 <= count {
             let word = raw.loadUnaligned(fromByteOffset: at, as: UInt64.self)
-            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs: UInt64 = 0x8080_8080_8080_8080
             func zeroByte(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highs }
-            let quote = zeroByte(word ^ (ones &* 0x22)), backslash = zeroByte(word ^ (ones &* 0x5C))
+            let quote = zeroByte(word ^ (ones &* 0x22))
+            let backslash = zeroByte(word ^ (ones &* 0x5C))
             let control = (word &- ones &* 0x20) & ~word & highs
             if quote | backslash | control != 0 { break }
             at += 8
@@ -305,8 +314,12 @@ struct JSONCursor {
     /// An integer; nil for fractions, exponents and overflow (the log writes none).
     mutating func integer() -> Int? {
         var negative = false
-        if line[at] == UInt8(ascii: "-") { negative = true; at += 1 }
-        var value = 0, digits = 0
+        if line[at] == UInt8(ascii: "-") {
+            negative = true
+            at += 1
+        }
+        var value = 0
+        var digits = 0
         while at < line.count, line[at] >= 0x30, line[at] <= 0x39 {
             let (times10, o1) = value.multipliedReportingOverflow(by: 10)
             let (sum, o2) = times10.addingReportingOverflow(Int(line[at] - 0x30))
@@ -343,7 +356,11 @@ struct JSONCursor {
         }
         while i < bytes.count {
             let b = bytes[i]
-            guard b == UInt8(ascii: "\\"), i + 1 < bytes.count else { out.append(b); i += 1; continue }
+            guard b == UInt8(ascii: "\\"), i + 1 < bytes.count else {
+                out.append(b)
+                i += 1
+                continue
+            }
             let e = bytes[i + 1]
             i += 2
             switch e {
@@ -356,7 +373,8 @@ struct JSONCursor {
                 guard var scalar = hex4(i) else { continue }
                 i += 4
                 if (0xD800..<0xDC00).contains(scalar), i + 6 <= bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u"),
-                   let low = hex4(i + 2), (0xDC00..<0xE000).contains(low) {
+                    let low = hex4(i + 2), (0xDC00..<0xE000).contains(low)
+                {
                     scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                     i += 6
                 }

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,8 +22,12 @@ enum EventLogScanner {
     /// The same, one read at a time: `body` gets the buffer, its offset in the file and the (start, count)
     /// of each complete, non-empty line in it, and returns false to stop.
     @discardableResult
-    static func scanReads(_ file: URL, from offset: UInt64 = 0, readBytes: Int = 1 << 20,
-                          _ body: (UnsafeRawPointer, UInt64, [(start: Int, count: Int)]) -> Bool) -> UInt64 {
+    static func scanReads(
+        _ file: URL,
+        from offset: UInt64 = 0,
+        readBytes: Int = 1 << 20,
+        _ body: (UnsafeRawPointer, UInt64, [(start: Int, count: Int)]) -> Bool
+    ) -> UInt64 {
         let fd = open(file.path, O_RDONLY)
         guard fd >= 0 else { return offset }
         defer { close(fd) }
@@ -87,7 +92,8 @@ final class LineWindow {
     /// The line starting at `offset` (without its newline), valid until the next call.
     func line(at offset: UInt64) -> UnsafeRawBufferPointer? {
         if offset >= start, offset < start + UInt64(count),
-           let found = memchr(buffer + Int(offset - start), 0x0A, count - Int(offset - start)) {
+            let found = memchr(buffer + Int(offset - start), 0x0A, count - Int(offset - start))
+        {
             let from = Int(offset - start)
             return UnsafeRawBufferPointer(start: buffer + from, count: UnsafeMutableRawPointer(found) - buffer - from)
         }

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -67,7 +68,8 @@ public struct EventLogTail: Sendable {
     /// from the start sees the same).
     public static func end(of directory: URL) -> Position? {
         guard let last = EventLogReader(directory: directory).files().last,
-              let size = (try? FileManager.default.attributesOfItem(atPath: last.path))?[.size] as? NSNumber else { return nil }
+            let size = (try? FileManager.default.attributesOfItem(atPath: last.path))?[.size] as? NSNumber
+        else { return nil }
         return Position(file: last.lastPathComponent, offset: size.uint64Value)
     }
 
@@ -76,7 +78,8 @@ public struct EventLogTail: Sendable {
     /// they never match.
     public static func jobID(in line: UnsafeRawBufferPointer) -> String? {
         guard let start = offset(of: jobMarker, in: line).map({ $0 + jobMarker.count }),
-              let quote = memchr(line.baseAddress! + start, Int32(UInt8(ascii: "\"")), line.count - start) else { return nil }
+            let quote = memchr(line.baseAddress! + start, Int32(UInt8(ascii: "\"")), line.count - start)
+        else { return nil }
         let end = UnsafeRawPointer(quote) - line.baseAddress!
         return String(decoding: UnsafeRawBufferPointer(rebasing: line[start..<end]), as: UTF8.self)
     }

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import WabulkBase
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -139,8 +140,11 @@ public actor EventLogWriter {
         var still: [(generation: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
         for waiter in waiters {
             if waiter.generation <= target {
-                if error == 0 { waiter.continuation.resume() }
-                else { waiter.continuation.resume(throwing: FileError.cannotWrite(path: directory.path, errno: error)) }
+                if error == 0 {
+                    waiter.continuation.resume()
+                } else {
+                    waiter.continuation.resume(throwing: FileError.cannotWrite(path: directory.path, errno: error))
+                }
             } else {
                 still.append(waiter)
             }
@@ -167,8 +171,11 @@ public actor EventLogWriter {
                 if failure == 0 { synced = written }
             }
             for waiter in waiters {
-                if failure == 0 { waiter.continuation.resume() }
-                else { waiter.continuation.resume(throwing: FileError.cannotWrite(path: directory.path, errno: failure)) }
+                if failure == 0 {
+                    waiter.continuation.resume()
+                } else {
+                    waiter.continuation.resume(throwing: FileError.cannotWrite(path: directory.path, errno: failure))
+                }
             }
             waiters = []
             if syncing { retired.append(fd) } else { Glibc.close(fd) }
@@ -188,7 +195,8 @@ public actor EventLogWriter {
         if let openDay, openDay > day { day = openDay }
         if openDay == day, fd >= 0 { return }
         if let newest = EventLogReader(directory: directory).files().last?.lastPathComponent.dropFirst("events-".count).prefix(10),
-           String(newest) > day {
+            String(newest) > day
+        {
             day = String(newest)
         }
         if openDay == day, fd >= 0 { return }

@@ -25,9 +25,15 @@ struct InternTable: Sendable {
     mutating func intern(_ text: EventFields.Text, in line: UnsafeRawBufferPointer) -> UInt32 {
         let bytes = UnsafeRawBufferPointer(rebasing: line[text.start..<text.end])
         if lastIndex != 0, !text.escaped, lastBytes.count == bytes.count,
-           lastBytes.withUnsafeBytes({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }) { return lastIndex }
+            lastBytes.withUnsafeBytes({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 })
+        {
+            return lastIndex
+        }
         let i = intern(EventFields.string(text, in: line))
-        if !text.escaped { lastBytes = Array(bytes); lastIndex = i }
+        if !text.escaped {
+            lastBytes = Array(bytes)
+            lastIndex = i
+        }
         return i
     }
 
@@ -37,10 +43,14 @@ struct InternTable: Sendable {
         // Compared with the last key in place first: most lines repeat the previous line's pair.
         func matches(_ part: EventFields.Text?, at pos: inout Int) -> Bool {
             guard pos < lastBytes.count else { return false }
-            guard let t = part else { defer { pos += 2 }; return lastBytes[pos] == 0 && pos + 1 < lastBytes.count && lastBytes[pos + 1] == 0xFF }
+            guard let t = part else {
+                defer { pos += 2 }
+                return lastBytes[pos] == 0 && pos + 1 < lastBytes.count && lastBytes[pos + 1] == 0xFF
+            }
             let n = t.end - t.start
             guard lastBytes[pos] == (t.escaped ? 2 : 1), pos + 1 + n < lastBytes.count, lastBytes[pos + 1 + n] == 0xFF,
-                  lastBytes.withUnsafeBytes({ memcmp($0.baseAddress! + pos + 1, line.baseAddress! + t.start, n) == 0 }) else { return false }
+                lastBytes.withUnsafeBytes({ memcmp($0.baseAddress! + pos + 1, line.baseAddress! + t.start, n) == 0 })
+            else { return false }
             pos += n + 2
             return true
         }
@@ -51,7 +61,8 @@ struct InternTable: Sendable {
             if let t = part { key += [t.escaped ? 2 : 1] + line[t.start..<t.end] } else { key.append(0) }
             key.append(0xFF)
         }
-        let a = first.map { EventFields.string($0, in: line) }, b = second.map { EventFields.string($0, in: line) }
+        let a = first.map { EventFields.string($0, in: line) }
+        let b = second.map { EventFields.string($0, in: line) }
         let i = intern(String(decoding: key.map { $0 == 0xFF ? 0x1F : $0 }, as: UTF8.self), pair: (a, b))
         lastBytes = key
         lastIndex = i

@@ -15,7 +15,8 @@ enum JobKey {
         var at = dot + 1
         var isSkip = false
         if job.end - at > 5, line[at] == UInt8(ascii: "s"), line[at + 1] == UInt8(ascii: "k"), line[at + 2] == UInt8(ascii: "i"),
-           line[at + 3] == UInt8(ascii: "p"), line[at + 4] == UInt8(ascii: "-") {
+            line[at + 3] == UInt8(ascii: "p"), line[at + 4] == UInt8(ascii: "-")
+        {
             isSkip = true
             at += 5
         }

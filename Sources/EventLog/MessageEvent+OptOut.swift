@@ -9,8 +9,15 @@ extension MessageEvent {
     /// and Meta's time of the failure, which orders it against the person's other choices.
     public static func marketingOptOut(after failure: MessageEvent) -> MessageEvent? {
         guard failure.status == .failed, failure.errorCode == marketingOptOutCode, let phone = failure.phone else { return nil }
-        var event = MessageEvent(kind: .optOut, time: Date(), phone: phone, errorCode: marketingOptOutCode, metaTime: failure.metaTime,
-                                 reason: "Meta error 131050: stopped marketing messages", source: failure.source)
+        var event = MessageEvent(
+            kind: .optOut,
+            time: Date(),
+            phone: phone,
+            errorCode: marketingOptOutCode,
+            metaTime: failure.metaTime,
+            reason: "Meta error 131050: stopped marketing messages",
+            source: failure.source
+        )
         event.time = failure.time
         return event
     }

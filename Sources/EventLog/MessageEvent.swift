@@ -34,12 +34,29 @@ public struct MessageEvent: Codable, Sendable, Equatable {
     public var template: String?
     public var language: String?
 
-    public init(kind: Kind = .status, time: Date, status: MessageStatus? = nil, campaign: String? = nil,
-                job: String? = nil, phone: String? = nil, name: String? = nil, wamid: String? = nil,
-                attempt: Int? = nil, errorCode: Int? = nil, errorTitle: String? = nil, errorDetails: String? = nil,
-                metaTime: Int? = nil, pricingCategory: String? = nil, pricingType: String? = nil,
-                reason: String? = nil, source: String? = nil, raw: String? = nil, template: String? = nil, language: String? = nil,
-                failure: FailureKind? = nil) {
+    public init(
+        kind: Kind = .status,
+        time: Date,
+        status: MessageStatus? = nil,
+        campaign: String? = nil,
+        job: String? = nil,
+        phone: String? = nil,
+        name: String? = nil,
+        wamid: String? = nil,
+        attempt: Int? = nil,
+        errorCode: Int? = nil,
+        errorTitle: String? = nil,
+        errorDetails: String? = nil,
+        metaTime: Int? = nil,
+        pricingCategory: String? = nil,
+        pricingType: String? = nil,
+        reason: String? = nil,
+        source: String? = nil,
+        raw: String? = nil,
+        template: String? = nil,
+        language: String? = nil,
+        failure: FailureKind? = nil
+    ) {
         self.kind = kind
         self.time = Timestamp.format(time)
         self.status = status

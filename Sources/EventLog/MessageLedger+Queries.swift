@@ -36,15 +36,27 @@ extension MessageLedger {
         let pricing = o.pricing == 0 ? nil : pricings.pair(o.pricing)
         let identity = s.identityRef == .none ? nil : texts?.identity(at: s.identityRef)
         return Message(
-            status: Self.status(s.status), campaign: s.campaign == 0 ? nil : campaignNames.value(UInt32(s.campaign)),
-            phone: identity?.phone, name: identity?.name,
+            status: Self.status(s.status),
+            campaign: s.campaign == 0 ? nil : campaignNames.value(UInt32(s.campaign)),
+            phone: identity?.phone,
+            name: identity?.name,
             wamid: s.wamidRef == .none ? nil : texts?.text(\.wamid, at: s.wamidRef),
-            hasWamid: s.wamidRef != .none, attempts: Int(s.attempts),
-            errorCode: o.errorCode == Int32.min ? nil : Int(o.errorCode), errorTitle: error?.0, errorDetails: error?.1,
+            hasWamid: s.wamidRef != .none,
+            attempts: Int(s.attempts),
+            errorCode: o.errorCode == Int32.min ? nil : Int(o.errorCode),
+            errorTitle: error?.0,
+            errorDetails: error?.1,
             failure: o.failure == 0 ? nil : FailureKind.allCases[Int(o.failure) - 1],
-            reason: o.reason == 0 ? nil : reasons.value(o.reason), pricingCategory: pricing?.0, pricingType: pricing?.1,
-            firstSeen: Self.unix(s.first), lastSeen: Self.unix(s.last), sentAt: Self.unix(s.sent),
-            deliveredAt: Self.unix(s.delivered), readAt: Self.unix(s.read), failedAt: Self.unix(s.failed))
+            reason: o.reason == 0 ? nil : reasons.value(o.reason),
+            pricingCategory: pricing?.0,
+            pricingType: pricing?.1,
+            firstSeen: Self.unix(s.first),
+            lastSeen: Self.unix(s.last),
+            sentAt: Self.unix(s.sent),
+            deliveredAt: Self.unix(s.delivered),
+            readAt: Self.unix(s.read),
+            failedAt: Self.unix(s.failed)
+        )
     }
 
     /// Every message in job order (campaign by campaign, then by sequence number; skipped ones after; jobs

@@ -16,12 +16,18 @@ extension MessageLedger {
         /// The first line that carried the phone or the name (planning's queued line): both are read from it.
         var identityRef: TextRef {
             get { TextRef(UInt64(refHighs & 0xFFFF) << 32 | UInt64(identityLow)) }
-            set { identityLow = UInt32(truncatingIfNeeded: newValue.value); refHighs = refHighs & 0xFFFF_0000 | UInt32(newValue.value >> 32 & 0xFFFF) }
+            set {
+                identityLow = UInt32(truncatingIfNeeded: newValue.value)
+                refHighs = refHighs & 0xFFFF_0000 | UInt32(newValue.value >> 32 & 0xFFFF)
+            }
         }
         /// The first line that carried Meta's message id.
         var wamidRef: TextRef {
             get { TextRef(UInt64(refHighs >> 16) << 32 | UInt64(wamidLow)) }
-            set { wamidLow = UInt32(truncatingIfNeeded: newValue.value); refHighs = refHighs & 0xFFFF | UInt32(newValue.value >> 32 & 0xFFFF) << 16 }
+            set {
+                wamidLow = UInt32(truncatingIfNeeded: newValue.value)
+                refHighs = refHighs & 0xFFFF | UInt32(newValue.value >> 32 & 0xFFFF) << 16
+            }
         }
         var last: UInt32 { max(first, sent, delivered, read, failed) }
     }

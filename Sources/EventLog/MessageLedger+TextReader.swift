@@ -40,7 +40,9 @@ extension MessageLedger {
             // dispatcher's, two far-apart runs of one file that a shared window would refill on every row.
             let key = file * 2 + kind
             let window: LineWindow
-            if let open = windows[key] { window = open } else {
+            if let open = windows[key] {
+                window = open
+            } else {
                 guard let opened = LineWindow(files[file]) else { return nil }
                 windows[key] = opened
                 window = opened

@@ -60,7 +60,12 @@ public struct MessageLedger: Sendable {
         for file in EventLogReader(directory: logDirectory).files() {
             let name = file.lastPathComponent
             let index: Int
-            if let known = files.firstIndex(of: file) { index = known } else { files.append(file); index = files.count - 1 }
+            if let known = files.firstIndex(of: file) {
+                index = known
+            } else {
+                files.append(file)
+                index = files.count - 1
+            }
             let from = filePositions[name] ?? 0
             // Raw webhook bodies are kept for the record, not for folds: skipped before parsing.
             filePositions[name] = ParsedLogScanner.scan(file, from: from, skipping: EventLogReader.webhookLinePrefix) { line, offset, fields in
@@ -114,8 +119,14 @@ public struct MessageLedger: Sendable {
             applyDecoded(line, statusEvents: statusEvents)
             return
         }
-        guard let kind = f.kind else { unreadableLines += 1; return }
-        if EventFields.equals(kind, Self.inboundBytes, in: line) { inboundCount += 1; return }
+        guard let kind = f.kind else {
+            unreadableLines += 1
+            return
+        }
+        if EventFields.equals(kind, Self.inboundBytes, in: line) {
+            inboundCount += 1
+            return
+        }
         guard EventFields.equals(kind, Self.statusBytes, in: line), let status = Self.status(f.status, in: line) else { return }
         if let statusEvents, let e = MessageEvent(fields: f, in: line) { statusEvents(e) }
         if let job = f.job {
@@ -153,7 +164,9 @@ public struct MessageLedger: Sendable {
             switch status {
             case .sent: earliest(&s.sent)
             case .delivered: earliest(&s.delivered)
-            case .read: earliest(&s.read); earliest(&s.delivered)  // Meta skips "delivered" when the chat was open
+            case .read:
+                earliest(&s.read)
+                earliest(&s.delivered)  // Meta skips "delivered" when the chat was open
             case .failed: earliest(&s.failed)
             default: break
             }
@@ -267,9 +280,15 @@ public struct MessageLedger: Sendable {
     mutating func group(_ prefix: Range<Int>, in line: UnsafeRawBufferPointer) -> Int {
         let bytes = UnsafeRawBufferPointer(rebasing: line[prefix])
         if lastGroup >= 0, groups[lastGroup].nameBytes.count == bytes.count,
-           groups[lastGroup].nameBytes.withUnsafeBytes({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }) { return lastGroup }
+            groups[lastGroup].nameBytes.withUnsafeBytes({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 })
+        {
+            return lastGroup
+        }
         let name = String(decoding: bytes, as: UTF8.self)
-        if let known = groupIndex[name] { lastGroup = known; return known }
+        if let known = groupIndex[name] {
+            lastGroup = known
+            return known
+        }
         groups.append(JobGroup(name: name))
         groupIndex[name] = groups.count - 1
         lastGroup = groups.count - 1
@@ -313,7 +332,8 @@ public struct MessageLedger: Sendable {
             return v
         }
         if n >= 20, line[text.start + n - 1] == UInt8(ascii: "Z"), line[text.start + 10] == UInt8(ascii: "T"),
-           let y = digits(0, 4), let mo = digits(5, 2), let d = digits(8, 2), let h = digits(11, 2), let mi = digits(14, 2), let s = digits(17, 2) {
+            let y = digits(0, 4), let mo = digits(5, 2), let d = digits(8, 2), let h = digits(11, 2), let mi = digits(14, 2), let s = digits(17, 2)
+        {
             return seconds(unix: daysFromCivil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s)
         }
         return Timestamp.parse(EventFields.string(text, in: line)).map { seconds(unix: Int($0.timeIntervalSince1970.rounded(.down))) } ?? 0

@@ -1,5 +1,6 @@
 import Foundation
 import WabulkBase
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -42,8 +43,12 @@ enum ParsedLogScanner {
     /// Calls `body` for every complete line from `offset` on that does not start with `skipping`, with its
     /// offset and fields, in file order, and returns the offset just after the last complete line.
     @discardableResult
-    static func scan(_ file: URL, from offset: UInt64, skipping prefix: [UInt8],
-                     _ body: (UnsafeRawBufferPointer, UInt64, EventFields?) -> Void) -> UInt64 {
+    static func scan(
+        _ file: URL,
+        from offset: UInt64,
+        skipping prefix: [UInt8],
+        _ body: (UnsafeRawBufferPointer, UInt64, EventFields?) -> Void
+    ) -> UInt64 {
         let size = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? UInt64) ?? 0
         guard size > offset + threadedFrom else {
             return EventLogScanner.scan(file, from: offset) { line, at in

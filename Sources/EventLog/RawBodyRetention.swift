@@ -1,5 +1,6 @@
 import Foundation
 import WabulkBase
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -71,11 +72,15 @@ public struct RawBodyRetention: Sendable {
         var i = lineStart
         while i + marker.count <= lineEnd {
             if bytes[i] == marker[0], bytes[i..<(i + marker.count)].elementsEqual(marker),
-               bytes[i - 1] == UInt8(ascii: ",") || bytes[i - 1] == UInt8(ascii: "{") {
+                bytes[i - 1] == UInt8(ascii: ",") || bytes[i - 1] == UInt8(ascii: "{")
+            {
                 let start = i + marker.count
                 var j = start
                 while j < lineEnd {
-                    if bytes[j] == UInt8(ascii: "\\") { j += 2; continue }
+                    if bytes[j] == UInt8(ascii: "\\") {
+                        j += 2
+                        continue
+                    }
                     if bytes[j] == UInt8(ascii: "\"") { return (start, j) }
                     j += 1
                 }

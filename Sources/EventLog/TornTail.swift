@@ -1,5 +1,6 @@
 import Foundation
 import WabulkBase
+
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -44,7 +44,8 @@ public enum FuzzEntry: String, CaseIterable, Sendable {
         let scratch = Scratch.shared
         let file = scratch.directory.appendingPathComponent("input.\(ext)")
         guard FileManager.default.createFile(atPath: file.path, contents: Data(bytes)),
-              let importer = scratch.importer() else { return }
+            let importer = scratch.importer()
+        else { return }
         _ = try? importer.importFile(file, displayName: "fuzz.\(ext)", now: { Date(timeIntervalSince1970: 1_780_000_000) })
     }
 
@@ -67,7 +68,8 @@ public enum FuzzEntry: String, CaseIterable, Sendable {
                 current = nil
                 for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path.path + suffix) }
                 guard let registry = try? ContactRegistry(path: path),
-                      let normalizer = try? PhoneNormalizer(defaultCountry: "IN") else { return nil }
+                    let normalizer = try? PhoneNormalizer(defaultCountry: "IN")
+                else { return nil }
                 current = ContactImporter(registry: registry, normalizer: normalizer)
             }
             return current

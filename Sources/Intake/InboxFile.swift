@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,7 +8,9 @@ import Glibc
 enum InboxFile {
     enum Kind: Int, Comparable {
         // Contacts go before manifests dropped with them, so a campaign sees the contacts it names.
-        case contacts = 0, manifest = 1, unknown = 2
+        case contacts = 0
+        case manifest = 1
+        case unknown = 2
         static func < (a: Kind, b: Kind) -> Bool { a.rawValue < b.rawValue }
     }
 

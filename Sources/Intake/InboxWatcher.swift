@@ -1,10 +1,10 @@
 import Campaigns
 import Contacts
 import Foundation
-import ShareLinks
-import Templates
 import Logging
 import ServiceLifecycle
+import ShareLinks
+import Templates
 import WabulkBase
 
 /// Takes each file dropped into inbox/ exactly once: waits until its size and modification time have
@@ -22,8 +22,17 @@ public final class InboxWatcher: Service, Sendable {
     private let now: @Sendable () -> Date
     private let sightings = SightingBook()
 
-    public init(home: HomeLayout, importer: ContactImporter, planner: CampaignPlanner, optOuts: OptOutRecorder, control: CampaignControl,
-                scanInterval: Duration, settleSeconds: TimeInterval, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        home: HomeLayout,
+        importer: ContactImporter,
+        planner: CampaignPlanner,
+        optOuts: OptOutRecorder,
+        control: CampaignControl,
+        scanInterval: Duration,
+        settleSeconds: TimeInterval,
+        logger: Logger,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.home = home
         self.optOuts = optOuts
         self.importer = importer
@@ -56,7 +65,9 @@ public final class InboxWatcher: Service, Sendable {
         let attempts = IntakeAttempts(intake: home.intake)
         if let crashed = CrashMark.take(intake: home.intake) {
             attempts.record(crashed)
-            logger.error("inbox: the daemon crashed while processing \(crashed) (\(attempts.taken(crashed)) time\(attempts.taken(crashed) == 1 ? "" : "s"))")
+            logger.error(
+                "inbox: the daemon crashed while processing \(crashed) (\(attempts.taken(crashed)) time\(attempts.taken(crashed) == 1 ? "" : "s"))"
+            )
         }
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: home.intake.path)) ?? []).filter { !$0.hasPrefix(".") }
         for name in names.sorted(by: { InboxFile.kind(of: $0) < InboxFile.kind(of: $1) }) {
@@ -74,13 +85,16 @@ public final class InboxWatcher: Service, Sendable {
             let url = home.inbox.appendingPathComponent(name)
             // Links are taken too (renamed as links, never followed), so they get a receipt instead of lingering.
             guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path),
-                  [.typeRegular, .typeSymbolicLink].contains(attributes[.type] as? FileAttributeType) else { continue }
+                [.typeRegular, .typeSymbolicLink].contains(attributes[.type] as? FileAttributeType)
+            else { continue }
             let size = (attributes[.size] as? NSNumber)?.int64Value ?? -1
             let mtime = (attributes[.modificationDate] as? Date) ?? .distantPast
             if sightings.isSettled(name: name, size: size, mtime: mtime, now: current, settle: settle) { ready.append(url) }
         }
         sightings.forget(except: Set(names))
-        for url in ready.sorted(by: { (InboxFile.kind(of: $0.lastPathComponent), $0.lastPathComponent) < (InboxFile.kind(of: $1.lastPathComponent), $1.lastPathComponent) }) {
+        for url in ready.sorted(by: {
+            (InboxFile.kind(of: $0.lastPathComponent), $0.lastPathComponent) < (InboxFile.kind(of: $1.lastPathComponent), $1.lastPathComponent)
+        }) {
             sightings.forget(url.lastPathComponent)
             do {
                 let taken = try AtomicFile.moveKeepingBoth(url, into: home.intake)
@@ -109,9 +123,14 @@ public final class InboxWatcher: Service, Sendable {
             receipt = Receipt(file: name, kind: .unknown, outcome: .rejected, message: refusal, processedAt: now())
             disposition = .remove
         } else if attempts.taken(name) >= Self.maxCrashes {
-            receipt = Receipt(file: name, kind: .unknown, outcome: .rejected,
-                              message: "processing this file crashed wabulk \(Self.maxCrashes) times; it was set aside in rejected/ and not tried again (please tell the operator)",
-                              processedAt: now())
+            receipt = Receipt(
+                file: name,
+                kind: .unknown,
+                outcome: .rejected,
+                message:
+                    "processing this file crashed wabulk \(Self.maxCrashes) times; it was set aside in rejected/ and not tried again (please tell the operator)",
+                processedAt: now()
+            )
             disposition = .quarantine
         } else {
             // A crash while it is processed names this file (CrashMark); a kill does not.
@@ -128,14 +147,24 @@ public final class InboxWatcher: Service, Sendable {
                 case .share(let object): receipt = makeShareLink(object, file: name)
                 case .manifest(let object): receipt = await planCampaign(object, file: name, resumed: resumed)
                 case .unreadable(let reason):
-                    var r = Receipt(file: name, kind: .campaign, outcome: .rejected, message: "the manifest was rejected; nothing was sent", processedAt: now())
+                    var r = Receipt(
+                        file: name,
+                        kind: .campaign,
+                        outcome: .rejected,
+                        message: "the manifest was rejected; nothing was sent",
+                        processedAt: now()
+                    )
                     r.problems = [ManifestProblem(field: "(file)", reason: reason)]
                     receipt = r
                 }
             case .unknown:
-                receipt = Receipt(file: name, kind: .unknown, outcome: .rejected,
-                                  message: "not a file wabulk reads: drop .csv, .tsv, .txt or .xlsx contacts, or a .json campaign manifest",
-                                  processedAt: now())
+                receipt = Receipt(
+                    file: name,
+                    kind: .unknown,
+                    outcome: .rejected,
+                    message: "not a file wabulk reads: drop .csv, .tsv, .txt or .xlsx contacts, or a .json campaign manifest",
+                    processedAt: now()
+                )
             }
         }
         do {
@@ -144,7 +173,8 @@ public final class InboxWatcher: Service, Sendable {
             case .archive, .quarantine:
                 let folder = disposition == .archive ? home.archive.appendingPathComponent(Timestamp.day(now()), isDirectory: true) : home.rejected
                 let moved = try AtomicFile.moveKeepingBoth(file, into: folder)
-                receipt.archivedAs = disposition == .archive ? "archive/\(folder.lastPathComponent)/\(moved.lastPathComponent)" : "rejected/\(moved.lastPathComponent)"
+                receipt.archivedAs =
+                    disposition == .archive ? "archive/\(folder.lastPathComponent)/\(moved.lastPathComponent)" : "rejected/\(moved.lastPathComponent)"
                 base = moved.lastPathComponent
             case .remove:
                 // Not archived: a link in outbox/ would hand staff whatever it points at. Only the name goes.
@@ -173,8 +203,13 @@ public final class InboxWatcher: Service, Sendable {
             let link = ShareLink(text: try request.text(templates: templates), phoneDigits: try request.phoneDigits(normalizer: importer.normalizer))
             let base = request.name ?? URL(fileURLWithPath: name).deletingPathExtension().lastPathComponent
             let output = try ShareOutput.write(link, name: base, into: home.share)
-            var receipt = Receipt(file: name, kind: .share, outcome: .accepted,
-                                  message: "share link ready: " + output.files.map { "share/\($0)" }.joined(separator: ", "), processedAt: now())
+            var receipt = Receipt(
+                file: name,
+                kind: .share,
+                outcome: .accepted,
+                message: "share link ready: " + output.files.map { "share/\($0)" }.joined(separator: ", "),
+                processedAt: now()
+            )
             receipt.shareLink = output.link
             return receipt
         } catch {
@@ -192,17 +227,22 @@ public final class InboxWatcher: Service, Sendable {
             if !result.optedOut.isEmpty {
                 let stamp = now()
                 do {
-                    dropped = try await optOuts.record(result.optedOut.map { PreferenceChange(phone: $0, optedOut: true, source: "file \(name)", at: stamp) })
-                        .dropped.count
+                    dropped = try await optOuts.record(
+                        result.optedOut.map { PreferenceChange(phone: $0, optedOut: true, source: "file \(name)", at: stamp) }
+                    )
+                    .dropped.count
                 } catch {
                     logger.error("inbox: \(name): opt-outs recorded in the registry, not yet in the spool: \(error) (done at the next start)")
                 }
             }
-            let counts = "\(s.rowsRead) rows read: \(s.inserted) new, \(s.updated) updated, \(s.duplicatesInFile) duplicates in the file, \(s.rejected) rejected"
+            let counts =
+                "\(s.rowsRead) rows read: \(s.inserted) new, \(s.updated) updated, \(s.duplicatesInFile) duplicates in the file, \(s.rejected) rejected"
                 + (s.optedOut > 0 ? ", \(s.optedOut) opted out" : "") + (s.skippedOptedOut > 0 ? ", \(s.skippedOptedOut) skipped as opted out" : "")
                 + (dropped > 0 ? ", \(dropped) waiting messages to them will not be sent" : "")
             // A file resumed after a stop may have committed just before it: its stored counts are its own.
-            let message = !result.alreadyImported ? counts
+            let message =
+                !result.alreadyImported
+                ? counts
                 : resumed ? counts + " (finished after a restart)" : "this exact file was imported before; nothing changed"
             var receipt = Receipt(file: name, kind: .contacts, outcome: .imported, message: message, processedAt: now())
             receipt.contacts = s
@@ -215,10 +255,16 @@ public final class InboxWatcher: Service, Sendable {
     private func applyControl(_ request: ControlRequest, file name: String) async -> Receipt {
         if request.action == "optout" || request.action == "opt-out" { return await applyOptOut(request, file: name) }
         guard let campaign = request.campaign, let actionText = request.action,
-              let action = CampaignControl.Action(rawValue: actionText) else {
-            return Receipt(file: name, kind: .control, outcome: .rejected,
-                           message: "a control file needs {\"campaign\": \"ID\", \"action\": \"pause\" | \"resume\" | \"cancel\" | \"retry-failed\"} or {\"action\": \"optout\", \"phones\": [\"+91…\"]}",
-                           processedAt: now())
+            let action = CampaignControl.Action(rawValue: actionText)
+        else {
+            return Receipt(
+                file: name,
+                kind: .control,
+                outcome: .rejected,
+                message:
+                    "a control file needs {\"campaign\": \"ID\", \"action\": \"pause\" | \"resume\" | \"cancel\" | \"retry-failed\"} or {\"action\": \"optout\", \"phones\": [\"+91…\"]}",
+                processedAt: now()
+            )
         }
         do {
             let message = try await control.perform(action, campaign: campaign, by: "control file \(name)")
@@ -232,12 +278,18 @@ public final class InboxWatcher: Service, Sendable {
     private func applyOptOut(_ request: ControlRequest, file name: String) async -> Receipt {
         let given = request.phones ?? []
         guard !given.isEmpty, given.count <= ControlRequest.maxPhones else {
-            return Receipt(file: name, kind: .control, outcome: .rejected,
-                           message: given.isEmpty ? "an optout control file needs \"phones\": [\"+91…\", …]"
-                                                  : "an optout control file takes at most \(ControlRequest.maxPhones) numbers (\(given.count) given); drop an optout….csv file for more",
-                           processedAt: now())
+            return Receipt(
+                file: name,
+                kind: .control,
+                outcome: .rejected,
+                message: given.isEmpty
+                    ? "an optout control file needs \"phones\": [\"+91…\", …]"
+                    : "an optout control file takes at most \(ControlRequest.maxPhones) numbers (\(given.count) given); drop an optout….csv file for more",
+                processedAt: now()
+            )
         }
-        var phones: [String] = [], problems: [ManifestProblem] = []
+        var phones: [String] = []
+        var problems: [ManifestProblem] = []
         for (i, raw) in given.enumerated() {
             switch importer.normalizer.normalize(raw) {
             case .valid(let e164): if !phones.contains(e164) { phones.append(e164) }
@@ -246,9 +298,13 @@ public final class InboxWatcher: Service, Sendable {
         }
         let stamp = now()
         do {
-            let outcome = try await optOuts.record(phones.map { PreferenceChange(phone: $0, optedOut: true, source: "control file \(name)", at: stamp) })
+            let outcome = try await optOuts.record(
+                phones.map { PreferenceChange(phone: $0, optedOut: true, source: "control file \(name)", at: stamp) }
+            )
             var message = "\(phones.count) numbers opted out; \(outcome.dropped.count) waiting messages will not be sent"
-            if !outcome.inFlight.isEmpty { message += "; \(outcome.inFlight.count) already on their way (\(outcome.inFlight.map(\.id).joined(separator: ", ")))" }
+            if !outcome.inFlight.isEmpty {
+                message += "; \(outcome.inFlight.count) already on their way (\(outcome.inFlight.map(\.id).joined(separator: ", ")))"
+            }
             if !problems.isEmpty { message += "; \(problems.count) numbers not understood" }
             var receipt = Receipt(file: name, kind: .control, outcome: .accepted, message: message, processedAt: now())
             receipt.problems = problems.isEmpty ? nil : problems
@@ -273,10 +329,15 @@ public final class InboxWatcher: Service, Sendable {
         do {
             let plan = try await planner.plan(manifest, sourceFile: name)
             let skipped = plan.skipped.values.reduce(0, +)
-            var receipt = Receipt(file: name, kind: .campaign, outcome: .accepted,
-                                  message: plan.dryRun ? "dry run: \(plan.queued) would be sent, \(skipped) skipped; nothing was sent"
-                                                       : "campaign \(plan.campaign): \(plan.queued) messages queued, \(skipped) skipped",
-                                  processedAt: now())
+            var receipt = Receipt(
+                file: name,
+                kind: .campaign,
+                outcome: .accepted,
+                message: plan.dryRun
+                    ? "dry run: \(plan.queued) would be sent, \(skipped) skipped; nothing was sent"
+                    : "campaign \(plan.campaign): \(plan.queued) messages queued, \(skipped) skipped",
+                processedAt: now()
+            )
             receipt.campaign = .init(id: plan.campaign, queued: plan.queued, skipped: plan.skipped, dryRun: plan.dryRun)
             return receipt
         } catch {
@@ -285,9 +346,14 @@ public final class InboxWatcher: Service, Sendable {
             case .duplicate(let id, let firstFile):
                 // A restart after planning finished but before the receipt: this is the same file, already planned.
                 if resumed, firstFile == name, let record = CampaignRecord.load(id, in: home.campaigns) {
-                    var receipt = Receipt(file: name, kind: .campaign, outcome: .accepted,
-                                          message: "campaign \(id): \(record.queued) messages queued, \(record.skipped.values.reduce(0, +)) skipped (finished after a restart)",
-                                          processedAt: now())
+                    var receipt = Receipt(
+                        file: name,
+                        kind: .campaign,
+                        outcome: .accepted,
+                        message:
+                            "campaign \(id): \(record.queued) messages queued, \(record.skipped.values.reduce(0, +)) skipped (finished after a restart)",
+                        processedAt: now()
+                    )
                     receipt.campaign = .init(id: id, queued: record.queued, skipped: record.skipped, dryRun: record.phase == .dryRun)
                     return receipt
                 }
@@ -303,7 +369,11 @@ public final class InboxWatcher: Service, Sendable {
 
 /// Size and modification time of each inbox file when first seen unchanged.
 final class SightingBook: @unchecked Sendable {
-    private struct Sighting { var size: Int64; var mtime: Date; var since: Date }
+    private struct Sighting {
+        var size: Int64
+        var mtime: Date
+        var since: Date
+    }
     private var seen: [String: Sighting] = [:]
     private let lock = NSLock()
 

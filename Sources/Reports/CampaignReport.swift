@@ -141,19 +141,35 @@ public struct CampaignReport: Sendable {
         for (i, (label, value)) in rows.enumerated() { sheet.write(row: 10 + i, [.text(label), value]) }
         sheet.write(row: 10 + rows.count, [.text("Not sent: opted out or removed"), .integer(totals.notSentOptedOut)])
         // Rows 11–15 are Total…Read (the funnel); 16–17 Failed and Skipped, with Delivered and Read, split the outcome.
-        workbook.insertChart(.column, title: "Funnel", series: [("Messages", "=Summary!$A$11:$A$15", "=Summary!$B$11:$B$15")],
-                             on: sheet, row: 1, column: 3)
+        workbook.insertChart(
+            .column,
+            title: "Funnel",
+            series: [("Messages", "=Summary!$A$11:$A$15", "=Summary!$B$11:$B$15")],
+            on: sheet,
+            row: 1,
+            column: 3
+        )
         sheet.write(row: 22, [.text("Status split"), .text("Messages")], style: .header)
-        let split: [(String, Int)] = [("Read", c.read), ("Delivered, not read", c.delivered - c.read), ("Sent, not delivered", c.sent - c.delivered),
-                                      ("Failed", c.failed), ("Waiting", c.queued + c.sending + c.deferred), ("Skipped", c.skipped + c.cancelled)]
+        let split: [(String, Int)] = [
+            ("Read", c.read), ("Delivered, not read", c.delivered - c.read), ("Sent, not delivered", c.sent - c.delivered),
+            ("Failed", c.failed), ("Waiting", c.queued + c.sending + c.deferred), ("Skipped", c.skipped + c.cancelled),
+        ]
         for (i, (label, n)) in split.enumerated() { sheet.write(row: 23 + i, [.text(label), .integer(n)]) }
-        workbook.insertChart(.pie, title: "Status split", series: [("Messages", "=Summary!$A$24:$A$29", "=Summary!$B$24:$B$29")],
-                             on: sheet, row: 17, column: 3)
+        workbook.insertChart(
+            .pie,
+            title: "Status split",
+            series: [("Messages", "=Summary!$A$24:$A$29", "=Summary!$B$24:$B$29")],
+            on: sheet,
+            row: 17,
+            column: 3
+        )
     }
 
     func writeCampaigns(_ sheet: XLSXSheet, _ totals: Totals) {
-        let headers = ["Campaign", "Name", "Template", "Language", "Created", "First sent", "Last update", "Total", "Sent", "Delivered",
-                       "Read", "Failed", "Skipped", "Delivery rate", "Read rate", "Failure rate"]
+        let headers = [
+            "Campaign", "Name", "Template", "Language", "Created", "First sent", "Last update", "Total", "Sent", "Delivered",
+            "Read", "Failed", "Skipped", "Delivery rate", "Read rate", "Failure rate",
+        ]
         sheet.write(row: 0, headers.map { .text($0) }, style: .header)
         sheet.setColumnWidths([18, 26, 22, 9, 19, 19, 19, 9, 9, 10, 9, 9, 9, 12, 10, 12])
         sheet.freezeHeader()
@@ -162,13 +178,16 @@ public struct CampaignReport: Sendable {
             let group = totals.byCampaign[id]!
             let c = group.counts
             let info = scope.campaigns[id]
-            sheet.write(row: i + 1, [
-                .text(id), .text(info?.name ?? ""), .text(info?.template ?? ""), .text(info?.language ?? ""),
-                info?.createdAt.map { .date($0.shifted(to: scope.timeZone)) } ?? .empty,
-                date(group.firstSent), date(group.lastEvent),
-                .integer(c.total), .integer(c.sent), .integer(c.delivered), .integer(c.read), .integer(c.failed),
-                .integer(c.skipped + c.cancelled), .percent(c.deliveryRate), .percent(c.readRate), .percent(c.failureRate),
-            ])
+            sheet.write(
+                row: i + 1,
+                [
+                    .text(id), .text(info?.name ?? ""), .text(info?.template ?? ""), .text(info?.language ?? ""),
+                    info?.createdAt.map { .date($0.shifted(to: scope.timeZone)) } ?? .empty,
+                    date(group.firstSent), date(group.lastEvent),
+                    .integer(c.total), .integer(c.sent), .integer(c.delivered), .integer(c.read), .integer(c.failed),
+                    .integer(c.skipped + c.cancelled), .percent(c.deliveryRate), .percent(c.readRate), .percent(c.failureRate),
+                ]
+            )
         }
         sheet.autofilter(lastRow: ids.count, lastColumn: headers.count - 1)
     }
@@ -176,15 +195,18 @@ public struct CampaignReport: Sendable {
     /// One row per message, streamed from the ledger: names and message ids are read back from the log
     /// as each row is written, so memory does not grow with the number of messages.
     func writeMessages(_ sheet: XLSXSheet) -> Totals {
-        let headers = ["Phone", "Name", "Campaign", "Status", "Sent at", "Delivered at", "Read at", "Failed at",
-                       "Message id", "Attempts", "Error code", "Error", "What to do"]
+        let headers = [
+            "Phone", "Name", "Campaign", "Status", "Sent at", "Delivered at", "Read at", "Failed at",
+            "Message id", "Attempts", "Error code", "Error", "What to do",
+        ]
         sheet.write(row: 0, headers.map { .text($0) }, style: .header)
         sheet.setColumnWidths([16, 22, 18, 11, 20, 20, 20, 20, 40, 9, 11, 36, 60])
         sheet.freezeHeader()
         // Rows are built on a thread of their own and written here: building them (reading names and
         // message ids back from the log) and libxlsxwriter's work then run on both cores.
         let handoff = Handoff<XLSXRowBatch, Totals>()
-        let ledger = self.ledger, scope = self.scope
+        let ledger = self.ledger
+        let scope = self.scope
         Thread {
             var totals = Totals()
             var offsets = ZoneOffsets(scope.timeZone)
@@ -239,12 +261,18 @@ public struct CampaignReport: Sendable {
         for (i, (code, group)) in groups.enumerated() {
             let entry = code >= 0 ? MetaErrorCatalog.entry(for: code) : nil
             let title = group.title ?? entry?.title ?? ""
-            sheet.write(row: i + 1, [
-                code >= 0 ? .integer(code) : .text("none"), .text(title), .integer(group.count),
-                .percent(totals.failed == 0 ? 0 : Double(group.count) / Double(totals.failed)),
-                .text(entry?.explanation ?? "No answer from Meta (network error or timeout) after every retry; `wabulk campaign retry-failed` sends it again."),
-                .text(Self.whatWabulkDid(entry?.action)),
-            ])
+            sheet.write(
+                row: i + 1,
+                [
+                    code >= 0 ? .integer(code) : .text("none"), .text(title), .integer(group.count),
+                    .percent(totals.failed == 0 ? 0 : Double(group.count) / Double(totals.failed)),
+                    .text(
+                        entry?.explanation
+                            ?? "No answer from Meta (network error or timeout) after every retry; `wabulk campaign retry-failed` sends it again."
+                    ),
+                    .text(Self.whatWabulkDid(entry?.action)),
+                ]
+            )
         }
         sheet.autofilter(lastRow: groups.count, lastColumn: headers.count - 1)
     }
@@ -268,13 +296,23 @@ public struct CampaignReport: Sendable {
         let sorted = totals.hours.keys.sorted()
         for (i, hour) in sorted.enumerated() {
             let n = totals.hours[hour]!
-            sheet.write(row: i + 1, [.date(Date(timeIntervalSince1970: TimeInterval(hour))), .integer(n[0]), .integer(n[1]), .integer(n[2]), .integer(n[3])])
+            sheet.write(
+                row: i + 1,
+                [.date(Date(timeIntervalSince1970: TimeInterval(hour))), .integer(n[0]), .integer(n[1]), .integer(n[2]), .integer(n[3])]
+            )
         }
         if !sorted.isEmpty {
             let last = sorted.count + 1
-            workbook.insertChart(.line, title: "Messages per hour", series: ["B", "C", "D", "E"].enumerated().map { i, col in
-                (["Sent", "Delivered", "Read", "Failed"][i], "=Timeline!$A$2:$A$\(last)", "=Timeline!$\(col)$2:$\(col)$\(last)")
-            }, on: sheet, row: 1, column: 6)
+            workbook.insertChart(
+                .line,
+                title: "Messages per hour",
+                series: ["B", "C", "D", "E"].enumerated().map { i, col in
+                    (["Sent", "Delivered", "Read", "Failed"][i], "=Timeline!$A$2:$A$\(last)", "=Timeline!$\(col)$2:$\(col)$\(last)")
+                },
+                on: sheet,
+                row: 1,
+                column: 6
+            )
         }
     }
 
@@ -284,13 +322,19 @@ public struct CampaignReport: Sendable {
         sheet.setColumnWidths([18, 13, 17, 10, 15])
         sheet.freezeHeader()
         let sorted = totals.cost.values.sorted { ($0.category, $0.code) < ($1.category, $1.code) }
-        var total = 0.0, billable = 0
+        var total = 0.0
+        var billable = 0
         for (i, line) in sorted.enumerated() {
             let cost = line.rate.map { Double(line.count) * $0 }
             total += cost ?? 0
             billable += line.count
-            sheet.write(row: i + 1, [.text(line.category), .text(line.code), .integer(line.count),
-                                     line.rate.map { .money($0) } ?? .text("no rate"), cost.map { .money($0) } ?? .empty])
+            sheet.write(
+                row: i + 1,
+                [
+                    .text(line.category), .text(line.code), .integer(line.count),
+                    line.rate.map { .money($0) } ?? .text("no rate"), cost.map { .money($0) } ?? .empty,
+                ]
+            )
         }
         sheet.write(row: sorted.count + 1, [.text("Total"), .empty, .integer(billable), .empty, .money(total)], style: .header)
     }

@@ -33,9 +33,15 @@ public struct ReportMailer: Sendable {
     /// True once the server took it; false after the last attempt failed.
     @discardableResult
     public func send(_ mail: ReportMail, now: Date = Date()) async -> Bool {
-        let submission = SMTPSubmission(url: server.url, requireTLS: server.requireTLS || server.url.hasPrefix("smtps://"),
-                                        username: server.username, password: server.password?.reveal(), from: mail.from,
-                                        recipients: mail.to, message: mail.rendered(date: now))
+        let submission = SMTPSubmission(
+            url: server.url,
+            requireTLS: server.requireTLS || server.url.hasPrefix("smtps://"),
+            username: server.username,
+            password: server.password?.reveal(),
+            from: mail.from,
+            recipients: mail.to,
+            message: mail.rendered(date: now)
+        )
         for attempt in 1...attempts {
             do {
                 try CurlConnection().send(submission)

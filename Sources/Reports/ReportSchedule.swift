@@ -37,8 +37,11 @@ public struct ReportSchedule: Sendable, Equatable {
         if let daily = dailyAt {
             var calendar = Calendar(identifier: .gregorian)
             calendar.timeZone = timeZone
-            if let next = calendar.nextDate(after: date, matching: DateComponents(hour: daily.hour, minute: daily.minute, second: 0),
-                                            matchingPolicy: .nextTime) {
+            if let next = calendar.nextDate(
+                after: date,
+                matching: DateComponents(hour: daily.hour, minute: daily.minute, second: 0),
+                matchingPolicy: .nextTime
+            ) {
                 candidates.append(Run(at: next, from: calendar.date(byAdding: .day, value: -1, to: next) ?? next.addingTimeInterval(-86_400)))
             }
         }

@@ -29,8 +29,14 @@ public struct ReportScope: Sendable {
     public var campaigns: [String: CampaignInfo]
     public var rateCard: RateCard
 
-    public init(campaign: String? = nil, from: Date? = nil, to: Date? = nil, timeZone: TimeZone = .gmt,
-                campaigns: [String: CampaignInfo] = [:], rateCard: RateCard = RateCard()) {
+    public init(
+        campaign: String? = nil,
+        from: Date? = nil,
+        to: Date? = nil,
+        timeZone: TimeZone = .gmt,
+        campaigns: [String: CampaignInfo] = [:],
+        rateCard: RateCard = RateCard()
+    ) {
         self.campaign = campaign
         self.from = from
         self.to = to

@@ -27,8 +27,14 @@ public struct ScheduledReports: Service {
     let logger: Logger
     let now: @Sendable () -> Date
 
-    public init(schedule: ReportSchedule, home: HomeLayout, scope: @escaping @Sendable (String?, Date, Date) -> ReportScope,
-                mailing: Mailing?, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        schedule: ReportSchedule,
+        home: HomeLayout,
+        scope: @escaping @Sendable (String?, Date, Date) -> ReportScope,
+        mailing: Mailing?,
+        logger: Logger,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.schedule = schedule
         self.home = home
         self.scope = scope
@@ -91,11 +97,23 @@ public struct ScheduledReports: Service {
         let c = summary.counts
         var text = "wabulk report for \(Timestamp.format(run.from)) to \(Timestamp.format(run.at)) (UTC).\n\n"
         text += "Total \(c.total), sent \(c.sent), delivered \(c.delivered), read \(c.read), failed \(c.failed), skipped \(c.skipped).\n"
-        text += String(format: "Delivery rate %.1f%%, read rate %.1f%%, failure rate %.1f%%.\n", c.deliveryRate * 100, c.readRate * 100, c.failureRate * 100)
-        for w in written.dropFirst() { text += "\n\(w.campaign ?? ""): total \(w.counts.total), delivered \(w.counts.delivered), failed \(w.counts.failed)" }
-        let mail = ReportMail(from: mailing.from, to: mailing.to,
-                              subject: "wabulk report \(Timestamp.day(run.at)): \(c.total) messages, \(c.delivered) delivered, \(c.failed) failed",
-                              summary: text, attachmentName: summary.path.lastPathComponent, attachment: bytes)
+        text += String(
+            format: "Delivery rate %.1f%%, read rate %.1f%%, failure rate %.1f%%.\n",
+            c.deliveryRate * 100,
+            c.readRate * 100,
+            c.failureRate * 100
+        )
+        for w in written.dropFirst() {
+            text += "\n\(w.campaign ?? ""): total \(w.counts.total), delivered \(w.counts.delivered), failed \(w.counts.failed)"
+        }
+        let mail = ReportMail(
+            from: mailing.from,
+            to: mailing.to,
+            subject: "wabulk report \(Timestamp.day(run.at)): \(c.total) messages, \(c.delivered) delivered, \(c.failed) failed",
+            summary: text,
+            attachmentName: summary.path.lastPathComponent,
+            attachment: bytes
+        )
         await mailing.mailer.send(mail, now: run.at)
     }
 }

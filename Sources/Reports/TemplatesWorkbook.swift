@@ -10,17 +10,28 @@ public enum TemplatesWorkbook {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let book = try XLSXWorkbook(path: temp.path)
         let sheet = book.addSheet("Templates")
-        sheet.write(row: 0, [.text("Template"), .text("Language"), .text("Status"), .text("Category"), .text("Parameters"),
-                             .text("Header"), .text("Body"), .text("Placeholders"), .text("Manifest variables example")], style: .header)
+        sheet.write(
+            row: 0,
+            [
+                .text("Template"), .text("Language"), .text("Status"), .text("Category"), .text("Parameters"),
+                .text("Header"), .text("Body"), .text("Placeholders"), .text("Manifest variables example"),
+            ],
+            style: .header
+        )
         let sorted = templates.sorted { ($0.name, $0.language) < ($1.name, $1.language) }
         for (i, t) in sorted.enumerated() {
             let placeholders = [("header", t.headerPlaceholders), ("body", t.bodyPlaceholders), ("buttons", t.buttonPlaceholders)]
                 .filter { !$0.1.isEmpty }
                 .map { "\($0.0): " + $0.1.map { "{{\($0)}}" }.joined(separator: " ") }
                 .joined(separator: "; ")
-            sheet.write(row: i + 1, [.text(t.name), .text(t.language), .text(t.status), .text(t.category ?? ""),
-                                     .text(t.parameterFormat ?? "POSITIONAL"), .text(t.component("HEADER")?.text ?? ""),
-                                     .text(t.component("BODY")?.text ?? ""), .text(placeholders), .text(variablesExample(t))])
+            sheet.write(
+                row: i + 1,
+                [
+                    .text(t.name), .text(t.language), .text(t.status), .text(t.category ?? ""),
+                    .text(t.parameterFormat ?? "POSITIONAL"), .text(t.component("HEADER")?.text ?? ""),
+                    .text(t.component("BODY")?.text ?? ""), .text(placeholders), .text(variablesExample(t)),
+                ]
+            )
         }
         sheet.setColumnWidths([24, 10, 12, 16, 12, 24, 60, 30, 60])
         sheet.freezeHeader()

@@ -45,8 +45,14 @@ public final class XLSXWorkbook {
     func format(_ style: Style) -> UnsafeMutablePointer<lxw_format>? { formats[style] }
 
     /// Adds a native Excel chart over ranges of `sheet` and places it at (row, column) of `on`.
-    public func insertChart(_ kind: ChartKind, title: String, series: [(name: String, categories: String, values: String)],
-                            on sheet: XLSXSheet, row: Int, column: Int) {
+    public func insertChart(
+        _ kind: ChartKind,
+        title: String,
+        series: [(name: String, categories: String, values: String)],
+        on sheet: XLSXSheet,
+        row: Int,
+        column: Int
+    ) {
         let type: lxw_chart_type
         switch kind {
         case .column: type = LXW_CHART_COLUMN
@@ -60,7 +66,9 @@ public final class XLSXWorkbook {
             chart_series_set_name(added, s.name)
         }
         chart_title_set_name(chart, title)
-        if kind == .pie || series.count == 1 { chart_legend_set_position(chart, UInt8(kind == .pie ? LXW_CHART_LEGEND_RIGHT.rawValue : LXW_CHART_LEGEND_NONE.rawValue)) }
+        if kind == .pie || series.count == 1 {
+            chart_legend_set_position(chart, UInt8(kind == .pie ? LXW_CHART_LEGEND_RIGHT.rawValue : LXW_CHART_LEGEND_NONE.rawValue))
+        }
         worksheet_insert_chart(sheet.sheet, lxw_row_t(row), lxw_col_t(column), chart)
     }
 
@@ -90,7 +98,8 @@ public struct XLSXSheet {
 
     public func write(row: Int, _ cells: [Cell], style: XLSXWorkbook.Style = .plain) {
         for (column, cell) in cells.enumerated() {
-            let r = lxw_row_t(row), c = lxw_col_t(column)
+            let r = lxw_row_t(row)
+            let c = lxw_col_t(column)
             let custom = style == .plain ? nil : workbook.format(style)
             switch cell {
             case .text(let s):
@@ -168,11 +177,13 @@ public struct XLSXRowBatch: Sendable {
 
 extension XLSXSheet {
     public func write(_ batch: XLSXRowBatch) {
-        let integer = workbook.format(.integer), date = workbook.format(.dateTime)
+        let integer = workbook.format(.integer)
+        let date = workbook.format(.dateTime)
         batch.bytes.withUnsafeBufferPointer { bytes in
             let base = UnsafeRawPointer(bytes.baseAddress!).assumingMemoryBound(to: CChar.self)
             for e in batch.entries {
-                let r = lxw_row_t(e.row), c = lxw_col_t(e.column)
+                let r = lxw_row_t(e.row)
+                let c = lxw_col_t(e.column)
                 switch e.kind {
                 case .text: worksheet_write_string(sheet, r, c, base + Int(e.value), nil)
                 case .integer: worksheet_write_number(sheet, r, c, e.value, integer)

@@ -12,9 +12,15 @@ enum MetaErrorShapes {
         131026: ("Message undeliverable", "Unable to deliver message.", 400),
         131047: ("Re-engagement message", "More than 24 hours have passed since the recipient last replied.", 400),
         131049: ("This message was not delivered to maintain healthy ecosystem engagement.", "Marketing per-user limit.", 400),
-        131050: ("Unable to deliver the message. This recipient has chosen to stop receiving marketing messages on WhatsApp from your business.", "Marketing opt-out.", 400),
+        131050: (
+            "Unable to deliver the message. This recipient has chosen to stop receiving marketing messages on WhatsApp from your business.",
+            "Marketing opt-out.", 400
+        ),
         131056: ("(Business Account, Consumer Account) pair rate limit hit", "Too many messages sent to this phone number in a short period.", 400),
-        132000: ("Number of parameters does not match the expected number of params", "body: number of localizable_params (1) does not match the expected number of params (2)", 400),
+        132000: (
+            "Number of parameters does not match the expected number of params",
+            "body: number of localizable_params (1) does not match the expected number of params (2)", 400
+        ),
         132001: ("Template name does not exist in the translation", "template name (x) does not exist in en_US", 404),
         133004: ("Server temporarily unavailable", "Server is temporarily unavailable.", 503),
     ]
@@ -35,7 +41,9 @@ enum MetaErrorShapes {
 
     static func webhookError(code: Int) -> [String: Any] {
         let known = titles[code] ?? ("Error \(code)", "Scripted sandbox error.", 400)
-        return ["code": code, "title": known.title, "message": known.title, "error_data": ["details": known.details],
-                "href": "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"]
+        return [
+            "code": code, "title": known.title, "message": known.title, "error_data": ["details": known.details],
+            "href": "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/",
+        ]
     }
 }

@@ -75,7 +75,8 @@ public struct SandboxScript: Sendable, Equatable {
         public init?(parsing text: String, lost: Bool) {
             let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, parts[0].contains(where: \.isNumber),
-                  let (ms, times) = SandboxScript.valueAndTimes(parsing: parts[1]), ms >= 0 else { return nil }
+                let (ms, times) = SandboxScript.valueAndTimes(parsing: parts[1]), ms >= 0
+            else { return nil }
             self.init(phone: parts[0], delay: .milliseconds(ms), times: times, lost: lost)
         }
     }

@@ -16,8 +16,16 @@ public struct SandboxServer: Sendable {
     let recorder: RequestRecorder
     let logger: Logger
 
-    public init(host: String = "127.0.0.1", port: Int, webhookURL: String?, appSecret: Secret, phoneNumberID: String = "106540352242922",
-                script: SandboxScript, recordFile: URL?, logger: Logger) {
+    public init(
+        host: String = "127.0.0.1",
+        port: Int,
+        webhookURL: String?,
+        appSecret: Secret,
+        phoneNumberID: String = "106540352242922",
+        script: SandboxScript,
+        recordFile: URL?,
+        logger: Logger
+    ) {
         self.host = host
         self.port = port
         self.script = script
@@ -67,8 +75,11 @@ public struct SandboxServer: Sendable {
                 status = 200
             }
             let data = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys, .withoutEscapingSlashes])
-            return Response(status: .init(code: status), headers: [.contentType: "application/json"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            return Response(
+                status: .init(code: status),
+                headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: data))
+            )
         }
         router.post("/:version/:account/messages") { request, _ -> Response in
             let buffer = try await request.body.collect(upTo: 1 << 20)
@@ -77,11 +88,18 @@ public struct SandboxServer: Sendable {
             let (status, json) = await send.handle(body: Data(buffer.readableBytesView), authorization: auth)
             // Unsorted: corelibs Foundation sorts keys with locale-aware compares, the sandbox's largest cost.
             let data = try JSONSerialization.data(withJSONObject: json, options: [.withoutEscapingSlashes])
-            return Response(status: .init(code: status), headers: [.contentType: "application/json"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            return Response(
+                status: .init(code: status),
+                headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: data))
+            )
         }
-        return Application(router: router, configuration: .init(address: .hostname(host, port: port)),
-                           onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) }, logger: logger)
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port)),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
+            logger: logger
+        )
     }
 }
 

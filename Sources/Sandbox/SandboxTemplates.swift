@@ -5,15 +5,33 @@ import Foundation
 /// languages and positional and named placeholders, enough for several pages.
 enum SandboxTemplates {
     static let all: [MessageTemplate] = [
-        template("diwali_offer", "en_US", "APPROVED", "MARKETING",
-                 body: "Hi {{1}}, this Diwali take {{2}} off everything in store.", header: "Diwali sale"),
+        template(
+            "diwali_offer",
+            "en_US",
+            "APPROVED",
+            "MARKETING",
+            body: "Hi {{1}}, this Diwali take {{2}} off everything in store.",
+            header: "Diwali sale"
+        ),
         template("diwali_offer", "hi", "APPROVED", "MARKETING", body: "नमस्ते {{1}}, इस दिवाली {{2}} की छूट!"),
-        template("order_update", "en_US", "APPROVED", "UTILITY",
-                 body: "Order {{1}} is {{2}}. Track it below.", buttons: [.init(type: "URL", text: "Track", url: "https://shop.example/track/{{1}}")]),
+        template(
+            "order_update",
+            "en_US",
+            "APPROVED",
+            "UTILITY",
+            body: "Order {{1}} is {{2}}. Track it below.",
+            buttons: [.init(type: "URL", text: "Track", url: "https://shop.example/track/{{1}}")]
+        ),
         template("order_update", "es", "APPROVED", "UTILITY", body: "El pedido {{1}} está {{2}}."),
         template("welcome_named", "en_US", "APPROVED", "MARKETING", body: "Welcome {{first_name}}! Your code is {{code}}.", named: true),
-        template("appointment_reminder", "en_US", "APPROVED", "UTILITY",
-                 body: "Reminder: {{1}} on {{2}} at {{3}}.", header: "Appointment for {{1}}"),
+        template(
+            "appointment_reminder",
+            "en_US",
+            "APPROVED",
+            "UTILITY",
+            body: "Reminder: {{1}} on {{2}} at {{3}}.",
+            header: "Appointment for {{1}}"
+        ),
         template("old_promo", "en_US", "PAUSED", "MARKETING", body: "Last chance, {{1}}!"),
         template("spring_sale", "en_US", "REJECTED", "MARKETING", body: "Spring sale {{1}}"),
         template("new_arrivals", "en_US", "PENDING", "MARKETING", body: "New arrivals for {{1}}"),
@@ -22,15 +40,30 @@ enum SandboxTemplates {
         template("feedback_request", "en_GB", "APPROVED", "UTILITY", body: "How did we do, {{1}}? Reply 1 to 5."),
     ]
 
-    static func template(_ name: String, _ language: String, _ status: String, _ category: String, body: String,
-                         header: String? = nil, buttons: [MessageTemplate.Button]? = nil, named: Bool = false) -> MessageTemplate {
+    static func template(
+        _ name: String,
+        _ language: String,
+        _ status: String,
+        _ category: String,
+        body: String,
+        header: String? = nil,
+        buttons: [MessageTemplate.Button]? = nil,
+        named: Bool = false
+    ) -> MessageTemplate {
         var components: [MessageTemplate.Component] = []
         if let header { components.append(.init(type: "HEADER", format: "TEXT", text: header)) }
         components.append(.init(type: "BODY", text: body))
         if let buttons { components.append(.init(type: "BUTTONS", buttons: buttons)) }
         let id = String(1_000_000_000 + abs(name.hashValueStable &+ language.hashValueStable) % 1_000_000_000)
-        return MessageTemplate(id: id, name: name, language: language, status: status, category: category,
-                               parameterFormat: named ? "NAMED" : "POSITIONAL", components: components)
+        return MessageTemplate(
+            id: id,
+            name: name,
+            language: language,
+            status: status,
+            category: category,
+            parameterFormat: named ? "NAMED" : "POSITIONAL",
+            components: components
+        )
     }
 
     /// Meta's page shape: `data`, and `paging` with cursors and `next` only while more remain. The
@@ -50,9 +83,9 @@ enum SandboxTemplates {
     }
 }
 
-private extension String {
+extension String {
     /// FNV-1a: the same ids on every run (Swift's hashValue is seeded per process).
-    var hashValueStable: Int {
+    fileprivate var hashValueStable: Int {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
         return Int(truncatingIfNeeded: hash >> 1)

@@ -11,12 +11,23 @@ struct SendHandling {
         let sequence = await recorder.nextSequence()
         let trace = "AsbX\(sequence)Tr4ce"
         guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
-              object["messaging_product"] as? String == "whatsapp", object["type"] as? String == "template",
-              let to = object["to"] as? String, let template = object["template"] as? [String: Any],
-              let name = template["name"] as? String,
-              let language = (template["language"] as? [String: Any])?["code"] as? String else {
-            await reject(SandboxRecord(time: Timestamp.format(Date()), to: "", template: "", language: "", bodyParameters: [],
-                                       callbackData: nil, outcome: "error"), code: 100)
+            object["messaging_product"] as? String == "whatsapp", object["type"] as? String == "template",
+            let to = object["to"] as? String, let template = object["template"] as? [String: Any],
+            let name = template["name"] as? String,
+            let language = (template["language"] as? [String: Any])?["code"] as? String
+        else {
+            await reject(
+                SandboxRecord(
+                    time: Timestamp.format(Date()),
+                    to: "",
+                    template: "",
+                    language: "",
+                    bodyParameters: [],
+                    callbackData: nil,
+                    outcome: "error"
+                ),
+                code: 100
+            )
             return MetaErrorShapes.body(code: 100, traceID: trace)
         }
         let digits = to.filter(\.isNumber)
@@ -26,10 +37,18 @@ struct SendHandling {
         }
         let callback = object["biz_opaque_callback_data"] as? String
         let attempt = await recorder.nextAttempt(for: digits)
-        var record = SandboxRecord(time: Timestamp.format(Date()), to: to, template: name, language: language,
-                                   bodyParameters: bodyParameters, callbackData: callback, outcome: "accepted")
+        var record = SandboxRecord(
+            time: Timestamp.format(Date()),
+            to: to,
+            template: name,
+            language: language,
+            bodyParameters: bodyParameters,
+            callbackData: callback,
+            outcome: "accepted"
+        )
 
-        let tokenOK = authorization.hasPrefix("Bearer ") && authorization.count > 7
+        let tokenOK =
+            authorization.hasPrefix("Bearer ") && authorization.count > 7
             && script.expectedToken.map { authorization == "Bearer \($0)" } ?? true
         guard tokenOK else {
             await reject(record, code: 190)
@@ -48,8 +67,14 @@ struct SendHandling {
         return (status, json)
     }
 
-    private func accept(_ record: SandboxRecord, digits: String, sequence: Int, trace: String, callback: String?,
-                        attempt: Int) async -> (Int, [String: Any]) {
+    private func accept(
+        _ record: SandboxRecord,
+        digits: String,
+        sequence: Int,
+        trace: String,
+        callback: String?,
+        attempt: Int
+    ) async -> (Int, [String: Any]) {
         var record = record
         let to = record.to
         let failure = script.failures.first { $0.matches(digits: digits) && ($0.times.map { attempt <= $0 } ?? true) }
@@ -84,11 +109,14 @@ struct SendHandling {
             await pump.schedule(status("delivered", 1), after: step * 2)
             if final == "read" { await pump.schedule(status("read", 2), after: step * 3) }
         }
-        return (200, [
-            "messaging_product": "whatsapp",
-            "contacts": [["input": to, "wa_id": digits]],
-            "messages": [["id": wamid, "message_status": "accepted"]],
-        ])
+        return (
+            200,
+            [
+                "messaging_product": "whatsapp",
+                "contacts": [["input": to, "wa_id": digits]],
+                "messages": [["id": wamid, "message_status": "accepted"]],
+            ]
+        )
     }
 
     private func reject(_ record: SandboxRecord, code: Int) async {

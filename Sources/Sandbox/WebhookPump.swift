@@ -85,25 +85,35 @@ actor WebhookPump {
         guard let url else { return true }
         let envelope: [String: Any] = [
             "object": "whatsapp_business_account",
-            "entry": [[
-                "id": "102290129340398",
-                "changes": [[
-                    "field": "messages",
-                    "value": [
-                        "messaging_product": "whatsapp",
-                        "metadata": ["display_phone_number": "15550783881", "phone_number_id": phoneNumberID],
-                        "statuses": statuses,
-                    ] as [String: Any],
-                ]],
-            ] as [String: Any]],
+            "entry": [
+                [
+                    "id": "102290129340398",
+                    "changes": [
+                        [
+                            "field": "messages",
+                            "value": [
+                                "messaging_product": "whatsapp",
+                                "metadata": ["display_phone_number": "15550783881", "phone_number_id": phoneNumberID],
+                                "statuses": statuses,
+                            ] as [String: Any],
+                        ]
+                    ],
+                ] as [String: Any]
+            ],
         ]
         // Unsorted, like Meta's own bodies (and corelibs Foundation's key sort is slow: locale-aware compares).
         guard let body = try? JSONSerialization.data(withJSONObject: envelope, options: [.withoutEscapingSlashes]) else { return false }
         let bytes = [UInt8](body)
-        let request = HTTPRequest(method: "POST", url: url,
-                                  headers: [("Content-Type", "application/json"),
-                                            (WebhookSignature.headerName, WebhookSignature.sign(bytes, secret: secret))],
-                                  body: bytes, timeout: 10)
+        let request = HTTPRequest(
+            method: "POST",
+            url: url,
+            headers: [
+                ("Content-Type", "application/json"),
+                (WebhookSignature.headerName, WebhookSignature.sign(bytes, secret: secret)),
+            ],
+            body: bytes,
+            timeout: 10
+        )
         do {
             let response = try await http.perform(request)
             if response.status != 200 { logger.warning("sandbox: webhook answered \(response.status)") }

@@ -8,8 +8,16 @@ import WabulkBase
 
 /// What an error from Meta or the network does to a job, by the error catalog's action.
 extension Dispatcher {
-    func handleFailure(_ job: SpoolJob, event: MessageEvent, failure: FailureKind, code: Int?, title: String, details: String?,
-                               action: ErrorAction, retryAfter: Double?) async throws {
+    func handleFailure(
+        _ job: SpoolJob,
+        event: MessageEvent,
+        failure: FailureKind,
+        code: Int?,
+        title: String,
+        details: String?,
+        action: ErrorAction,
+        retryAfter: Double?
+    ) async throws {
         var event = event
         event.failure = failure
         event.errorCode = code
@@ -20,8 +28,12 @@ extension Dispatcher {
         case .stopQueue, .stopCampaign:
             // Not this message's fault: it waits, its attempt not counted, until the hold is lifted
             // (`wabulk resume` for the queue, `wabulk campaign resume` for the campaign).
-            let hold = SpoolControl.Hold(reason: "\(code.map { "(#\($0)) " } ?? (action == .stopQueue ? "" : "(#0) "))\(title)", cause: .metaError(code: code),
-                                         errorCode: code, since: now())
+            let hold = SpoolControl.Hold(
+                reason: "\(code.map { "(#\($0)) " } ?? (action == .stopQueue ? "" : "(#0) "))\(title)",
+                cause: .metaError(code: code),
+                errorCode: code,
+                since: now()
+            )
             try SpoolControl.update(spool: spoolDirectory) {
                 if action == .stopQueue { $0.queueHold = hold } else { $0.campaignHolds[job.campaign] = hold }
             }

@@ -80,11 +80,21 @@ extension Dispatcher {
     /// unless it has used its attempts, or recorded as failed with "outcome unknown" (`hold`).
     func giveUpWaiting(on entry: UnconfirmedSends.Entry) async throws {
         let job = entry.job
-        var event = MessageEvent(time: now(), campaign: job.campaign, job: job.id, phone: job.phone, attempt: job.attempt, source: EventSource.dispatch.rawValue)
+        var event = MessageEvent(
+            time: now(),
+            campaign: job.campaign,
+            job: job.id,
+            phone: job.phone,
+            attempt: job.attempt,
+            source: EventSource.dispatch.rawValue
+        )
         let waited = "no webhook about it within \(options.reconcileWindow)"
         let failure: (kind: FailureKind, title: String, reason: String)?
         if !options.resendUnsettled {
-            failure = (.outcomeUnknown, "outcome unknown", "\(entry.unanswered ? "Meta did not answer" : "may have been sent before a crash"); not resent (afterReconcile = hold)")
+            failure = (
+                .outcomeUnknown, "outcome unknown",
+                "\(entry.unanswered ? "Meta did not answer" : "may have been sent before a crash"); not resent (afterReconcile = hold)"
+            )
         } else if entry.unanswered, job.attempt >= options.retry.maxAttempts {
             failure = (.noAnswer, "no answer", "gave up after \(job.attempt) attempts")
         } else {

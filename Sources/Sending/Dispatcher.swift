@@ -1,8 +1,8 @@
 import CloudAPI
 import EventLog
 import Foundation
-import Metrics
 import Logging
+import Metrics
 import ServiceLifecycle
 import Spool
 import WabulkBase
@@ -26,8 +26,14 @@ public final class Dispatcher: Service, Sendable {
         /// After the window, resend such a message (true) or mark it unknown (false).
         public var resendUnsettled = true
 
-        public init(rate: SendRate, retry: RetryPolicy = RetryPolicy(), concurrency: Int = 4, idlePoll: Duration = .milliseconds(200),
-                    pairSpacing: Duration = .seconds(6), maxSlotWait: Duration = .seconds(2)) {
+        public init(
+            rate: SendRate,
+            retry: RetryPolicy = RetryPolicy(),
+            concurrency: Int = 4,
+            idlePoll: Duration = .milliseconds(200),
+            pairSpacing: Duration = .seconds(6),
+            maxSlotWait: Duration = .seconds(2)
+        ) {
             self.rate = rate
             self.retry = retry
             self.concurrency = concurrency
@@ -56,9 +62,18 @@ public final class Dispatcher: Service, Sendable {
     /// `suppressions`: the numbers not to message, asked right before each request leaves (the daemon shares
     /// it with the webhook listener, which marks opt-outs in it the moment they are answered).
     /// `beforeSending`: run once before the first claim (the daemon applies opt-outs a crash left unapplied).
-    public init(spool: Spool, spoolDirectory: URL, events: EventLogWriter, eventsDirectory: URL, client: CloudAPIClient,
-                options: Options, logger: Logger, now: @escaping @Sendable () -> Date = Date.init,
-                suppressions: SuppressionList? = nil, beforeSending: (@Sendable () async -> Void)? = nil) {
+    public init(
+        spool: Spool,
+        spoolDirectory: URL,
+        events: EventLogWriter,
+        eventsDirectory: URL,
+        client: CloudAPIClient,
+        options: Options,
+        logger: Logger,
+        now: @escaping @Sendable () -> Date = Date.init,
+        suppressions: SuppressionList? = nil,
+        beforeSending: (@Sendable () async -> Void)? = nil
+    ) {
         self.suppressions = suppressions ?? SuppressionList(spoolDirectory: spoolDirectory)
         self.beforeSending = beforeSending
         self.spool = spool
@@ -123,8 +138,14 @@ public final class Dispatcher: Service, Sendable {
                 }
             }
             let elapsed = clock.now - origin
-            switch limiter.reserve(now: elapsed, campaign: job.campaign, campaignRate: job.campaignRate.flatMap(SendRate.init(parsing:)),
-                                   recipient: job.phone, pairSpacing: options.pairSpacing, maxWait: options.maxSlotWait) {
+            switch limiter.reserve(
+                now: elapsed,
+                campaign: job.campaign,
+                campaignRate: job.campaignRate.flatMap(SendRate.init(parsing:)),
+                recipient: job.phone,
+                pairSpacing: options.pairSpacing,
+                maxWait: options.maxSlotWait
+            ) {
             case .later(let slot):
                 // This campaign (or recipient) may not go for a while: let other campaigns use the number meanwhile.
                 let seconds = Double((slot - elapsed).components.seconds) + Double((slot - elapsed).components.attoseconds) / 1e18
@@ -150,7 +171,14 @@ public final class Dispatcher: Service, Sendable {
 
     private func send(_ job: SpoolJob) async {
         let leaving = clock.now
-        let base = MessageEvent(time: now(), campaign: job.campaign, job: job.id, phone: job.phone, attempt: job.attempt, source: EventSource.dispatch.rawValue)
+        let base = MessageEvent(
+            time: now(),
+            campaign: job.campaign,
+            job: job.id,
+            phone: job.phone,
+            attempt: job.attempt,
+            source: EventSource.dispatch.rawValue
+        )
         var sending = base
         sending.status = .sending
         do {
@@ -166,9 +194,15 @@ public final class Dispatcher: Service, Sendable {
         storage.recovered(logger: logger)
         // The last check, as late as it can be: an opt-out recorded by anyone up to this instant stops it.
         if await isSuppressed(job, base: base) { return }
-        let message = TemplateMessage(to: job.phone, templateName: job.template.name, language: job.template.language,
-                                      headerParameters: job.template.header, bodyParameters: job.template.body,
-                                      buttonParameters: job.template.buttons, callbackData: job.id)
+        let message = TemplateMessage(
+            to: job.phone,
+            templateName: job.template.name,
+            language: job.template.language,
+            headerParameters: job.template.header,
+            bodyParameters: job.template.body,
+            buttonParameters: job.template.buttons,
+            callbackData: job.id
+        )
         let started = ContinuousClock.now
         let outcome = await client.send(message)
         SendMetrics.latency.record(duration: ContinuousClock.now - started)
@@ -191,12 +225,28 @@ public final class Dispatcher: Service, Sendable {
                 try await events.append(event, durable: true)
                 try await spool.complete(job)
             case .rejected(let error, _, let retryAfter):
-                try await handleFailure(job, event: event, failure: .meta, code: error.code, title: error.title, details: error.details,
-                                        action: MetaErrorCatalog.entry(for: error.code).action, retryAfter: retryAfter)
+                try await handleFailure(
+                    job,
+                    event: event,
+                    failure: .meta,
+                    code: error.code,
+                    title: error.title,
+                    details: error.details,
+                    action: MetaErrorCatalog.entry(for: error.code).action,
+                    retryAfter: retryAfter
+                )
             case .transportFailure(let reason, let status, let retryAfter):
                 let kind: FailureKind = status.map { $0 >= 500 ? .http5xx : .http } ?? .network
-                try await handleFailure(job, event: event, failure: kind, code: nil, title: status.map { "HTTP \($0)" } ?? "network error",
-                                        details: reason, action: outcome.action ?? .retry, retryAfter: retryAfter)
+                try await handleFailure(
+                    job,
+                    event: event,
+                    failure: kind,
+                    code: nil,
+                    title: status.map { "HTTP \($0)" } ?? "network error",
+                    details: reason,
+                    action: outcome.action ?? .retry,
+                    retryAfter: retryAfter
+                )
             case .unanswered(let reason):
                 // Meta may have it: the job stays in flight until its webhook settles it or the window ends.
                 event.status = .sending

@@ -5,7 +5,10 @@ import WabulkBase
 /// One limiter for the number, one per campaign that set its own rate, and the last send time per
 /// recipient for Meta's pair limit.
 final class LimiterBox: @unchecked Sendable {
-    enum Slot { case at(Duration), later(Duration) }
+    enum Slot {
+        case at(Duration)
+        case later(Duration)
+    }
 
     private var limiter: RateLimiter
     private var campaigns: [String: RateLimiter] = [:]

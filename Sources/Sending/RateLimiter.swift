@@ -1,3 +1,5 @@
+import WabulkBase
+
 /// Hands out send times so that no window of `rate.window` ever holds more than `rate.count` sends,
 /// spread evenly rather than in bursts. Times are offsets from any fixed origin, so the limiter is
 /// pure arithmetic: the dispatcher feeds it its clock, tests feed it numbers.
@@ -5,7 +7,7 @@ public struct RateLimiter: Sendable {
     public private(set) var rate: SendRate
     /// Multiplies the spacing after Meta says "slow down" (130429, 4, 80007); halves back on success.
     public private(set) var slowdown: Int = 1
-    private var recent: [Duration] = []   // the last `rate.count` grants, oldest first
+    private var recent: [Duration] = []  // the last `rate.count` grants, oldest first
     private var lastGrant: Duration?
 
     public init(rate: SendRate) { self.rate = rate }
@@ -59,5 +61,3 @@ public struct RateLimiter: Sendable {
         }
     }
 }
-
-import WabulkBase

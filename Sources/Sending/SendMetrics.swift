@@ -6,10 +6,12 @@ import Metrics
 enum SendMetrics {
     static let latency = Metrics.Timer(label: "wabulk_send_latency_seconds")
     static let sentStatus = Counter(label: "wabulk_message_statuses_total", dimensions: [("status", "sent")])
-    static let outcomes = Dictionary(uniqueKeysWithValues: (["accepted", "transport_failure", "unanswered"]
-        + [ErrorAction.retry, .slowDown, .slowDownRecipient, .retryAfterADay, .stopQueue, .stopCampaign, .fail].map(\.rawValue)).map {
-        ($0, Counter(label: "wabulk_sends_total", dimensions: [("outcome", $0)]))
-    })
+    static let outcomes = Dictionary(
+        uniqueKeysWithValues: (["accepted", "transport_failure", "unanswered"]
+            + [ErrorAction.retry, .slowDown, .slowDownRecipient, .retryAfterADay, .stopQueue, .stopCampaign, .fail].map(\.rawValue)).map {
+                ($0, Counter(label: "wabulk_sends_total", dimensions: [("outcome", $0)]))
+            }
+    )
 
     /// Sends by outcome, and the `sent` status as the dispatcher records it (the listener counts webhook ones).
     static func count(_ outcome: SendOutcome) {

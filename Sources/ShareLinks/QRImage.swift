@@ -26,13 +26,17 @@ public enum QRImage {
         var raw: [UInt8] = []
         raw.reserveCapacity((rowBytes + 1) * side)
         for y in 0..<side {
-            raw.append(0)   // filter: none
+            raw.append(0)  // filter: none
             var byte: UInt8 = 0
             for x in 0..<side {
-                let row = y / moduleSize - quietZone, column = x / moduleSize - quietZone
+                let row = y / moduleSize - quietZone
+                let column = x / moduleSize - quietZone
                 let dark = row >= 0 && row < code.width && column >= 0 && column < code.width && code.isDark(row: row, column: column)
-                byte = byte << 1 | (dark ? 0 : 1)   // 1 is white in greyscale
-                if x % 8 == 7 { raw.append(byte); byte = 0 }
+                byte = byte << 1 | (dark ? 0 : 1)  // 1 is white in greyscale
+                if x % 8 == 7 {
+                    raw.append(byte)
+                    byte = 0
+                }
             }
             if side % 8 != 0 { raw.append(byte << (8 - side % 8)) }
         }
@@ -53,7 +57,8 @@ public enum QRImage {
             out += data[offset..<(offset + n)]
             offset += n
         } while offset < data.count
-        var a: UInt32 = 1, b: UInt32 = 0
+        var a: UInt32 = 1
+        var b: UInt32 = 0
         for byte in data {
             a = (a + UInt32(byte)) % 65_521
             b = (b + a) % 65_521

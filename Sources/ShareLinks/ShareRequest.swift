@@ -49,12 +49,20 @@ public struct ShareRequest: Sendable, Equatable {
         }
         let language = template["language"] as? String ?? "en_US"
         let body = (share["variables"] as? [String: Any])?["body"]
-        var positional: [String] = [], named: [String: String] = [:]
-        if let list = body as? [Any] { positional = list.map { "\($0)" } }
-        else if let map = body as? [String: Any] { named = map.mapValues { "\($0)" } }
-        else if body != nil { throw .invalid(field: "share.variables.body", reason: "a list (positional) or an object (named)") }
-        return ShareRequest(source: .template(name: templateName, language: language, positional: positional, named: named),
-                            phone: phone, name: name)
+        var positional: [String] = []
+        var named: [String: String] = [:]
+        if let list = body as? [Any] {
+            positional = list.map { "\($0)" }
+        } else if let map = body as? [String: Any] {
+            named = map.mapValues { "\($0)" }
+        } else if body != nil {
+            throw .invalid(field: "share.variables.body", reason: "a list (positional) or an object (named)")
+        }
+        return ShareRequest(
+            source: .template(name: templateName, language: language, positional: positional, named: named),
+            phone: phone,
+            name: name
+        )
     }
 
     /// The text to share: as given, or the template's body with the variables filled in.
@@ -64,13 +72,21 @@ public struct ShareRequest: Sendable, Equatable {
         case .template(let name, let language, let positional, let named):
             guard let t = templates.first(where: { $0.name == name && $0.language == language }) else {
                 let languages = templates.filter { $0.name == name }.map(\.language).sorted()
-                throw .invalid(field: "share.template", reason: languages.isEmpty ? "no template \"\(name)\" in the template list"
-                               : "\"\(name)\" exists in \(languages.joined(separator: ", ")), not in \(language)")
+                throw .invalid(
+                    field: "share.template",
+                    reason: languages.isEmpty
+                        ? "no template \"\(name)\" in the template list"
+                        : "\"\(name)\" exists in \(languages.joined(separator: ", ")), not in \(language)"
+                )
             }
             let expected = t.bodyPlaceholders
             let missing = t.parameterFormat == "NAMED" ? expected.filter { named[$0] == nil } : Array(expected.dropFirst(positional.count))
             if !missing.isEmpty {
-                throw .invalid(field: "share.variables.body", reason: "the template's body has \(expected.count) placeholder\(expected.count == 1 ? "" : "s"); missing \(missing.map { "{{\($0)}}" }.joined(separator: ", "))")
+                throw .invalid(
+                    field: "share.variables.body",
+                    reason:
+                        "the template's body has \(expected.count) placeholder\(expected.count == 1 ? "" : "s"); missing \(missing.map { "{{\($0)}}" }.joined(separator: ", "))"
+                )
             }
             return t.renderedBody(positional: positional, named: named)
         }

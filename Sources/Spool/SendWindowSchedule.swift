@@ -15,7 +15,9 @@ public struct SendWindowSchedule: Sendable, Hashable, Codable {
 
     public static func minutes(_ text: String) -> Int? {
         let parts = text.split(separator: ":")
-        guard parts.count == 2, let h = Int(parts[0]), let m = Int(parts[1]), (0...24).contains(h), (0..<60).contains(m), h * 60 + m <= 1440 else { return nil }
+        guard parts.count == 2, let h = Int(parts[0]), let m = Int(parts[1]), (0...24).contains(h), (0..<60).contains(m), h * 60 + m <= 1440 else {
+            return nil
+        }
         return h * 60 + m
     }
 
@@ -25,8 +27,10 @@ public struct SendWindowSchedule: Sendable, Hashable, Codable {
         calendar.timeZone = TimeZone(identifier: timezone) ?? .gmt
         let parts = calendar.dateComponents([.hour, .minute], from: date)
         let minute = (parts.hour ?? 0) * 60 + (parts.minute ?? 0)
-        let inside = fromMinute <= toMinute ? (minute >= fromMinute && minute < toMinute)
-                                            : (minute >= fromMinute || minute < toMinute)   // overnight window
+        let inside =
+            fromMinute <= toMinute
+            ? (minute >= fromMinute && minute < toMinute)
+            : (minute >= fromMinute || minute < toMinute)  // overnight window
         if inside { return date }
         let startOfDay = calendar.startOfDay(for: date)
         var opening = calendar.date(byAdding: .minute, value: fromMinute, to: startOfDay)!

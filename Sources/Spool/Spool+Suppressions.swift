@@ -29,30 +29,41 @@ extension Spool {
     /// transaction, drops their waiting jobs that the scope covers. From any process; the dispatcher's
     /// `SuppressionList` sees it before its next request.
     @discardableResult
-    public static func suppress(_ entries: [Suppression], in directory: URL, at date: Date = Date(),
-                                write: SuppressionWrite = .replace) throws -> SuppressionOutcome {
+    public static func suppress(
+        _ entries: [Suppression],
+        in directory: URL,
+        at date: Date = Date(),
+        write: SuppressionWrite = .replace
+    ) throws -> SuppressionOutcome {
         guard !entries.isEmpty else { return SuppressionOutcome() }
         let outcome = try openDatabase(in: directory).write { db -> SuppressionOutcome in
             var seq = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM suppressions") ?? 0
-            let upsert = try db.cachedStatement(sql: """
-                INSERT INTO suppressions (phone, scope, source, since, seq) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT(phone) DO UPDATE SET scope = excluded.scope, source = excluded.source, since = excluded.since, seq = excluded.seq
-                """)
+            let upsert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO suppressions (phone, scope, source, since, seq) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT(phone) DO UPDATE SET scope = excluded.scope, source = excluded.source, since = excluded.since, seq = excluded.seq
+                    """
+            )
             // Marketing stops leave jobs of templates known to be utility or authentication in line.
-            let dropAll = try db.cachedStatement(sql: """
-                DELETE FROM jobs WHERE phone = ? AND state IN ('ready', 'deferred') RETURNING id, campaign
-                """)
-            let dropMarketing = try db.cachedStatement(sql: """
-                DELETE FROM jobs WHERE phone = ? AND state IN ('ready', 'deferred') AND (category IS NULL OR upper(category) = 'MARKETING')
-                RETURNING id, campaign
-                """)
+            let dropAll = try db.cachedStatement(
+                sql: """
+                    DELETE FROM jobs WHERE phone = ? AND state IN ('ready', 'deferred') RETURNING id, campaign
+                    """
+            )
+            let dropMarketing = try db.cachedStatement(
+                sql: """
+                    DELETE FROM jobs WHERE phone = ? AND state IN ('ready', 'deferred') AND (category IS NULL OR upper(category) = 'MARKETING')
+                    RETURNING id, campaign
+                    """
+            )
             let active = try db.cachedStatement(sql: "SELECT id, campaign, category FROM jobs WHERE phone = ? AND state = 'active'")
             let current = try db.cachedStatement(sql: "SELECT scope, source FROM suppressions WHERE phone = ?")
             var outcome = SuppressionOutcome()
             let stamp = Timestamp.format(date)
             for var entry in entries {
                 if write == .widen, let row = try Row.fetchOne(current, arguments: [entry.phone]),
-                   let have = Suppression.Scope(rawValue: row["scope"]), have.union(entry.scope) == have {
+                    let have = Suppression.Scope(rawValue: row["scope"]), have.union(entry.scope) == have
+                {
                     entry.scope = have
                     entry.source = row["source"]
                 } else {

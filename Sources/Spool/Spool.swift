@@ -36,7 +36,8 @@ public actor Spool {
 
         mutating func takeDue(now: Date) -> Entry? {
             if let i = deferred.indices.min(by: { deferred[$0].notBefore ?? .distantPast < deferred[$1].notBefore ?? .distantPast }),
-               (deferred[i].notBefore ?? .distantPast) <= now {
+                (deferred[i].notBefore ?? .distantPast) <= now
+            {
                 return deferred.remove(at: i)
             }
             if let first = ready.first, (first.notBefore ?? .distantPast) <= now {
@@ -64,35 +65,37 @@ public actor Spool {
         let pool = try DatabasePool(path: databaseFile(in: directory).path, configuration: config)
         var migrated = false
         try pool.write { db in
-            try db.execute(sql: """
-                CREATE TABLE IF NOT EXISTS jobs (
-                    id TEXT PRIMARY KEY NOT NULL,
-                    campaign TEXT NOT NULL,
-                    state TEXT NOT NULL,
-                    not_before REAL,
-                    updated_at REAL NOT NULL,
-                    phone TEXT NOT NULL,
-                    name TEXT NOT NULL,
-                    template TEXT NOT NULL,
-                    language TEXT NOT NULL,
-                    header TEXT NOT NULL,
-                    body TEXT NOT NULL,
-                    buttons TEXT NOT NULL,
-                    attempt INTEGER NOT NULL,
-                    campaign_rate TEXT,
-                    window TEXT,
-                    category TEXT
-                ) WITHOUT ROWID;
-                CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, campaign, id);
-                CREATE TABLE IF NOT EXISTS suppressions (
-                    phone TEXT PRIMARY KEY NOT NULL,
-                    scope TEXT NOT NULL,
-                    source TEXT NOT NULL,
-                    since TEXT NOT NULL,
-                    seq INTEGER NOT NULL
-                ) WITHOUT ROWID;
-                CREATE INDEX IF NOT EXISTS suppressions_by_seq ON suppressions (seq);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE IF NOT EXISTS jobs (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        campaign TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        not_before REAL,
+                        updated_at REAL NOT NULL,
+                        phone TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        template TEXT NOT NULL,
+                        language TEXT NOT NULL,
+                        header TEXT NOT NULL,
+                        body TEXT NOT NULL,
+                        buttons TEXT NOT NULL,
+                        attempt INTEGER NOT NULL,
+                        campaign_rate TEXT,
+                        window TEXT,
+                        category TEXT
+                    ) WITHOUT ROWID;
+                    CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, campaign, id);
+                    CREATE TABLE IF NOT EXISTS suppressions (
+                        phone TEXT PRIMARY KEY NOT NULL,
+                        scope TEXT NOT NULL,
+                        source TEXT NOT NULL,
+                        since TEXT NOT NULL,
+                        seq INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE INDEX IF NOT EXISTS suppressions_by_seq ON suppressions (seq);
+                    """
+            )
             // Spools made before templates' categories were kept: their jobs count as marketing.
             if try !db.columns(in: "jobs").contains(where: { $0.name == "category" }) {
                 try db.execute(sql: "ALTER TABLE jobs ADD COLUMN category TEXT")
@@ -100,15 +103,17 @@ public actor Spool {
             // An opt-out drops a number's waiting jobs in the same transaction that records it.
             try db.execute(sql: "CREATE INDEX IF NOT EXISTS jobs_by_phone ON jobs (phone, state)")
             // Holds (SpoolControl): the whole queue under "*", campaigns by id.
-            try db.execute(sql: """
-                CREATE TABLE IF NOT EXISTS holds (
-                    target TEXT PRIMARY KEY NOT NULL,
-                    reason TEXT NOT NULL,
-                    error_code INTEGER,
-                    since TEXT NOT NULL,
-                    cause TEXT NOT NULL
-                ) WITHOUT ROWID
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE IF NOT EXISTS holds (
+                        target TEXT PRIMARY KEY NOT NULL,
+                        reason TEXT NOT NULL,
+                        error_code INTEGER,
+                        since TEXT NOT NULL,
+                        cause TEXT NOT NULL
+                    ) WITHOUT ROWID
+                    """
+            )
             migrated = try SpoolControl.migrateLegacyFile(in: directory, db)
         }
         if migrated {
@@ -133,11 +138,13 @@ public actor Spool {
         let stamp = Date().timeIntervalSince1970
         var windows: [SendWindowSchedule: String] = [:]
         let added: [SpoolJob] = try db().write { db in
-            let insert = try db.cachedStatement(sql: """
-                INSERT OR IGNORE INTO jobs (id, campaign, state, not_before, updated_at, phone, name, template, language, header, body,
-                                            buttons, attempt, campaign_rate, window, category)
-                VALUES (?, ?, 'ready', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT OR IGNORE INTO jobs (id, campaign, state, not_before, updated_at, phone, name, template, language, header, body,
+                                                buttons, attempt, campaign_rate, window, category)
+                    VALUES (?, ?, 'ready', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            )
             var added: [SpoolJob] = []
             for job in jobs {
                 var window: String?
@@ -145,10 +152,12 @@ public actor Spool {
                     window = try windows[w] ?? String(decoding: JSONEncoder().encode(w), as: UTF8.self)
                     windows[w] = window
                 }
-                try insert.execute(arguments: [job.id, job.campaign, job.notBefore?.timeIntervalSince1970, stamp, job.phone, job.name,
-                                               job.template.name, job.template.language, JSONList.encode(job.template.header),
-                                               JSONList.encode(job.template.body), JSONList.encode(job.template.buttons),
-                                               job.attempt, job.campaignRate, window, job.template.category])
+                try insert.execute(arguments: [
+                    job.id, job.campaign, job.notBefore?.timeIntervalSince1970, stamp, job.phone, job.name,
+                    job.template.name, job.template.language, JSONList.encode(job.template.header),
+                    JSONList.encode(job.template.body), JSONList.encode(job.template.buttons),
+                    job.attempt, job.campaignRate, window, job.template.category,
+                ])
                 if db.changesCount > 0 { added.append(job) }
             }
             return added
@@ -171,7 +180,10 @@ public actor Spool {
             while let entry = waiting[campaign]?.takeDue(now: now) {
                 do {
                     // Another process may have cancelled it meanwhile: then it is simply gone.
-                    if let job = try take(entry.id) { claimed = job; break }
+                    if let job = try take(entry.id) {
+                        claimed = job
+                        break
+                    }
                 } catch {
                     waiting[campaign]?.deferred.append(entry)
                     throw error
@@ -192,8 +204,10 @@ public actor Spool {
 
     private func take(_ id: String) throws -> SpoolJob? {
         try db().write { db in
-            try db.execute(sql: "UPDATE jobs SET state = 'active', updated_at = ? WHERE id = ? AND state IN ('ready', 'deferred')",
-                           arguments: [Date().timeIntervalSince1970, id])
+            try db.execute(
+                sql: "UPDATE jobs SET state = 'active', updated_at = ? WHERE id = ? AND state IN ('ready', 'deferred')",
+                arguments: [Date().timeIntervalSince1970, id]
+            )
             guard db.changesCount == 1 else { return nil }
             return try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [id]).map(Self.job(from:))
         }
@@ -223,8 +237,10 @@ public actor Spool {
 
     private func setState(_ job: SpoolJob, _ state: State) throws {
         try db().write { db in
-            try db.execute(sql: "UPDATE jobs SET state = ?, attempt = ?, not_before = ?, updated_at = ? WHERE id = ?",
-                           arguments: [state.rawValue, job.attempt, job.notBefore?.timeIntervalSince1970, Date().timeIntervalSince1970, job.id])
+            try db.execute(
+                sql: "UPDATE jobs SET state = ?, attempt = ?, not_before = ?, updated_at = ? WHERE id = ?",
+                arguments: [state.rawValue, job.attempt, job.notBefore?.timeIntervalSince1970, Date().timeIntervalSince1970, job.id]
+            )
         }
     }
 
@@ -256,11 +272,17 @@ public actor Spool {
 
     public static func depth(in directory: URL, campaign: String? = nil, database: DatabasePool? = nil) -> Depth {
         guard FileManager.default.fileExists(atPath: databaseFile(in: directory).path),
-              let pool = try? database ?? ReadOnlySpool.pool(in: directory) else { return Depth() }
+            let pool = try? database ?? ReadOnlySpool.pool(in: directory)
+        else { return Depth() }
         var d = Depth()
-        let rows = (try? pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM jobs WHERE ?1 IS NULL OR campaign = ?1 GROUP BY state", arguments: [campaign])
-        }) ?? []
+        let rows =
+            (try? pool.read { db in
+                try Row.fetchAll(
+                    db,
+                    sql: "SELECT state, COUNT(*) AS n FROM jobs WHERE ?1 IS NULL OR campaign = ?1 GROUP BY state",
+                    arguments: [campaign]
+                )
+            }) ?? []
         for row in rows {
             let n: Int = row["n"]
             switch State(rawValue: row["state"]) {
@@ -276,10 +298,13 @@ public actor Spool {
 
     /// Per campaign and state, how long ago each job last changed (for `wabulk status`'s queue shape).
     public static func ages(in directory: URL, now: Date) -> [(campaign: String, state: State, seconds: Double)] {
-        guard FileManager.default.fileExists(atPath: databaseFile(in: directory).path), let pool = try? ReadOnlySpool.pool(in: directory) else { return [] }
-        let rows = (try? pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT campaign, state, updated_at FROM jobs WHERE state != 'failed'")
-        }) ?? []
+        guard FileManager.default.fileExists(atPath: databaseFile(in: directory).path), let pool = try? ReadOnlySpool.pool(in: directory) else {
+            return []
+        }
+        let rows =
+            (try? pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT campaign, state, updated_at FROM jobs WHERE state != 'failed'")
+            }) ?? []
         return rows.compactMap { row in
             State(rawValue: row["state"]).map { (row["campaign"], $0, now.timeIntervalSince1970 - (row["updated_at"] as Double)) }
         }
@@ -297,8 +322,12 @@ public actor Spool {
     /// removed jobs' ids and campaigns. A job already in flight is not among them.
     public static func cancelWaiting(in directory: URL, phone: String) throws -> [(id: String, campaign: String)] {
         let removed = try openDatabase(in: directory).write { db in
-            try Row.fetchAll(db, sql: "DELETE FROM jobs WHERE phone = ? AND state IN ('ready', 'deferred') RETURNING id, campaign", arguments: [phone])
-                .map { (id: $0["id"] as String, campaign: $0["campaign"] as String) }
+            try Row.fetchAll(
+                db,
+                sql: "DELETE FROM jobs WHERE phone = ? AND state IN ('ready', 'deferred') RETURNING id, campaign",
+                arguments: [phone]
+            )
+            .map { (id: $0["id"] as String, campaign: $0["campaign"] as String) }
         }
         if !removed.isEmpty { announceChange(in: directory) }
         return removed.sorted { $0.id < $1.id }
@@ -310,11 +339,14 @@ public actor Spool {
         let moved = try openDatabase(in: directory).write { db in
             var moved: [String] = []
             for id in ids {
-                try db.execute(sql: """
-                    UPDATE jobs SET state = 'ready', attempt = 0, not_before = NULL, updated_at = ? WHERE id = ? AND state = 'failed'
-                    AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.phone = jobs.phone
-                                    AND (s.scope = 'all' OR (s.scope = 'marketing' AND (jobs.category IS NULL OR upper(jobs.category) = 'MARKETING'))))
-                    """, arguments: [Date().timeIntervalSince1970, id])
+                try db.execute(
+                    sql: """
+                        UPDATE jobs SET state = 'ready', attempt = 0, not_before = NULL, updated_at = ? WHERE id = ? AND state = 'failed'
+                        AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.phone = jobs.phone
+                                        AND (s.scope = 'all' OR (s.scope = 'marketing' AND (jobs.category IS NULL OR upper(jobs.category) = 'MARKETING'))))
+                        """,
+                    arguments: [Date().timeIntervalSince1970, id]
+                )
                 if db.changesCount > 0 { moved.append(id) }
             }
             return moved
@@ -370,13 +402,24 @@ public actor Spool {
     }
 
     static func job(from row: Row) -> SpoolJob {
-        var job = SpoolJob(campaign: row["campaign"], sequence: 0, phone: row["phone"], name: row["name"],
-                           template: .init(name: row["template"], language: row["language"], header: JSONList.decode(row["header"]),
-                                           body: JSONList.decode(row["body"]), buttons: JSONList.decode(row["buttons"]),
-                                           category: row["category"]),
-                           attempt: row["attempt"], notBefore: (row["not_before"] as Double?).map { Date(timeIntervalSince1970: $0) },
-                           campaignRate: row["campaign_rate"],
-                           window: (row["window"] as String?).flatMap { try? JSONDecoder().decode(SendWindowSchedule.self, from: Data($0.utf8)) })
+        var job = SpoolJob(
+            campaign: row["campaign"],
+            sequence: 0,
+            phone: row["phone"],
+            name: row["name"],
+            template: .init(
+                name: row["template"],
+                language: row["language"],
+                header: JSONList.decode(row["header"]),
+                body: JSONList.decode(row["body"]),
+                buttons: JSONList.decode(row["buttons"]),
+                category: row["category"]
+            ),
+            attempt: row["attempt"],
+            notBefore: (row["not_before"] as Double?).map { Date(timeIntervalSince1970: $0) },
+            campaignRate: row["campaign_rate"],
+            window: (row["window"] as String?).flatMap { try? JSONDecoder().decode(SendWindowSchedule.self, from: Data($0.utf8)) }
+        )
         job.id = row["id"]
         return job
     }

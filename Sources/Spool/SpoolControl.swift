@@ -68,8 +68,11 @@ public struct SpoolControl: Codable, Sendable, Equatable {
             }
         } catch {
             var held = SpoolControl()
-            held.queueHold = Hold(reason: "the holds in var/spool/jobs.sqlite could not be read (\(error)); sending is paused until they can",
-                                  cause: .unreadableStore, since: Date())
+            held.queueHold = Hold(
+                reason: "the holds in var/spool/jobs.sqlite could not be read (\(error)); sending is paused until they can",
+                cause: .unreadableStore,
+                since: Date()
+            )
             return held
         }
     }
@@ -87,7 +90,12 @@ public struct SpoolControl: Codable, Sendable, Equatable {
     static func read(_ db: Database) throws -> SpoolControl {
         var control = SpoolControl()
         for row in try Row.fetchAll(db, sql: "SELECT target, reason, error_code, since, cause FROM holds") {
-            let hold = Hold(reason: row["reason"], cause: HoldCause(stored: row["cause"] ?? ""), errorCode: row["error_code"], since: row["since"] as String)
+            let hold = Hold(
+                reason: row["reason"],
+                cause: HoldCause(stored: row["cause"] ?? ""),
+                errorCode: row["error_code"],
+                since: row["since"] as String
+            )
             let target: String = row["target"]
             if target == queueKey { control.queueHold = hold } else { control.campaignHolds[target] = hold }
         }
@@ -113,8 +121,11 @@ public struct SpoolControl: Codable, Sendable, Equatable {
             control.queueHold = control.queueHold ?? legacy.queueHold
             control.campaignHolds.merge(legacy.campaignHolds) { have, _ in have }
         } catch {
-            control.queueHold = Hold(reason: "var/spool/control.json could not be read (\(error)); sending is paused until `wabulk resume`",
-                                     cause: .unreadableStore, since: Date())
+            control.queueHold = Hold(
+                reason: "var/spool/control.json could not be read (\(error)); sending is paused until `wabulk resume`",
+                cause: .unreadableStore,
+                since: Date()
+            )
         }
         try write(control, db)
         return true

@@ -39,8 +39,17 @@ public struct SpoolJob: Codable, Sendable, Equatable, Identifiable {
     /// The campaign's daily sending window, if any.
     public var window: SendWindowSchedule?
 
-    public init(campaign: String, sequence: Int, phone: String, name: String, template: Template,
-                attempt: Int = 0, notBefore: Date? = nil, campaignRate: String? = nil, window: SendWindowSchedule? = nil) {
+    public init(
+        campaign: String,
+        sequence: Int,
+        phone: String,
+        name: String,
+        template: Template,
+        attempt: Int = 0,
+        notBefore: Date? = nil,
+        campaignRate: String? = nil,
+        window: SendWindowSchedule? = nil
+    ) {
         self.id = SpoolJob.id(campaign: campaign, sequence: sequence)
         self.campaign = campaign
         self.phone = phone

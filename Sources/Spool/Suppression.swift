@@ -43,7 +43,7 @@ public struct Suppression: Sendable, Equatable {
     /// The skip reason every path writes for a message this suppression stopped.
     public var skipReason: String {
         switch scope {
-        case .all where source == Self.removedSource: "removed from contacts"   // EventLog's SuppressionSkip.removed
+        case .all where source == Self.removedSource: "removed from contacts"  // EventLog's SuppressionSkip.removed
         case .all: "opted out (\(source))"
         case .marketing: "opted out of marketing (\(source))"
         case .none: "not suppressed"

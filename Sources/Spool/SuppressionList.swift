@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -33,9 +34,10 @@ public final class SuppressionList: @unchecked Sendable {
     /// the moment they are answered. A later change of that number in the spool's table replaces the mark.
     public func mark(_ suppression: Suppression) {
         lock.withLock {
-            scopes[suppression.phone] = scopes[suppression.phone].map {
-                Suppression(phone: $0.phone, scope: $0.scope.union(suppression.scope), source: $0.scope == .none ? suppression.source : $0.source)
-            } ?? suppression
+            scopes[suppression.phone] =
+                scopes[suppression.phone].map {
+                    Suppression(phone: $0.phone, scope: $0.scope.union(suppression.scope), source: $0.scope == .none ? suppression.source : $0.source)
+                } ?? suppression
         }
     }
 

@@ -2,8 +2,10 @@ import Foundation
 
 /// Meta credentials, read only from the environment (product.md, "Configuration").
 public struct Credentials: Sendable {
-    public static let names = ["WHATSAPP_TOKEN", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_BUSINESS_ACCOUNT_ID",
-                               "WHATSAPP_APP_SECRET", "WEBHOOK_VERIFY_TOKEN", "SMTP_USERNAME", "SMTP_PASSWORD"]
+    public static let names = [
+        "WHATSAPP_TOKEN", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_BUSINESS_ACCOUNT_ID",
+        "WHATSAPP_APP_SECRET", "WEBHOOK_VERIFY_TOKEN", "SMTP_USERNAME", "SMTP_PASSWORD",
+    ]
 
     public var token: Secret?
     public var phoneNumberID: String?
@@ -14,8 +16,15 @@ public struct Credentials: Sendable {
     public var smtpUsername: String?
     public var smtpPassword: Secret?
 
-    public init(token: Secret? = nil, phoneNumberID: String? = nil, businessAccountID: String? = nil,
-                appSecret: Secret? = nil, verifyToken: Secret? = nil, smtpUsername: String? = nil, smtpPassword: Secret? = nil) {
+    public init(
+        token: Secret? = nil,
+        phoneNumberID: String? = nil,
+        businessAccountID: String? = nil,
+        appSecret: Secret? = nil,
+        verifyToken: Secret? = nil,
+        smtpUsername: String? = nil,
+        smtpPassword: Secret? = nil
+    ) {
         self.token = token
         self.phoneNumberID = phoneNumberID
         self.businessAccountID = businessAccountID
@@ -27,12 +36,15 @@ public struct Credentials: Sendable {
 
     public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) -> Credentials {
         func value(_ name: String) -> String? { env[name].flatMap { $0.isEmpty ? nil : $0 } }
-        return Credentials(token: value("WHATSAPP_TOKEN").map(Secret.init),
-                           phoneNumberID: value("WHATSAPP_PHONE_NUMBER_ID"),
-                           businessAccountID: value("WHATSAPP_BUSINESS_ACCOUNT_ID"),
-                           appSecret: value("WHATSAPP_APP_SECRET").map(Secret.init),
-                           verifyToken: value("WEBHOOK_VERIFY_TOKEN").map(Secret.init),
-                           smtpUsername: value("SMTP_USERNAME"), smtpPassword: value("SMTP_PASSWORD").map(Secret.init))
+        return Credentials(
+            token: value("WHATSAPP_TOKEN").map(Secret.init),
+            phoneNumberID: value("WHATSAPP_PHONE_NUMBER_ID"),
+            businessAccountID: value("WHATSAPP_BUSINESS_ACCOUNT_ID"),
+            appSecret: value("WHATSAPP_APP_SECRET").map(Secret.init),
+            verifyToken: value("WEBHOOK_VERIFY_TOKEN").map(Secret.init),
+            smtpUsername: value("SMTP_USERNAME"),
+            smtpPassword: value("SMTP_PASSWORD").map(Secret.init)
+        )
     }
 
     /// What sending needs; the first missing one is named.

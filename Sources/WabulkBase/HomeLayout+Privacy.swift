@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -28,11 +29,13 @@ extension HomeLayout {
     public func checkPrivate() throws(PrivacyError) {
         for (setting, shared) in [("inboxDir", inbox), ("outboxDir", outbox)] {
             let path = shared.resolvingSymlinksInPath().path
-            let home = root.resolvingSymlinksInPath().path, private_ = state.resolvingSymlinksInPath().path
+            let home = root.resolvingSymlinksInPath().path
+            let private_ = state.resolvingSymlinksInPath().path
             if path == home || path == private_ || path.hasPrefix(private_ + "/") || home.hasPrefix(path + "/") {
                 throw .sharedFolderHoldsPrivateFiles(setting: setting, path: shared.path)
             }
-            var here = stat(), there = stat()
+            var here = stat()
+            var there = stat()
             if stat(state.path, &here) == 0, stat(shared.path, &there) == 0, here.st_dev != there.st_dev {
                 throw .sharedFolderOnAnotherFileSystem(setting: setting, path: shared.path)
             }
@@ -41,7 +44,7 @@ extension HomeLayout {
         // The home too: whoever can write it can swap wabulk.json or var/ for their own.
         for path in [root.path, configurationFile.path, state.path] {
             var info = stat()
-            guard lstat(path, &info) == 0 else { continue }   // no wabulk.json: nothing to protect
+            guard lstat(path, &info) == 0 else { continue }  // no wabulk.json: nothing to protect
             if info.st_mode & (S_IWGRP | S_IWOTH) != 0 {
                 throw .writableByOthers(path: path, mode: String(info.st_mode & 0o7777, radix: 8))
             }

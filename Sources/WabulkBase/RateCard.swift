@@ -1,3 +1,5 @@
+import Foundation
+
 /// What Meta charges per delivered-and-billable message, by pricing category and the recipient's country
 /// calling code, for the report's cost estimate. Written `marketing:91=0.0107,marketing=0.025,utility=0.004`:
 /// a category with a calling code, or a category alone for every other country. Currency is whatever the
@@ -29,5 +31,3 @@ public struct RateCard: Sendable, Equatable {
         return rates[category].map { ($0, nil) }
     }
 }
-
-import Foundation

@@ -37,8 +37,12 @@ public struct SendRate: Sendable, Equatable, CustomStringConvertible, Codable {
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let rate = SendRate(parsing: text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                debugDescription: "\"\(text)\" is not a rate like 30/min"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "\"\(text)\" is not a rate like 30/min"
+                )
+            )
         }
         self = rate
     }

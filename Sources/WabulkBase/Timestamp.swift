@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,7 +12,10 @@ public enum Timestamp {
         let seconds = date.timeIntervalSince1970
         var whole = Int(seconds.rounded(.down))
         var millis = Int(((seconds - Double(whole)) * 1000).rounded(.down))
-        if millis >= 1000 { whole += 1; millis -= 1000 }
+        if millis >= 1000 {
+            whole += 1
+            millis -= 1000
+        }
         var t = time_t(whole)
         var parts = tm()
         gmtime_r(&t, &parts)
@@ -19,7 +23,10 @@ public enum Timestamp {
         return String(unsafeUninitializedCapacity: 24) { out in
             func digits(_ value: Int, _ width: Int, at start: Int, then separator: UInt8) {
                 var v = value
-                for i in stride(from: start + width - 1, through: start, by: -1) { out[i] = UInt8(0x30 + v % 10); v /= 10 }
+                for i in stride(from: start + width - 1, through: start, by: -1) {
+                    out[i] = UInt8(0x30 + v % 10)
+                    v /= 10
+                }
                 out[start + width] = separator
             }
             digits(Int(parts.tm_year) + 1900, 4, at: 0, then: 0x2D)
@@ -34,8 +41,13 @@ public enum Timestamp {
     }
 
     public static func parse(_ text: String) -> Date? {
-        if let d = try? Date(text, strategy: .iso8601.year().month().day().dateSeparator(.dash)
-            .time(includingFractionalSeconds: true).timeSeparator(.colon).timeZone(separator: .omitted)) { return d }
+        if let d = try? Date(
+            text,
+            strategy: .iso8601.year().month().day().dateSeparator(.dash)
+                .time(includingFractionalSeconds: true).timeSeparator(.colon).timeZone(separator: .omitted)
+        ) {
+            return d
+        }
         return try? Date(text, strategy: .iso8601)
     }
 

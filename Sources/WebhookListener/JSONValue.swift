@@ -87,7 +87,10 @@ private struct JSONReader {
         at += 1
         var members: [JSONValue.Member] = []
         skipWhitespace()
-        if at < bytes.count, bytes[at] == UInt8(ascii: "}") { at += 1; return .object(members) }
+        if at < bytes.count, bytes[at] == UInt8(ascii: "}") {
+            at += 1
+            return .object(members)
+        }
         while true {
             skipWhitespace()
             guard at < bytes.count, bytes[at] == UInt8(ascii: "\""), let key = string() else { return nil }
@@ -98,7 +101,10 @@ private struct JSONReader {
             members.append(.init(key: key, value: value))
             skipWhitespace()
             guard at < bytes.count else { return nil }
-            if bytes[at] == UInt8(ascii: ",") { at += 1; continue }
+            if bytes[at] == UInt8(ascii: ",") {
+                at += 1
+                continue
+            }
             guard bytes[at] == UInt8(ascii: "}") else { return nil }
             at += 1
             return .object(members)
@@ -109,13 +115,19 @@ private struct JSONReader {
         at += 1
         var items: [JSONValue] = []
         skipWhitespace()
-        if at < bytes.count, bytes[at] == UInt8(ascii: "]") { at += 1; return .array(items) }
+        if at < bytes.count, bytes[at] == UInt8(ascii: "]") {
+            at += 1
+            return .array(items)
+        }
         while true {
             guard let item = value(depth: depth + 1) else { return nil }
             items.append(item)
             skipWhitespace()
             guard at < bytes.count else { return nil }
-            if bytes[at] == UInt8(ascii: ",") { at += 1; continue }
+            if bytes[at] == UInt8(ascii: ",") {
+                at += 1
+                continue
+            }
             guard bytes[at] == UInt8(ascii: "]") else { return nil }
             at += 1
             return .array(items)

@@ -35,11 +35,22 @@ public struct WebhookListener: Sendable {
         /// numbers from the moment Meta is answered (the follower then records them everywhere).
         public var onOptOut: (@Sendable ([MessageEvent]) -> Void)?
 
-        public init(host: String, port: Int, path: String, appSecret: Secret?, verifyToken: Secret?,
-                    insecure: Bool = false, maxBodyBytes: Int = 4 << 20, readTimeout: Duration = .seconds(10),
-                    headerTimeout: Duration = .seconds(10), bodyTimeout: Duration = .seconds(30), maxConnections: Int = 256,
-                    optOutKeywords: [String] = ["STOP", "UNSUBSCRIBE"], metrics: (@Sendable () -> [UInt8])? = nil,
-                    onOptOut: (@Sendable ([MessageEvent]) -> Void)? = nil) {
+        public init(
+            host: String,
+            port: Int,
+            path: String,
+            appSecret: Secret?,
+            verifyToken: Secret?,
+            insecure: Bool = false,
+            maxBodyBytes: Int = 4 << 20,
+            readTimeout: Duration = .seconds(10),
+            headerTimeout: Duration = .seconds(10),
+            bodyTimeout: Duration = .seconds(30),
+            maxConnections: Int = 256,
+            optOutKeywords: [String] = ["STOP", "UNSUBSCRIBE"],
+            metrics: (@Sendable () -> [UInt8])? = nil,
+            onOptOut: (@Sendable ([MessageEvent]) -> Void)? = nil
+        ) {
             self.host = host
             self.port = port
             self.path = path
@@ -91,12 +102,16 @@ public struct WebhookListener: Sendable {
             }
         }
         // Made once: a counter's handler comes from the metrics factory, a lookup per creation.
-        let outcomes = Dictionary(uniqueKeysWithValues: ["accepted", "too_large", "bad_signature", "malformed", "store_failed"].map {
-            ($0, Counter(label: "wabulk_webhooks_total", dimensions: [("outcome", $0)]))
-        })
-        let statusCounters = Dictionary(uniqueKeysWithValues: [MessageStatus.sent, .delivered, .read, .failed].map {
-            ($0, Counter(label: "wabulk_message_statuses_total", dimensions: [("status", $0.rawValue)]))
-        })
+        let outcomes = Dictionary(
+            uniqueKeysWithValues: ["accepted", "too_large", "bad_signature", "malformed", "store_failed"].map {
+                ($0, Counter(label: "wabulk_webhooks_total", dimensions: [("outcome", $0)]))
+            }
+        )
+        let statusCounters = Dictionary(
+            uniqueKeysWithValues: [MessageStatus.sent, .delivered, .read, .failed].map {
+                ($0, Counter(label: "wabulk_message_statuses_total", dimensions: [("status", $0.rawValue)]))
+            }
+        )
         let signatureHeader = HTTPField.Name(WebhookSignature.headerName)!
         let keywords = OptOutKeywords(options.optOutKeywords)
         // The HMAC key is derived once, not per request.
@@ -105,8 +120,9 @@ public struct WebhookListener: Sendable {
         router.get(RouterPath(options.path)) { request, _ -> Response in
             let query = request.uri.queryParameters
             guard query.get("hub.mode") == "subscribe", let token = options.verifyToken,
-                  let given = query.get("hub.verify_token"), WebhookSignature.tokenMatches(given, token),
-                  let challenge = query.get("hub.challenge") else {
+                let given = query.get("hub.verify_token"), WebhookSignature.tokenMatches(given, token),
+                let challenge = query.get("hub.challenge")
+            else {
                 return Response(status: .forbidden)
             }
             return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: challenge)))
@@ -152,13 +168,22 @@ public struct WebhookListener: Sendable {
         @Sendable func amount(_ d: Duration) -> TimeAmount {
             .milliseconds(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000)
         }
-        let header = amount(options.headerTimeout), body = amount(options.bodyTimeout)
-        return Application(router: router,
-                           server: .http1(configuration: .init(additionalChannelHandlers: [RequestDeadlineHandler(header: header, body: body)],
-                                                               idleTimeout: amount(options.readTimeout))),
-                           configuration: .init(address: .hostname(options.host, port: options.port),
-                                                availableConnectionsDelegate: .maximum(options.maxConnections, logger: logger)),
-                           onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? options.port) },
-                           logger: logger)
+        let header = amount(options.headerTimeout)
+        let body = amount(options.bodyTimeout)
+        return Application(
+            router: router,
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [RequestDeadlineHandler(header: header, body: body)],
+                    idleTimeout: amount(options.readTimeout)
+                )
+            ),
+            configuration: .init(
+                address: .hostname(options.host, port: options.port),
+                availableConnectionsDelegate: .maximum(options.maxConnections, logger: logger)
+            ),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? options.port) },
+            logger: logger
+        )
     }
 }

@@ -36,8 +36,17 @@ public enum WebhookPayload {
                         let inbound = inboundEvent(message, receivedAt: receivedAt)
                         events.append(inbound)
                         if let text = inbound.reason, optOutKeywords.match(text) {
-                            events.append(MessageEvent(kind: .optOut, time: receivedAt, phone: inbound.phone, wamid: inbound.wamid,
-                                                       metaTime: inbound.metaTime, reason: "replied \"\(text)\"", source: EventSource.webhook.rawValue))
+                            events.append(
+                                MessageEvent(
+                                    kind: .optOut,
+                                    time: receivedAt,
+                                    phone: inbound.phone,
+                                    wamid: inbound.wamid,
+                                    metaTime: inbound.metaTime,
+                                    reason: "replied \"\(text)\"",
+                                    source: EventSource.webhook.rawValue
+                                )
+                            )
                         }
                     }
                     events += preferenceEvents(value, receivedAt: receivedAt)
@@ -56,11 +65,18 @@ public enum WebhookPayload {
     /// `user_preferences[]`: the person stopped (or resumed) marketing messages in WhatsApp's own settings.
     static func preferenceEvents(_ value: JSONValue, receivedAt: Date) -> [MessageEvent] {
         (value["user_preferences"]?.objects ?? []).compactMap { p in
-            guard let waID = p["wa_id"]?.string, let choice = p["value"]?.string?.lowercased(), choice == "stop" || choice == "resume" else { return nil }
+            guard let waID = p["wa_id"]?.string, let choice = p["value"]?.string?.lowercased(), choice == "stop" || choice == "resume" else {
+                return nil
+            }
             let category = p["category"]?.string ?? "marketing_messages"
-            return MessageEvent(kind: choice == "stop" ? .optOut : .optIn, time: receivedAt, phone: waID.hasPrefix("+") ? waID : "+" + waID,
-                                metaTime: p["timestamp"]?.integer,
-                                reason: "\(choice == "stop" ? "stopped" : "resumed") \(category) in WhatsApp", source: EventSource.webhook.rawValue)
+            return MessageEvent(
+                kind: choice == "stop" ? .optOut : .optIn,
+                time: receivedAt,
+                phone: waID.hasPrefix("+") ? waID : "+" + waID,
+                metaTime: p["timestamp"]?.integer,
+                reason: "\(choice == "stop" ? "stopped" : "resumed") \(category) in WhatsApp",
+                source: EventSource.webhook.rawValue
+            )
         }
     }
 
@@ -68,28 +84,39 @@ public enum WebhookPayload {
     static func templateStatusEvent(_ value: JSONValue, receivedAt: Date) -> MessageEvent? {
         guard let status = value["event"]?.string, let name = value["message_template_name"]?.string else { return nil }
         let why = value["other_info"]?["description"]?.string ?? value["reason"]?.string
-        return MessageEvent(kind: .templateStatus, time: receivedAt, errorDetails: why, reason: status.uppercased(), source: EventSource.webhook.rawValue,
-                            template: name, language: value["message_template_language"]?.string)
+        return MessageEvent(
+            kind: .templateStatus,
+            time: receivedAt,
+            errorDetails: why,
+            reason: status.uppercased(),
+            source: EventSource.webhook.rawValue,
+            template: name,
+            language: value["message_template_language"]?.string
+        )
     }
 
     static func statusEvent(_ s: JSONValue, receivedAt: Date) -> MessageEvent? {
         guard let statusText = s["status"]?.string, let status = MessageStatus(rawValue: statusText),
-              [.sent, .delivered, .read, .failed].contains(status) else { return nil }
+            [.sent, .delivered, .read, .failed].contains(status)
+        else { return nil }
         let error = s["errors"]?.objects.first
         let pricing = s["pricing"]
         let recipient = s["recipient_id"]?.string
-        return MessageEvent(time: receivedAt, status: status,
-                            job: s["biz_opaque_callback_data"]?.string.flatMap { $0.isEmpty ? nil : $0 },
-                            phone: recipient.map { $0.hasPrefix("+") ? $0 : "+" + $0 },
-                            wamid: s["id"]?.string,
-                            errorCode: error?["code"]?.integer,
-                            errorTitle: error?["title"]?.string,
-                            errorDetails: error?["error_data"]?["details"]?.string,
-                            metaTime: s["timestamp"]?.integer,
-                            pricingCategory: pricing?["category"]?.string,
-                            pricingType: pricing?["type"]?.string,
-                            source: EventSource.webhook.rawValue,
-                            failure: error == nil ? nil : .meta)
+        return MessageEvent(
+            time: receivedAt,
+            status: status,
+            job: s["biz_opaque_callback_data"]?.string.flatMap { $0.isEmpty ? nil : $0 },
+            phone: recipient.map { $0.hasPrefix("+") ? $0 : "+" + $0 },
+            wamid: s["id"]?.string,
+            errorCode: error?["code"]?.integer,
+            errorTitle: error?["title"]?.string,
+            errorDetails: error?["error_data"]?["details"]?.string,
+            metaTime: s["timestamp"]?.integer,
+            pricingCategory: pricing?["category"]?.string,
+            pricingType: pricing?["type"]?.string,
+            source: EventSource.webhook.rawValue,
+            failure: error == nil ? nil : .meta
+        )
     }
 
     static func inboundEvent(_ m: JSONValue, receivedAt: Date) -> MessageEvent {
@@ -105,7 +132,14 @@ public enum WebhookPayload {
         }
         if text.count > 1000 { text = String(text.prefix(1000)) }
         let from = m["from"]?.string
-        return MessageEvent(kind: .inbound, time: receivedAt, phone: from.map { "+" + $0 }, wamid: m["id"]?.string,
-                            metaTime: m["timestamp"]?.string.flatMap(Int.init), reason: text, source: EventSource.webhook.rawValue)
+        return MessageEvent(
+            kind: .inbound,
+            time: receivedAt,
+            phone: from.map { "+" + $0 },
+            wamid: m["id"]?.string,
+            metaTime: m["timestamp"]?.string.flatMap(Int.init),
+            reason: text,
+            source: EventSource.webhook.rawValue
+        )
     }
 }

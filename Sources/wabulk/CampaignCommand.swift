@@ -10,7 +10,8 @@ struct CampaignCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "campaign",
         abstract: "List, inspect, pause, resume, cancel campaigns, or retry their transient failures.",
-        subcommands: [List.self, Show.self, Plan.self, Pause.self, Resume.self, Cancel.self, RetryFailed.self])
+        subcommands: [List.self, Show.self, Plan.self, Pause.self, Resume.self, Cancel.self, RetryFailed.self]
+    )
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Every campaign with its state and counts.")
@@ -20,9 +21,13 @@ struct CampaignCommand: AsyncParsableCommand {
         func run() async throws {
             let (home, settings) = try homeOptions.layout()
             let snapshot = await StatusSnapshot.take(home: home, settings: settings, now: Date())
-            if json { try printJSON(snapshot.campaigns) } else {
+            if json {
+                try printJSON(snapshot.campaigns)
+            } else {
                 for c in snapshot.campaigns {
-                    print("\(c.id)\t\(c.state)\ttotal \(c.counts.total)\tsent \(c.counts.sent)\tdelivered \(c.counts.delivered)\tread \(c.counts.read)\tfailed \(c.counts.failed)\tskipped \(c.counts.skipped)\twaiting \(c.counts.pending)")
+                    print(
+                        "\(c.id)\t\(c.state)\ttotal \(c.counts.total)\tsent \(c.counts.sent)\tdelivered \(c.counts.delivered)\tread \(c.counts.read)\tfailed \(c.counts.failed)\tskipped \(c.counts.skipped)\twaiting \(c.counts.pending)"
+                    )
                 }
             }
         }
@@ -47,19 +52,32 @@ struct CampaignCommand: AsyncParsableCommand {
             guard let record = CampaignRecord.load(id, in: home.campaigns) else { throw ValidationError("no campaign \"\(id)\"") }
             let snapshot = await StatusSnapshot.take(home: home, settings: settings, now: Date())
             guard let line = snapshot.campaigns.first(where: { $0.id == id }) else { throw ValidationError("no campaign \"\(id)\"") }
-            let details = Details(campaign: line, manifest: record.manifest, createdAt: record.createdAt, sourceFile: record.sourceFile,
-                                  hold: SpoolControl.load(spool: home.spool).campaignHolds[id])
-            if json { try printJSON(details) } else {
-                print("\(id) [\(line.state)] \(record.manifest.name ?? "") — template \(record.manifest.template.name)/\(record.manifest.template.language), from \(record.sourceFile) at \(record.createdAt)")
+            let details = Details(
+                campaign: line,
+                manifest: record.manifest,
+                createdAt: record.createdAt,
+                sourceFile: record.sourceFile,
+                hold: SpoolControl.load(spool: home.spool).campaignHolds[id]
+            )
+            if json {
+                try printJSON(details)
+            } else {
+                print(
+                    "\(id) [\(line.state)] \(record.manifest.name ?? "") — template \(record.manifest.template.name)/\(record.manifest.template.language), from \(record.sourceFile) at \(record.createdAt)"
+                )
                 let n = line.counts
-                print("total \(n.total): sent \(n.sent), delivered \(n.delivered), read \(n.read), failed \(n.failed), skipped \(n.skipped), cancelled \(n.cancelled), waiting \(n.pending)")
+                print(
+                    "total \(n.total): sent \(n.sent), delivered \(n.delivered), read \(n.read), failed \(n.failed), skipped \(n.skipped), cancelled \(n.cancelled), waiting \(n.pending)"
+                )
                 if let hold = details.hold { print("held since \(hold.since): \(hold.reason)") }
             }
         }
     }
 
     struct Plan: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Validate and spool a manifest now, as inbox/ would (the running daemon picks the jobs up).")
+        static let configuration = CommandConfiguration(
+            abstract: "Validate and spool a manifest now, as inbox/ would (the running daemon picks the jobs up)."
+        )
         @OptionGroup var homeOptions: HomeOptions
         @Argument(help: "The manifest (.json).") var file: String
         @Flag(help: "Print JSON.") var json = false
@@ -78,16 +96,29 @@ struct CampaignCommand: AsyncParsableCommand {
             let url = URL(fileURLWithPath: file)
             let started = Date()
             let manifest = try ManifestReader.read(try Data(contentsOf: url), fileName: url.lastPathComponent)
-            let planner = CampaignPlanner(registry: try ContactRegistry(path: home.contactsDatabase),
-                                          normalizer: try PhoneNormalizer(defaultCountry: settings.defaultCountry, allowsLetters: settings.allowVanityNumbers),
-                                          spool: Spool(directory: home.spool), events: EventLogWriter(directory: home.log),
-                                          campaignsDirectory: home.campaigns, templatesFile: home.templatesFile)
+            let planner = CampaignPlanner(
+                registry: try ContactRegistry(path: home.contactsDatabase),
+                normalizer: try PhoneNormalizer(defaultCountry: settings.defaultCountry, allowsLetters: settings.allowVanityNumbers),
+                spool: Spool(directory: home.spool),
+                events: EventLogWriter(directory: home.log),
+                campaignsDirectory: home.campaigns,
+                templatesFile: home.templatesFile
+            )
             let plan = try await planner.plan(manifest, sourceFile: url.lastPathComponent)
             Spool.announceChange(in: home.spool)
-            let result = Result(campaign: plan.campaign, queued: plan.queued, skipped: plan.skipped, dryRun: plan.dryRun,
-                                seconds: (Date().timeIntervalSince(started) * 1000).rounded() / 1000)
-            if json { try printJSON(result) } else {
-                print("campaign \(plan.campaign): \(plan.queued) \(plan.dryRun ? "would be queued (dry run)" : "queued"), \(plan.skipped.values.reduce(0, +)) skipped in \(result.seconds) s")
+            let result = Result(
+                campaign: plan.campaign,
+                queued: plan.queued,
+                skipped: plan.skipped,
+                dryRun: plan.dryRun,
+                seconds: (Date().timeIntervalSince(started) * 1000).rounded() / 1000
+            )
+            if json {
+                try printJSON(result)
+            } else {
+                print(
+                    "campaign \(plan.campaign): \(plan.queued) \(plan.dryRun ? "would be queued (dry run)" : "queued"), \(plan.skipped.values.reduce(0, +)) skipped in \(result.seconds) s"
+                )
                 for (reason, n) in plan.skipped.sorted(by: { $0.key < $1.key }) { print("  skipped \(n): \(reason)") }
             }
         }
@@ -110,7 +141,9 @@ struct CampaignCommand: AsyncParsableCommand {
     }
 
     struct Cancel: ControlSubcommand {
-        static let configuration = CommandConfiguration(abstract: "Drop a campaign's waiting messages (each logged as cancelled); sends under way finish.")
+        static let configuration = CommandConfiguration(
+            abstract: "Drop a campaign's waiting messages (each logged as cancelled); sends under way finish."
+        )
         static let action = CampaignControl.Action.cancel
         @OptionGroup var homeOptions: HomeOptions
         @Argument(help: "The campaign ids (each changed in its own transaction).") var ids: [String]
@@ -118,7 +151,10 @@ struct CampaignCommand: AsyncParsableCommand {
     }
 
     struct RetryFailed: ControlSubcommand {
-        static let configuration = CommandConfiguration(commandName: "retry-failed", abstract: "Queue again the failed messages whose error was transient.")
+        static let configuration = CommandConfiguration(
+            commandName: "retry-failed",
+            abstract: "Queue again the failed messages whose error was transient."
+        )
         static let action = CampaignControl.Action.retryFailed
         @OptionGroup var homeOptions: HomeOptions
         @Argument(help: "The campaign ids (each changed in its own transaction).") var ids: [String]
@@ -137,8 +173,12 @@ protocol ControlSubcommand: AsyncParsableCommand {
 extension ControlSubcommand {
     func run() async throws {
         let home = HomeLayout.resolve(option: homeOptions.home)
-        let control = CampaignControl(campaignsDirectory: home.campaigns, spoolDirectory: home.spool,
-                                      events: EventLogWriter(directory: home.log), eventsDirectory: home.log)
+        let control = CampaignControl(
+            campaignsDirectory: home.campaigns,
+            spoolDirectory: home.spool,
+            events: EventLogWriter(directory: home.log),
+            eventsDirectory: home.log
+        )
         guard !ids.isEmpty else { throw ValidationError("name at least one campaign id") }
         var results: [[String: String]] = []
         for id in ids {

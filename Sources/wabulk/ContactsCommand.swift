@@ -10,7 +10,8 @@ struct ContactsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "contacts",
         abstract: "Look after the contacts registry: import, list, tag, opt out, export.",
-        subcommands: [Import.self, List.self, Show.self, Tag.self, Tags.self, Remove.self, OptOut.self, OptIn.self, Export.self])
+        subcommands: [Import.self, List.self, Show.self, Tag.self, Tags.self, Remove.self, OptOut.self, OptIn.self, Export.self]
+    )
 
     /// What every contacts subcommand opens.
     struct Context {
@@ -45,25 +46,48 @@ struct ContactsCommand: AsyncParsableCommand {
         func run() async throws {
             let c = try Context(homeOptions)
             let url = URL(fileURLWithPath: file)
-            let workers = try? NormalizerWorkers(executable: SelfExecutable.url, defaultCountry: c.settings.defaultCountry,
-                                                 count: ProcessInfo.processInfo.activeProcessorCount)
-            var importer = ContactImporter(registry: c.registry, normalizer: try PhoneNormalizer(defaultCountry: c.settings.defaultCountry, allowsLetters: c.settings.allowVanityNumbers), workers: workers)
+            let workers = try? NormalizerWorkers(
+                executable: SelfExecutable.url,
+                defaultCountry: c.settings.defaultCountry,
+                count: ProcessInfo.processInfo.activeProcessorCount
+            )
+            var importer = ContactImporter(
+                registry: c.registry,
+                normalizer: try PhoneNormalizer(defaultCountry: c.settings.defaultCountry, allowsLetters: c.settings.allowVanityNumbers),
+                workers: workers
+            )
             importer.maxRows = c.settings.maxRowsPerFile
             let terminal = isatty(STDERR_FILENO) == 1 && !json
-            let result = try importer.importFile(url, progress: terminal ? { rows in
-                FileHandle.standardError.write(Data("\r  \(rows) rows…".utf8))
-            } : nil)
+            let result = try importer.importFile(
+                url,
+                progress: terminal
+                    ? { rows in
+                        FileHandle.standardError.write(Data("\r  \(rows) rows…".utf8))
+                    } : nil
+            )
             if terminal { FileHandle.standardError.write(Data("\r".utf8)) }
             // An opt-out file: the numbers it opted out stop in the spool too.
-            let stopped = try await c.recorder.record(result.optedOut.map {
-                PreferenceChange(phone: $0, optedOut: true, source: "file \(url.lastPathComponent)", at: Date())
-            })
+            let stopped = try await c.recorder.record(
+                result.optedOut.map {
+                    PreferenceChange(phone: $0, optedOut: true, source: "file \(url.lastPathComponent)", at: Date())
+                }
+            )
             if json {
-                try printJSON(ImportReceipt(file: url.lastPathComponent, alreadyImported: result.alreadyImported, summary: result.summary, rejected: result.rejected))
+                try printJSON(
+                    ImportReceipt(
+                        file: url.lastPathComponent,
+                        alreadyImported: result.alreadyImported,
+                        summary: result.summary,
+                        rejected: result.rejected
+                    )
+                )
             } else {
                 let s = result.summary
-                print(result.alreadyImported ? "\(url.lastPathComponent): imported before; nothing changed"
-                      : "\(url.lastPathComponent): \(s.rowsRead) rows: \(s.inserted) new, \(s.updated) updated, \(s.duplicatesInFile) duplicates, \(s.rejected) rejected, \(s.skippedOptedOut) opted out, \(s.optedOut) opted out now (\(s.durationSeconds) s)")
+                print(
+                    result.alreadyImported
+                        ? "\(url.lastPathComponent): imported before; nothing changed"
+                        : "\(url.lastPathComponent): \(s.rowsRead) rows: \(s.inserted) new, \(s.updated) updated, \(s.duplicatesInFile) duplicates, \(s.rejected) rejected, \(s.skippedOptedOut) opted out, \(s.optedOut) opted out now (\(s.durationSeconds) s)"
+                )
                 for r in result.rejected.prefix(20) { print("  row \(r.row), \(r.column) \"\(r.value)\": \(r.reason)") }
                 if result.rejected.count > 20 { print("  … and \(result.rejected.count - 20) more (use --json)") }
                 if !stopped.dropped.isEmpty { print("\(stopped.dropped.count) waiting messages to them will not be sent") }
@@ -92,16 +116,28 @@ struct ContactsCommand: AsyncParsableCommand {
             let registry = try Context(homeOptions).registry
             guard optedOut else {
                 let contacts = try registry.list(tag: tag, search: search, limit: limit, offset: offset)
-                if json { try printJSON(contacts) } else { contacts.forEach { print(describe($0)) } }
+                if json { try printJSON(contacts) } else { for contact in contacts { print(describe(contact)) } }
                 return
             }
             let contacts = try registry.optedOut()
             if json {
-                try printJSON(contacts.map { OptOutLine(phone: $0.phone, name: $0.name, scope: ($0.optOutScope ?? .all).rawValue,
-                                                        at: $0.optedOutAt ?? "", source: $0.optOutSource ?? "", removed: !$0.active) })
+                try printJSON(
+                    contacts.map {
+                        OptOutLine(
+                            phone: $0.phone,
+                            name: $0.name,
+                            scope: ($0.optOutScope ?? .all).rawValue,
+                            at: $0.optedOutAt ?? "",
+                            source: $0.optOutSource ?? "",
+                            removed: !$0.active
+                        )
+                    }
+                )
             } else {
                 for c in contacts {
-                    print("\(c.phone)\t\(c.name)\t\(c.optOutScope == .marketing ? "marketing" : "all")\t\(c.optedOutAt ?? "")\t\(c.optOutSource ?? "")")
+                    print(
+                        "\(c.phone)\t\(c.name)\t\(c.optOutScope == .marketing ? "marketing" : "all")\t\(c.optedOutAt ?? "")\t\(c.optOutSource ?? "")"
+                    )
                 }
                 print("\(contacts.count) opted out")
             }
@@ -123,7 +159,9 @@ struct ContactsCommand: AsyncParsableCommand {
             let c = try Context(homeOptions)
             let e164 = try c.e164(phone)
             guard let contact = try c.registry.contact(phone: e164) else { throw ValidationError("\(e164) is not in the registry") }
-            if json { try printJSON(contact) } else {
+            if json {
+                try printJSON(contact)
+            } else {
                 print(describe(contact))
                 for (k, v) in contact.fields.sorted(by: { $0.key < $1.key }) { print("  \(k): \(v)") }
                 if contact.optedOut { print("  opted out \(contact.optedOutAt ?? "") via \(contact.optOutSource ?? "?")") }
@@ -162,12 +200,18 @@ struct ContactsCommand: AsyncParsableCommand {
 
         func run() throws {
             let tags = try Context(homeOptions).registry.tagCounts()
-            if json { try printJSON(tags.map { ["tag": $0.tag, "count": String($0.count)] }) } else { tags.forEach { print("\($0.count)\t\($0.tag)") } }
+            if json {
+                try printJSON(tags.map { ["tag": $0.tag, "count": String($0.count)] })
+            } else {
+                for tag in tags { print("\(tag.count)\t\(tag.tag)") }
+            }
         }
     }
 
     struct Remove: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove a contact (kept, never messaged, never re-added by an import); its waiting messages are dropped.")
+        static let configuration = CommandConfiguration(
+            abstract: "Remove a contact (kept, never messaged, never re-added by an import); its waiting messages are dropped."
+        )
         @OptionGroup var homeOptions: HomeOptions
         @Argument var phone: String
         func run() async throws {
@@ -175,15 +219,20 @@ struct ContactsCommand: AsyncParsableCommand {
             let e164 = try c.e164(phone)
             let known = try c.registry.contact(phone: e164)
             let outcome = try await c.recorder.remove([e164])
-            print(known == nil ? "\(e164) was not in the registry; it is kept as removed so no import adds it"
-                  : known?.active == false ? "\(e164) was removed already" : "\(e164) removed")
+            print(
+                known == nil
+                    ? "\(e164) was not in the registry; it is kept as removed so no import adds it"
+                    : known?.active == false ? "\(e164) was removed already" : "\(e164) removed"
+            )
             report(outcome)
         }
     }
 
     struct OptOut: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "optout",
-                                                        abstract: "Opt a contact out of all campaigns: its waiting messages are dropped at once, even while the daemon runs.")
+        static let configuration = CommandConfiguration(
+            commandName: "optout",
+            abstract: "Opt a contact out of all campaigns: its waiting messages are dropped at once, even while the daemon runs."
+        )
         @OptionGroup var homeOptions: HomeOptions
         @Argument var phone: String
         func run() async throws {
@@ -196,7 +245,10 @@ struct ContactsCommand: AsyncParsableCommand {
     }
 
     struct OptIn: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "optin", abstract: "Opt a contact back in (only when the person asked to be messaged again).")
+        static let configuration = CommandConfiguration(
+            commandName: "optin",
+            abstract: "Opt a contact back in (only when the person asked to be messaged again)."
+        )
         @OptionGroup var homeOptions: HomeOptions
         @Argument var phone: String
         func run() async throws {
@@ -204,8 +256,11 @@ struct ContactsCommand: AsyncParsableCommand {
             let e164 = try c.e164(phone)
             let outcome = try await c.recorder.record([PreferenceChange(phone: e164, optedOut: false, source: "operator", at: Date())])
             let result = outcome.results.first
-            print(result?.superseded == true ? "\(e164): a newer opt-out is on record; not opted in"
-                  : result?.changed == true ? "\(e164) opted in" : "\(e164) was not opted out")
+            print(
+                result?.superseded == true
+                    ? "\(e164): a newer opt-out is on record; not opted in"
+                    : result?.changed == true ? "\(e164) opted in" : "\(e164) was not opted out"
+            )
         }
     }
 
@@ -220,7 +275,8 @@ struct ContactsCommand: AsyncParsableCommand {
             let fieldNames = Array(Set(contacts.flatMap { $0.fields.keys })).sorted()
             let header = ["Phone", "Name", "Tags", "Active", "Opted out"] + fieldNames
             let rows = contacts.map { k in
-                [k.phone, k.name, k.tags.joined(separator: ", "), k.active ? "yes" : "no", k.optedOut ? "yes" : "no"] + fieldNames.map { k.fields[$0] ?? "" }
+                [k.phone, k.name, k.tags.joined(separator: ", "), k.active ? "yes" : "no", k.optedOut ? "yes" : "no"]
+                    + fieldNames.map { k.fields[$0] ?? "" }
             }
             let path = out ?? c.home.outbox.appendingPathComponent("contacts-\(Timestamp.day(Date())).csv").path
             if path.lowercased().hasSuffix(".xlsx") {
@@ -233,7 +289,7 @@ struct ContactsCommand: AsyncParsableCommand {
                 try workbook.close()
             } else {
                 var text = ([header] + rows).map { $0.map(SafeCSV.cell).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
-                text = "\u{FEFF}" + text   // Excel opens UTF-8 correctly only with the BOM
+                text = "\u{FEFF}" + text  // Excel opens UTF-8 correctly only with the BOM
                 try Data(text.utf8).write(to: URL(fileURLWithPath: path))
             }
             print("\(contacts.count) contacts written to \(path)")
@@ -243,7 +299,9 @@ struct ContactsCommand: AsyncParsableCommand {
 
 /// What an opt-out or removal did to messages under way.
 private func report(_ outcome: OptOutRecorder.Outcome) {
-    if !outcome.dropped.isEmpty { print("\(outcome.dropped.count) waiting messages will not be sent: \(outcome.dropped.map(\.id).joined(separator: ", "))") }
+    if !outcome.dropped.isEmpty {
+        print("\(outcome.dropped.count) waiting messages will not be sent: \(outcome.dropped.map(\.id).joined(separator: ", "))")
+    }
     for job in outcome.inFlight { print("\(job.id) was already on its way to Meta when this was recorded") }
 }
 
@@ -257,15 +315,17 @@ func printJSON<T: Encodable>(_ value: T) throws {
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }
 
-
 /// The running wabulk binary, to start normalizer workers from.
 enum SelfExecutable {
     static var url: URL { URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath() }
 }
 
 struct NormalizeWorkerCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "normalize-worker", abstract: "Internal: a phone-number normalizer process for imports.",
-                                                    shouldDisplay: false)
+    static let configuration = CommandConfiguration(
+        commandName: "normalize-worker",
+        abstract: "Internal: a phone-number normalizer process for imports.",
+        shouldDisplay: false
+    )
     @Option var country: String = "91"
     func run() throws { try NormalizerWorkers.serve(defaultCountry: country) }
 }

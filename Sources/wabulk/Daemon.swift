@@ -5,9 +5,9 @@ import EventLog
 import Foundation
 import Intake
 import Logging
+import Reports
 import Sending
 import ServiceLifecycle
-import Reports
 import Spool
 import Templates
 import WabulkBase
@@ -18,8 +18,13 @@ import WebhookListener
 struct Daemon {
     let services: [any Service]
 
-    init(home: HomeLayout, settings: Settings, credentials: Credentials, logger: Logger,
-         onListening: @escaping @Sendable (Int) async -> Void = { _ in }) throws {
+    init(
+        home: HomeLayout,
+        settings: Settings,
+        credentials: Credentials,
+        logger: Logger,
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) throws {
         try home.create()
         // Before anything else touches the spool or the log: a second daemon on this home stops here.
         _ = try HomeLock(home: home)
@@ -30,84 +35,165 @@ struct Daemon {
         let normalizer = try PhoneNormalizer(defaultCountry: settings.defaultCountry, allowsLetters: settings.allowVanityNumbers)
         let spool = Spool(directory: home.spool)
         let events = EventLogWriter(directory: home.log)
-        let planner = CampaignPlanner(registry: registry, normalizer: normalizer, spool: spool, events: events,
-                                      campaignsDirectory: home.campaigns, templatesFile: home.templatesFile)
+        let planner = CampaignPlanner(
+            registry: registry,
+            normalizer: normalizer,
+            spool: spool,
+            events: events,
+            campaignsDirectory: home.campaigns,
+            templatesFile: home.templatesFile
+        )
         // libphonenumber scales across processes, not threads: imports use one worker process per core.
-        let workers = try? NormalizerWorkers(executable: SelfExecutable.url, defaultCountry: settings.defaultCountry,
-                                             count: ProcessInfo.processInfo.activeProcessorCount)
+        let workers = try? NormalizerWorkers(
+            executable: SelfExecutable.url,
+            defaultCountry: settings.defaultCountry,
+            count: ProcessInfo.processInfo.activeProcessorCount
+        )
         var importer = ContactImporter(registry: registry, normalizer: normalizer, workers: workers)
         importer.maxRows = settings.maxRowsPerFile
-        let watcher = InboxWatcher(home: home, importer: importer,
-                                   planner: planner, optOuts: OptOutRecorder(registry: registry, spoolDirectory: home.spool, events: events),
-                                   control: CampaignControl(campaignsDirectory: home.campaigns, spoolDirectory: home.spool, events: events,
-                                                            eventsDirectory: home.log),
-                                   scanInterval: .milliseconds(Int(settings.inboxScanSeconds * 1000)),
-                                   settleSeconds: settings.inboxSettleSeconds, logger: logger)
-        let client = CloudAPIClient(baseURL: settings.apiBaseURL, version: settings.apiVersion,
-                                    phoneNumberID: sending.phoneNumberID, token: sending.token,
-                                    timeout: settings.requestTimeoutSeconds)
+        let watcher = InboxWatcher(
+            home: home,
+            importer: importer,
+            planner: planner,
+            optOuts: OptOutRecorder(registry: registry, spoolDirectory: home.spool, events: events),
+            control: CampaignControl(
+                campaignsDirectory: home.campaigns,
+                spoolDirectory: home.spool,
+                events: events,
+                eventsDirectory: home.log
+            ),
+            scanInterval: .milliseconds(Int(settings.inboxScanSeconds * 1000)),
+            settleSeconds: settings.inboxSettleSeconds,
+            logger: logger
+        )
+        let client = CloudAPIClient(
+            baseURL: settings.apiBaseURL,
+            version: settings.apiVersion,
+            phoneNumberID: sending.phoneNumberID,
+            token: sending.token,
+            timeout: settings.requestTimeoutSeconds
+        )
         // Its own connection with a short busy wait: while an import holds the registry's write lock, the
         // follower's write fails fast and is tried again on its next pass instead of holding a thread.
-        let follower = WebhookFollower(home: home, registry: try ContactRegistry(path: home.contactsDatabase, busyTimeout: 0.5),
-                                       events: events, logger: logger)
+        let follower = WebhookFollower(
+            home: home,
+            registry: try ContactRegistry(path: home.contactsDatabase, busyTimeout: 0.5),
+            events: events,
+            logger: logger
+        )
         let recorder = OptOutRecorder(registry: registry, spoolDirectory: home.spool, events: events)
         let suppressions = SuppressionList(spoolDirectory: home.spool)
-        let dispatcher = Dispatcher(spool: spool, spoolDirectory: home.spool, events: events, eventsDirectory: home.log,
-                                    client: client,
-                                    options: dispatchOptions(settings),
-                                    logger: logger, suppressions: suppressions,
-                                    beforeSending: {
-                                        // Opt-outs a crash left unapplied, then anything the registry has that the spool lacks.
-                                        await follower.catchUp()
-                                        do { try await recorder.reconcile() } catch { logger.error("suppressions: \(error)") }
-                                    })
+        let dispatcher = Dispatcher(
+            spool: spool,
+            spoolDirectory: home.spool,
+            events: events,
+            eventsDirectory: home.log,
+            client: client,
+            options: dispatchOptions(settings),
+            logger: logger,
+            suppressions: suppressions,
+            beforeSending: {
+                // Opt-outs a crash left unapplied, then anything the registry has that the spool lacks.
+                await follower.catchUp()
+                do { try await recorder.reconcile() } catch { logger.error("suppressions: \(error)") }
+            }
+        )
         let listener = try WebhookListener(
-            options: .init(host: settings.listen.host, port: settings.listen.port, path: settings.webhookPath,
-                           appSecret: credentials.appSecret, verifyToken: credentials.verifyToken,
-                           insecure: settings.insecureWebhooks,
-                           headerTimeout: .milliseconds(Int(settings.listenerHeaderSeconds * 1000)),
-                           bodyTimeout: .milliseconds(Int(settings.listenerBodySeconds * 1000)),
-                           maxConnections: settings.listenerMaxConnections, optOutKeywords: settings.optOutKeywords,
-                           metrics: { [spool = home.spool] in DaemonMetrics.scrape(spool: spool) },
-                           onOptOut: { optOuts in
-                               for e in optOuts {
-                                   guard let phone = e.phone else { continue }
-                                   suppressions.mark(Suppression(phone: phone, scope: e.errorCode == MessageEvent.marketingOptOutCode ? .marketing : .all,
-                                                                 source: e.preferenceSource))
-                               }
-                           }),
-            events: events, logger: logger)
-        var services: [any Service] = [listener.application(onRunning: onListening), watcher, dispatcher,
-                                       follower,
-                                       StatusFileService(home: home, settings: settings, logger: logger),
-                                       RawBodyRetentionService(retention: RawBodyRetention(directory: home.log, days: settings.rawWebhookRetentionDays),
-                                                               logger: logger)]
+            options: .init(
+                host: settings.listen.host,
+                port: settings.listen.port,
+                path: settings.webhookPath,
+                appSecret: credentials.appSecret,
+                verifyToken: credentials.verifyToken,
+                insecure: settings.insecureWebhooks,
+                headerTimeout: .milliseconds(Int(settings.listenerHeaderSeconds * 1000)),
+                bodyTimeout: .milliseconds(Int(settings.listenerBodySeconds * 1000)),
+                maxConnections: settings.listenerMaxConnections,
+                optOutKeywords: settings.optOutKeywords,
+                metrics: { [spool = home.spool] in DaemonMetrics.scrape(spool: spool) },
+                onOptOut: { optOuts in
+                    for e in optOuts {
+                        guard let phone = e.phone else { continue }
+                        suppressions.mark(
+                            Suppression(
+                                phone: phone,
+                                scope: e.errorCode == MessageEvent.marketingOptOutCode ? .marketing : .all,
+                                source: e.preferenceSource
+                            )
+                        )
+                    }
+                }
+            ),
+            events: events,
+            logger: logger
+        )
+        var services: [any Service] = [
+            listener.application(onRunning: onListening), watcher, dispatcher,
+            follower,
+            StatusFileService(home: home, settings: settings, logger: logger),
+            RawBodyRetentionService(
+                retention: RawBodyRetention(directory: home.log, days: settings.rawWebhookRetentionDays),
+                logger: logger
+            ),
+        ]
         if settings.templateRefreshSeconds > 0, credentials.businessAccountID != nil {
             let sync = try TemplateRefresher.sync(home: home, settings: settings, credentials: credentials)
-            services.append(TemplateRefreshService(sync: sync, interval: .milliseconds(Int(settings.templateRefreshSeconds * 1000)), logger: logger,
-                                                   afterRefresh: { try? TemplateRefresher.writeWorkbook(home: home) }))
+            services.append(
+                TemplateRefreshService(
+                    sync: sync,
+                    interval: .milliseconds(Int(settings.templateRefreshSeconds * 1000)),
+                    logger: logger,
+                    afterRefresh: { try? TemplateRefresher.writeWorkbook(home: home) }
+                )
+            )
         }
-        let schedule = ReportSchedule(dailyAt: ReportSchedule.parseTime(settings.reportDailyAt), everyHours: settings.reportEveryHours,
-                                      timeZone: TimeZone(identifier: settings.timezone) ?? .gmt)
+        let schedule = ReportSchedule(
+            dailyAt: ReportSchedule.parseTime(settings.reportDailyAt),
+            everyHours: settings.reportEveryHours,
+            timeZone: TimeZone(identifier: settings.timezone) ?? .gmt
+        )
         if !schedule.isEmpty {
-            let mailing = settings.smtpURL.isEmpty || settings.reportRecipients.isEmpty ? nil
-                : ScheduledReports.Mailing(mailer: ReportMailer(server: .init(url: settings.smtpURL, requireTLS: settings.smtpRequireTLS,
-                                                                              username: credentials.smtpUsername, password: credentials.smtpPassword),
-                                                                logger: logger),
-                                           from: settings.reportFrom, to: settings.reportRecipients)
-            services.append(ScheduledReports(schedule: schedule, home: home, scope: { campaign, from, to in
-                ReportWriter.scope(home: home, settings: settings, campaign: campaign, from: from, to: to)
-            }, mailing: mailing, logger: logger))
+            let mailing =
+                settings.smtpURL.isEmpty || settings.reportRecipients.isEmpty
+                ? nil
+                : ScheduledReports.Mailing(
+                    mailer: ReportMailer(
+                        server: .init(
+                            url: settings.smtpURL,
+                            requireTLS: settings.smtpRequireTLS,
+                            username: credentials.smtpUsername,
+                            password: credentials.smtpPassword
+                        ),
+                        logger: logger
+                    ),
+                    from: settings.reportFrom,
+                    to: settings.reportRecipients
+                )
+            services.append(
+                ScheduledReports(
+                    schedule: schedule,
+                    home: home,
+                    scope: { campaign, from, to in
+                        ReportWriter.scope(home: home, settings: settings, campaign: campaign, from: from, to: to)
+                    },
+                    mailing: mailing,
+                    logger: logger
+                )
+            )
         }
         self.services = services
     }
 }
 
 func dispatchOptions(_ settings: Settings) -> Dispatcher.Options {
-    var options = Dispatcher.Options(rate: settings.rate,
-                                     retry: RetryPolicy(maxAttempts: settings.maxAttempts,
-                                                        baseDelay: .milliseconds(Int(settings.backoffBaseSeconds * 1000))),
-                                     concurrency: settings.sendConcurrency)
+    var options = Dispatcher.Options(
+        rate: settings.rate,
+        retry: RetryPolicy(
+            maxAttempts: settings.maxAttempts,
+            baseDelay: .milliseconds(Int(settings.backoffBaseSeconds * 1000))
+        ),
+        concurrency: settings.sendConcurrency
+    )
     options.reconcileWindow = .milliseconds(Int(settings.reconcileSeconds * 1000))
     options.resendUnsettled = settings.afterReconcile == "resend"
     return options

@@ -15,7 +15,8 @@ struct DemoCommand: AsyncParsableCommand {
             Starts the sandbox and the daemon, drops a sample contacts CSV (with invalid and duplicate rows) and a \
             campaign manifest into inbox/, waits for every final status, writes the XLSX report to outbox/reports/, \
             prints its numbers beside the sandbox's, and stops. No Meta account is needed.
-            """)
+            """
+    )
 
     @OptionGroup var homeOptions: HomeOptions
     @Option(help: "Demo send rate (overrides the configured rate for this run).")
@@ -36,8 +37,13 @@ struct DemoCommand: AsyncParsableCommand {
         settings.inboxSettleSeconds = 0.3
         settings.backoffBaseSeconds = 1
         let appSecret = Secret(UUID().uuidString)
-        let credentials = Credentials(token: Secret("sandbox-token"), phoneNumberID: "106540352242922",
-                                      businessAccountID: "102290129340398", appSecret: appSecret, verifyToken: Secret("sandbox-verify"))
+        let credentials = Credentials(
+            token: Secret("sandbox-token"),
+            phoneNumberID: "106540352242922",
+            businessAccountID: "102290129340398",
+            appSecret: appSecret,
+            verifyToken: Secret("sandbox-verify")
+        )
         let campaign = "demo-" + Timestamp.format(Date()).prefix(19).replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "T", with: "-")
 
         print("wabulk demo in \(home.root.path)")
@@ -49,8 +55,14 @@ struct DemoCommand: AsyncParsableCommand {
         var script = SandboxScript()
         script.failures = DemoData.failures
         script.statusDelay = .milliseconds(150)
-        let sandbox = SandboxServer(port: sandboxPort, webhookURL: "http://127.0.0.1:\(listenPort)\(settings.webhookPath)",
-                                    appSecret: appSecret, script: script, recordFile: nil, logger: logger)
+        let sandbox = SandboxServer(
+            port: sandboxPort,
+            webhookURL: "http://127.0.0.1:\(listenPort)\(settings.webhookPath)",
+            appSecret: appSecret,
+            script: script,
+            recordFile: nil,
+            logger: logger
+        )
         let daemon = try Daemon(home: home, settings: settings, credentials: credentials, logger: logger)
         let group = ServiceGroup(configuration: .init(services: sandbox.services() + daemon.services, logger: logger))
 
@@ -77,8 +89,12 @@ struct DemoCommand: AsyncParsableCommand {
                 let settled = records.filter { $0.outcome == "accepted" }.allSatisfy { r in
                     ledger.messages[r.callbackData ?? ""]?.status.rawValue == r.finalStatus
                 }
-                let line = "  progress: queued \(counts.total), sent \(counts.sent), delivered \(counts.delivered), read \(counts.read), failed \(counts.failed), waiting \(counts.pending)"
-                if line != lastLine { print(line); lastLine = line }
+                let line =
+                    "  progress: queued \(counts.total), sent \(counts.sent), delivered \(counts.delivered), read \(counts.read), failed \(counts.failed), waiting \(counts.pending)"
+                if line != lastLine {
+                    print(line)
+                    lastLine = line
+                }
                 if let manifestReceipt, depth.total == 0, counts.pending == 0, stats.statusesPending == 0, settled, counts.total > 0 {
                     print("  receipts: \(manifestReceipt)")
                     break
@@ -89,11 +105,15 @@ struct DemoCommand: AsyncParsableCommand {
                 if Date() > deadline { throw ValidationError("the demo did not finish within \(Int(timeout)) s") }
             }
 
-            let result = try ReportWriter.write(home: home, scope: ReportWriter.scope(home: home, settings: settings, campaign: campaign, from: nil, to: nil),
-                                                out: nil)
+            let result = try ReportWriter.write(
+                home: home,
+                scope: ReportWriter.scope(home: home, settings: settings, campaign: campaign, from: nil, to: nil),
+                out: nil
+            )
             let records = await sandbox.records().filter { $0.callbackData?.hasPrefix(campaign + ".") == true }
             let accepted = records.filter { $0.outcome == "accepted" }
-            let sandboxLine = "sandbox recorded: \(records.count) send requests, \(accepted.count) accepted, "
+            let sandboxLine =
+                "sandbox recorded: \(records.count) send requests, \(accepted.count) accepted, "
                 + "\(accepted.filter { $0.finalStatus == "read" }.count) read, "
                 + "\(accepted.filter { $0.finalStatus == "delivered" }.count) delivered unread, "
                 + "\(accepted.filter { $0.finalStatus == "failed" }.count) failed after acceptance, "
@@ -103,9 +123,11 @@ struct DemoCommand: AsyncParsableCommand {
             print("report summary: \(result.summaryLine)")
             print(sandboxLine)
             let c = result.counts
-            let failedBySandbox = accepted.filter { $0.finalStatus == "failed" }.count
+            let failedBySandbox =
+                accepted.filter { $0.finalStatus == "failed" }.count
                 + Set(records.filter { $0.outcome == "error" && !DemoData.transientCodes.contains($0.errorCode ?? 0) }.map(\.to)).count
-            let matches = c.sent == accepted.count && c.read == accepted.filter { $0.finalStatus == "read" }.count
+            let matches =
+                c.sent == accepted.count && c.read == accepted.filter { $0.finalStatus == "read" }.count
                 && c.delivered == accepted.filter { $0.finalStatus == "read" || $0.finalStatus == "delivered" }.count
                 && c.failed == failedBySandbox
             print(matches ? "the report matches what the sandbox recorded" : "MISMATCH between the report and the sandbox")

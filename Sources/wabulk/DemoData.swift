@@ -3,12 +3,14 @@ import Sandbox
 
 /// The demo's sample files: 60 rows in the shapes staff really send, some invalid, some duplicate.
 enum DemoData {
-    static let firstNames = ["Aarav", "Priya", "Rohan", "Ananya", "Vikram", "Sneha", "Arjun", "Kavya", "Rahul", "Isha",
-                             "Karan", "Meera", "Aditya", "Pooja", "Siddharth", "Neha", "Aryan", "Diya", "Nikhil", "Riya",
-                             "Manish", "Tanvi", "Harsh", "Aditi", "Yash", "Simran", "Dev", "Anjali", "Kabir", "Nisha",
-                             "Varun", "Shreya", "Rajat", "Sakshi", "Gaurav", "Muskan", "Amit", "Pallavi", "Sahil", "Ritika",
-                             "Mohit", "Swati", "Ankit", "Divya", "Rakesh", "Bhavna", "Tarun", "Komal", "Vivek", "Jyoti",
-                             "Sunil", "Lata"]
+    static let firstNames = [
+        "Aarav", "Priya", "Rohan", "Ananya", "Vikram", "Sneha", "Arjun", "Kavya", "Rahul", "Isha",
+        "Karan", "Meera", "Aditya", "Pooja", "Siddharth", "Neha", "Aryan", "Diya", "Nikhil", "Riya",
+        "Manish", "Tanvi", "Harsh", "Aditi", "Yash", "Simran", "Dev", "Anjali", "Kabir", "Nisha",
+        "Varun", "Shreya", "Rajat", "Sakshi", "Gaurav", "Muskan", "Amit", "Pallavi", "Sahil", "Ritika",
+        "Mohit", "Swati", "Ankit", "Divya", "Rakesh", "Bhavna", "Tarun", "Komal", "Vivek", "Jyoti",
+        "Sunil", "Lata",
+    ]
 
     static let invalidPhones = ["12345", "not a number", "+91 12345 678", "98765"]
     static var rowCount: Int { firstNames.count + invalidPhones.count + 4 }

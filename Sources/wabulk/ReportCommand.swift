@@ -8,7 +8,8 @@ import WabulkBase
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Write an XLSX report now, built from the event log.")
+        abstract: "Write an XLSX report now, built from the event log."
+    )
 
     @OptionGroup var homeOptions: HomeOptions
     @Option(help: "Only this campaign (default: every campaign).")
@@ -27,7 +28,9 @@ struct ReportCommand: ParsableCommand {
         let zone = TimeZone(identifier: settings.timezone) ?? .gmt
         func date(_ text: String?, _ flag: String) throws -> Date? {
             guard let text else { return nil }
-            guard let d = ReportWriter.parseDate(text, timeZone: zone) else { throw ValidationError("\(flag) \(text): expected YYYY-MM-DD or an ISO 8601 time") }
+            guard let d = ReportWriter.parseDate(text, timeZone: zone) else {
+                throw ValidationError("\(flag) \(text): expected YYYY-MM-DD or an ISO 8601 time")
+            }
             return d
         }
         let scope = ReportWriter.scope(home: home, settings: settings, campaign: campaign, from: try date(from, "--from"), to: try date(to, "--to"))
@@ -55,18 +58,34 @@ struct ReportWriter {
 
         var summaryLine: String {
             "total \(counts.total), sent \(counts.sent), delivered \(counts.delivered), read \(counts.read), failed \(counts.failed), skipped \(counts.skipped)"
-                + String(format: "; delivery rate %.1f%%, read rate %.1f%%, failure rate %.1f%%", deliveryRate * 100, readRate * 100, failureRate * 100)
+                + String(
+                    format: "; delivery rate %.1f%%, read rate %.1f%%, failure rate %.1f%%",
+                    deliveryRate * 100,
+                    readRate * 100,
+                    failureRate * 100
+                )
         }
     }
 
     /// The report's scope: the campaigns' facts from their records, the timezone and rate card from settings.
     static func scope(home: HomeLayout, settings: Settings, campaign: String?, from: Date?, to: Date?) -> ReportScope {
         let infos = CampaignRecord.loadAll(in: home.campaigns).map {
-            ReportScope.CampaignInfo(id: $0.id, name: $0.manifest.name ?? "", template: $0.manifest.template.name,
-                                     language: $0.manifest.template.language, createdAt: Timestamp.parse($0.createdAt))
+            ReportScope.CampaignInfo(
+                id: $0.id,
+                name: $0.manifest.name ?? "",
+                template: $0.manifest.template.name,
+                language: $0.manifest.template.language,
+                createdAt: Timestamp.parse($0.createdAt)
+            )
         }
-        return ReportScope(campaign: campaign, from: from, to: to, timeZone: TimeZone(identifier: settings.timezone) ?? .gmt,
-                           campaigns: Dictionary(infos.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }), rateCard: settings.rateCard)
+        return ReportScope(
+            campaign: campaign,
+            from: from,
+            to: to,
+            timeZone: TimeZone(identifier: settings.timezone) ?? .gmt,
+            campaigns: Dictionary(infos.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }),
+            rateCard: settings.rateCard
+        )
     }
 
     /// "2026-11-28" (midnight in the zone) or a full ISO 8601 time.
@@ -84,6 +103,13 @@ struct ReportWriter {
         let report = CampaignReport(ledger: ledger, scope: scope)
         let path = out ?? home.reports.appendingPathComponent("\(Timestamp.fileStamp(now))-\(scope.campaign ?? "all").xlsx")
         let c = try report.write(to: path, generatedAt: now).counts
-        return Result(path: path.path, campaign: scope.campaign, counts: c, deliveryRate: c.deliveryRate, readRate: c.readRate, failureRate: c.failureRate)
+        return Result(
+            path: path.path,
+            campaign: scope.campaign,
+            counts: c,
+            deliveryRate: c.deliveryRate,
+            readRate: c.readRate,
+            failureRate: c.failureRate
+        )
     }
 }

@@ -5,7 +5,8 @@ import WabulkBase
 struct ResumeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resume",
-        abstract: "Resume sending after a pause (an expired token, a stopped campaign) once the cause is fixed.")
+        abstract: "Resume sending after a pause (an expired token, a stopped campaign) once the cause is fixed."
+    )
 
     @OptionGroup var homeOptions: HomeOptions
     @Option(help: "Resume only this campaign.")

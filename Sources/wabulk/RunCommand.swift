@@ -8,7 +8,8 @@ struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run the daemon: inbox watcher, dispatcher and webhook listener in one process.",
-        discussion: "Stops cleanly on SIGINT or SIGTERM: no new sends start, in-flight sends are recorded, logs are flushed.")
+        discussion: "Stops cleanly on SIGINT or SIGTERM: no new sends start, in-flight sends are recorded, logs are flushed."
+    )
 
     @OptionGroup var homeOptions: HomeOptions
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")

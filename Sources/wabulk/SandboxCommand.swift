@@ -13,13 +13,17 @@ struct SandboxCommand: AsyncParsableCommand {
             Point the daemon at it with WHATSAPP_API_BASE_URL=http://127.0.0.1:PORT. Webhooks are signed with \
             WHATSAPP_APP_SECRET from the environment. GET /sandbox/requests lists every send it received; \
             GET /sandbox/stats counts them and the status webhooks still to deliver.
-            """)
+            """
+    )
 
     @Option(help: "Port to listen on (0 picks a free one).")
     var port: Int = 8090
     @Option(help: "The listener's webhook URL, e.g. http://127.0.0.1:8080/api/whatsapp/webhook.")
     var webhook: String?
-    @Option(name: .customLong("fail"), help: "Answer sends with an error: PHONE=CODE, PHONE=CODExN (first N attempts) or share:0.05=CODE. Repeatable.")
+    @Option(
+        name: .customLong("fail"),
+        help: "Answer sends with an error: PHONE=CODE, PHONE=CODExN (first N attempts) or share:0.05=CODE. Repeatable."
+    )
     var failures: [String] = []
     @Option(name: .customLong("fail-async"), help: "Accept, then report failed by webhook: PHONE=CODE or share:F=CODE. Repeatable.")
     var asyncFailures: [String] = []
@@ -43,19 +47,31 @@ struct SandboxCommand: AsyncParsableCommand {
     var logLevel: Logger.Level = .notice
 
     func validate() throws {
-        for f in failures where SandboxScript.Failure(parsing: f, async: false) == nil { throw ValidationError("--fail \(f): expected PHONE=CODE, PHONE=CODExN or share:F=CODE") }
-        for f in asyncFailures where SandboxScript.Failure(parsing: f, async: true) == nil { throw ValidationError("--fail-async \(f): expected PHONE=CODE or share:F=CODE") }
-        for l in lateAnswers where SandboxScript.LateAnswer(parsing: l, lost: false) == nil { throw ValidationError("--late \(l): expected PHONE=MS or PHONE=MSxN") }
-        for l in lostSends where SandboxScript.LateAnswer(parsing: l, lost: true) == nil { throw ValidationError("--lose \(l): expected PHONE=MS or PHONE=MSxN") }
-        if let t = templateFailure, SandboxScript.templateFailure(parsing: t) == nil { throw ValidationError("--fail-templates \(t): expected CODE or CODExN") }
+        for f in failures where SandboxScript.Failure(parsing: f, async: false) == nil {
+            throw ValidationError("--fail \(f): expected PHONE=CODE, PHONE=CODExN or share:F=CODE")
+        }
+        for f in asyncFailures where SandboxScript.Failure(parsing: f, async: true) == nil {
+            throw ValidationError("--fail-async \(f): expected PHONE=CODE or share:F=CODE")
+        }
+        for l in lateAnswers where SandboxScript.LateAnswer(parsing: l, lost: false) == nil {
+            throw ValidationError("--late \(l): expected PHONE=MS or PHONE=MSxN")
+        }
+        for l in lostSends where SandboxScript.LateAnswer(parsing: l, lost: true) == nil {
+            throw ValidationError("--lose \(l): expected PHONE=MS or PHONE=MSxN")
+        }
+        if let t = templateFailure, SandboxScript.templateFailure(parsing: t) == nil {
+            throw ValidationError("--fail-templates \(t): expected CODE or CODExN")
+        }
         guard (0...1).contains(unreadShare) else { throw ValidationError("--unread-share must be between 0 and 1") }
     }
 
     func run() async throws {
         var script = SandboxScript()
-        script.failures = failures.compactMap { SandboxScript.Failure(parsing: $0, async: false) }
+        script.failures =
+            failures.compactMap { SandboxScript.Failure(parsing: $0, async: false) }
             + asyncFailures.compactMap { SandboxScript.Failure(parsing: $0, async: true) }
-        script.lateAnswers = lateAnswers.compactMap { SandboxScript.LateAnswer(parsing: $0, lost: false) }
+        script.lateAnswers =
+            lateAnswers.compactMap { SandboxScript.LateAnswer(parsing: $0, lost: false) }
             + lostSends.compactMap { SandboxScript.LateAnswer(parsing: $0, lost: true) }
         script.unreadShare = unreadShare
         script.statusDelay = .milliseconds(statusDelayMs)
@@ -68,8 +84,14 @@ struct SandboxCommand: AsyncParsableCommand {
         if webhook != nil && secret == nil {
             throw ValidationError("set WHATSAPP_APP_SECRET so the sandbox can sign its webhooks")
         }
-        let server = SandboxServer(port: port, webhookURL: webhook, appSecret: secret ?? Secret("unused"),
-                                   script: script, recordFile: record.map { URL(fileURLWithPath: $0) }, logger: logger)
+        let server = SandboxServer(
+            port: port,
+            webhookURL: webhook,
+            appSecret: secret ?? Secret("unused"),
+            script: script,
+            recordFile: record.map { URL(fileURLWithPath: $0) },
+            logger: logger
+        )
         let services = server.services { port in
             // Scripts wait for this line, so it must not sit in a pipe's buffer.
             FileHandle.standardOutput.write(Data("sandbox listening on http://127.0.0.1:\(port)\n".utf8))

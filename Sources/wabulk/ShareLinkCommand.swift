@@ -9,7 +9,8 @@ struct ShareLinkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "share-link",
         abstract: "Make a wa.me link with prefilled text, its QR code and a small HTML page in outbox/share/.",
-        discussion: "Groups cannot be messaged through the API: staff open the link and forward the text by hand.")
+        discussion: "Groups cannot be messaged through the API: staff open the link and forward the text by hand."
+    )
 
     @OptionGroup var homeOptions: HomeOptions
     @Option(help: "The message text.")
@@ -36,16 +37,27 @@ struct ShareLinkCommand: ParsableCommand {
             source = .text(text)
         } else {
             let named = variables.contains { $0.contains("=") }
-            source = .template(name: template ?? "", language: language,
-                               positional: named ? [] : variables,
-                               named: named ? Dictionary(variables.compactMap { v in
-                                   v.firstIndex(of: "=").map { (String(v[..<$0]), String(v[v.index(after: $0)...])) }
-                               }, uniquingKeysWith: { $1 }) : [:])
+            source = .template(
+                name: template ?? "",
+                language: language,
+                positional: named ? [] : variables,
+                named: named
+                    ? Dictionary(
+                        variables.compactMap { v in
+                            v.firstIndex(of: "=").map { (String(v[..<$0]), String(v[v.index(after: $0)...])) }
+                        },
+                        uniquingKeysWith: { $1 }
+                    ) : [:]
+            )
         }
         let request = ShareRequest(source: source, phone: phone, name: name)
         let templates = try TemplateCache.load(home.templatesFile)?.data ?? []
-        let link = ShareLink(text: try request.text(templates: templates),
-                             phoneDigits: try request.phoneDigits(normalizer: PhoneNormalizer(defaultCountry: settings.defaultCountry, allowsLetters: settings.allowVanityNumbers)))
+        let link = ShareLink(
+            text: try request.text(templates: templates),
+            phoneDigits: try request.phoneDigits(
+                normalizer: PhoneNormalizer(defaultCountry: settings.defaultCountry, allowsLetters: settings.allowVanityNumbers)
+            )
+        )
         let output = try ShareOutput.write(link, name: name ?? "share-\(Timestamp.fileStamp(Date()))", into: home.share)
         print(output.link)
         for f in output.files { print(home.share.appendingPathComponent(f).path) }

@@ -8,7 +8,8 @@ import WabulkBase
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show campaigns with their counts, the queue, the current rate and the last error.")
+        abstract: "Show campaigns with their counts, the queue, the current rate and the last error."
+    )
 
     @OptionGroup var homeOptions: HomeOptions
     @Flag(help: "Print one JSON document instead of text.")
@@ -26,4 +27,3 @@ struct StatusCommand: AsyncParsableCommand {
         }
     }
 }
-

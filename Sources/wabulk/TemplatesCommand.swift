@@ -9,11 +9,13 @@ struct TemplatesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "templates",
         abstract: "The message templates Meta has for the business account, cached in var/templates.json.",
-        subcommands: [Sync.self, List.self])
+        subcommands: [Sync.self, List.self]
+    )
 
     struct Sync: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Fetch every template from Meta (all pages), refresh the cache and outbox/templates.xlsx.")
+            abstract: "Fetch every template from Meta (all pages), refresh the cache and outbox/templates.xlsx."
+        )
         @OptionGroup var homeOptions: HomeOptions
         @Option(help: "Templates per page asked of Meta (1…100).")
         var pageSize = 100
@@ -24,7 +26,9 @@ struct TemplatesCommand: AsyncParsableCommand {
             do {
                 let result = try await sync.refresh()
                 try TemplateRefresher.writeWorkbook(home: home)
-                print("\(result.templates) templates in \(result.pages) page\(result.pages == 1 ? "" : "s"); cache \(home.templatesFile.path), sheet \(home.outbox.appendingPathComponent("templates.xlsx").path)")
+                print(
+                    "\(result.templates) templates in \(result.pages) page\(result.pages == 1 ? "" : "s"); cache \(home.templatesFile.path), sheet \(home.outbox.appendingPathComponent("templates.xlsx").path)"
+                )
             } catch {
                 throw ValidationError("\(error); the previous cache is kept")
             }
@@ -54,9 +58,14 @@ struct TemplatesCommand: AsyncParsableCommand {
                     var templates: [Row]
                 }
                 let rows = cache.data.map { t in
-                    Row(name: t.name, language: t.language, status: t.status, category: t.category ?? "",
+                    Row(
+                        name: t.name,
+                        language: t.language,
+                        status: t.status,
+                        category: t.category ?? "",
                         parameterFormat: t.parameterFormat ?? "POSITIONAL",
-                        placeholders: ["header": t.headerPlaceholders, "body": t.bodyPlaceholders, "buttons": t.buttonPlaceholders])
+                        placeholders: ["header": t.headerPlaceholders, "body": t.bodyPlaceholders, "buttons": t.buttonPlaceholders]
+                    )
                 }
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -67,7 +76,9 @@ struct TemplatesCommand: AsyncParsableCommand {
             print("fetched at \(cache.fetchedAt ?? "unknown (written by hand)")")
             if let failure = cache.lastRefreshFailure { print("last refresh FAILED at \(failure.at): \(failure.reason); showing the last good list") }
             for t in cache.data.sorted(by: { ($0.name, $0.language) < ($1.name, $1.language) }) {
-                let ph = t.headerPlaceholders.map { "header {{\($0)}}" } + t.bodyPlaceholders.map { "{{\($0)}}" } + t.buttonPlaceholders.map { "button {{\($0)}}" }
+                let ph =
+                    t.headerPlaceholders.map { "header {{\($0)}}" } + t.bodyPlaceholders.map { "{{\($0)}}" }
+                    + t.buttonPlaceholders.map { "button {{\($0)}}" }
                 print("\(t.name)\t\(t.language)\t\(t.status)\t\(t.category ?? "")\t\(ph.joined(separator: " "))")
             }
         }
@@ -79,8 +90,13 @@ enum TemplateRefresher {
     static func sync(home: HomeLayout, settings: Settings, credentials: Credentials, pageSize: Int = 100) throws -> TemplateSync {
         let (token, phoneNumberID) = try credentials.requireForSending()
         guard let account = credentials.businessAccountID else { throw SettingsError.missingSecret(name: "WHATSAPP_BUSINESS_ACCOUNT_ID") }
-        let client = CloudAPIClient(baseURL: settings.apiBaseURL, version: settings.apiVersion, phoneNumberID: phoneNumberID,
-                                    token: token, timeout: settings.requestTimeoutSeconds)
+        let client = CloudAPIClient(
+            baseURL: settings.apiBaseURL,
+            version: settings.apiVersion,
+            phoneNumberID: phoneNumberID,
+            token: token,
+            timeout: settings.requestTimeoutSeconds
+        )
         var sync = TemplateSync(client: client, businessAccountID: account, cacheFile: home.templatesFile)
         sync.pageSize = min(max(pageSize, 1), 100)
         return sync

@@ -12,8 +12,11 @@ struct Wabulk: AsyncParsableCommand {
             WHATSAPP_BUSINESS_ACCOUNT_ID, WHATSAPP_APP_SECRET, WEBHOOK_VERIFY_TOKEN); settings from wabulk.json \
             in the home folder or the environment (docs/CONFIGURATION.md).
             """,
-        subcommands: [RunCommand.self, StatusCommand.self, ReportCommand.self, ResumeCommand.self, ContactsCommand.self, CampaignCommand.self, TemplatesCommand.self, ShareLinkCommand.self, NormalizeWorkerCommand.self,
-                      SandboxCommand.self, DemoCommand.self]
+        subcommands: [
+            RunCommand.self, StatusCommand.self, ReportCommand.self, ResumeCommand.self, ContactsCommand.self, CampaignCommand.self,
+            TemplatesCommand.self, ShareLinkCommand.self, NormalizeWorkerCommand.self,
+            SandboxCommand.self, DemoCommand.self,
+        ]
     )
 }
 

@@ -33,28 +33,63 @@ import WebhookListener
             home = dir.home
             try home.create()
             registry = try ContactRegistry(path: home.contactsDatabase)
-            _ = try registry.merge((1...contacts).map { Contact(phone: "+9198765\(String(format: "%05d", $0))", name: "C\($0)", tags: [$0 % 2 == 0 ? "even" : "odd"]) }, now: Date())
+            _ = try registry.merge(
+                (1...contacts).map { Contact(phone: "+9198765\(String(format: "%05d", $0))", name: "C\($0)", tags: [$0 % 2 == 0 ? "even" : "odd"]) },
+                now: Date()
+            )
             spool = Spool(directory: home.spool)
             events = EventLogWriter(directory: home.log)
-            planner = CampaignPlanner(registry: registry, normalizer: try PhoneNormalizer(defaultCountry: "91"), spool: spool, events: events,
-                                      campaignsDirectory: home.campaigns)
+            planner = CampaignPlanner(
+                registry: registry,
+                normalizer: try PhoneNormalizer(defaultCountry: "91"),
+                spool: spool,
+                events: events,
+                campaignsDirectory: home.campaigns
+            )
             control = CampaignControl(campaignsDirectory: home.campaigns, spoolDirectory: home.spool, events: events, eventsDirectory: home.log)
             let listenerPort = freePort()
-            listener = webhooks ? try WebhookListener(options: .init(host: "127.0.0.1", port: listenerPort, path: "/api/whatsapp/webhook",
-                                                                     appSecret: Secret("s"), verifyToken: Secret("v")),
-                                                      events: events, logger: logger) : nil
-            sandbox = SandboxServer(port: sandboxPort, webhookURL: webhooks ? "http://127.0.0.1:\(listenerPort)/api/whatsapp/webhook" : nil,
-                                    appSecret: Secret("s"), script: script, recordFile: nil, logger: logger)
+            listener =
+                webhooks
+                ? try WebhookListener(
+                    options: .init(
+                        host: "127.0.0.1",
+                        port: listenerPort,
+                        path: "/api/whatsapp/webhook",
+                        appSecret: Secret("s"),
+                        verifyToken: Secret("v")
+                    ),
+                    events: events,
+                    logger: logger
+                ) : nil
+            sandbox = SandboxServer(
+                port: sandboxPort,
+                webhookURL: webhooks ? "http://127.0.0.1:\(listenerPort)/api/whatsapp/webhook" : nil,
+                appSecret: Secret("s"),
+                script: script,
+                recordFile: nil,
+                logger: logger
+            )
         }
 
         func manifest(_ json: String) throws -> CampaignManifest { try ManifestReader.read(Data(json.utf8), fileName: "m.json") }
 
         func dispatcher(rate: String, pairSpacing: Duration = .seconds(6), now: @escaping @Sendable () -> Date = Date.init) -> Dispatcher {
-            Dispatcher(spool: spool, spoolDirectory: home.spool, events: events, eventsDirectory: home.log,
-                       client: CloudAPIClient(baseURL: "http://127.0.0.1:\(sandboxPort)", version: "v23.0", phoneNumberID: "1", token: Secret("t")),
-                       options: .init(rate: SendRate(parsing: rate)!, retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(200), jitter: 0),
-                                      concurrency: 2, idlePoll: .milliseconds(20), pairSpacing: pairSpacing),
-                       logger: logger, now: now)
+            Dispatcher(
+                spool: spool,
+                spoolDirectory: home.spool,
+                events: events,
+                eventsDirectory: home.log,
+                client: CloudAPIClient(baseURL: "http://127.0.0.1:\(sandboxPort)", version: "v23.0", phoneNumberID: "1", token: Secret("t")),
+                options: .init(
+                    rate: SendRate(parsing: rate)!,
+                    retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(200), jitter: 0),
+                    concurrency: 2,
+                    idlePoll: .milliseconds(20),
+                    pairSpacing: pairSpacing
+                ),
+                logger: logger,
+                now: now
+            )
         }
 
         func ledger() -> MessageLedger { MessageLedger(logDirectory: home.log) }
@@ -86,8 +121,16 @@ import WebhookListener
         // With webhooks: a send whose answer is late under load (CI once saw it) is settled by its webhook,
         // as in production, instead of waiting out the reconcile window.
         let p = try Pipeline(contacts: 30, webhooks: true)
-        _ = try await p.planner.plan(try p.manifest(#"{"id": "a", "template": {"name": "t", "language": "en"}, "audience": {"all": true}, "variables": {"body": ["{name}"]}}"#), sourceFile: "a.json")
-        _ = try await p.planner.plan(try p.manifest(#"{"id": "b", "template": {"name": "t", "language": "en"}, "audience": {"all": true}}"#), sourceFile: "b.json")
+        _ = try await p.planner.plan(
+            try p.manifest(
+                #"{"id": "a", "template": {"name": "t", "language": "en"}, "audience": {"all": true}, "variables": {"body": ["{name}"]}}"#
+            ),
+            sourceFile: "a.json"
+        )
+        _ = try await p.planner.plan(
+            try p.manifest(#"{"id": "b", "template": {"name": "t", "language": "en"}, "audience": {"all": true}}"#),
+            sourceFile: "b.json"
+        )
         try await p.running(p.dispatcher(rate: "20/s", pairSpacing: .zero)) {
             let settled1 = try await eventually { CampaignCounts(p.ledger().records(campaign: "a")).sent >= 5 }
             #expect(settled1)
@@ -95,7 +138,7 @@ import WebhookListener
             // Cancelled at once: the two take turns, so b is about as far as a; later, b alone at 20/s could
             // finish on a loaded machine before the cancel came.
             _ = try await p.control.perform(.cancel, campaign: "b", by: "test")
-            try await Task.sleep(for: .milliseconds(300))   // in-flight sends finish
+            try await Task.sleep(for: .milliseconds(300))  // in-flight sends finish
             let paused = CampaignCounts(p.ledger().records(campaign: "a")).sent
             try await Task.sleep(for: .milliseconds(800))
             #expect(CampaignCounts(p.ledger().records(campaign: "a")).sent == paused)
@@ -109,53 +152,74 @@ import WebhookListener
         #expect(b.pending == 0)
         let records = await p.sandbox.records()
         #expect(records.count == 30 + b.sent)
-        #expect(Set(records.compactMap(\.callbackData)).count == records.count)   // nothing twice
+        #expect(Set(records.compactMap(\.callbackData)).count == records.count)  // nothing twice
         await #expect(throws: CampaignControl.ControlError.alreadyCancelled("b")) { try await p.control.perform(.resume, campaign: "b", by: "test") }
     }
 
     @Test func twoCampaignsTakeTurnsOnTheNumber() async throws {
         let p = try Pipeline(contacts: 20)
-        _ = try await p.planner.plan(try p.manifest(#"{"id": "odd", "template": {"name": "t", "language": "en"}, "audience": {"tags": ["odd"]}}"#), sourceFile: "o.json")
-        _ = try await p.planner.plan(try p.manifest(#"{"id": "even", "template": {"name": "t", "language": "en"}, "audience": {"tags": ["even"]}}"#), sourceFile: "e.json")
+        _ = try await p.planner.plan(
+            try p.manifest(#"{"id": "odd", "template": {"name": "t", "language": "en"}, "audience": {"tags": ["odd"]}}"#),
+            sourceFile: "o.json"
+        )
+        _ = try await p.planner.plan(
+            try p.manifest(#"{"id": "even", "template": {"name": "t", "language": "en"}, "audience": {"tags": ["even"]}}"#),
+            sourceFile: "e.json"
+        )
         try await p.running(p.dispatcher(rate: "40/s", pairSpacing: .zero)) {
             let settled3 = try await eventually { await p.sandbox.records().count == 20 }
             #expect(settled3)
         }
         let order = await p.sandbox.records().map { $0.callbackData!.hasPrefix("odd.") ? "o" : "e" }
         // Round-robin: in every prefix the two campaigns are never more than 2 apart.
-        var o = 0, e = 0
-        for x in order { if x == "o" { o += 1 } else { e += 1 }; #expect(abs(o - e) <= 2) }
+        var o = 0
+        var e = 0
+        for x in order {
+            if x == "o" { o += 1 } else { e += 1 }
+            #expect(abs(o - e) <= 2)
+        }
     }
 
     @Test func theSameRecipientInTwoCampaignsIsSpacedByThePairLimit() async throws {
         let p = try Pipeline(contacts: 2)
         for id in ["first", "second"] {
-            _ = try await p.planner.plan(try p.manifest(#"{"id": "\#(id)", "template": {"name": "t", "language": "en"}, "audience": {"phones": ["+919876500001"]}}"#), sourceFile: "\(id).json")
+            _ = try await p.planner.plan(
+                try p.manifest(#"{"id": "\#(id)", "template": {"name": "t", "language": "en"}, "audience": {"phones": ["+919876500001"]}}"#),
+                sourceFile: "\(id).json"
+            )
         }
         try await p.running(p.dispatcher(rate: "50/s", pairSpacing: .seconds(1))) {
             let settled4 = try await eventually { await p.sandbox.records().count == 2 }
             #expect(settled4)
         }
         let times = await p.sandbox.records().map { Timestamp.parse($0.time)! }
-        #expect(times[1].timeIntervalSince(times[0]) >= 0.8)   // slots 1 s apart; arrival jitters on a busy machine
+        #expect(times[1].timeIntervalSince(times[0]) >= 0.8)  // slots 1 s apart; arrival jitters on a busy machine
     }
 
     @Test func aCampaignRateCapsThatCampaignOnly() async throws {
         let p = try Pipeline(contacts: 6)
-        _ = try await p.planner.plan(try p.manifest(#"{"id": "slow", "template": {"name": "t", "language": "en"}, "audience": {"all": true}, "rate": "4/s"}"#), sourceFile: "s.json")
+        _ = try await p.planner.plan(
+            try p.manifest(#"{"id": "slow", "template": {"name": "t", "language": "en"}, "audience": {"all": true}, "rate": "4/s"}"#),
+            sourceFile: "s.json"
+        )
         let started = Date()
         try await p.running(p.dispatcher(rate: "100/s", pairSpacing: .zero)) {
             let settled5 = try await eventually { await p.sandbox.records().count == 6 }
             #expect(settled5)
         }
         let times = await p.sandbox.records().map { Timestamp.parse($0.time)! }
-        #expect(times.last!.timeIntervalSince(times.first!) >= 1.0)   // 6 sends at 4/s: slots 1.25 s apart end to end (uncapped: ~0.05 s)
+        #expect(times.last!.timeIntervalSince(times.first!) >= 1.0)  // 6 sends at 4/s: slots 1.25 s apart end to end (uncapped: ~0.05 s)
         #expect(Date().timeIntervalSince(started) < 10)
     }
 
     @Test func aSendWindowInKolkataHoldsMessagesUntilItOpens() async throws {
         let p = try Pipeline(contacts: 3)
-        _ = try await p.planner.plan(try p.manifest(#"{"id": "w", "template": {"name": "t", "language": "en"}, "audience": {"all": true}, "sendWindow": {"from": "09:00", "to": "20:00", "timezone": "Asia/Kolkata"}}"#), sourceFile: "w.json")
+        _ = try await p.planner.plan(
+            try p.manifest(
+                #"{"id": "w", "template": {"name": "t", "language": "en"}, "audience": {"all": true}, "sendWindow": {"from": "09:00", "to": "20:00", "timezone": "Asia/Kolkata"}}"#
+            ),
+            sourceFile: "w.json"
+        )
         // 21:30 in Kolkata (16:00 UTC): nothing may go before 09:00 IST tomorrow (03:30 UTC).
         let fixed = ISO8601DateFormatter().date(from: "2026-11-28T16:00:00Z")!
         try await p.running(p.dispatcher(rate: "50/s", now: { fixed })) {
@@ -170,7 +234,10 @@ import WebhookListener
 
     @Test func aDryRunSendsNothing() async throws {
         let p = try Pipeline(contacts: 5)
-        let plan = try await p.planner.plan(try p.manifest(#"{"id": "dry", "template": {"name": "t", "language": "en"}, "audience": {"all": true}, "dryRun": true}"#), sourceFile: "d.json")
+        let plan = try await p.planner.plan(
+            try p.manifest(#"{"id": "dry", "template": {"name": "t", "language": "en"}, "audience": {"all": true}, "dryRun": true}"#),
+            sourceFile: "d.json"
+        )
         #expect(plan.dryRun)
         #expect(plan.queued == 5)
         #expect(await p.spool.depth().total == 0)
@@ -179,10 +246,15 @@ import WebhookListener
 
     @Test func retryFailedRequeuesOnlyTransientFailures() async throws {
         var script = SandboxScript()
-        script.failures = [.init(target: .phone("919876500001"), code: 131000, times: 3),   // transient, outlasts 3 attempts
-                           .init(target: .phone("919876500002"), code: 131026)]            // permanent
+        script.failures = [
+            .init(target: .phone("919876500001"), code: 131000, times: 3),  // transient, outlasts 3 attempts
+            .init(target: .phone("919876500002"), code: 131026),
+        ]  // permanent
         let p = try Pipeline(contacts: 3, script: script)
-        _ = try await p.planner.plan(try p.manifest(#"{"id": "r", "template": {"name": "t", "language": "en"}, "audience": {"all": true}}"#), sourceFile: "r.json")
+        _ = try await p.planner.plan(
+            try p.manifest(#"{"id": "r", "template": {"name": "t", "language": "en"}, "audience": {"all": true}}"#),
+            sourceFile: "r.json"
+        )
         try await p.running(p.dispatcher(rate: "50/s", pairSpacing: .zero)) {
             let settled7 = try await eventually { CampaignCounts(p.ledger().records(campaign: "r")).pending == 0 }
             #expect(settled7)

@@ -3,16 +3,22 @@ import EventLog
 import Foundation
 import Spool
 import Testing
+
 @testable import Campaigns
 
 @Suite struct ManifestReaderTests {
     @Test func theProductExampleReads() throws {
-        let m = try ManifestReader.read(Data("""
-            {"id": "diwali-2026", "name": "Diwali offer 2026", "template": {"name": "diwali_offer", "language": "en_US"},
-             "audience": {"tags": ["vip", "delhi"], "match": "any", "excludeTags": ["staff"]},
-             "variables": {"body": ["{name}", "20%"]}, "startAt": "2026-11-01T09:00:00+05:30",
-             "sendWindow": {"from": "09:00", "to": "20:00", "timezone": "Asia/Kolkata"}, "rate": "20/min"}
-            """.utf8), fileName: "x.json")
+        let m = try ManifestReader.read(
+            Data(
+                """
+                {"id": "diwali-2026", "name": "Diwali offer 2026", "template": {"name": "diwali_offer", "language": "en_US"},
+                 "audience": {"tags": ["vip", "delhi"], "match": "any", "excludeTags": ["staff"]},
+                 "variables": {"body": ["{name}", "20%"]}, "startAt": "2026-11-01T09:00:00+05:30",
+                 "sendWindow": {"from": "09:00", "to": "20:00", "timezone": "Asia/Kolkata"}, "rate": "20/min"}
+                """.utf8
+            ),
+            fileName: "x.json"
+        )
         #expect(m.id == "diwali-2026")
         #expect(m.audience.tags == ["vip", "delhi"])
         #expect(m.audience.match == .any)
@@ -21,7 +27,10 @@ import Testing
     }
 
     @Test func everyProblemIsListedAtOnce() {
-        let data = Data(#"{"id": "bad id", "template": {"name": "t"}, "audience": {"all": true, "tags": ["a"]}, "rate": "fast", "colour": "red", "startAt": "tomorrow"}"#.utf8)
+        let data = Data(
+            #"{"id": "bad id", "template": {"name": "t"}, "audience": {"all": true, "tags": ["a"]}, "rate": "fast", "colour": "red", "startAt": "tomorrow"}"#
+                .utf8
+        )
         #expect {
             try ManifestReader.read(data, fileName: "m.json")
         } throws: { error in
@@ -37,7 +46,10 @@ import Testing
     }
 
     @Test func theIdComesFromTheFileNameWhenMissing() throws {
-        let m = try ManifestReader.read(Data(#"{"template": {"name": "t", "language": "en"}, "audience": {"all": true}}"#.utf8), fileName: "spring_sale.json")
+        let m = try ManifestReader.read(
+            Data(#"{"template": {"name": "t", "language": "en"}, "audience": {"all": true}}"#.utf8),
+            fileName: "spring_sale.json"
+        )
         #expect(m.id == "spring_sale")
     }
 }
@@ -53,29 +65,45 @@ import Testing
             registry = try ContactRegistry(path: dir.url.appendingPathComponent("c.sqlite"))
             spool = Spool(directory: dir.url.appendingPathComponent("spool"))
             let normalizer = try PhoneNormalizer(defaultCountry: "91")
-            planner = CampaignPlanner(registry: registry, normalizer: normalizer, spool: spool,
-                                      events: EventLogWriter(directory: dir.url.appendingPathComponent("log")),
-                                      campaignsDirectory: dir.url.appendingPathComponent("campaigns"))
-            _ = try registry.merge([
-                Contact(phone: "+919876500001", name: "Asha", tags: ["vip", "delhi"], fields: ["City": "Delhi"]),
-                Contact(phone: "+919876500002", name: "Bala", tags: ["vip"]),
-                Contact(phone: "+919876500003", name: "Chitra", tags: ["delhi", "staff"]),
-                Contact(phone: "+919876500004", name: "", tags: ["delhi"]),
-                Contact(phone: "+919876500005", name: "Esha", tags: ["vip", "delhi"]),
-            ], now: Date())
+            planner = CampaignPlanner(
+                registry: registry,
+                normalizer: normalizer,
+                spool: spool,
+                events: EventLogWriter(directory: dir.url.appendingPathComponent("log")),
+                campaignsDirectory: dir.url.appendingPathComponent("campaigns")
+            )
+            _ = try registry.merge(
+                [
+                    Contact(phone: "+919876500001", name: "Asha", tags: ["vip", "delhi"], fields: ["City": "Delhi"]),
+                    Contact(phone: "+919876500002", name: "Bala", tags: ["vip"]),
+                    Contact(phone: "+919876500003", name: "Chitra", tags: ["delhi", "staff"]),
+                    Contact(phone: "+919876500004", name: "", tags: ["delhi"]),
+                    Contact(phone: "+919876500005", name: "Esha", tags: ["vip", "delhi"]),
+                ],
+                now: Date()
+            )
             _ = try registry.apply([PreferenceChange(phone: "+919876500005", optedOut: true, source: "test", at: Date())])
         }
 
         func manifest(_ audience: String, variables: String = #"{"body": ["{name}"]}"#, id: String = "c1") throws -> CampaignManifest {
-            try ManifestReader.read(Data(#"{"id": "\#(id)", "template": {"name": "t", "language": "en_US"}, "audience": \#(audience), "variables": \#(variables)}"#.utf8), fileName: "m.json")
+            try ManifestReader.read(
+                Data(#"{"id": "\#(id)", "template": {"name": "t", "language": "en_US"}, "audience": \#(audience), "variables": \#(variables)}"#.utf8),
+                fileName: "m.json"
+            )
         }
     }
 
     @Test(arguments: [
         (#"{"tags": ["vip", "delhi"], "match": "all"}"#, ["+919876500001"], ["opted out": 1]),
-        (#"{"tags": ["vip", "delhi"], "match": "any", "excludeTags": ["staff"]}"#, ["+919876500001", "+919876500002"], ["opted out": 1, "no value for {name}": 1]),
+        (
+            #"{"tags": ["vip", "delhi"], "match": "any", "excludeTags": ["staff"]}"#, ["+919876500001", "+919876500002"],
+            ["opted out": 1, "no value for {name}": 1]
+        ),
         (#"{"all": true}"#, ["+919876500001", "+919876500002", "+919876500003"], ["opted out": 1, "no value for {name}": 1]),
-        (#"{"phones": ["98765 00002", "+919876500002", "12", "+919876599999"]}"#, ["+919876500002"], ["invalid number: too short for a phone number": 1, "no value for {name}": 1]),
+        (
+            #"{"phones": ["98765 00002", "+919876500002", "12", "+919876599999"]}"#, ["+919876500002"],
+            ["invalid number: too short for a phone number": 1, "no value for {name}": 1]
+        ),
     ])
     func audiencesResolve(audience: String, expected: [String], skipped: [String: Int]) async throws {
         let f = try Fixture()
@@ -89,14 +117,20 @@ import Testing
 
     @Test func variablesAreRenderedFromContactFields() async throws {
         let f = try Fixture()
-        _ = try await f.planner.plan(try f.manifest(#"{"phones": ["+919876500001"]}"#, variables: #"{"body": ["Hi {name} from {city}", "20%"]}"#), sourceFile: "m.json")
+        _ = try await f.planner.plan(
+            try f.manifest(#"{"phones": ["+919876500001"]}"#, variables: #"{"body": ["Hi {name} from {city}", "20%"]}"#),
+            sourceFile: "m.json"
+        )
         let job = try #require(try await f.spool.claimNext(now: Date()))
         #expect(job.template.body == ["Hi Asha from Delhi", "20%"])
     }
 
     @Test func aFallbackStandsInForAMissingField() async throws {
         let f = try Fixture()
-        let plan = try await f.planner.plan(try f.manifest(#"{"phones": ["+919876500004", "+919876500001"]}"#, variables: #"{"body": ["{name|Customer}", "{City|your city}"]}"#), sourceFile: "m.json")
+        let plan = try await f.planner.plan(
+            try f.manifest(#"{"phones": ["+919876500004", "+919876500001"]}"#, variables: #"{"body": ["{name|Customer}", "{City|your city}"]}"#),
+            sourceFile: "m.json"
+        )
         #expect(plan.skipped == [:])
         let first = try #require(try await f.spool.claimNext(now: Date()))
         let second = try #require(try await f.spool.claimNext(now: Date()))
@@ -115,14 +149,26 @@ import Testing
 
     @Test func templateProblemsAndAudienceProblemsComeTogether() async throws {
         let f = try Fixture()
-        let templates = f.dir.file("templates.json", #"[{"name": "t", "language": "hi", "status": "APPROVED", "components": [{"type": "BODY", "text": "{{1}}"}]}]"#)
-        let planner = CampaignPlanner(registry: f.registry, normalizer: try PhoneNormalizer(defaultCountry: "91"), spool: f.spool,
-                                      events: EventLogWriter(directory: f.dir.url.appendingPathComponent("log")),
-                                      campaignsDirectory: f.dir.url.appendingPathComponent("campaigns"), templatesFile: templates)
-        await #expect(throws: CampaignPlanner.PlanError.rejected(ManifestRejection(problems: [
-            .init(field: "template.language", reason: "\"t\" exists in hi, not in en_US"),
-            .init(field: "audience.tags", reason: "no contact has the tag \"nobody\""),
-        ]))) {
+        let templates = f.dir.file(
+            "templates.json",
+            #"[{"name": "t", "language": "hi", "status": "APPROVED", "components": [{"type": "BODY", "text": "{{1}}"}]}]"#
+        )
+        let planner = CampaignPlanner(
+            registry: f.registry,
+            normalizer: try PhoneNormalizer(defaultCountry: "91"),
+            spool: f.spool,
+            events: EventLogWriter(directory: f.dir.url.appendingPathComponent("log")),
+            campaignsDirectory: f.dir.url.appendingPathComponent("campaigns"),
+            templatesFile: templates
+        )
+        await #expect(
+            throws: CampaignPlanner.PlanError.rejected(
+                ManifestRejection(problems: [
+                    .init(field: "template.language", reason: "\"t\" exists in hi, not in en_US"),
+                    .init(field: "audience.tags", reason: "no contact has the tag \"nobody\""),
+                ])
+            )
+        ) {
             try await planner.plan(try f.manifest(#"{"tags": ["nobody"]}"#), sourceFile: "m.json")
         }
         #expect(await f.spool.depth().total == 0)
@@ -130,7 +176,11 @@ import Testing
 
     @Test func unknownTagsRejectTheManifest() async throws {
         let f = try Fixture()
-        await #expect(throws: CampaignPlanner.PlanError.rejected(ManifestRejection(problems: [.init(field: "audience.tags", reason: "no contact has the tag \"nobody\"")]))) {
+        await #expect(
+            throws: CampaignPlanner.PlanError.rejected(
+                ManifestRejection(problems: [.init(field: "audience.tags", reason: "no contact has the tag \"nobody\"")])
+            )
+        ) {
             try await f.planner.plan(try f.manifest(#"{"tags": ["nobody"]}"#), sourceFile: "m.json")
         }
     }
@@ -154,19 +204,34 @@ import Testing
     }
 
     @Test func aFittingManifestHasNoProblems() throws {
-        #expect(try problems(#"{"template": {"name": "diwali_offer", "language": "en_US"}, "audience": {"all": true}, "variables": {"header": ["{name}"], "body": ["{name}", "20%"], "buttons": ["sale"]}}"#) == [])
+        #expect(
+            try problems(
+                #"{"template": {"name": "diwali_offer", "language": "en_US"}, "audience": {"all": true}, "variables": {"header": ["{name}"], "body": ["{name}", "20%"], "buttons": ["sale"]}}"#
+            ) == []
+        )
     }
 
     @Test func wrongLanguageUnapprovedAndCountsAreEachNamed() throws {
-        #expect(try problems(#"{"template": {"name": "diwali_offer", "language": "en_GB"}, "audience": {"all": true}}"#)
-                == ["template.language: \"diwali_offer\" exists in en_US, hi, not in en_GB"])
-        #expect(try problems(#"{"template": {"name": "nope", "language": "en_US"}, "audience": {"all": true}}"#)
-                == ["template.name: no template \"nope\" in the template list"])
-        #expect(try problems(#"{"template": {"name": "old_promo", "language": "en_US"}, "audience": {"all": true}, "variables": {"body": ["a", "b"]}}"#)
-                == ["template: \"old_promo\" (en_US) is PAUSED, not APPROVED", "variables.body: the template's body has 1 placeholder; 2 given"])
-        #expect(try problems(#"{"template": {"name": "diwali_offer", "language": "en_US"}, "audience": {"all": true}, "variables": {"body": ["x"]}}"#)
-                == ["variables.header: the template's header has 1 placeholder; 0 given", "variables.body: the template's body has 2 placeholders; 1 given",
-                    "variables.buttons: the template's buttons has 1 placeholder; 0 given"])
+        #expect(
+            try problems(#"{"template": {"name": "diwali_offer", "language": "en_GB"}, "audience": {"all": true}}"#)
+                == ["template.language: \"diwali_offer\" exists in en_US, hi, not in en_GB"]
+        )
+        #expect(
+            try problems(#"{"template": {"name": "nope", "language": "en_US"}, "audience": {"all": true}}"#)
+                == ["template.name: no template \"nope\" in the template list"]
+        )
+        #expect(
+            try problems(#"{"template": {"name": "old_promo", "language": "en_US"}, "audience": {"all": true}, "variables": {"body": ["a", "b"]}}"#)
+                == ["template: \"old_promo\" (en_US) is PAUSED, not APPROVED", "variables.body: the template's body has 1 placeholder; 2 given"]
+        )
+        #expect(
+            try problems(#"{"template": {"name": "diwali_offer", "language": "en_US"}, "audience": {"all": true}, "variables": {"body": ["x"]}}"#)
+                == [
+                    "variables.header: the template's header has 1 placeholder; 0 given",
+                    "variables.body: the template's body has 2 placeholders; 1 given",
+                    "variables.buttons: the template's buttons has 1 placeholder; 0 given",
+                ]
+        )
     }
 }
 
@@ -200,6 +265,10 @@ import Testing
         #expect(CampaignControl.isTransient(Self.record(nil, title: "HTTP 502")))
         #expect(CampaignControl.isTransient(Self.record(nil, title: "HTTP 429", reason: "gave up after 3 attempts")))
         #expect(!CampaignControl.isTransient(Self.record(nil, title: "HTTP 404")))
-        #expect(!CampaignControl.isTransient(Self.record(nil, title: "outcome unknown", reason: "may have been sent before a crash; not resent (afterReconcile = hold)")))
+        #expect(
+            !CampaignControl.isTransient(
+                Self.record(nil, title: "outcome unknown", reason: "may have been sent before a crash; not resent (afterReconcile = hold)")
+            )
+        )
     }
 }

@@ -35,7 +35,10 @@ import WabulkBase
         env["WABULK_RATE"] = "lots"
         let r = try await runProcess(wabulkBinary, ["status", "--home", dir.url.path], environment: env)
         #expect(r.status != 0)
-        #expect(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines) == "Error: setting rate from environment WABULK_RATE: \"lots\" is not a rate like 30/min")
+        #expect(
+            r.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+                == "Error: setting rate from environment WABULK_RATE: \"lots\" is not a rate like 30/min"
+        )
     }
 
     /// `contacts import` normalizes in worker processes: letters are refused there too, unless the setting
@@ -99,7 +102,10 @@ import WabulkBase
         let env = daemonEnvironment(home: home, sandboxPort: 9, listenPort: freePort(), secret: "perm-secret", token: "perm-token")
         let refused = try await runProcess(wabulkBinary, ["run"], environment: env)
         #expect(refused.status != 0)
-        #expect(refused.stderr == "Error: \(settings.path) can be written by others (mode 666): anyone who can change it can redirect sending and the token; run `chmod go-w \(settings.path)` (share only inbox/ and outbox/)\n")
+        #expect(
+            refused.stderr
+                == "Error: \(settings.path) can be written by others (mode 666): anyone who can change it can redirect sending and the token; run `chmod go-w \(settings.path)` (share only inbox/ and outbox/)\n"
+        )
         // Fixed, it starts, and the var/ it made is the operator's alone.
         chmod(settings.path, 0o644)
         let daemon = WabulkProcess(env: env, log: dir.url.appendingPathComponent("daemon.log"))
@@ -137,15 +143,25 @@ import WabulkBase
 @Suite struct SharedFolderTests {
     @Test func inboxAndOutboxOutsideTheHomeAreUsed() async throws {
         let dir = TempDir()
-        let home = dir.url.appendingPathComponent("home"), inbox = dir.url.appendingPathComponent("share/in"), outbox = dir.url.appendingPathComponent("share/out")
-        let env = daemonEnvironment(home: home, sandboxPort: 9, listenPort: freePort(), secret: "share-secret", token: "share-token",
-                                    settings: ["WABULK_INBOX_DIR": inbox.path, "WABULK_OUTBOX_DIR": outbox.path])
+        let home = dir.url.appendingPathComponent("home")
+        let inbox = dir.url.appendingPathComponent("share/in")
+        let outbox = dir.url.appendingPathComponent("share/out")
+        let env = daemonEnvironment(
+            home: home,
+            sandboxPort: 9,
+            listenPort: freePort(),
+            secret: "share-secret",
+            token: "share-token",
+            settings: ["WABULK_INBOX_DIR": inbox.path, "WABULK_OUTBOX_DIR": outbox.path]
+        )
         let daemon = WabulkProcess(env: env, log: dir.url.appendingPathComponent("daemon.log"))
         try daemon.start()
         defer { daemon.stop() }
         #expect(try await eventually { FileManager.default.fileExists(atPath: inbox.path) })
         try Data("Name,Phone\nA,9876543210\n".utf8).write(to: inbox.appendingPathComponent("people.csv"))
-        #expect(try await eventually { FileManager.default.fileExists(atPath: outbox.appendingPathComponent("receipts/people.csv.receipt.json").path) })
+        #expect(
+            try await eventually { FileManager.default.fileExists(atPath: outbox.appendingPathComponent("receipts/people.csv.receipt.json").path) }
+        )
         let days = try FileManager.default.contentsOfDirectory(atPath: outbox.appendingPathComponent("archive").path)
         #expect(days.count == 1)
         #expect(FileManager.default.fileExists(atPath: outbox.appendingPathComponent("archive/\(days[0])/people.csv").path))
@@ -160,32 +176,59 @@ import WabulkBase
     @Test func aSharedFolderThatHoldsTheOperatorsFilesIsRefused() async throws {
         let dir = TempDir()
         let home = dir.url.appendingPathComponent("home")
-        for (setting, value, shown) in [("WABULK_INBOX_DIR", home.path, home.path), ("WABULK_OUTBOX_DIR", "\(home.path)/var/out", "\(home.path)/var/out")] {
-            let env = daemonEnvironment(home: home, sandboxPort: 9, listenPort: freePort(), secret: "share-secret", token: "share-token",
-                                        settings: [setting: value])
+        for (setting, value, shown) in [
+            ("WABULK_INBOX_DIR", home.path, home.path), ("WABULK_OUTBOX_DIR", "\(home.path)/var/out", "\(home.path)/var/out"),
+        ] {
+            let env = daemonEnvironment(
+                home: home,
+                sandboxPort: 9,
+                listenPort: freePort(),
+                secret: "share-secret",
+                token: "share-token",
+                settings: [setting: value]
+            )
             let refused = try await runProcess(wabulkBinary, ["run"], environment: env)
             #expect(refused.status != 0)
             let name = setting == "WABULK_INBOX_DIR" ? "inboxDir" : "outboxDir"
-            #expect(refused.stderr == "Error: \(name) \(shown) is the home or inside var/: staff who can write it could change wabulk.json or the queue; choose a folder of its own\n")
+            #expect(
+                refused.stderr
+                    == "Error: \(name) \(shown) is the home or inside var/: staff who can write it could change wabulk.json or the queue; choose a folder of its own\n"
+            )
         }
         // Relative paths into var/ or with .. are refused when read.
-        let env = daemonEnvironment(home: home, sandboxPort: 9, listenPort: freePort(), secret: "share-secret", token: "share-token",
-                                    settings: ["WABULK_INBOX_DIR": "../elsewhere"])
+        let env = daemonEnvironment(
+            home: home,
+            sandboxPort: 9,
+            listenPort: freePort(),
+            secret: "share-secret",
+            token: "share-token",
+            settings: ["WABULK_INBOX_DIR": "../elsewhere"]
+        )
         let refused = try await runProcess(wabulkBinary, ["run"], environment: env)
         #expect(refused.status != 0)
-        #expect(refused.stderr == "Error: setting inboxDir from environment WABULK_INBOX_DIR: \"../elsewhere\" is not a folder outside var/ and other than the home, without ..\n")
+        #expect(
+            refused.stderr
+                == "Error: setting inboxDir from environment WABULK_INBOX_DIR: \"../elsewhere\" is not a folder outside var/ and other than the home, without ..\n"
+        )
     }
 
     @Test func aSharedFolderOnAnotherFileSystemIsRefused() async throws {
         try #require(getuid() == 0, "mounting a tmpfs needs root (CI runs as root)")
         let dir = TempDir()
-        let home = dir.url.appendingPathComponent("home"), share = dir.url.appendingPathComponent("share")
+        let home = dir.url.appendingPathComponent("home")
+        let share = dir.url.appendingPathComponent("share")
         try FileManager.default.createDirectory(at: share, withIntermediateDirectories: true)
         let mounted = try runProcessBlocking("/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", share.path], environment: nil, input: nil)
         try #require(mounted.status == 0, "mount: \(mounted.stderr)")
         defer { _ = try? runProcessBlocking("/bin/umount", ["-l", share.path], environment: nil, input: nil) }
-        let env = daemonEnvironment(home: home, sandboxPort: 9, listenPort: freePort(), secret: "share-secret", token: "share-token",
-                                    settings: ["WABULK_INBOX_DIR": share.path])
+        let env = daemonEnvironment(
+            home: home,
+            sandboxPort: 9,
+            listenPort: freePort(),
+            secret: "share-secret",
+            token: "share-token",
+            settings: ["WABULK_INBOX_DIR": share.path]
+        )
         let refused = try await runProcess(wabulkBinary, ["run"], environment: env)
         #expect(refused.status != 0)
         #expect(refused.stderr.hasPrefix("Error: inboxDir \(share.path) is on another file system than var/"))
@@ -200,8 +243,14 @@ import WabulkBase
         defer { rig.daemon.stop() }
         #expect(try await eventually { await rig.get("/sandbox/stats") != nil })
         let count = 8
-        try rig.drop("contacts.csv", "Name,Phone\n" + (1...count).map { "Person \($0),\(SuppressionFlowTests.phone($0))" }.joined(separator: "\n") + "\n")
-        try rig.drop("twice.json", #"{"id": "twice", "template": {"name": "spring_sale", "language": "en_US"}, "audience": {"all": true}, "variables": {"body": ["{name}"]}}"#)
+        try rig.drop(
+            "contacts.csv",
+            "Name,Phone\n" + (1...count).map { "Person \($0),\(SuppressionFlowTests.phone($0))" }.joined(separator: "\n") + "\n"
+        )
+        try rig.drop(
+            "twice.json",
+            #"{"id": "twice", "template": {"name": "spring_sale", "language": "en_US"}, "audience": {"all": true}, "variables": {"body": ["{name}"]}}"#
+        )
         try rig.daemon.start()
         #expect(try await eventually(timeout: 30) { await rig.records().count >= 1 })
         var second = rig.env

@@ -1,6 +1,7 @@
 import Foundation
 import Reports
 import Testing
+
 @testable import Contacts
 
 /// Every format staff drop, with exact expected counts, numbers, names, tags and rejections.
@@ -34,7 +35,8 @@ import Testing
     }
 
     @Test func utf8WithBOMQuotedLineBreaksBlankAndTrailingRows() throws {
-        let text = "\u{FEFF}Full Name,Phone Number,Notes\r\n\"Sharma, Priya\",\"+91 98765-43210\",\"line one\nline two\"\r\n\r\n,,\r\nRavi,(+91) 98765 43211,\"said \"\"hi\"\"\"\r\n,,\r\n\r\n"
+        let text =
+            "\u{FEFF}Full Name,Phone Number,Notes\r\n\"Sharma, Priya\",\"+91 98765-43210\",\"line one\nline two\"\r\n\r\n,,\r\nRavi,(+91) 98765 43211,\"said \"\"hi\"\"\"\r\n,,\r\n\r\n"
         let (r, registry) = try run("people.csv", Array(text.utf8))
         #expect(r.summary.encoding == "utf8")
         #expect(r.summary.rowsRead == 2)
@@ -46,7 +48,8 @@ import Testing
     }
 
     @Test func googleContactsExport() throws {
-        let text = "Given Name,Family Name,Phone 1 - Type,Phone 1 - Value,Group Membership\nAsha,Rao,Mobile,+91 98765 43210,* myContacts ::: Delhi ::: VIP\nBen,,Mobile,+44 7911 123456,* myContacts\n"
+        let text =
+            "Given Name,Family Name,Phone 1 - Type,Phone 1 - Value,Group Membership\nAsha,Rao,Mobile,+91 98765 43210,* myContacts ::: Delhi ::: VIP\nBen,,Mobile,+44 7911 123456,* myContacts\n"
         let (r, registry) = try run("contacts.csv", Array(text.utf8))
         #expect(r.summary.inserted == 2)
         let asha = try #require(try registry.contact(phone: "+919876543210"))
@@ -77,7 +80,7 @@ import Testing
         let asha = try #require(try registry.contact(phone: "+919876543210"))
         #expect(asha.name == "Asha Rao")
         #expect(asha.fields["Other phones"] == "+91 98765 43299, 022 2345 6789")
-        #expect(try registry.contact(phone: "+919876543299") == nil)   // kept as a field, not a second contact
+        #expect(try registry.contact(phone: "+919876543299") == nil)  // kept as a field, not a second contact
         let ben = try #require(try registry.contact(phone: "+919876543211"))
         #expect(ben.fields["Other phones"] == nil)
     }
@@ -87,9 +90,13 @@ import Testing
         let (r, registry) = try run("list.csv", Array(text.utf8))
         #expect(r.summary.inserted == 2)
         let why = "letters: a phone number is digits only (a placeholder or a typo?)"
-        #expect(r.rejected == [RejectedRow(row: 3, column: "Phone", value: "98450ABCDE", reason: why),
-                               RejectedRow(row: 5, column: "Phone", value: "98765 4321O", reason: why),
-                               RejectedRow(row: 6, column: "Phone", value: "ABCDEFGHIJ", reason: why)])
+        #expect(
+            r.rejected == [
+                RejectedRow(row: 3, column: "Phone", value: "98450ABCDE", reason: why),
+                RejectedRow(row: 5, column: "Phone", value: "98765 4321O", reason: why),
+                RejectedRow(row: 6, column: "Phone", value: "ABCDEFGHIJ", reason: why),
+            ]
+        )
         #expect(try registry.contact(phone: "+919845022233") == nil)
     }
 
@@ -99,13 +106,19 @@ import Testing
         #expect(r.summary.delimiter == "|")
         #expect(r.summary.inserted == 1)
         #expect(r.summary.duplicatesInFile == 1)
-        #expect(r.rejected == [RejectedRow(row: 3, column: "phone", value: "abc", reason: "letters: a phone number is digits only (a placeholder or a typo?)"),
-                               RejectedRow(row: 4, column: "phone", value: "+91 98765", reason: "too short for a phone number")])
+        #expect(
+            r.rejected == [
+                RejectedRow(row: 3, column: "phone", value: "abc", reason: "letters: a phone number is digits only (a placeholder or a typo?)"),
+                RejectedRow(row: 4, column: "phone", value: "+91 98765", reason: "too short for a phone number"),
+            ]
+        )
     }
 
     @Test func aFileWithNoUsableHeaderIsRefusedClearly() throws {
         #expect(throws: ContactsError.emptyFile(file: "blank.csv")) { try run("blank.csv", Array("\r\n,,\r\n".utf8)) }
-        #expect(throws: ContactsError.noPhoneColumn(file: "n.csv", headers: ["9876543210", "Asha"])) { try run("n.csv", Array("9876543210,Asha\n".utf8)) }
+        #expect(throws: ContactsError.noPhoneColumn(file: "n.csv", headers: ["9876543210", "Asha"])) {
+            try run("n.csv", Array("9876543210,Asha\n".utf8))
+        }
     }
 
     @Test func xlsxWithNumericPhonesAndAContactsSheet() throws {
@@ -116,7 +129,7 @@ import Testing
         other.write(row: 0, [.text("not this sheet")])
         let sheet = workbook.addSheet("Contacts")
         sheet.write(row: 0, [.text("Name"), .text("WhatsApp"), .text("Tags")])
-        sheet.write(row: 1, [.text("Numeric"), .number(919876543210), .text("a;b")])
+        sheet.write(row: 1, [.text("Numeric"), .number(919_876_543_210), .text("a;b")])
         sheet.write(row: 2, [.text("Text"), .text("+91 98765 43211"), .empty])
         sheet.write(row: 4, [.text("Bad"), .number(12345), .empty])
         try workbook.close()
@@ -169,7 +182,10 @@ import Testing
             wb.save(sys.argv[1])
             """
         #expect(try await runProcess(python3, ["python3", "-c", script, path]).status == 0)
-        let sheetSize = try await runProcess(python3, ["python3", "-c", "import sys, zipfile; print(zipfile.ZipFile(sys.argv[1]).getinfo('xl/worksheets/sheet1.xml').file_size)", path])
+        let sheetSize = try await runProcess(
+            python3,
+            ["python3", "-c", "import sys, zipfile; print(zipfile.ZipFile(sys.argv[1]).getinfo('xl/worksheets/sheet1.xml').file_size)", path]
+        )
         #expect(Int(sheetSize.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0 > 10_000_000)
         let registry = try ContactRegistry(path: dir.url.appendingPathComponent("c.sqlite"))
         let r = try ContactImporter(registry: registry, normalizer: try PhoneNormalizer(defaultCountry: "91")).importFile(URL(fileURLWithPath: path))
@@ -192,7 +208,12 @@ import Testing
             """
         #expect(try await runProcess(python3, ["python3", "-c", script, path]).status == 0)
         let registry = try ContactRegistry(path: dir.url.appendingPathComponent("c.sqlite"))
-        #expect(throws: ContactsError.unsupportedFormat(file: "bomb.xlsx", reason: "xl/worksheets/sheet1.xml would inflate to 50000002 bytes; refused as too large")) {
+        #expect(
+            throws: ContactsError.unsupportedFormat(
+                file: "bomb.xlsx",
+                reason: "xl/worksheets/sheet1.xml would inflate to 50000002 bytes; refused as too large"
+            )
+        ) {
             try ContactImporter(registry: registry, normalizer: try PhoneNormalizer(defaultCountry: "91")).importFile(URL(fileURLWithPath: path))
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Contacts
 
 @Suite struct PhoneNormalizerTests {
@@ -37,8 +38,11 @@ import Testing
 
     /// A placeholder or a typo, not a vanity number: "98450ABCDE" read as keypad digits is +91 98450 22233,
     /// a stranger. Every spelling with a letter in it is refused for that reason.
-    @Test(arguments: ["98450ABCDE", "ABCDEFGHIJ", "hello", "98765 4321O", "98765x43210", "+91 98765 43210 mobile", "tel: +91 98765 43210",
-                      "९८७६५abcde", "98765 4321а" /* Cyrillic a */, "９８７６５ＡＢＣＤＥ"])
+    @Test(arguments: [
+        "98450ABCDE", "ABCDEFGHIJ", "hello", "98765 4321O", "98765x43210", "+91 98765 43210 mobile", "tel: +91 98765 43210",
+        "९८७६५abcde", "98765 4321а",  // Cyrillic a
+        "９８７６５ＡＢＣＤＥ",
+    ])
     func lettersInAPhoneCellAreRefused(raw: String) {
         #expect(india.normalize(raw) == PhoneNormalizer.letters)
         #expect(PhoneNormalizer.letters == .invalid(reason: "letters: a phone number is digits only (a placeholder or a typo?)"))
@@ -63,15 +67,19 @@ import Testing
         #expect(rows == [["Name", "Phone", "Note"], ["Sharma, Priya", "98765 43210", "said \"hi\"\nthen left"], ["Ravi", "98765 43211", ""]])
     }
 
-    @Test(arguments: [("a;b;c\n1;2;3", UInt8(ascii: ";")), ("a\tb\n1\t2", UInt8(ascii: "\t")), ("a|b|c", UInt8(ascii: "|")),
-                      ("\"x;y\",b,c\n", UInt8(ascii: ",")), ("name", UInt8(ascii: ","))])
+    @Test(arguments: [
+        ("a;b;c\n1;2;3", UInt8(ascii: ";")), ("a\tb\n1\t2", UInt8(ascii: "\t")), ("a|b|c", UInt8(ascii: "|")),
+        ("\"x;y\",b,c\n", UInt8(ascii: ",")), ("name", UInt8(ascii: ",")),
+    ])
     func delimiterIsSniffedFromTheHeader(text: String, expected: UInt8) {
         #expect(CSVParser.sniffDelimiter(text[...]) == expected)
     }
 
-    @Test(arguments: [("vip, delhi;staff|x", ["vip", "delhi", "staff", "x"]), ("* myContacts ::: Delhi ::: VIP", ["Delhi", "VIP"]),
-                      ("::::x", [":x"]), ("a:b, c::d", ["a:b", "c::d"]), (" , ;| ", []), ("é ,ü|ñ", ["é", "ü", "ñ"]), ("", []),
-                      ("solo", ["solo"]), ("a:::", ["a"]), ("c, c;d|c", ["c", "d"])])
+    @Test(arguments: [
+        ("vip, delhi;staff|x", ["vip", "delhi", "staff", "x"]), ("* myContacts ::: Delhi ::: VIP", ["Delhi", "VIP"]),
+        ("::::x", [":x"]), ("a:b, c::d", ["a:b", "c::d"]), (" , ;| ", []), ("é ,ü|ñ", ["é", "ü", "ñ"]), ("", []),
+        ("solo", ["solo"]), ("a:::", ["a"]), ("c, c;d|c", ["c", "d"]),
+    ])
     func tagsSplitOnEverySeparator(text: String, expected: [String]) {
         #expect(ColumnMapping.splitTags(text) == expected)
     }
@@ -102,27 +110,32 @@ import Testing
         var utf16be = Data([0xFE, 0xFF])
         utf16be.append("Zoë".data(using: .utf16BigEndian)!)
         #expect(TextDecoding.decode(utf16be) == ("Zoë", .utf16be))
-        let cp1252 = Data([0x4E, 0xE4, 0x6D, 0xE9, 0x80])   // "Nämé€" in Windows-1252
+        let cp1252 = Data([0x4E, 0xE4, 0x6D, 0xE9, 0x80])  // "Nämé€" in Windows-1252
         #expect(TextDecoding.decode(cp1252) == ("Nämé€", .windows1252))
     }
 }
 
 @Suite struct ContactImporterTests {
     func importer(_ dir: TempDir) throws -> ContactImporter {
-        ContactImporter(registry: try ContactRegistry(path: dir.url.appendingPathComponent("contacts.sqlite")),
-                        normalizer: try PhoneNormalizer(defaultCountry: "91"))
+        ContactImporter(
+            registry: try ContactRegistry(path: dir.url.appendingPathComponent("contacts.sqlite")),
+            normalizer: try PhoneNormalizer(defaultCountry: "91")
+        )
     }
 
     @Test func rowsLandOrAreExplained() throws {
         let dir = TempDir()
-        let file = dir.file("people.csv", """
+        let file = dir.file(
+            "people.csv",
+            """
             Full Name;Mobile;Labels;City
             Priya Sharma;98765 43210;vip, delhi;Delhi
             Ravi;+91 98765 43211;mumbai|vip;Mumbai
             Bad Row;12345;;Pune
 
             Priya S;09876543210;newsletter;
-            """)
+            """
+        )
         let result = try importer(dir).importFile(file)
         #expect(result.summary.rowsRead == 4)
         #expect(result.summary.inserted == 2)
@@ -164,7 +177,8 @@ import Testing
         let header = "Name,Phone,Tags,City,Note\n"
         let first = "Asha,9876543210,\"a, b\",Pune,\"said \"\"hi\"\"\"\nRavi,9876543211,,Delhi,\nMeera,9876543212,x,,n1\n"
         let second = ",9876543210,\"b, c, c\",,new note\nRavi Kumar,+91 98765 43211,é|a,Mumbai,\nMeera,09876543212,,Goa,\nNew,9876543213,z,Agra,\n"
-        let a = TempDir(), b = TempDir()
+        let a = TempDir()
+        let b = TempDir()
         let twoFiles = try importer(a)
         _ = try twoFiles.importFile(a.file("first.csv", header + first))
         let update = try twoFiles.importFile(a.file("second.csv", header + second))
@@ -174,7 +188,8 @@ import Testing
         let both = try oneFile.importFile(b.file("both.csv", header + first + second))
         #expect(both.summary.inserted == 4)
         #expect(both.summary.duplicatesInFile == 3)
-        let viaSwift = try twoFiles.registry.list(), viaSQL = try oneFile.registry.list()
+        let viaSwift = try twoFiles.registry.list()
+        let viaSQL = try oneFile.registry.list()
         #expect(viaSwift.map(\.phone) == ["+919876543210", "+919876543211", "+919876543212", "+919876543213"])
         #expect(viaSwift.map(\.name) == viaSQL.map(\.name))
         #expect(viaSwift.map(\.fields) == viaSQL.map(\.fields))

@@ -39,8 +39,11 @@ import WebhookListener
         let daemon = WabulkProcess(env: env, log: dir.url.appendingPathComponent("daemon.log"))
         // Tomorrow: nothing is sent, so the spool holds exactly what planning wrote.
         let start = Timestamp.format(Date().addingTimeInterval(86_400))
-        try Data(#"{"id": "big", "template": {"name": "t", "language": "en"}, "audience": {"all": true}, "variables": {"body": ["{name}"]}, "startAt": "\#(start)"}"#.utf8)
-            .write(to: home.inbox.appendingPathComponent("big.json"))
+        try Data(
+            #"{"id": "big", "template": {"name": "t", "language": "en"}, "audience": {"all": true}, "variables": {"body": ["{name}"]}, "startAt": "\#(start)"}"#
+                .utf8
+        )
+        .write(to: home.inbox.appendingPathComponent("big.json"))
         let receipt = home.receipts.appendingPathComponent("big.json.receipt.json")
         let taken = home.intake.appendingPathComponent("big.json")
         let exists: @Sendable (URL) -> Bool = { FileManager.default.fileExists(atPath: $0.path) }
@@ -54,7 +57,10 @@ import WebhookListener
                 // a random moment of the planning.
                 let deadline = Date().addingTimeInterval(30)
                 while !exists(taken) && !exists(receipt) && Date() < deadline { usleep(20_000) }
-                if exists(receipt) { daemon.kill9(); break }
+                if exists(receipt) {
+                    daemon.kill9()
+                    break
+                }
                 usleep(UInt32.random(in: 50_000...1_500_000))
                 if exists(taken) && !exists(receipt) { landed += 1 }
                 daemon.kill9()
@@ -97,8 +103,10 @@ import WebhookListener
         let listen = env["WABULK_LISTEN"]!
         let sandbox = WabulkProcess(env: env, log: dir.url.appendingPathComponent("sandbox.log"))
         let record = dir.url.appendingPathComponent("sends.jsonl")
-        try sandbox.start(["sandbox", "--port", "\(sandboxPort)", "--webhook", "http://\(listen)/api/whatsapp/webhook",
-                           "--status-delay-ms", "50", "--webhook-retry-cap-ms", "1000", "--record", record.path])
+        try sandbox.start([
+            "sandbox", "--port", "\(sandboxPort)", "--webhook", "http://\(listen)/api/whatsapp/webhook",
+            "--status-delay-ms", "50", "--webhook-retry-cap-ms", "1000", "--record", record.path,
+        ])
         defer { sandbox.stop() }
         let daemon = WabulkProcess(env: env, log: dir.url.appendingPathComponent("daemon.log"))
         try Data(#"{"id": "drain", "template": {"name": "t", "language": "en"}, "audience": {"all": true}}"#.utf8)
@@ -111,7 +119,8 @@ import WebhookListener
         try daemon.start()
         // Drained: nothing left in the spool, and every accepted send settled in the log.
         let drained = try await eventually(timeout: 300) {
-            return Spool.depth(in: home.spool).total == 0 && FileManager.default.fileExists(atPath: home.receipts.appendingPathComponent("drain.json.receipt.json").path)
+            Spool.depth(in: home.spool).total == 0
+                && FileManager.default.fileExists(atPath: home.receipts.appendingPathComponent("drain.json.receipt.json").path)
         }
         #expect(drained)
         daemon.stop()
@@ -120,7 +129,8 @@ import WebhookListener
         let accepted = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
             .filter { $0["outcome"] as? String == "accepted" }
         let recipients = accepted.map { $0["to"] as! String }
-        var seen = Set<String>(), twice: [String] = []
+        var seen = Set<String>()
+        var twice: [String] = []
         for r in recipients where !seen.insert(r).inserted { twice.append(r) }
         #expect(twice.isEmpty, "sent twice: \(twice.prefix(10))")
         #expect(seen.count == count, "nothing lost: \(seen.count) of \(count) recipients reached")
@@ -135,13 +145,24 @@ import WebhookListener
         var env = baseEnvironment(home: home.root)
         env["WHATSAPP_API_BASE_URL"] = "http://127.0.0.1:9"
         let listen = env["WABULK_LISTEN"]!
-        let rounds = 5, perBatch = 40
+        let rounds = 5
+        let perBatch = 40
         // The sends the statuses are about, as the dispatcher recorded them before.
         let writer = EventLogWriter(directory: home.log)
-        try await writer.append((0..<(rounds * perBatch)).map { i in
-            MessageEvent(time: Date(), status: .sent, campaign: "hooks", job: String(format: "hooks.%07d", i), phone: "+9198\(String(format: "%08d", i))",
-                         wamid: "wamid.crash\(i)", attempt: 1, source: "dispatch")
-        })
+        try await writer.append(
+            (0..<(rounds * perBatch)).map { i in
+                MessageEvent(
+                    time: Date(),
+                    status: .sent,
+                    campaign: "hooks",
+                    job: String(format: "hooks.%07d", i),
+                    phone: "+9198\(String(format: "%08d", i))",
+                    wamid: "wamid.crash\(i)",
+                    attempt: 1,
+                    source: "dispatch"
+                )
+            }
+        )
         await writer.close()
         let daemon = WabulkProcess(env: env, log: dir.url.appendingPathComponent("daemon.log"))
         let http = CurlPool()
@@ -151,12 +172,21 @@ import WebhookListener
             let statuses = (0..<perBatch).map { k -> String in
                 let i = round * perBatch + k
                 // No callback data: the statuses join their sends through the wamid alone.
-                return #"{"id":"wamid.crash\#(i)","status":"\#(i % 2 == 0 ? "read" : "delivered")","timestamp":"\#(1_750_030_000 + i)","recipient_id":"9198\#(String(format: "%08d", i))"}"#
+                return
+                    #"{"id":"wamid.crash\#(i)","status":"\#(i % 2 == 0 ? "read" : "delivered")","timestamp":"\#(1_750_030_000 + i)","recipient_id":"9198\#(String(format: "%08d", i))"}"#
             }
-            let body = Array(#"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","statuses":[\#(statuses.joined(separator: ","))]}}]}]}"#.utf8)
-            let answer = try await http.perform(HTTPRequest(method: "POST", url: "http://\(listen)/api/whatsapp/webhook",
-                                                            headers: [(WebhookSignature.headerName, WebhookSignature.sign(body, secret: Secret("crash-secret")))],
-                                                            body: body))
+            let body = Array(
+                #"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","statuses":[\#(statuses.joined(separator: ","))]}}]}]}"#
+                    .utf8
+            )
+            let answer = try await http.perform(
+                HTTPRequest(
+                    method: "POST",
+                    url: "http://\(listen)/api/whatsapp/webhook",
+                    headers: [(WebhookSignature.headerName, WebhookSignature.sign(body, secret: Secret("crash-secret")))],
+                    body: body
+                )
+            )
             daemon.kill9()
             #expect(answer.status == 200)
         }

@@ -3,7 +3,7 @@ import Testing
 import WabulkBase
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// The home on a small tmpfs made by the test, filled to the last byte mid-campaign: the listener answers
@@ -16,7 +16,12 @@ import WabulkBase
         try #require(getuid() == 0, "mounting a tmpfs needs root (CI runs as root)")
         let rig = try SuppressionFlowTests.Rig(sandboxArguments: ["--webhook-retry-cap-ms", "1000"], settings: ["WABULK_RATE": "120/min"])
         let home = rig.home
-        let mounted = try runProcessBlocking("/bin/mount", ["-t", "tmpfs", "-o", "size=16m,mode=0755", "tmpfs", home.path], environment: nil, input: nil)
+        let mounted = try runProcessBlocking(
+            "/bin/mount",
+            ["-t", "tmpfs", "-o", "size=16m,mode=0755", "tmpfs", home.path],
+            environment: nil,
+            input: nil
+        )
         try #require(mounted.status == 0, "mount: \(mounted.stderr)")
         defer {
             rig.daemon.stop()
@@ -26,7 +31,10 @@ import WabulkBase
         #expect(try await eventually { await rig.get("/sandbox/stats") != nil })
         let count = 30
         try rig.drop("contacts.csv", "Name,Phone\n" + (1...count).map { "Person \($0),\(Self.phone($0))" }.joined(separator: "\n") + "\n")
-        try rig.drop("full.json", #"{"id": "full", "template": {"name": "spring_sale", "language": "en_US"}, "audience": {"all": true}, "variables": {"body": ["{name}"]}}"#)
+        try rig.drop(
+            "full.json",
+            #"{"id": "full", "template": {"name": "spring_sale", "language": "en_US"}, "audience": {"all": true}, "variables": {"body": ["{name}"]}}"#
+        )
         try rig.daemon.start()
 
         let filler = home.appendingPathComponent("filler")
@@ -62,7 +70,8 @@ import WabulkBase
         #expect(redelivered == "200")
         let finished = try await eventually(timeout: 90) {
             guard await rig.records().count >= count, let stats = await rig.get("/sandbox/stats") as? [String: Any],
-                  stats["statusesPending"] as? Int == 0 else { return false }
+                stats["statusesPending"] as? Int == 0
+            else { return false }
             let status = try await rig.wabulk(["status", "--json"])
             let campaigns = (try? JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])?["campaigns"] as? [[String: Any]]
             return campaigns?.first { $0["id"] as? String == "full" }?["state"] as? String == "completed"
@@ -81,7 +90,9 @@ import WabulkBase
         let events = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         #expect(events.count == lines.count)
         for status in ["sent", "delivered"] {
-            let jobs = Set(events.filter { $0["status"] as? String == status && ($0["job"] as? String)?.hasPrefix("full.") == true }.map { $0["job"] as! String })
+            let jobs = Set(
+                events.filter { $0["status"] as? String == status && ($0["job"] as? String)?.hasPrefix("full.") == true }.map { $0["job"] as! String }
+            )
             #expect(jobs.count == count, "\(status): \(jobs.count)")
         }
         #expect(events.contains { $0["kind"] as? String == "inbound" && $0["reason"] as? String == String(text.prefix(1000)) })

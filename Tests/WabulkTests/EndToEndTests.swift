@@ -13,57 +13,87 @@ import Testing
         let dir = TempDir("wabulk-e2e")
         let home = dir.url.appendingPathComponent("home")
         try FileManager.default.createDirectory(at: home.appendingPathComponent("inbox"), withIntermediateDirectories: true)
-        let sandboxPort = freePort(), listenPort = freePort()
-        let env = daemonEnvironment(home: home, sandboxPort: sandboxPort, listenPort: listenPort, secret: "e2e-app-secret", token: "e2e-token",
-                                    settings: ["WABULK_RATE": "1200/min", "WABULK_BACKOFF_BASE_SECONDS": "0.5"])
+        let sandboxPort = freePort()
+        let listenPort = freePort()
+        let env = daemonEnvironment(
+            home: home,
+            sandboxPort: sandboxPort,
+            listenPort: listenPort,
+            secret: "e2e-app-secret",
+            token: "e2e-token",
+            settings: ["WABULK_RATE": "1200/min", "WABULK_BACKOFF_BASE_SECONDS": "0.5"]
+        )
         let sandbox = WabulkProcess(env: env, log: dir.url.appendingPathComponent("sandbox.log"))
-        try sandbox.start(["sandbox", "--port", "\(sandboxPort)", "--webhook", "http://127.0.0.1:\(listenPort)/api/whatsapp/webhook",
-                               "--fail", "+919876500003=131026", "--fail", "+919876500004=131000x1",
-                               "--fail-async", "+919876500005=131050", "--unread-share", "0.3", "--status-delay-ms", "100",
-                               "--token", "e2e-token"])
+        try sandbox.start([
+            "sandbox", "--port", "\(sandboxPort)", "--webhook", "http://127.0.0.1:\(listenPort)/api/whatsapp/webhook",
+            "--fail", "+919876500003=131026", "--fail", "+919876500004=131000x1",
+            "--fail-async", "+919876500005=131050", "--unread-share", "0.3", "--status-delay-ms", "100",
+            "--token", "e2e-token",
+        ])
         let daemon = WabulkProcess(env: env, log: dir.url.appendingPathComponent("daemon.log"))
         try daemon.start()
         #expect(try await eventually { await getJSON("http://127.0.0.1:\(sandboxPort)/sandbox/stats") != nil })
 
         // 20 valid contacts in mixed spellings, 2 invalid rows, 1 duplicate, one opted-out-by-tag exclusion.
         var csv = "Name,WhatsApp,Tags\n"
-        for i in 1...20 { csv += "Person \(i),\(i % 2 == 0 ? "+91 98765 " : "098765")\(String(format: "%05d", i)),\(i == 20 ? "staff" : "customer")\n" }
+        for i in 1...20 {
+            csv += "Person \(i),\(i % 2 == 0 ? "+91 98765 " : "098765")\(String(format: "%05d", i)),\(i == 20 ? "staff" : "customer")\n"
+        }
         csv += "Broken,12345,customer\nEmpty,,customer\nPerson 1 again,+919876500001,vip\n"
         try Data(csv.utf8).write(to: home.appendingPathComponent("inbox/contacts.csv"))
         try await Task.sleep(for: .milliseconds(600))
-        try Data(#"{"id": "e2e", "template": {"name": "spring_sale", "language": "en_US"}, "audience": {"all": true, "excludeTags": ["staff"]}, "variables": {"body": ["{name}"]}}"#.utf8)
-            .write(to: home.appendingPathComponent("inbox/e2e.json"))
+        try Data(
+            #"{"id": "e2e", "template": {"name": "spring_sale", "language": "en_US"}, "audience": {"all": true, "excludeTags": ["staff"]}, "variables": {"body": ["{name}"]}}"#
+                .utf8
+        )
+        .write(to: home.appendingPathComponent("inbox/e2e.json"))
 
         let receipts = home.appendingPathComponent("outbox/receipts")
-        #expect(try await eventually(timeout: 30) { FileManager.default.fileExists(atPath: receipts.appendingPathComponent("e2e.json.receipt.json").path) })
-        let contactsReceipt = try JSONSerialization.jsonObject(with: Data(contentsOf: receipts.appendingPathComponent("contacts.csv.receipt.json"))) as! [String: Any]
+        #expect(
+            try await eventually(timeout: 30) {
+                FileManager.default.fileExists(atPath: receipts.appendingPathComponent("e2e.json.receipt.json").path)
+            }
+        )
+        let contactsReceipt =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: receipts.appendingPathComponent("contacts.csv.receipt.json"))) as! [String: Any]
         let summary = contactsReceipt["contacts"] as! [String: Any]
         #expect(summary["rowsRead"] as? Int == 23)
         #expect(summary["inserted"] as? Int == 20)
         #expect(summary["duplicatesInFile"] as? Int == 1)
         #expect(summary["rejected"] as? Int == 2)
         let errorsCSV = try String(contentsOf: receipts.appendingPathComponent("contacts.csv.errors.csv"), encoding: .utf8)
-        #expect(errorsCSV == "row,column,value,reason\r\n\"22\",\"WhatsApp\",\"12345\",\"too short for a phone number\"\r\n\"23\",\"WhatsApp\",\"\",\"phone number is empty\"\r\n")
-        let campaignReceipt = try JSONSerialization.jsonObject(with: Data(contentsOf: receipts.appendingPathComponent("e2e.json.receipt.json"))) as! [String: Any]
+        #expect(
+            errorsCSV
+                == "row,column,value,reason\r\n\"22\",\"WhatsApp\",\"12345\",\"too short for a phone number\"\r\n\"23\",\"WhatsApp\",\"\",\"phone number is empty\"\r\n"
+        )
+        let campaignReceipt =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: receipts.appendingPathComponent("e2e.json.receipt.json"))) as! [String: Any]
         #expect(campaignReceipt["outcome"] as? String == "accepted")
         #expect((campaignReceipt["campaign"] as? [String: Any])?["queued"] as? Int == 19)
-        #expect(FileManager.default.fileExists(atPath: home.appendingPathComponent("outbox/archive/\(String(ISO8601DateFormatter().string(from: Date()).prefix(10)))/contacts.csv").path))
+        #expect(
+            FileManager.default.fileExists(
+                atPath: home.appendingPathComponent("outbox/archive/\(String(ISO8601DateFormatter().string(from: Date()).prefix(10)))/contacts.csv")
+                    .path
+            )
+        )
 
         // Wait until the sandbox has nothing left to report and every send is settled in the daemon's view.
         let settled = try await eventually(timeout: 60) {
             guard let stats = await getJSON("http://127.0.0.1:\(sandboxPort)/sandbox/stats") as? [String: Any],
-                  stats["statusesPending"] as? Int == 0, (stats["accepted"] as? Int ?? 0) == 18 else { return false }
+                stats["statusesPending"] as? Int == 0, (stats["accepted"] as? Int ?? 0) == 18
+            else { return false }
             let status = try await runProcess(wabulkBinary, ["status", "--json"], environment: env)
             guard let s = try? JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any],
-                  let campaign = (s["campaigns"] as? [[String: Any]])?.first else { return false }
+                let campaign = (s["campaigns"] as? [[String: Any]])?.first
+            else { return false }
             return campaign["state"] as? String == "completed"
         }
         #expect(settled)
 
         let records = await getJSON("http://127.0.0.1:\(sandboxPort)/sandbox/requests") as! [[String: Any]]
         let accepted = records.filter { $0["outcome"] as? String == "accepted" }
-        #expect(records.count == 20)          // 19 recipients + one retry of the transient 131000
-        #expect(Set(accepted.map { $0["to"] as! String }).count == accepted.count)   // nobody twice
+        #expect(records.count == 20)  // 19 recipients + one retry of the transient 131000
+        #expect(Set(accepted.map { $0["to"] as! String }).count == accepted.count)  // nobody twice
         let read = accepted.filter { $0["finalStatus"] as? String == "read" }.count
         let unread = accepted.filter { $0["finalStatus"] as? String == "delivered" }.count
         #expect(read + unread == 17)
@@ -113,10 +143,12 @@ import Testing
         #expect(metrics[#"wabulk_webhooks_total{outcome="accepted"}"#].map { $0 >= 1 } == true)
         #expect(metrics[#"wabulk_queue_depth{state="ready"}"#] == 0)
 
-        daemon.stop()   // SIGINT: a clean stop
+        daemon.stop()  // SIGINT: a clean stop
         #expect(daemon.process?.terminationStatus == 0)
         // outbox/status.json: written at start, every 30 s and on the way out, so it shows the final state.
-        let status = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: home.appendingPathComponent("outbox/status.json"))) as? [String: Any])
+        let status = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: home.appendingPathComponent("outbox/status.json"))) as? [String: Any]
+        )
         let line = try #require((status["campaigns"] as? [[String: Any]])?.first)
         #expect(line["id"] as? String == "e2e")
         #expect(line["state"] as? String == "completed")

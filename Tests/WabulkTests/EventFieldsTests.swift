@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WabulkBase
+
 @testable import EventLog
 
 /// The quote-position reader (`parseCompact`) must give the general parser's answer for every line it takes,
@@ -19,23 +20,56 @@ import WabulkBase
         }
         func number() -> Int? { rng.next() % 2 == 0 ? nil : [0, 1, -7, 131026, Int.max, Int.min + 1][Int(rng.next() % 6)] }
         let statuses = MessageStatus.allCases
-        return MessageEvent(time: Date(timeIntervalSince1970: 1_790_000_000 + Double(rng.next() % 1_000_000) / 1000),
-                            status: statuses[Int(rng.next() % UInt64(statuses.count))], campaign: text(), job: text(), phone: text(),
-                            name: text(), wamid: text(), attempt: number(), errorCode: number(), errorTitle: text(), errorDetails: text(),
-                            metaTime: number(), pricingCategory: text(), pricingType: text(), reason: text(), source: text(),
-                            template: text(), language: text(),
-                            failure: rng.next() % 2 == 0 ? nil : FailureKind.allCases[Int(rng.next() % UInt64(FailureKind.allCases.count))])
+        return MessageEvent(
+            time: Date(timeIntervalSince1970: 1_790_000_000 + Double(rng.next() % 1_000_000) / 1000),
+            status: statuses[Int(rng.next() % UInt64(statuses.count))],
+            campaign: text(),
+            job: text(),
+            phone: text(),
+            name: text(),
+            wamid: text(),
+            attempt: number(),
+            errorCode: number(),
+            errorTitle: text(),
+            errorDetails: text(),
+            metaTime: number(),
+            pricingCategory: text(),
+            pricingType: text(),
+            reason: text(),
+            source: text(),
+            template: text(),
+            language: text(),
+            failure: rng.next() % 2 == 0 ? nil : FailureKind.allCases[Int(rng.next() % UInt64(FailureKind.allCases.count))]
+        )
     }
 
     /// The declaration is `MessageEvent` itself: every stored field, set, is written by the writer exactly as
     /// JSONEncoder writes the type (same keys, same order), read back whole by the fast reader, and every key
     /// the fast reader matches is one of the declared fields. A field added to one and not the others fails here.
     @Test func everyDeclaredFieldRoundTripsThroughTheWriterAndTheFastReader() throws {
-        let full = MessageEvent(kind: .status, time: Date(timeIntervalSince1970: 1_790_000_000.25), status: .failed, campaign: "diwali",
-                                job: "diwali.0000001", phone: "+919800000001", name: "Customer 1", wamid: "wamid.HBg1", attempt: 2,
-                                errorCode: 131026, errorTitle: "Message undeliverable", errorDetails: "not on WhatsApp", metaTime: 1_790_000_001,
-                                pricingCategory: "marketing", pricingType: "regular", reason: "gave up after 2 attempts", source: "dispatch",
-                                raw: "{}", template: "diwali_offer", language: "en_US", failure: .gaveUp)
+        let full = MessageEvent(
+            kind: .status,
+            time: Date(timeIntervalSince1970: 1_790_000_000.25),
+            status: .failed,
+            campaign: "diwali",
+            job: "diwali.0000001",
+            phone: "+919800000001",
+            name: "Customer 1",
+            wamid: "wamid.HBg1",
+            attempt: 2,
+            errorCode: 131026,
+            errorTitle: "Message undeliverable",
+            errorDetails: "not on WhatsApp",
+            metaTime: 1_790_000_001,
+            pricingCategory: "marketing",
+            pricingType: "regular",
+            reason: "gave up after 2 attempts",
+            source: "dispatch",
+            raw: "{}",
+            template: "diwali_offer",
+            language: "en_US",
+            failure: .gaveUp
+        )
         let declared = Mirror(reflecting: full).children.compactMap(\.label)
         for child in Mirror(reflecting: full).children {
             #expect(String(describing: child.value) != "nil", "\(child.label ?? "") is not set in the test's event")
@@ -93,11 +127,21 @@ import WabulkBase
         var variants: [[UInt8]] = []
         for base in bases {
             for i in 0...base.count {
-                for b in inserts { var v = base; v.insert(b, at: i); variants.append(v) }
-                if i < base.count { var v = base; v.remove(at: i); variants.append(v) }
+                for b in inserts {
+                    var v = base
+                    v.insert(b, at: i)
+                    variants.append(v)
+                }
+                if i < base.count {
+                    var v = base
+                    v.remove(at: i)
+                    variants.append(v)
+                }
             }
         }
-        var disagreements: [String] = [], taken = 0, refused = 0
+        var disagreements: [String] = []
+        var taken = 0
+        var refused = 0
         for v in variants {
             v.withUnsafeBytes { raw in
                 let general = EventFields.parseGeneral(raw)

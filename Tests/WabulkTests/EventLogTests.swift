@@ -1,16 +1,32 @@
 import Foundation
-import Testing
 import Spool
+import Testing
 import WabulkBase
+
 @testable import EventLog
 
 @Suite struct MessageLedgerTests {
     let t0 = Date(timeIntervalSince1970: 1_790_000_000)
 
-    func e(_ status: MessageStatus, job: String? = nil, wamid: String? = nil, at offset: Int, code: Int? = nil, campaign: String? = "c") -> MessageEvent {
-        MessageEvent(time: t0.addingTimeInterval(TimeInterval(offset)), status: status, campaign: job == nil ? nil : campaign, job: job,
-                     phone: "+919876543210", wamid: wamid, attempt: job == nil ? nil : 1, errorCode: code,
-                     metaTime: job == nil ? Int(t0.timeIntervalSince1970) + offset : nil)
+    func e(
+        _ status: MessageStatus,
+        job: String? = nil,
+        wamid: String? = nil,
+        at offset: Int,
+        code: Int? = nil,
+        campaign: String? = "c"
+    ) -> MessageEvent {
+        MessageEvent(
+            time: t0.addingTimeInterval(TimeInterval(offset)),
+            status: status,
+            campaign: job == nil ? nil : campaign,
+            job: job,
+            phone: "+919876543210",
+            wamid: wamid,
+            attempt: job == nil ? nil : 1,
+            errorCode: code,
+            metaTime: job == nil ? Int(t0.timeIntervalSince1970) + offset : nil
+        )
     }
 
     @Test func statusesNeverGoBackwardsAndDuplicatesChangeNothing() {
@@ -37,7 +53,8 @@ import WabulkBase
     @Test func failedAfterSentIsRecordedWithItsErrorButNotAfterDelivered() {
         let ledger = MessageLedger(events: [
             e(.queued, job: "c.1", at: 0), e(.sent, job: "c.1", wamid: "w1", at: 1), e(.failed, wamid: "w1", at: 2, code: 131050),
-            e(.queued, job: "c.2", at: 0), e(.sent, job: "c.2", wamid: "w2", at: 1), e(.delivered, wamid: "w2", at: 2), e(.failed, wamid: "w2", at: 3, code: 131026),
+            e(.queued, job: "c.2", at: 0), e(.sent, job: "c.2", wamid: "w2", at: 1), e(.delivered, wamid: "w2", at: 2),
+            e(.failed, wamid: "w2", at: 3, code: 131026),
         ])
         #expect(ledger.messages["c.1"]!.status == .failed)
         #expect(ledger.messages["c.1"]!.errorCode == 131050)
@@ -45,9 +62,11 @@ import WabulkBase
     }
 
     @Test func aDeferredMessageIsSentOnTheNextAttempt() {
-        let ledger = MessageLedger(events: [e(.queued, job: "c.1", at: 0), e(.sending, job: "c.1", at: 1),
-                                            e(.deferred, job: "c.1", at: 2, code: 131000), e(.sending, job: "c.1", at: 7),
-                                            e(.sent, job: "c.1", wamid: "w", at: 8)])
+        let ledger = MessageLedger(events: [
+            e(.queued, job: "c.1", at: 0), e(.sending, job: "c.1", at: 1),
+            e(.deferred, job: "c.1", at: 2, code: 131000), e(.sending, job: "c.1", at: 7),
+            e(.sent, job: "c.1", wamid: "w", at: 8),
+        ])
         #expect(ledger.messages["c.1"]!.status == .sent)
     }
 
@@ -94,11 +113,28 @@ import WabulkBase
 
     /// The hand-written log line is byte for byte what JSONEncoder (sorted keys) writes.
     @Test func eventLinesMatchJSONEncoder() async throws {
-        let full = MessageEvent(kind: .status, time: Date(timeIntervalSince1970: 1_750_000_000.5), status: .failed, campaign: "c/1", job: "c.1",
-                                phone: "+91", name: "Ann \"A\" \\ O'Neil\n\t\u{1}é😀", wamid: "wamid.X", attempt: 3, errorCode: 131026,
-                                errorTitle: "Message undeliverable", errorDetails: "<b>&</b>", metaTime: 1_750_000_000,
-                                pricingCategory: "marketing", pricingType: "regular", reason: "r\r\u{8}\u{c}", source: "webhook",
-                                raw: #"{"a":"\u00e9 / x"}"#, template: "t", language: "en_US")
+        let full = MessageEvent(
+            kind: .status,
+            time: Date(timeIntervalSince1970: 1_750_000_000.5),
+            status: .failed,
+            campaign: "c/1",
+            job: "c.1",
+            phone: "+91",
+            name: "Ann \"A\" \\ O'Neil\n\t\u{1}é😀",
+            wamid: "wamid.X",
+            attempt: 3,
+            errorCode: 131026,
+            errorTitle: "Message undeliverable",
+            errorDetails: "<b>&</b>",
+            metaTime: 1_750_000_000,
+            pricingCategory: "marketing",
+            pricingType: "regular",
+            reason: "r\r\u{8}\u{c}",
+            source: "webhook",
+            raw: #"{"a":"\u00e9 / x"}"#,
+            template: "t",
+            language: "en_US"
+        )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let dir = TempDir()
@@ -138,12 +174,47 @@ import WabulkBase
         let events = [
             MessageEvent(time: t0, status: .queued, campaign: "camp", job: "camp.0000002", phone: "+919800000002", name: name, source: "campaign"),
             MessageEvent(time: t0, status: .queued, campaign: "camp", job: "camp.0000001", phone: "+919800000001", name: "Ann", source: "campaign"),
-            MessageEvent(time: t0, status: .skipped, campaign: "camp", job: "camp.skip-1", phone: "12345", name: "Bad", reason: "invalid number: too short", source: "campaign"),
-            MessageEvent(time: t0.addingTimeInterval(1), status: .sent, campaign: "camp", job: "camp.0000002", phone: "+919800000002", wamid: "wamid.TWO", attempt: 1, source: "dispatch"),
-            MessageEvent(time: t0.addingTimeInterval(2), status: .delivered, wamid: "wamid.TWO", metaTime: Int(t0.timeIntervalSince1970) + 2,
-                         pricingCategory: "marketing", pricingType: "regular", source: "webhook"),
-            MessageEvent(time: t0.addingTimeInterval(1), status: .failed, campaign: "camp", job: "camp.0000001", phone: "+919800000001", attempt: 2,
-                         errorCode: 131026, errorTitle: "Message undeliverable", errorDetails: "d", source: "dispatch"),
+            MessageEvent(
+                time: t0,
+                status: .skipped,
+                campaign: "camp",
+                job: "camp.skip-1",
+                phone: "12345",
+                name: "Bad",
+                reason: "invalid number: too short",
+                source: "campaign"
+            ),
+            MessageEvent(
+                time: t0.addingTimeInterval(1),
+                status: .sent,
+                campaign: "camp",
+                job: "camp.0000002",
+                phone: "+919800000002",
+                wamid: "wamid.TWO",
+                attempt: 1,
+                source: "dispatch"
+            ),
+            MessageEvent(
+                time: t0.addingTimeInterval(2),
+                status: .delivered,
+                wamid: "wamid.TWO",
+                metaTime: Int(t0.timeIntervalSince1970) + 2,
+                pricingCategory: "marketing",
+                pricingType: "regular",
+                source: "webhook"
+            ),
+            MessageEvent(
+                time: t0.addingTimeInterval(1),
+                status: .failed,
+                campaign: "camp",
+                job: "camp.0000001",
+                phone: "+919800000001",
+                attempt: 2,
+                errorCode: 131026,
+                errorTitle: "Message undeliverable",
+                errorDetails: "d",
+                source: "dispatch"
+            ),
             MessageEvent(time: t0, status: .queued, campaign: "other", job: "j-7", phone: "+15550001111", source: "campaign"),
         ]
         try await writer.append(events)
@@ -178,7 +249,7 @@ import WabulkBase
         #expect(fromFiles.messages["camp.skip-1"]?.reason == "invalid number: too short")
         #expect(fromFiles.messages["camp.skip-1"]?.phone == "12345")
         #expect(fromFiles.messages["j-7"]?.phone == "+15550001111")
-        #expect(fromFiles.unreadableLines == 0)   // the torn last line has no newline yet: left for a later read
+        #expect(fromFiles.unreadableLines == 0)  // the torn last line has no newline yet: left for a later read
         #expect(fromFiles.orphans.isEmpty)
         #expect(fromFiles.campaigns == ["camp", "other"])
         // What a million messages cost: 40 MB of slots.
@@ -236,17 +307,33 @@ import WabulkBase
     @Test func anOptOutLoggedAfterTheClockWentBackIsStillFollowed() async throws {
         let dir = TempDir()
         let writer = EventLogWriter(directory: dir.url)
-        let afterMidnight = Date(timeIntervalSince1970: 1_796_342_405)   // 2026-12-04T00:00:05Z
-        try await writer.append(MessageEvent(kind: .optOut, time: afterMidnight, phone: "+919876500001", reason: "replied \"STOP\"", source: "webhook"))
+        let afterMidnight = Date(timeIntervalSince1970: 1_796_342_405)  // 2026-12-04T00:00:05Z
+        try await writer.append(
+            MessageEvent(kind: .optOut, time: afterMidnight, phone: "+919876500001", reason: "replied \"STOP\"", source: "webhook")
+        )
         var tail = EventLogTail(directory: dir.url)
         #expect(tail.nextWithPlaces(kinds: [.optOut]).map(\.event.phone) == ["+919876500001"])
         // NTP steps the clock back ten seconds: the next line's own time is the day before.
-        try await writer.append(MessageEvent(kind: .optOut, time: afterMidnight.addingTimeInterval(-10), phone: "+919876500002",
-                                             reason: "replied \"STOP\"", source: "webhook"))
+        try await writer.append(
+            MessageEvent(
+                kind: .optOut,
+                time: afterMidnight.addingTimeInterval(-10),
+                phone: "+919876500002",
+                reason: "replied \"STOP\"",
+                source: "webhook"
+            )
+        )
         // A second writer (another process, or a restart) does the same.
         let other = EventLogWriter(directory: dir.url)
-        try await other.append(MessageEvent(kind: .optOut, time: afterMidnight.addingTimeInterval(-20), phone: "+919876500003",
-                                            reason: "replied \"STOP\"", source: "webhook"))
+        try await other.append(
+            MessageEvent(
+                kind: .optOut,
+                time: afterMidnight.addingTimeInterval(-20),
+                phone: "+919876500003",
+                reason: "replied \"STOP\"",
+                source: "webhook"
+            )
+        )
         await writer.close()
         await other.close()
         #expect(tail.nextWithPlaces(kinds: [.optOut]).map(\.event.phone) == ["+919876500002", "+919876500003"])
@@ -274,8 +361,11 @@ import WabulkBase
 
     @Test func aReadableLegacyFileKeepsItsHolds() throws {
         let dir = TempDir()
-        try Data(#"{"campaignHolds": {"diwali": {"reason": "paused by staff", "since": "2026-12-03T10:00:00.000Z"}}, "queueHold": {"reason": "(#190) token expired", "errorCode": 190, "since": "2026-12-03T11:00:00.000Z"}}"#.utf8)
-            .write(to: SpoolControl.legacyFile(in: dir.url))
+        try Data(
+            #"{"campaignHolds": {"diwali": {"reason": "paused by staff", "since": "2026-12-03T10:00:00.000Z"}}, "queueHold": {"reason": "(#190) token expired", "errorCode": 190, "since": "2026-12-03T11:00:00.000Z"}}"#
+                .utf8
+        )
+        .write(to: SpoolControl.legacyFile(in: dir.url))
         let control = SpoolControl.load(spool: dir.url)
         #expect(control.campaignHolds.keys.sorted() == ["diwali"])
         #expect(control.campaignHolds["diwali"]?.reason == "paused by staff")
@@ -312,7 +402,13 @@ import WabulkBase
                 group.addTask {
                     try await onOwnThread {
                         for i in 0..<25 {
-                            try SpoolControl.update(spool: dir.url) { $0.campaignHolds["c\(writer)-\(i)"] = .init(reason: "paused by \(writer)", cause: .paused(by: "\(writer)"), since: Date()) }
+                            try SpoolControl.update(spool: dir.url) {
+                                $0.campaignHolds["c\(writer)-\(i)"] = .init(
+                                    reason: "paused by \(writer)",
+                                    cause: .paused(by: "\(writer)"),
+                                    since: Date()
+                                )
+                            }
                         }
                     }
                 }

@@ -23,7 +23,9 @@ import WabulkBase
         loop: while true {
             switch handoff.take() {
             case .item: Issue.record("no item after close")
-            case .done(let r): result = r; break loop
+            case .done(let r):
+                result = r
+                break loop
             }
         }
         #expect(taken == [0, 1, 2])

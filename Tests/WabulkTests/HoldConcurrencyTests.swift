@@ -1,8 +1,9 @@
 import Foundation
+import Spool
 import Testing
 import WabulkBase
+
 @testable import Campaigns
-import Spool
 
 /// Holds changed by several processes at once, through the CLI (each change its own transaction, as the
 /// daemon's are): none is lost.
@@ -10,10 +11,18 @@ import Spool
     static func makeCampaigns(_ ids: [String], home: HomeLayout) throws {
         try home.create()
         for id in ids {
-            let manifest = try ManifestReader.read(Data(#"{"id": "\#(id)", "template": {"name": "spring_sale", "language": "en_US"}, "audience": {"all": true}}"#.utf8),
-                                                   fileName: "\(id).json")
-            try CampaignRecord(manifest: manifest, phase: .spooled, createdAt: "2026-12-05T08:00:00.000Z", sourceFile: "\(id).json",
-                               queued: 0, skipped: [:]).save(in: home.campaigns)
+            let manifest = try ManifestReader.read(
+                Data(#"{"id": "\#(id)", "template": {"name": "spring_sale", "language": "en_US"}, "audience": {"all": true}}"#.utf8),
+                fileName: "\(id).json"
+            )
+            try CampaignRecord(
+                manifest: manifest,
+                phase: .spooled,
+                createdAt: "2026-12-05T08:00:00.000Z",
+                sourceFile: "\(id).json",
+                queued: 0,
+                skipped: [:]
+            ).save(in: home.campaigns)
         }
     }
 

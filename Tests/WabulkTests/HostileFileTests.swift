@@ -1,9 +1,10 @@
 import Foundation
 import Reports
 import Testing
+import WabulkBase
+
 @testable import Contacts
 @testable import Intake
-import WabulkBase
 
 /// Files crafted to crash or exhaust the reader: each is refused with a reason that says where, and the
 /// process carries on (before, the first two trapped and the third asked for 5.6e12 cells).
@@ -34,18 +35,31 @@ import WabulkBase
     }
 
     func importer(_ dir: TempDir) throws -> ContactImporter {
-        ContactImporter(registry: try ContactRegistry(path: dir.url.appendingPathComponent("c.sqlite")), normalizer: try PhoneNormalizer(defaultCountry: "91"))
+        ContactImporter(
+            registry: try ContactRegistry(path: dir.url.appendingPathComponent("c.sqlite")),
+            normalizer: try PhoneNormalizer(defaultCountry: "91")
+        )
     }
 
     @Test(arguments: [
-        ("fourteen.xlsx", #"<row r="1"><c r="A1" t="inlineStr"><is><t>Phone</t></is></c><c r="ABCDEFGHIJKLMN1" t="inlineStr"><is><t>x</t></is></c></row>"#,
-         #"fourteen.xlsx: cell "ABCDEFGHIJKLMN1" is beyond column 1000 (or not a cell reference)"#),
-        ("nine.xlsx", #"<row r="1"><c r="A1" t="inlineStr"><is><t>Phone</t></is></c><c r="ZZZZZZZZZ1" t="inlineStr"><is><t>x</t></is></c></row>"#,
-         #"nine.xlsx: cell "ZZZZZZZZZ1" is beyond column 1000 (or not a cell reference)"#),
-        ("rows.xlsx", #"<row r="1"><c r="A1" t="inlineStr"><is><t>Phone</t></is></c></row><row r="9223372036854775807"><c r="A9223372036854775807"><v>9876543210</v></c></row><row><c><v>9876543211</v></c></row>"#,
-         #"rows.xlsx: row number "9223372036854775807" is not an Excel row (1 to 1048576)"#),
-        ("wide.xlsx", #"<row r="1"><c r="A1" t="inlineStr"><is><t>Phone</t></is></c><c r="BMN1"><v>1</v></c></row>"#,
-         #"wide.xlsx: cell "BMN1" is beyond column 1000 (or not a cell reference)"#),
+        (
+            "fourteen.xlsx",
+            #"<row r="1"><c r="A1" t="inlineStr"><is><t>Phone</t></is></c><c r="ABCDEFGHIJKLMN1" t="inlineStr"><is><t>x</t></is></c></row>"#,
+            #"fourteen.xlsx: cell "ABCDEFGHIJKLMN1" is beyond column 1000 (or not a cell reference)"#
+        ),
+        (
+            "nine.xlsx", #"<row r="1"><c r="A1" t="inlineStr"><is><t>Phone</t></is></c><c r="ZZZZZZZZZ1" t="inlineStr"><is><t>x</t></is></c></row>"#,
+            #"nine.xlsx: cell "ZZZZZZZZZ1" is beyond column 1000 (or not a cell reference)"#
+        ),
+        (
+            "rows.xlsx",
+            #"<row r="1"><c r="A1" t="inlineStr"><is><t>Phone</t></is></c></row><row r="9223372036854775807"><c r="A9223372036854775807"><v>9876543210</v></c></row><row><c><v>9876543211</v></c></row>"#,
+            #"rows.xlsx: row number "9223372036854775807" is not an Excel row (1 to 1048576)"#
+        ),
+        (
+            "wide.xlsx", #"<row r="1"><c r="A1" t="inlineStr"><is><t>Phone</t></is></c><c r="BMN1"><v>1</v></c></row>"#,
+            #"wide.xlsx: cell "BMN1" is beyond column 1000 (or not a cell reference)"#
+        ),
     ])
     func aCraftedSheetIsRefusedWithWhere(name: String, rows: String, message: String) async throws {
         let dir = TempDir()
@@ -168,7 +182,10 @@ import WabulkBase
         let receipt = try IntakeFixture.receipt(home, "contacts.csv")
         #expect(receipt.outcome == .rejected)
         #expect(receipt.archivedAs == "rejected/contacts.csv")
-        #expect(receipt.message == "processing this file crashed wabulk 2 times; it was set aside in rejected/ and not tried again (please tell the operator)")
+        #expect(
+            receipt.message
+                == "processing this file crashed wabulk 2 times; it was set aside in rejected/ and not tried again (please tell the operator)"
+        )
         #expect(FileManager.default.fileExists(atPath: home.rejected.appendingPathComponent("contacts.csv").path))
         #expect(try ContactRegistry(path: home.contactsDatabase).count() == 0)
         #expect(try FileManager.default.contentsOfDirectory(atPath: home.intake.appendingPathComponent(".attempts").path).isEmpty)
@@ -206,8 +223,14 @@ import WabulkBase
             try FileManager.default.copyItem(at: file, to: rig.home.appendingPathComponent("inbox/\(name)"))
         }
         try rig.drop("a-wide.csv", "Phone" + String(repeating: ",c", count: 1_000_000) + "\n9876543210\n")
-        try rig.drop("b-contacts.csv", "Name,Phone\n" + (1...3).map { "Person \($0),\(SuppressionFlowTests.phone($0))" }.joined(separator: "\n") + "\n")
-        try rig.drop("c-campaign.json", #"{"id": "after", "template": {"name": "spring_sale", "language": "en_US"}, "audience": {"all": true}, "variables": {"body": ["{name}"]}}"#)
+        try rig.drop(
+            "b-contacts.csv",
+            "Name,Phone\n" + (1...3).map { "Person \($0),\(SuppressionFlowTests.phone($0))" }.joined(separator: "\n") + "\n"
+        )
+        try rig.drop(
+            "c-campaign.json",
+            #"{"id": "after", "template": {"name": "spring_sale", "language": "en_US"}, "audience": {"all": true}, "variables": {"body": ["{name}"]}}"#
+        )
         #expect(try await eventually { await rig.get("/sandbox/stats") != nil })
         try rig.daemon.start()
 

@@ -39,10 +39,20 @@ import Testing
     static func bigCSV(rows: Int) -> (text: String, unique: Int, invalid: Int, duplicates: Int) {
         var lines = ["Name,Mobile,Tags"]
         lines.reserveCapacity(rows + 1)
-        var unique = 0, invalid = 0, duplicates = 0
+        var unique = 0
+        var invalid = 0
+        var duplicates = 0
         for i in 0..<rows {
-            if i % 97 == 96 { lines.append("Bad \(i),12\(i % 1000),x"); invalid += 1; continue }
-            if i % 101 == 100 { lines.append("Again,+91 90000 \(String(format: "%05d", 0)),dup"); duplicates += 1; continue }
+            if i % 97 == 96 {
+                lines.append("Bad \(i),12\(i % 1000),x")
+                invalid += 1
+                continue
+            }
+            if i % 101 == 100 {
+                lines.append("Again,+91 90000 \(String(format: "%05d", 0)),dup")
+                duplicates += 1
+                continue
+            }
             let n = 9_000_000_000 + unique
             let digits = String(n)
             switch unique % 3 {
@@ -81,15 +91,20 @@ import Testing
 
         try daemon.start()
         defer { daemon.stop() }
-        #expect(try await eventually(timeout: 120) { FileManager.default.fileExists(atPath: receipts.appendingPathComponent("big.csv.receipt.json").path) })
+        #expect(
+            try await eventually(timeout: 120) {
+                FileManager.default.fileExists(atPath: receipts.appendingPathComponent("big.csv.receipt.json").path)
+            }
+        )
         let names = try FileManager.default.contentsOfDirectory(atPath: receipts.path).filter { $0.hasSuffix(".receipt.json") }
         #expect(names == ["big.csv.receipt.json"], "one receipt (it existed before the restart: \(receiptBeforeRestart))")
-        let receipt = try JSONSerialization.jsonObject(with: Data(contentsOf: receipts.appendingPathComponent("big.csv.receipt.json"))) as! [String: Any]
+        let receipt =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: receipts.appendingPathComponent("big.csv.receipt.json"))) as! [String: Any]
         let summary = receipt["contacts"] as! [String: Any]
         #expect(summary["rowsRead"] as? Int == 200_000)
         #expect(summary["inserted"] as? Int == unique)
         #expect(summary["rejected"] as? Int == invalid)
-        #expect(summary["duplicatesInFile"] as? Int == duplicates)   // every "Again" row repeats the first number
+        #expect(summary["duplicatesInFile"] as? Int == duplicates)  // every "Again" row repeats the first number
         let registry = try ContactRegistry(path: home.appendingPathComponent("var/contacts.sqlite"))
         #expect(try registry.count() == unique)
         #expect(!FileManager.default.fileExists(atPath: intake.path))
@@ -121,11 +136,16 @@ import Testing
             try handle.close()
         }
         let receipts = home.appendingPathComponent("outbox/receipts")
-        #expect(try await eventually(timeout: 30) { FileManager.default.fileExists(atPath: receipts.appendingPathComponent("slow.csv.receipt.json").path) })
+        #expect(
+            try await eventually(timeout: 30) {
+                FileManager.default.fileExists(atPath: receipts.appendingPathComponent("slow.csv.receipt.json").path)
+            }
+        )
         try await Task.sleep(for: .seconds(2))
         let names = try FileManager.default.contentsOfDirectory(atPath: receipts.path).filter { $0.hasSuffix(".receipt.json") }
         #expect(names == ["slow.csv.receipt.json"])
-        let receipt = try JSONSerialization.jsonObject(with: Data(contentsOf: receipts.appendingPathComponent("slow.csv.receipt.json"))) as! [String: Any]
+        let receipt =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: receipts.appendingPathComponent("slow.csv.receipt.json"))) as! [String: Any]
         let summary = receipt["contacts"] as! [String: Any]
         #expect(summary["rowsRead"] as? Int == 400)
         #expect(summary["inserted"] as? Int == 400)
@@ -167,14 +187,21 @@ import Testing
         try daemon.start()
         defer { daemon.stop() }
         let receipts = home.appendingPathComponent("outbox/receipts")
-        #expect(try await eventually(timeout: 30) { FileManager.default.fileExists(atPath: receipts.appendingPathComponent("big.csv.receipt.json").path) })
-        let receipt = try JSONSerialization.jsonObject(with: Data(contentsOf: receipts.appendingPathComponent("big.csv.receipt.json"))) as! [String: Any]
+        #expect(
+            try await eventually(timeout: 30) { FileManager.default.fileExists(atPath: receipts.appendingPathComponent("big.csv.receipt.json").path) }
+        )
+        let receipt =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: receipts.appendingPathComponent("big.csv.receipt.json"))) as! [String: Any]
         #expect(receipt["outcome"] as? String == "rejected")
         #expect(receipt["archivedAs"] as? String == "rejected/big.csv")
         #expect(FileManager.default.fileExists(atPath: home.appendingPathComponent("outbox/rejected/big.csv").path))
         // The daemon is up: the next file is taken.
         try Data("Name,Phone\nA,9876543210\n".utf8).write(to: home.appendingPathComponent("inbox/next.csv"))
-        #expect(try await eventually(timeout: 30) { FileManager.default.fileExists(atPath: receipts.appendingPathComponent("next.csv.receipt.json").path) })
+        #expect(
+            try await eventually(timeout: 30) {
+                FileManager.default.fileExists(atPath: receipts.appendingPathComponent("next.csv.receipt.json").path)
+            }
+        )
         #expect(try ContactRegistry(path: home.appendingPathComponent("var/contacts.sqlite")).count() == 1)
     }
 }

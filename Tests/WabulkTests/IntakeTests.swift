@@ -6,6 +6,7 @@ import Logging
 import Spool
 import Testing
 import WabulkBase
+
 @testable import Intake
 
 @Suite struct IntakeTests {
@@ -34,11 +35,11 @@ import WabulkBase
         let file = dir.home.inbox.appendingPathComponent("people.csv")
         try Data("Phone\n9876543210\n".utf8).write(to: file)
         await w.scanOnce()
-        #expect(FileManager.default.fileExists(atPath: file.path))   // first sighting: not yet
+        #expect(FileManager.default.fileExists(atPath: file.path))  // first sighting: not yet
         try await Task.sleep(for: .milliseconds(150))
         let handle = try FileHandle(forWritingTo: file)
         handle.seekToEndOfFile()
-        handle.write(Data("9876543211\n".utf8))   // still being copied
+        handle.write(Data("9876543211\n".utf8))  // still being copied
         try handle.close()
         await w.scanOnce()
         #expect(FileManager.default.fileExists(atPath: file.path))
@@ -58,7 +59,8 @@ import WabulkBase
             try Data(content.utf8).write(to: dir.home.inbox.appendingPathComponent("list.csv"))
             await w.scanOnce()
         }
-        let archived = try FileManager.default.contentsOfDirectory(atPath: dir.home.archive.appendingPathComponent(Timestamp.day(Date())).path).sorted()
+        let archived = try FileManager.default.contentsOfDirectory(atPath: dir.home.archive.appendingPathComponent(Timestamp.day(Date())).path)
+            .sorted()
         #expect(archived == ["list-2.csv", "list.csv"])
         #expect(try receipt(dir, "list-2.csv").contacts?.inserted == 1)
     }
@@ -76,9 +78,15 @@ import WabulkBase
         #expect(manifest.problems == [ManifestProblem(field: "template.language", reason: "is required")])
         let nophone = try receipt(dir, "nophone.csv")
         #expect(nophone.outcome == .rejected)
-        #expect(nophone.message == "nophone.csv: no phone column in the header row (found: Name, Email); name one Phone, Mobile, WhatsApp or Phone Number")
+        #expect(
+            nophone.message == "nophone.csv: no phone column in the header row (found: Name, Email); name one Phone, Mobile, WhatsApp or Phone Number"
+        )
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.home.inbox.path).isEmpty)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.home.archive.appendingPathComponent(Timestamp.day(Date())).path).sorted() == ["bad.json", "notes.docx"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: dir.home.archive.appendingPathComponent(Timestamp.day(Date())).path).sorted() == [
+                "bad.json", "notes.docx",
+            ]
+        )
         // A contacts file refused whole is set aside in rejected/, where staff look for what needs them.
         #expect(nophone.archivedAs == "rejected/nophone.csv")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.home.rejected.path) == ["nophone.csv"])

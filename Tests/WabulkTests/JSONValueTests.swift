@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WebhookListener
 
 @Suite struct JSONValueTests {
@@ -48,7 +49,11 @@ import Testing
             case 1: Int.random(in: -1_000_000_000...1_000_000_000, using: &generator)
             case 2: Bool.random(using: &generator)
             case 3: NSNull()
-            case 4: Dictionary((0..<Int.random(in: 0...4, using: &generator)).map { _ in (randomString(), randomValue(depth + 1)) }, uniquingKeysWith: { a, _ in a })
+            case 4:
+                Dictionary(
+                    (0..<Int.random(in: 0...4, using: &generator)).map { _ in (randomString(), randomValue(depth + 1)) },
+                    uniquingKeysWith: { a, _ in a }
+                )
             default: (0..<Int.random(in: 0...4, using: &generator)).map { _ in randomValue(depth + 1) }
             }
         }

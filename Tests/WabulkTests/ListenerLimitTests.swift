@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// The listener's deadlines and connection cap against the real daemon, with a client that writes raw
@@ -21,7 +21,10 @@ import Testing
             let connected = withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
-            guard connected == 0 else { close(fd); throw POSIXError(.ECONNREFUSED) }
+            guard connected == 0 else {
+                close(fd)
+                throw POSIXError(.ECONNREFUSED)
+            }
         }
 
         deinit { close(fd) }
@@ -52,8 +55,14 @@ import Testing
     func daemon(_ settings: [String: String]) throws -> (TempDir, WabulkProcess, Int) {
         let dir = TempDir()
         let port = freePort()
-        let env = daemonEnvironment(home: dir.url.appendingPathComponent("home"), sandboxPort: 9, listenPort: port,
-                                    secret: "limit-secret", token: "limit-token", settings: settings)
+        let env = daemonEnvironment(
+            home: dir.url.appendingPathComponent("home"),
+            sandboxPort: 9,
+            listenPort: port,
+            secret: "limit-secret",
+            token: "limit-token",
+            settings: settings
+        )
         let daemon = WabulkProcess(env: env, log: dir.url.appendingPathComponent("daemon.log"))
         try daemon.start()
         return (dir, daemon, port)

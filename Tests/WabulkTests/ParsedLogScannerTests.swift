@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WabulkBase
+
 @testable import EventLog
 
 @Suite struct ParsedLogScannerTests {
@@ -10,8 +11,15 @@ import WabulkBase
         for special in ["\"", "\\", "\n", "\u{1}", "é", "😀"] {
             for position in 0..<20 {
                 let name = String(repeating: "a", count: position) + special + String(repeating: "b", count: 19 - position)
-                let event = MessageEvent(time: Date(timeIntervalSince1970: 1_790_000_000), status: .queued, campaign: "c", job: "c.0000001",
-                                         phone: "+919800000001", name: name, source: "campaign")
+                let event = MessageEvent(
+                    time: Date(timeIntervalSince1970: 1_790_000_000),
+                    status: .queued,
+                    campaign: "c",
+                    job: "c.0000001",
+                    phone: "+919800000001",
+                    name: name,
+                    source: "campaign"
+                )
                 var line: [UInt8] = []
                 EventLine.append(event, to: &line)
                 try line.withUnsafeBytes { raw in
@@ -38,12 +46,42 @@ import WabulkBase
         for i in 1...9_000 {
             let job = "big.\(String(format: "%07d", i))"
             let name = "Name \(i) \(i % 7 == 0 ? "\"quoted\" \\ é" : "plain")"
-            events.append(MessageEvent(time: t0, status: .queued, campaign: "big", job: job, phone: "+9198\(String(format: "%08d", i))", name: name, source: "campaign"))
-            events.append(MessageEvent(time: t0.addingTimeInterval(1), status: .sent, campaign: "big", job: job, wamid: "wamid.\(i)", attempt: 1, source: "dispatch"))
+            events.append(
+                MessageEvent(
+                    time: t0,
+                    status: .queued,
+                    campaign: "big",
+                    job: job,
+                    phone: "+9198\(String(format: "%08d", i))",
+                    name: name,
+                    source: "campaign"
+                )
+            )
+            events.append(
+                MessageEvent(
+                    time: t0.addingTimeInterval(1),
+                    status: .sent,
+                    campaign: "big",
+                    job: job,
+                    wamid: "wamid.\(i)",
+                    attempt: 1,
+                    source: "dispatch"
+                )
+            )
             if i % 3 == 0 {
                 events.append(MessageEvent(kind: .webhook, time: t0.addingTimeInterval(2), source: "webhook", raw: i % 999 == 0 ? hugeBody : rawBody))
-                events.append(MessageEvent(time: t0.addingTimeInterval(2), status: i % 9 == 0 ? .read : .delivered, job: job, wamid: "wamid.\(i)",
-                                           metaTime: Int(t0.timeIntervalSince1970) + 2, pricingCategory: "marketing", pricingType: "regular", source: "webhook"))
+                events.append(
+                    MessageEvent(
+                        time: t0.addingTimeInterval(2),
+                        status: i % 9 == 0 ? .read : .delivered,
+                        job: job,
+                        wamid: "wamid.\(i)",
+                        metaTime: Int(t0.timeIntervalSince1970) + 2,
+                        pricingCategory: "marketing",
+                        pricingType: "regular",
+                        source: "webhook"
+                    )
+                )
             }
         }
         try await writer.append(events)

@@ -1,12 +1,16 @@
+import CPhoneNumber
 import Foundation
 import Testing
-import CPhoneNumber
+
 @testable import Contacts
 
 /// Differential test: our libphonenumber shim against Python's phonenumbers (an independent
 /// implementation, pinned to the same numbering data) on generated inputs for ten countries.
 @Suite struct PhoneOracleTests {
-    struct Case: Codable { var raw: String; var region: String }
+    struct Case: Codable {
+        var raw: String
+        var region: String
+    }
 
     static func generateCases() -> [Case] {
         // (region, calling code, national lengths, trunk prefix, leading digits that occur)
@@ -22,7 +26,7 @@ import CPhoneNumber
             ("FR", "33", [9], "0", ["6", "7", "1", "9"]),
             ("MX", "52", [10], "", ["55", "33", "1"]),
         ]
-        var rng = SplitMix(seed: 20261128)
+        var rng = SplitMix(seed: 20_261_128)
         var cases: [Case] = []
         for (region, code, lengths, trunk, leads) in countries {
             for i in 0..<220 {
@@ -41,9 +45,9 @@ import CPhoneNumber
                 case 5: raw = "(\(trunk)\(national.prefix(3))) \(national.dropFirst(3))"
                 case 6: raw = "\(code)\(national)"
                 case 7: raw = "tel: +\(code) \(national)"
-                case 8: raw = "\(national.prefix(4))x\(national.dropFirst(4))"       // malformed
-                case 9: raw = "+\(code) \(national)\(rng.next() % 10)\(rng.next() % 10)"   // too long
-                default: raw = String(national.prefix(3))                          // too short
+                case 8: raw = "\(national.prefix(4))x\(national.dropFirst(4))"  // malformed
+                case 9: raw = "+\(code) \(national)\(rng.next() % 10)\(rng.next() % 10)"  // too long
+                default: raw = String(national.prefix(3))  // too short
                 }
                 // Each input is read in its own country and in India (the installation default).
                 cases.append(Case(raw: raw, region: region))
@@ -114,12 +118,14 @@ extension PhoneOracleTests {
             inputs.append(Case(raw: c.raw.replacingOccurrences(of: " ", with: "."), region: c.region))
             inputs.append(Case(raw: " - \(c.raw.replacingOccurrences(of: "-", with: " ("))) ", region: c.region))
         }
-        let edges = ["12", "1 2", "123", "1-2-3", "(12)", "++91 98765 43210", "9+1 98765 43210", "+", "+ 1", "+12",
-                     "(0) 98765 43210", "+91 (0) 98765 43210", ".+91.98765.43210.", "0091 98765 43210", "91 98765-43210",
-                     "(+91) 6119-510-604", "00916066580351", "91-7664433884", "+91 97162 32396", "098765 43210",
-                     "+44 (0)20 7946 0958", "020 7946 0958", "+1 (650) 253-0000", "1-650-253-0000", "650.253.0000",
-                     "((+91)) 98765 43210", "+91 98765 43210 )", "- 98765", String(repeating: "9", count: 40),
-                     "+" + String(repeating: "1", count: 20), "0000000", "+0 123 4567", "+999 1234 5678", "11 2345 6789"]
+        let edges = [
+            "12", "1 2", "123", "1-2-3", "(12)", "++91 98765 43210", "9+1 98765 43210", "+", "+ 1", "+12",
+            "(0) 98765 43210", "+91 (0) 98765 43210", ".+91.98765.43210.", "0091 98765 43210", "91 98765-43210",
+            "(+91) 6119-510-604", "00916066580351", "91-7664433884", "+91 97162 32396", "098765 43210",
+            "+44 (0)20 7946 0958", "020 7946 0958", "+1 (650) 253-0000", "1-650-253-0000", "650.253.0000",
+            "((+91)) 98765 43210", "+91 98765 43210 )", "- 98765", String(repeating: "9", count: 40),
+            "+" + String(repeating: "1", count: 20), "0000000", "+0 123 4567", "+999 1234 5678", "11 2345 6789",
+        ]
         for raw in edges { for region in ["IN", "US", "GB", "DE", "BR"] { inputs.append(Case(raw: raw, region: region)) } }
         var normalizers: [String: PhoneNormalizer] = [:]
         var mismatches: [String] = []
@@ -129,7 +135,8 @@ extension PhoneOracleTests {
             let normalizer = try normalizers[c.region] ?? PhoneNormalizer(defaultCountry: c.region)
             normalizers[c.region] = normalizer
             if PhoneNormalizer.plainDigits(c.raw.utf8, into: &scratch) { shortcuts += 1 }
-            let written = normalizer.classify(c.raw, shortcut: false), fast = normalizer.classify(c.raw)
+            let written = normalizer.classify(c.raw, shortcut: false)
+            let fast = normalizer.classify(c.raw)
             if written != fast { mismatches.append("\(c.region) \"\(c.raw)\": as written \(written), shortcut \(fast)") }
         }
         #expect(inputs.count == 4 * Self.generateCases().count + 5 * edges.count)
@@ -142,18 +149,22 @@ extension PhoneOracleTests {
     /// The shim's validity check (libphonenumber's rule over its metadata, run with PCRE2) against
     /// libphonenumber's IsValidNumber, on random numbers of every plausible length for many calling codes.
     @Test func theFastValidityCheckAgreesWithIsValidNumber() throws {
-        let codes = [1, 7, 20, 27, 30, 31, 32, 33, 34, 36, 39, 40, 41, 43, 44, 45, 46, 47, 48, 49, 51, 52, 54, 55, 56, 57, 58,
-                     60, 61, 62, 63, 64, 65, 66, 81, 82, 84, 86, 90, 91, 92, 93, 94, 95, 98, 212, 213, 234, 254, 255, 256, 351,
-                     352, 353, 358, 380, 420, 852, 880, 886, 966, 971, 972, 977, 998]
+        let codes = [
+            1, 7, 20, 27, 30, 31, 32, 33, 34, 36, 39, 40, 41, 43, 44, 45, 46, 47, 48, 49, 51, 52, 54, 55, 56, 57, 58,
+            60, 61, 62, 63, 64, 65, 66, 81, 82, 84, 86, 90, 91, 92, 93, 94, 95, 98, 212, 213, 234, 254, 255, 256, 351,
+            352, 353, 358, 380, 420, 852, 880, 886, 966, 971, 972, 977, 998,
+        ]
         let india = try PhoneNormalizer(defaultCountry: "IN")
         var rng = SplitMix(seed: 7)
-        var valid = 0, mismatches: [String] = []
+        var valid = 0
+        var mismatches: [String] = []
         for code in codes {
             for i in 0..<120 {
                 var national = String(1 + rng.next() % 9)
                 for _ in 0..<(5 + i % 9) { national += String(rng.next() % 10) }
                 let raw = "+\(code)\(national)"
-                let libphonenumber = india.classify(raw, shortcut: false), fast = india.classify(raw)
+                let libphonenumber = india.classify(raw, shortcut: false)
+                let fast = india.classify(raw)
                 if libphonenumber.0 == PHONE_VALID { valid += 1 }
                 if libphonenumber != fast { mismatches.append("\(raw): IsValidNumber \(libphonenumber.0.rawValue), fast \(fast.0.rawValue)") }
             }

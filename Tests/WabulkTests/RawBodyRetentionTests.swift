@@ -9,8 +9,10 @@ import WabulkBase
     @Test func oldBodiesAreBlankedInPlaceAndEverythingElseStays() async throws {
         let dir = TempDir()
         let now = try #require(Timestamp.parse("2026-12-05T10:00:00.000Z"))
-        let old = now.addingTimeInterval(-40 * 86_400), recent = now.addingTimeInterval(-5 * 86_400)
-        let body = #"{"object":"whatsapp_business_account","entry":[{"changes":[{"value":{"contacts":[{"profile":{"name":"Priya \"P\" Sharma 😀"}}],"messages":[{"text":{"body":"call me\nback"}}]}}]}]}"#
+        let old = now.addingTimeInterval(-40 * 86_400)
+        let recent = now.addingTimeInterval(-5 * 86_400)
+        let body =
+            #"{"object":"whatsapp_business_account","entry":[{"changes":[{"value":{"contacts":[{"profile":{"name":"Priya \"P\" Sharma 😀"}}],"messages":[{"text":{"body":"call me\nback"}}]}}]}]}"#
         let writer = EventLogWriter(directory: dir.url)
         try await writer.append([
             MessageEvent(kind: .webhook, time: old, source: "webhook", raw: body),

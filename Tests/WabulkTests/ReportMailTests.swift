@@ -28,7 +28,10 @@ import WabulkBase
     @Test func theReportArrivesWithItsSubjectRecipientsSummaryAndExactAttachment() async throws {
         let dir = TempDir()
         let report = dir.url.appendingPathComponent("2026-09-21T080000-all.xlsx")
-        try CampaignReport(ledger: MessageLedger(events: ReportTests.events()), scope: ReportTests.scope).write(to: report, generatedAt: ReportTests.t0)
+        try CampaignReport(ledger: MessageLedger(events: ReportTests.events()), scope: ReportTests.scope).write(
+            to: report,
+            generatedAt: ReportTests.t0
+        )
         let inbox = dir.url.appendingPathComponent("mails")
         try FileManager.default.createDirectory(at: inbox, withIntermediateDirectories: true)
         let port = freePort()
@@ -42,13 +45,17 @@ import WabulkBase
             kill(smtp.processIdentifier, SIGKILL)
             smtp.waitUntilExit()
         }
-        _ = ready.fileHandleForReading.availableData   // "ready"
+        _ = ready.fileHandleForReading.availableData  // "ready"
 
         let attachment = [UInt8](try Data(contentsOf: report))
-        let mail = ReportMail(from: "wabulk@example.org", to: ["manager@example.org", "staff@example.org"],
-                              subject: "wabulk report 2026-09-21: 6 messages, 4 delivered — Diwali ✨",
-                              summary: "Total 6, sent 5, delivered 4, read 1, failed 2.\nDelivery rate 66.7%.",
-                              attachmentName: report.lastPathComponent, attachment: attachment)
+        let mail = ReportMail(
+            from: "wabulk@example.org",
+            to: ["manager@example.org", "staff@example.org"],
+            subject: "wabulk report 2026-09-21: 6 messages, 4 delivered — Diwali ✨",
+            summary: "Total 6, sent 5, delivered 4, read 1, failed 2.\nDelivery rate 66.7%.",
+            attachmentName: report.lastPathComponent,
+            attachment: attachment
+        )
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         var mailer = ReportMailer(server: .init(url: "smtp://127.0.0.1:\(port)", requireTLS: false), logger: logger)
@@ -78,13 +85,18 @@ import WabulkBase
         #expect(fields["filename"] == "2026-09-21T080000-all.xlsx")
         #expect(fields["type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         #expect(try Data(contentsOf: extracted) == Data(attachment))
-        let envelope = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: inbox.appendingPathComponent("mail0.json"))) as? [String: Any])
+        let envelope = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: inbox.appendingPathComponent("mail0.json"))) as? [String: Any]
+        )
         #expect(envelope["from"] as? String == "wabulk@example.org")
         #expect(envelope["to"] as? [String] == ["manager@example.org", "staff@example.org"])
     }
 
     @Test func anUnreachableServerIsRetriedWithBackoffThenGivenUp() async throws {
-        actor Waits { var all: [Duration] = []; func add(_ d: Duration) { all.append(d) } }
+        actor Waits {
+            var all: [Duration] = []
+            func add(_ d: Duration) { all.append(d) }
+        }
         let waits = Waits()
         var logger = Logger(label: "test")
         logger.logLevel = .critical
@@ -92,7 +104,14 @@ import WabulkBase
         mailer.attempts = 4
         mailer.backoff = .seconds(30)
         mailer.sleep = { await waits.add($0) }
-        let mail = ReportMail(from: "a@example.org", to: ["b@example.org"], subject: "s", summary: "x", attachmentName: "r.xlsx", attachment: [1, 2, 3])
+        let mail = ReportMail(
+            from: "a@example.org",
+            to: ["b@example.org"],
+            subject: "s",
+            summary: "x",
+            attachmentName: "r.xlsx",
+            attachment: [1, 2, 3]
+        )
         #expect(await mailer.send(mail) == false)
         #expect(await waits.all == [.seconds(30), .seconds(60), .seconds(120)])
     }

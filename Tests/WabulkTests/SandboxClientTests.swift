@@ -27,20 +27,34 @@ import WabulkBase
                 await client.send(TemplateMessage(to: to, templateName: "t", language: "en_US", bodyParameters: ["A"], callbackData: "c.1"))
             }
             #expect(try await eventually { if case .accepted = await send("+919876500001") { true } else { false } })
-            guard case .rejected(let undeliverable, let status, _) = await send("+919876500002") else { Issue.record("expected 131026"); return }
+            guard case .rejected(let undeliverable, let status, _) = await send("+919876500002") else {
+                Issue.record("expected 131026")
+                return
+            }
             #expect(undeliverable.code == 131026)
             #expect(undeliverable.title == "Message undeliverable")
             #expect(status == 400)
-            guard case .rejected(let transient, 500, _) = await send("+919876500003") else { Issue.record("expected 131000"); return }
+            guard case .rejected(let transient, 500, _) = await send("+919876500003") else {
+                Issue.record("expected 131000")
+                return
+            }
             #expect(transient.code == 131000)
-            guard case .accepted(let wamid) = await send("+919876500003") else { Issue.record("second attempt should pass"); return }
+            guard case .accepted(let wamid) = await send("+919876500003") else {
+                Issue.record("second attempt should pass")
+                return
+            }
             #expect(wamid.hasPrefix("wamid."))
-            guard case .rejected(let missing, 404, _) = await send("+919876500004") else { Issue.record("expected 132001"); return }
+            guard case .rejected(let missing, 404, _) = await send("+919876500004") else {
+                Issue.record("expected 132001")
+                return
+            }
             #expect(MetaErrorCatalog.entry(for: missing.code).action == .stopCampaign)
 
             let expired = CloudAPIClient(baseURL: "http://127.0.0.1:\(port)", version: "v23.0", phoneNumberID: "123", token: Secret("old"))
-            guard case .rejected(let auth, 401, _) = await expired.send(TemplateMessage(to: "+919876500001", templateName: "t", language: "en_US")) else {
-                Issue.record("expected 190"); return
+            guard case .rejected(let auth, 401, _) = await expired.send(TemplateMessage(to: "+919876500001", templateName: "t", language: "en_US"))
+            else {
+                Issue.record("expected 190")
+                return
             }
             #expect(auth.code == 190)
             let records = await sandbox.records()
@@ -53,7 +67,8 @@ import WabulkBase
 
             let nobody = CloudAPIClient(baseURL: "http://127.0.0.1:\(freePort())", version: "v23.0", phoneNumberID: "1", token: Secret("x"))
             guard case .transportFailure = await nobody.send(TemplateMessage(to: "+1", templateName: "t", language: "en")) else {
-                Issue.record("a refused connection is a transport failure"); return
+                Issue.record("a refused connection is a transport failure")
+                return
             }
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
@@ -62,14 +77,19 @@ import WabulkBase
 
     @Test func failureScriptsParse() {
         #expect(SandboxScript.Failure(parsing: "+91 98765 00001=131026", async: false) == .init(target: .phone("919876500001"), code: 131026))
-        #expect(SandboxScript.Failure(parsing: "919876500001=131000x2", async: false) == .init(target: .phone("919876500001"), code: 131000, times: 2))
+        #expect(
+            SandboxScript.Failure(parsing: "919876500001=131000x2", async: false) == .init(target: .phone("919876500001"), code: 131000, times: 2)
+        )
         #expect(SandboxScript.Failure(parsing: "share:0.1=131026", async: true) == .init(target: .share(0.1), code: 131026, async: true))
         #expect(SandboxScript.Failure(parsing: "nonsense", async: false) == nil)
     }
 
     @Test func lateAnswerScriptsParse() {
         #expect(SandboxScript.LateAnswer(parsing: "+91 98765 00001=20000", lost: false) == .init(phone: "919876500001", delay: .seconds(20)))
-        #expect(SandboxScript.LateAnswer(parsing: "919876500001=1500x1", lost: true) == .init(phone: "919876500001", delay: .milliseconds(1500), times: 1, lost: true))
+        #expect(
+            SandboxScript.LateAnswer(parsing: "919876500001=1500x1", lost: true)
+                == .init(phone: "919876500001", delay: .milliseconds(1500), times: 1, lost: true)
+        )
         #expect(SandboxScript.LateAnswer(parsing: "919876500001=-5", lost: false) == nil)
         #expect(SandboxScript.LateAnswer(parsing: "919876500001=5x0", lost: false) == nil)
         #expect(SandboxScript.LateAnswer(parsing: "=5", lost: false) == nil)

@@ -13,7 +13,7 @@ import WabulkBase
     final class ManualClock: @unchecked Sendable {
         private let lock = NSLock()
         private let start: Date
-        private var milliseconds = 0   // whole milliseconds, so moving it never accumulates rounding
+        private var milliseconds = 0  // whole milliseconds, so moving it never accumulates rounding
         init(_ start: Date) { self.start = start }
         var now: Date { lock.withLock { start.addingTimeInterval(Double(milliseconds) / 1000) } }
         func advance(_ seconds: TimeInterval) { lock.withLock { milliseconds += Int((seconds * 1000).rounded()) } }
@@ -23,7 +23,10 @@ import WabulkBase
 
     func plan(_ p: Pipeline, phones: [String]) async throws {
         let list = phones.map { "\"\($0)\"" }.joined(separator: ",")
-        _ = try await p.planner.plan(try p.manifest(#"{"id": "s", "template": {"name": "t", "language": "en"}, "audience": {"phones": [\#(list)]}}"#), sourceFile: "s.json")
+        _ = try await p.planner.plan(
+            try p.manifest(#"{"id": "s", "template": {"name": "t", "language": "en"}, "audience": {"phones": [\#(list)]}}"#),
+            sourceFile: "s.json"
+        )
     }
 
     @Test func transientErrorsAreRetriedWithTheSeedSystemsBackoffThenSucceed() async throws {
@@ -33,22 +36,36 @@ import WabulkBase
         try await plan(p, phones: ["+919876500001"])
         let t0 = Date(timeIntervalSince1970: 1_800_000_000)
         let clock = ManualClock(t0)
-        let dispatcher = Dispatcher(spool: p.spool, spoolDirectory: p.home.spool, events: p.events, eventsDirectory: p.home.log,
-                                    client: CloudAPIClient(baseURL: "http://127.0.0.1:\(p.sandboxPort)", version: "v23.0", phoneNumberID: "1", token: Secret("t")),
-                                    options: .init(rate: SendRate(count: 50, window: .seconds(1)), retry: RetryPolicy(maxAttempts: 3, baseDelay: .seconds(5), jitter: 0),
-                                                   concurrency: 1, idlePoll: .milliseconds(10), pairSpacing: .zero),
-                                    logger: p.logger, now: { clock.now })
+        let dispatcher = Dispatcher(
+            spool: p.spool,
+            spoolDirectory: p.home.spool,
+            events: p.events,
+            eventsDirectory: p.home.log,
+            client: CloudAPIClient(baseURL: "http://127.0.0.1:\(p.sandboxPort)", version: "v23.0", phoneNumberID: "1", token: Secret("t")),
+            options: .init(
+                rate: SendRate(count: 50, window: .seconds(1)),
+                retry: RetryPolicy(maxAttempts: 3, baseDelay: .seconds(5), jitter: 0),
+                concurrency: 1,
+                idlePoll: .milliseconds(10),
+                pairSpacing: .zero
+            ),
+            logger: p.logger,
+            now: { clock.now }
+        )
         try await p.running(dispatcher) {
             let first = try await eventually { await p.sandbox.records().count == 1 && p.ledger().messages["s.0000001"]?.status == .deferred }
             #expect(first)
             #expect(p.ledger().messages["s.0000001"]?.reason == "retry at \(Timestamp.format(t0.addingTimeInterval(5)))")
             clock.advance(4.9)
             try await Task.sleep(for: .milliseconds(300))
-            #expect(await p.sandbox.records().count == 1)          // not a moment early
+            #expect(await p.sandbox.records().count == 1)  // not a moment early
             clock.advance(0.1)
-            let second = try await eventually { await p.sandbox.records().count == 2 && p.ledger().messages["s.0000001"]?.reason == "retry at \(Timestamp.format(t0.addingTimeInterval(15)))" }
+            let second = try await eventually {
+                await p.sandbox.records().count == 2
+                    && p.ledger().messages["s.0000001"]?.reason == "retry at \(Timestamp.format(t0.addingTimeInterval(15)))"
+            }
             let outcomes = await p.sandbox.records().map(\.outcome)
-            #expect(second, "records \(outcomes), \(String(describing: p.ledger().messages["s.0000001"]))")   // 5 s, then 10 s
+            #expect(second, "records \(outcomes), \(String(describing: p.ledger().messages["s.0000001"]))")  // 5 s, then 10 s
             clock.advance(10)
             let third = try await eventually { p.ledger().messages["s.0000001"]?.status == .sent }
             #expect(third)
@@ -82,7 +99,7 @@ import WabulkBase
             let paused = try await eventually { SpoolControl.load(spool: p.home.spool).queueHold != nil }
             #expect(paused)
             try await Task.sleep(for: .milliseconds(500))
-            #expect(await p.sandbox.records().count <= 2)        // at most the requests already under way (2 workers)
+            #expect(await p.sandbox.records().count <= 2)  // at most the requests already under way (2 workers)
             let counts = CampaignCounts(p.ledger().records(campaign: "s"))
             #expect(counts.failed == 0)
             #expect(counts.pending == 5)
@@ -106,13 +123,13 @@ import WabulkBase
         try await p.running(p.dispatcher(rate: "50/s", pairSpacing: .zero)) {
             let others = try await eventually { CampaignCounts(p.ledger().records(campaign: "s")).sent == 5 }
             #expect(others)
-            #expect(p.ledger().messages["s.0000001"]?.status == .deferred)   // the others did not wait for it
+            #expect(p.ledger().messages["s.0000001"]?.status == .deferred)  // the others did not wait for it
             let all = try await eventually(timeout: 10) { CampaignCounts(p.ledger().records(campaign: "s")).sent == 6 }
             #expect(all)
         }
         let first = await p.sandbox.records().filter { $0.to == "+919876500001" }.map { Timestamp.parse($0.time)! }
         #expect(first.count == 2)
-        #expect(first[1].timeIntervalSince(first[0]) >= 0.8)   // 4^0 = 1 s for the first retry (arrival jitters)
+        #expect(first[1].timeIntervalSince(first[0]) >= 0.8)  // 4^0 = 1 s for the first retry (arrival jitters)
     }
 
     @Test func throughputLimitSlowsTheWholeNumber() async throws {
@@ -139,10 +156,15 @@ extension CampaignFlowTests.Pipeline {
     struct Fixed {
         let dispatcher: Dispatcher
         init(_ p: CampaignFlowTests.Pipeline, token: String) {
-            dispatcher = Dispatcher(spool: Spool(directory: p.home.spool), spoolDirectory: p.home.spool, events: p.events, eventsDirectory: p.home.log,
-                                    client: CloudAPIClient(baseURL: "http://127.0.0.1:\(p.sandboxPort)", version: "v23.0", phoneNumberID: "1", token: Secret(token)),
-                                    options: .init(rate: SendRate(count: 50, window: .seconds(1)), concurrency: 2, idlePoll: .milliseconds(20), pairSpacing: .zero),
-                                    logger: p.logger)
+            dispatcher = Dispatcher(
+                spool: Spool(directory: p.home.spool),
+                spoolDirectory: p.home.spool,
+                events: p.events,
+                eventsDirectory: p.home.log,
+                client: CloudAPIClient(baseURL: "http://127.0.0.1:\(p.sandboxPort)", version: "v23.0", phoneNumberID: "1", token: Secret(token)),
+                options: .init(rate: SendRate(count: 50, window: .seconds(1)), concurrency: 2, idlePoll: .milliseconds(20), pairSpacing: .zero),
+                logger: p.logger
+            )
         }
     }
 }

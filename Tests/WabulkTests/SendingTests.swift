@@ -1,8 +1,9 @@
 import Foundation
 import Testing
-@testable import Sending
-@testable import CloudAPI
 import WabulkBase
+
+@testable import CloudAPI
+@testable import Sending
 
 @Suite struct RateLimiterTests {
     /// The most sends found in any window of `length` (closed on both ends, the strictest reading).
@@ -31,7 +32,7 @@ import WabulkBase
         var times: [Duration] = []
         var now = Duration.zero
         for i in 0..<1000 {
-            if i % 7 == 0 { now += .milliseconds(3) }   // callers arriving at their own pace
+            if i % 7 == 0 { now += .milliseconds(3) }  // callers arriving at their own pace
             times.append(limiter.reserve(now: now))
         }
         #expect(busiestWindow(times, length: .seconds(1)) <= 50)
@@ -67,22 +68,41 @@ import WabulkBase
 
 @Suite struct CloudAPITests {
     @Test func requestBodyIsMetasTemplateShape() throws {
-        let message = TemplateMessage(to: "919876543210", templateName: "diwali_offer", language: "en_US",
-                                      bodyParameters: ["Priya", "20%"], callbackData: "diwali.0000001")
+        let message = TemplateMessage(
+            to: "919876543210",
+            templateName: "diwali_offer",
+            language: "en_US",
+            bodyParameters: ["Priya", "20%"],
+            callbackData: "diwali.0000001"
+        )
         let json = String(decoding: message.requestBody(), as: UTF8.self)
-        #expect(json == #"{"biz_opaque_callback_data":"diwali.0000001","messaging_product":"whatsapp","recipient_type":"individual","template":{"components":[{"parameters":[{"text":"Priya","type":"text"},{"text":"20%","type":"text"}],"type":"body"}],"language":{"code":"en_US"},"name":"diwali_offer"},"to":"+919876543210","type":"template"}"#)
+        #expect(
+            json
+                == #"{"biz_opaque_callback_data":"diwali.0000001","messaging_product":"whatsapp","recipient_type":"individual","template":{"components":[{"parameters":[{"text":"Priya","type":"text"},{"text":"20%","type":"text"}],"type":"body"}],"language":{"code":"en_US"},"name":"diwali_offer"},"to":"+919876543210","type":"template"}"#
+        )
     }
 
     @Test func graphErrorsAreReadByCode() throws {
-        let body = #"{"error":{"message":"(#130429) Rate limit hit","type":"OAuthException","code":130429,"error_data":{"messaging_product":"whatsapp","details":"Cloud API message throughput has been reached."},"error_subcode":2494055,"fbtrace_id":"Az8or2yhqkZfEZ-_4Qn_Bam"}}"#
+        let body =
+            #"{"error":{"message":"(#130429) Rate limit hit","type":"OAuthException","code":130429,"error_data":{"messaging_product":"whatsapp","details":"Cloud API message throughput has been reached."},"error_subcode":2494055,"fbtrace_id":"Az8or2yhqkZfEZ-_4Qn_Bam"}}"#
         let error = try #require(GraphError(responseBody: Array(body.utf8)))
-        #expect(error == GraphError(code: 130429, title: "Rate limit hit", details: "Cloud API message throughput has been reached.", fbtraceID: "Az8or2yhqkZfEZ-_4Qn_Bam"))
+        #expect(
+            error
+                == GraphError(
+                    code: 130429,
+                    title: "Rate limit hit",
+                    details: "Cloud API message throughput has been reached.",
+                    fbtraceID: "Az8or2yhqkZfEZ-_4Qn_Bam"
+                )
+        )
         #expect(GraphError(responseBody: Array("<html>".utf8)) == nil)
     }
 
-    @Test(arguments: [(190, ErrorAction.stopQueue), (0, .stopQueue), (250, .stopQueue), (130429, .slowDown), (131056, .slowDownRecipient),
-                      (131049, .retryAfterADay), (131000, .retry), (133004, .retry), (131026, .fail), (131050, .fail),
-                      (132001, .stopCampaign), (132015, .stopCampaign), (999_999, .fail)])
+    @Test(arguments: [
+        (190, ErrorAction.stopQueue), (0, .stopQueue), (250, .stopQueue), (130429, .slowDown), (131056, .slowDownRecipient),
+        (131049, .retryAfterADay), (131000, .retry), (133004, .retry), (131026, .fail), (131050, .fail),
+        (132001, .stopCampaign), (132015, .stopCampaign), (999_999, .fail),
+    ])
     func eachCodeHasOneAction(code: Int, action: ErrorAction) {
         #expect(MetaErrorCatalog.entry(for: code).action == action)
     }

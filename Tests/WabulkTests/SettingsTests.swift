@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WabulkBase
 
 @Suite struct SettingsTests {
@@ -81,7 +82,9 @@ import Testing
         for line in text.split(separator: "\n") where line.hasPrefix("| `") {
             let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
             guard cells.count >= 2, cells[1].hasPrefix("`WABULK_") || cells[1].hasPrefix("`WHATSAPP_") else { continue }
-            documented[cells[0].trimmingCharacters(in: CharacterSet(charactersIn: "`"))] = cells[1].trimmingCharacters(in: CharacterSet(charactersIn: "`"))
+            documented[cells[0].trimmingCharacters(in: CharacterSet(charactersIn: "`"))] = cells[1].trimmingCharacters(
+                in: CharacterSet(charactersIn: "`")
+            )
         }
         let declared = Dictionary(uniqueKeysWithValues: SettingKey.all.map { ($0.fileKey, $0.environmentName) })
         #expect(documented == declared)

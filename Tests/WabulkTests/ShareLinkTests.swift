@@ -30,8 +30,11 @@ import WabulkBase
                 out.append(urllib.parse.parse_qs(parts.query, keep_blank_values=True, strict_parsing=True)["text"][0])
             print(json.dumps(out))
             """
-        let decoded = try await runProcess(python3, ["python3", "-c", script],
-                                     input: String(decoding: try JSONEncoder().encode(links), as: UTF8.self))
+        let decoded = try await runProcess(
+            python3,
+            ["python3", "-c", script],
+            input: String(decoding: try JSONEncoder().encode(links), as: UTF8.self)
+        )
         #expect(decoded.status == 0)
         #expect(try JSONDecoder().decode([String].self, from: Data(decoded.stdout.utf8)) == Self.texts)
     }
@@ -47,7 +50,10 @@ import WabulkBase
             _ = try ShareRequest(source: .text("x"), phone: "12345").phoneDigits(normalizer: normalizer)
             Issue.record("12345 is not a phone number")
         } catch {
-            guard case .invalid(let field, let reason) = error else { Issue.record("\(error)"); return }
+            guard case .invalid(let field, let reason) = error else {
+                Issue.record("\(error)")
+                return
+            }
             #expect(field == "share.phone")
             #expect(reason.hasPrefix("12345: "))
         }
@@ -55,15 +61,31 @@ import WabulkBase
 
     @Test func aTemplateIsRenderedToText() throws {
         let templates = [
-            MessageTemplate(name: "offer", language: "en_US", status: "APPROVED", components: [.init(type: "BODY", text: "Hi {{1}}, {{2}} off; bye {{1}}")]),
-            MessageTemplate(name: "hello", language: "en_US", status: "APPROVED", parameterFormat: "NAMED",
-                            components: [.init(type: "BODY", text: "Welcome {{first_name}}, code {{code}}")]),
+            MessageTemplate(
+                name: "offer",
+                language: "en_US",
+                status: "APPROVED",
+                components: [.init(type: "BODY", text: "Hi {{1}}, {{2}} off; bye {{1}}")]
+            ),
+            MessageTemplate(
+                name: "hello",
+                language: "en_US",
+                status: "APPROVED",
+                parameterFormat: "NAMED",
+                components: [.init(type: "BODY", text: "Welcome {{first_name}}, code {{code}}")]
+            ),
         ]
-        let positional = try ShareRequest.read(Data(#"{"share": {"template": {"name": "offer", "language": "en_US"}, "variables": {"body": ["friends", "20%"]}}}"#.utf8))
+        let positional = try ShareRequest.read(
+            Data(#"{"share": {"template": {"name": "offer", "language": "en_US"}, "variables": {"body": ["friends", "20%"]}}}"#.utf8)
+        )
         #expect(try positional.text(templates: templates) == "Hi friends, 20% off; bye friends")
-        let named = try ShareRequest.read(Data(#"{"share": {"template": {"name": "hello"}, "variables": {"body": {"first_name": "Asha", "code": "X1"}}}}"#.utf8))
+        let named = try ShareRequest.read(
+            Data(#"{"share": {"template": {"name": "hello"}, "variables": {"body": {"first_name": "Asha", "code": "X1"}}}}"#.utf8)
+        )
         #expect(try named.text(templates: templates) == "Welcome Asha, code X1")
-        let short = try ShareRequest.read(Data(#"{"share": {"template": {"name": "offer", "language": "en_US"}, "variables": {"body": ["friends"]}}}"#.utf8))
+        let short = try ShareRequest.read(
+            Data(#"{"share": {"template": {"name": "offer", "language": "en_US"}, "variables": {"body": ["friends"]}}}"#.utf8)
+        )
         #expect(throws: ShareError.invalid(field: "share.variables.body", reason: "the template's body has 2 placeholders; missing {{2}}")) {
             try short.text(templates: templates)
         }

@@ -1,11 +1,18 @@
 import Foundation
 import Testing
+
 @testable import Spool
 
 @Suite struct SpoolTests {
     func job(_ campaign: String, _ n: Int, notBefore: Date? = nil) -> SpoolJob {
-        SpoolJob(campaign: campaign, sequence: n, phone: "+91987654\(String(format: "%04d", n))", name: "N\(n)",
-                 template: .init(name: "t", language: "en_US", body: ["x"]), notBefore: notBefore)
+        SpoolJob(
+            campaign: campaign,
+            sequence: n,
+            phone: "+91987654\(String(format: "%04d", n))",
+            name: "N\(n)",
+            template: .init(name: "t", language: "en_US", body: ["x"]),
+            notBefore: notBefore
+        )
     }
 
     @Test func jobsMoveBetweenStatesByRename() async throws {
@@ -24,7 +31,7 @@ import Testing
         let second = try #require(try await spool.claimNext(now: Date()))
         #expect(second.id == "a.0000002")
         try await spool.complete(second)
-        #expect(try await spool.claimNext(now: Date()) == nil)   // the retry is not due yet
+        #expect(try await spool.claimNext(now: Date()) == nil)  // the retry is not due yet
         let due = try #require(try await spool.claimNext(now: Date().addingTimeInterval(3601)))
         #expect(due.attempt == 1)
         #expect(await spool.depth() == Spool.Depth(ready: 0, deferred: 0, active: 1))
@@ -35,7 +42,10 @@ import Testing
         let spool = Spool(directory: dir.url)
         try await spool.enqueue((1...3).map { job("a", $0) } + (1...3).map { job("b", $0) })
         var order: [String] = []
-        while let j = try await spool.claimNext(now: Date()) { order.append(j.id); try await spool.complete(j) }
+        while let j = try await spool.claimNext(now: Date()) {
+            order.append(j.id)
+            try await spool.complete(j)
+        }
         #expect(order == ["a.0000001", "b.0000001", "a.0000002", "b.0000002", "a.0000003", "b.0000003"])
     }
 
@@ -58,7 +68,7 @@ import Testing
         #expect(try await spool.claimNext(now: Date(), excluding: ["a"])?.campaign == "b")
         let removed = try Spool.cancelWaiting(in: dir.url, campaign: "b")
         #expect(removed == ["b.0000002"])
-        #expect(try await spool.claimNext(now: Date(), excluding: ["a"]) == nil)   // the claim notices the row is gone
+        #expect(try await spool.claimNext(now: Date(), excluding: ["a"]) == nil)  // the claim notices the row is gone
         #expect(await spool.depth(campaign: "b") == Spool.Depth(ready: 0, deferred: 0, active: 1))
     }
 
@@ -67,7 +77,7 @@ import Testing
         // 2026-11-28 21:30 in Kolkata = 16:00 UTC: next opening is 2026-11-29 09:00 IST = 03:30 UTC.
         let late = ISO8601DateFormatter().date(from: "2026-11-28T16:00:00Z")!
         #expect(window.nextOpening(atOrAfter: late) == ISO8601DateFormatter().date(from: "2026-11-29T03:30:00Z")!)
-        let inside = ISO8601DateFormatter().date(from: "2026-11-28T05:00:00Z")!   // 10:30 IST
+        let inside = ISO8601DateFormatter().date(from: "2026-11-28T05:00:00Z")!  // 10:30 IST
         #expect(window.nextOpening(atOrAfter: inside) == inside)
     }
 }

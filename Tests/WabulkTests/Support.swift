@@ -42,7 +42,8 @@ struct ProcessResult {
 /// Runs on its own thread: a test blocking one of the two cooperative threads for a whole child process
 /// starved every other test's timers and servers (a crash test's kill landed seconds late).
 @discardableResult
-func runProcess(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, input: String? = nil) async throws -> ProcessResult {
+func runProcess(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, input: String? = nil) async throws -> ProcessResult
+{
     try await onOwnThread { try runProcessBlocking(executable, arguments, environment: environment, input: input) }
 }
 
@@ -58,7 +59,8 @@ func runProcessBlocking(_ executable: String, _ arguments: [String], environment
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     if let environment { process.environment = environment }
-    let out = Pipe(), err = Pipe()
+    let out = Pipe()
+    let err = Pipe()
     process.standardOutput = out
     process.standardError = err
     let stdin = Pipe()
@@ -66,7 +68,8 @@ func runProcessBlocking(_ executable: String, _ arguments: [String], environment
     try process.run()
     if let input {
         // Written from another thread so a child that answers before reading everything cannot deadlock us.
-        let bytes = Data(input.utf8), writer = stdin.fileHandleForWriting
+        let bytes = Data(input.utf8)
+        let writer = stdin.fileHandleForWriting
         Thread {
             writer.write(bytes)
             try? writer.close()
@@ -75,8 +78,11 @@ func runProcessBlocking(_ executable: String, _ arguments: [String], environment
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     let errData = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData, as: UTF8.self))
+    return ProcessResult(
+        status: process.terminationStatus,
+        stdout: String(decoding: outData, as: UTF8.self),
+        stderr: String(decoding: errData, as: UTF8.self)
+    )
 }
 
 /// The `wabulk` binary built beside the test bundle (or $WABULK_BIN).
@@ -155,8 +161,14 @@ func freePort() -> Int {
 
 /// The environment of a `wabulk` daemon (and the commands beside it) against a sandbox on loopback: test
 /// secrets, the home, the listener's port and short inbox timings; `settings` adds or overrides.
-func daemonEnvironment(home: URL, sandboxPort: Int, listenPort: Int, secret: String, token: String,
-                       settings: [String: String] = [:]) -> [String: String] {
+func daemonEnvironment(
+    home: URL,
+    sandboxPort: Int,
+    listenPort: Int,
+    secret: String,
+    token: String,
+    settings: [String: String] = [:]
+) -> [String: String] {
     var env = ProcessInfo.processInfo.environment
     env["WHATSAPP_APP_SECRET"] = secret
     env["WHATSAPP_TOKEN"] = token
@@ -211,7 +223,12 @@ final class WabulkProcess: @unchecked Sendable {
         p.waitUntilExit()
     }
 
-    deinit { if let p = process, p.isRunning { p.terminate(); p.waitUntilExit() } }
+    deinit {
+        if let p = process, p.isRunning {
+            p.terminate()
+            p.waitUntilExit()
+        }
+    }
 }
 
 /// An inbox watcher over a home folder, driven by `scanOnce()` in tests.
@@ -221,15 +238,31 @@ enum IntakeFixture {
         let registry = try ContactRegistry(path: home.contactsDatabase)
         let normalizer = try PhoneNormalizer(defaultCountry: "91")
         let events = EventLogWriter(directory: home.log)
-        let planner = CampaignPlanner(registry: registry, normalizer: normalizer, spool: Spool(directory: home.spool),
-                                      events: events, campaignsDirectory: home.campaigns, templatesFile: templatesFile)
+        let planner = CampaignPlanner(
+            registry: registry,
+            normalizer: normalizer,
+            spool: Spool(directory: home.spool),
+            events: events,
+            campaignsDirectory: home.campaigns,
+            templatesFile: templatesFile
+        )
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        return InboxWatcher(home: home, importer: ContactImporter(registry: registry, normalizer: normalizer), planner: planner,
-                            optOuts: OptOutRecorder(registry: registry, spoolDirectory: home.spool, events: events),
-                            control: CampaignControl(campaignsDirectory: home.campaigns, spoolDirectory: home.spool,
-                                                     events: events, eventsDirectory: home.log),
-                            scanInterval: .milliseconds(50), settleSeconds: settle, logger: logger)
+        return InboxWatcher(
+            home: home,
+            importer: ContactImporter(registry: registry, normalizer: normalizer),
+            planner: planner,
+            optOuts: OptOutRecorder(registry: registry, spoolDirectory: home.spool, events: events),
+            control: CampaignControl(
+                campaignsDirectory: home.campaigns,
+                spoolDirectory: home.spool,
+                events: events,
+                eventsDirectory: home.log
+            ),
+            scanInterval: .milliseconds(50),
+            settleSeconds: settle,
+            logger: logger
+        )
     }
 
     static func receipt(_ home: HomeLayout, _ name: String) throws -> Receipt {

@@ -10,15 +10,26 @@ import Testing
     typealias Pipeline = CampaignFlowTests.Pipeline
 
     static func job(_ p: Pipeline, _ n: Int, phone: String, category: String?) -> SpoolJob {
-        SpoolJob(campaign: "direct", sequence: n, phone: phone, name: "N\(n)",
-                 template: .init(name: "t", language: "en", body: ["x"], category: category))
+        SpoolJob(
+            campaign: "direct",
+            sequence: n,
+            phone: phone,
+            name: "N\(n)",
+            template: .init(name: "t", language: "en", body: ["x"], category: category)
+        )
     }
 
     @Test func aJobThatSlippedPastTheSuppressionIsSkippedAtTheLastCheck() async throws {
         let p = try Pipeline(contacts: 3)
-        let stopped = "+919876500002", marketingOnly = "+919876500003"
-        try Spool.suppress([Suppression(phone: stopped, scope: .all, source: "operator"),
-                            Suppression(phone: marketingOnly, scope: .marketing, source: "meta-131050")], in: p.home.spool)
+        let stopped = "+919876500002"
+        let marketingOnly = "+919876500003"
+        try Spool.suppress(
+            [
+                Suppression(phone: stopped, scope: .all, source: "operator"),
+                Suppression(phone: marketingOnly, scope: .marketing, source: "meta-131050"),
+            ],
+            in: p.home.spool
+        )
         // Spooled after the suppressions, as a planner racing an opt-out would.
         try await p.spool.enqueue([
             Self.job(p, 1, phone: "+919876500001", category: "MARKETING"),
@@ -37,14 +48,16 @@ import Testing
         #expect(records["direct.0000002"]?.status == .skipped)
         #expect(records["direct.0000002"]?.reason == "opted out (operator)")
         #expect(records["direct.0000003"]?.reason == "opted out of marketing (meta-131050)")
-        #expect(records["direct.0000004"]?.status == .skipped)   // unknown category: treated as marketing
+        #expect(records["direct.0000004"]?.status == .skipped)  // unknown category: treated as marketing
         #expect(records["direct.0000005"]?.status == .sent)
     }
 
     @Test func aJobInFlightWhenTheOptOutIsRecordedIsReportedAndStoppedWhenItComesBack() async throws {
         let p = try Pipeline(contacts: 2)
-        try await p.spool.enqueue([Self.job(p, 1, phone: "+919876500001", category: "MARKETING"),
-                                   Self.job(p, 2, phone: "+919876500002", category: "MARKETING")])
+        try await p.spool.enqueue([
+            Self.job(p, 1, phone: "+919876500001", category: "MARKETING"),
+            Self.job(p, 2, phone: "+919876500002", category: "MARKETING"),
+        ])
         // Claimed, as a worker waiting for its slot holds it: in flight, where no drop can reach it.
         let first = try #require(try await p.spool.claimNext(now: Date()))
         let second = try #require(try await p.spool.claimNext(now: Date()))

@@ -43,16 +43,28 @@ import WebhookListener
             home = dir.url.appendingPathComponent("home")
             try FileManager.default.createDirectory(at: home.appendingPathComponent("inbox"), withIntermediateDirectories: true)
             // One a second: the opt-out is recorded about ten seconds before the drain reaches that number.
-            env = daemonEnvironment(home: home, sandboxPort: sandboxPort, listenPort: listenPort, secret: SuppressionFlowTests.secret,
-                                    token: "suppression-token", settings: ["WABULK_RATE": "60/min", "WABULK_MAX_ATTEMPTS": "1"].merging(settings) { _, new in new })
+            env = daemonEnvironment(
+                home: home,
+                sandboxPort: sandboxPort,
+                listenPort: listenPort,
+                secret: SuppressionFlowTests.secret,
+                token: "suppression-token",
+                settings: ["WABULK_RATE": "60/min", "WABULK_MAX_ATTEMPTS": "1"].merging(settings) { _, new in new }
+            )
             sandbox = WabulkProcess(env: env, log: dir.url.appendingPathComponent("sandbox.log"))
             daemon = WabulkProcess(env: env, log: dir.url.appendingPathComponent("daemon.log"))
-            try sandbox.start(["sandbox", "--port", "\(sandboxPort)", "--webhook", "http://127.0.0.1:\(listenPort)/api/whatsapp/webhook",
-                               "--status-delay-ms", "100", "--token", "suppression-token"] + sandboxArguments)
+            try sandbox.start(
+                [
+                    "sandbox", "--port", "\(sandboxPort)", "--webhook", "http://127.0.0.1:\(listenPort)/api/whatsapp/webhook",
+                    "--status-delay-ms", "100", "--token", "suppression-token",
+                ] + sandboxArguments
+            )
         }
 
         func get(_ path: String) async -> Any? {
-            guard let r = try? await http.perform(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(sandboxPort)\(path)")), r.status == 200 else { return nil }
+            guard let r = try? await http.perform(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(sandboxPort)\(path)")), r.status == 200 else {
+                return nil
+            }
             return try? JSONSerialization.jsonObject(with: Data(r.body))
         }
 
@@ -71,8 +83,15 @@ import WebhookListener
 
         /// The sandbox's record, read by curl: for a thread of its own, off the cooperative pool.
         func recordsBlocking() -> [[String: Any]] {
-            guard let r = try? runProcessBlocking("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(sandboxPort)/sandbox/requests"], environment: nil, input: nil),
-                  r.status == 0 else { return [] }
+            guard
+                let r = try? runProcessBlocking(
+                    "/usr/bin/curl",
+                    ["-sf", "http://127.0.0.1:\(sandboxPort)/sandbox/requests"],
+                    environment: nil,
+                    input: nil
+                ),
+                r.status == 0
+            else { return [] }
             return (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]]) ?? []
         }
 
@@ -82,9 +101,16 @@ import WebhookListener
             let signature = WebhookSignature.sign(body, secret: Secret(SuppressionFlowTests.secret))
             let file = dir.url.appendingPathComponent("webhook-\(UUID().uuidString).json")
             try? Data(body).write(to: file)
-            let r = try? runProcessBlocking("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Content-Type: application/json",
-                                                              "-H", "\(WebhookSignature.headerName): \(signature)", "--data-binary", "@\(file.path)",
-                                                              "http://127.0.0.1:\(listenPort)/api/whatsapp/webhook"], environment: nil, input: nil)
+            let r = try? runProcessBlocking(
+                "/usr/bin/curl",
+                [
+                    "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Content-Type: application/json",
+                    "-H", "\(WebhookSignature.headerName): \(signature)", "--data-binary", "@\(file.path)",
+                    "http://127.0.0.1:\(listenPort)/api/whatsapp/webhook",
+                ],
+                environment: nil,
+                input: nil
+            )
             return r?.stdout ?? "curl failed"
         }
 
@@ -102,7 +128,8 @@ import WebhookListener
 
     static func inbound(_ message: String) -> String {
         let digits = target.dropFirst()
-        return #"{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550001111","phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"Twelve"},"wa_id":"\#(digits)"}],"messages":[{"from":"\#(digits)","id":"wamid.in.\#(UUID().uuidString)","timestamp":"\#(Int(Date().timeIntervalSince1970))",\#(message)}]}}"#
+        return
+            #"{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550001111","phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"Twelve"},"wa_id":"\#(digits)"}],"messages":[{"from":"\#(digits)","id":"wamid.in.\#(UUID().uuidString)","timestamp":"\#(Int(Date().timeIntervalSince1970))",\#(message)}]}}"#
     }
 
     @Test(arguments: Path.allCases)
@@ -122,8 +149,14 @@ import WebhookListener
         // name): the campaign that drains (twelve people, the last one the number that will opt out), then an
         // earlier-planned message to that number alone, which goes second.
         try rig.drop("contacts.csv", "Name,Phone\n" + (1...12).map { "Person \($0),\(Self.phone($0))" }.joined(separator: "\n") + "\n")
-        try rig.drop("a-drain.json", #"{"id": "drain", "template": {"name": "spring_sale", "language": "en_US"}, "audience": {"all": true}, "variables": {"body": ["{name}"]}}"#)
-        try rig.drop("b-early.json", #"{"id": "early", "template": {"name": "spring_sale", "language": "en_US"}, "audience": {"phones": ["\#(Self.target)"]}, "variables": {"body": ["{name}"]}}"#)
+        try rig.drop(
+            "a-drain.json",
+            #"{"id": "drain", "template": {"name": "spring_sale", "language": "en_US"}, "audience": {"all": true}, "variables": {"body": ["{name}"]}}"#
+        )
+        try rig.drop(
+            "b-early.json",
+            #"{"id": "early", "template": {"name": "spring_sale", "language": "en_US"}, "audience": {"phones": ["\#(Self.target)"]}, "variables": {"body": ["{name}"]}}"#
+        )
         try rig.daemon.start()
         #expect(try await eventually { rig.receipt("b-early.json") != nil })
         #expect((rig.receipt("a-drain.json")?["campaign"] as? [String: Any])?["queued"] as? Int == 12)
@@ -139,9 +172,21 @@ import WebhookListener
             case .stopReply:
                 return (at, rig.postWebhookBlocking(Self.inbound(#""type":"text","text":{"body":"STOP"}"#)))
             case .optOutButton:
-                return (at, rig.postWebhookBlocking(Self.inbound(#""type":"button","context":{"from":"15550001111","id":"wamid.tpl"},"button":{"payload":"Stop promotions","text":"Stop promotions"}"#)))
+                return (
+                    at,
+                    rig.postWebhookBlocking(
+                        Self.inbound(
+                            #""type":"button","context":{"from":"15550001111","id":"wamid.tpl"},"button":{"payload":"Stop promotions","text":"Stop promotions"}"#
+                        )
+                    )
+                )
             case .userPreferences:
-                return (at, rig.postWebhookBlocking(#"{"field":"user_preferences","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550001111","phone_number_id":"106540352242922"},"user_preferences":[{"wa_id":"\#(Self.target.dropFirst())","detail":"User requested to stop marketing messages","category":"marketing_messages","value":"stop","timestamp":\#(Int(Date().timeIntervalSince1970))}]}}"#))
+                return (
+                    at,
+                    rig.postWebhookBlocking(
+                        #"{"field":"user_preferences","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550001111","phone_number_id":"106540352242922"},"user_preferences":[{"wa_id":"\#(Self.target.dropFirst())","detail":"User requested to stop marketing messages","category":"marketing_messages","value":"stop","timestamp":\#(Int(Date().timeIntervalSince1970))}]}}"#
+                    )
+                )
             case .operatorOptOut:
                 return (at, try runProcessBlocking(wabulkBinary, ["contacts", "optout", Self.target], environment: rig.env, input: nil).stdout)
             case .optOutFile:
@@ -166,9 +211,11 @@ import WebhookListener
             #expect(output.hasPrefix("\(Self.target) removed\n1 waiting messages will not be sent: drain.0000012"))
         case .failure131050:
             // Recorded when the listener logs Meta's failed status: that is the moment to measure from.
-            #expect(try await eventually {
-                try rig.events().contains { $0["kind"] as? String == "optOut" && $0["phone"] as? String == Self.target }
-            })
+            #expect(
+                try await eventually {
+                    try rig.events().contains { $0["kind"] as? String == "optOut" && $0["phone"] as? String == Self.target }
+                }
+            )
             let line = try #require(try rig.events().first { $0["kind"] as? String == "optOut" && $0["phone"] as? String == Self.target })
             optOutAt = try #require(Timestamp.parse(line["time"] as! String))
         default:
@@ -178,7 +225,9 @@ import WebhookListener
         // The drain finishes: everyone else once, and the sandbox has no more webhooks to post.
         let finished = try await eventually(timeout: 60) {
             let accepted = await rig.records().filter { ($0["callbackData"] as? String)?.hasPrefix("drain.") == true }
-            guard accepted.count >= 11, let stats = await rig.get("/sandbox/stats") as? [String: Any], stats["statusesPending"] as? Int == 0 else { return false }
+            guard accepted.count >= 11, let stats = await rig.get("/sandbox/stats") as? [String: Any], stats["statusesPending"] as? Int == 0 else {
+                return false
+            }
             let status = try await rig.wabulk(["status", "--json"])
             let campaigns = (try? JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])?["campaigns"] as? [[String: Any]]
             return campaigns?.first { $0["id"] as? String == "drain" }?["state"] as? String == "completed"
@@ -215,7 +264,10 @@ import WebhookListener
         case .operatorOptOut:
             // The earlier message failed (transient, one attempt allowed); retry-failed must not bring it back.
             let retry = try await rig.wabulk(["campaign", "retry-failed", "early"])
-            #expect(retry.stdout == "campaign early: 0 failed messages with a transient error queued again; 1 not, their numbers having opted out or been removed\n")
+            #expect(
+                retry.stdout
+                    == "campaign early: 0 failed messages with a transient error queued again; 1 not, their numbers having opted out or been removed\n"
+            )
             try await Task.sleep(for: .seconds(2))
             #expect(await rig.records().filter { $0["to"] as? String == Self.target }.count == 1)
         case .controlFile:
@@ -224,7 +276,10 @@ import WebhookListener
             #expect(receipt["message"] as? String == "1 numbers opted out; 1 waiting messages will not be sent; 1 numbers not understood")
             #expect((receipt["problems"] as? [[String: Any]])?.first?["field"] as? String == "phones[1]")
         case .optOutFile:
-            #expect((rig.receipt("optout-today.csv")?["message"] as? String)?.hasSuffix("1 opted out, 1 waiting messages to them will not be sent") == true)
+            #expect(
+                (rig.receipt("optout-today.csv")?["message"] as? String)?.hasSuffix("1 opted out, 1 waiting messages to them will not be sent")
+                    == true
+            )
         default:
             break
         }
@@ -256,7 +311,9 @@ import WebhookListener
         init(_ database: URL, touching statement: String = "UPDATE contacts SET updated_at = updated_at WHERE phone = '+919876500001'") throws {
             let ready = Pipe()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", "-c", """
+            process.arguments = [
+                "python3", "-c",
+                """
                 import sqlite3, sys
                 c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
                 c.execute("BEGIN IMMEDIATE")
@@ -264,11 +321,12 @@ import WebhookListener
                 print("locked", flush=True)
                 sys.stdin.readline()
                 c.execute("COMMIT")
-                """, database.path, statement]
+                """, database.path, statement,
+            ]
             process.standardOutput = ready
             process.standardInput = input
             try process.run()
-            _ = ready.fileHandleForReading.availableData   // "locked"
+            _ = ready.fileHandleForReading.availableData  // "locked"
         }
         var isHeld: Bool { process.isRunning }
         func release() {
@@ -281,9 +339,15 @@ import WebhookListener
         let rig = try Rig(sandboxArguments: [])
         #expect(try await eventually { await rig.get("/sandbox/stats") != nil })
         try rig.daemon.start()
-        try rig.drop("contacts.csv", "Name,Phone\n" + (1...12).map { "Person \($0),\(SuppressionFlowTests.phone($0))" }.joined(separator: "\n") + "\n")
+        try rig.drop(
+            "contacts.csv",
+            "Name,Phone\n" + (1...12).map { "Person \($0),\(SuppressionFlowTests.phone($0))" }.joined(separator: "\n") + "\n"
+        )
         #expect(try await eventually { rig.receipt("contacts.csv") != nil })
-        try rig.drop("drain.json", #"{"id": "drain", "template": {"name": "spring_sale", "language": "en_US"}, "audience": {"all": true}, "variables": {"body": ["{name}"]}}"#)
+        try rig.drop(
+            "drain.json",
+            #"{"id": "drain", "template": {"name": "spring_sale", "language": "en_US"}, "audience": {"all": true}, "variables": {"body": ["{name}"]}}"#
+        )
         #expect(try await eventually { rig.receipt("drain.json") != nil })
         return rig
     }
@@ -308,11 +372,15 @@ import WebhookListener
 
     /// Waits for the drain to end and checks nobody got two messages and the number got none.
     func expectDrained(_ rig: Rig) async throws {
-        #expect(try await eventually(timeout: 60) {
-            let status = try await rig.wabulk(["status", "--json"])
-            let campaigns = (try? JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])?["campaigns"] as? [[String: Any]]
-            return campaigns?.first { $0["id"] as? String == "drain" }?["state"] as? String == "completed"
-        }, "\(rig.daemonLog())")
+        #expect(
+            try await eventually(timeout: 60) {
+                let status = try await rig.wabulk(["status", "--json"])
+                let campaigns =
+                    (try? JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])?["campaigns"] as? [[String: Any]]
+                return campaigns?.first { $0["id"] as? String == "drain" }?["state"] as? String == "completed"
+            },
+            "\(rig.daemonLog())"
+        )
         let records = await rig.records()
         #expect(records.count == 11)
         #expect(Set(records.map { $0["to"] as! String }) == Set((1...11).map(SuppressionFlowTests.phone)))
@@ -325,7 +393,11 @@ import WebhookListener
         let (lock, answer) = try await lockThenStop(rig)
         #expect(answer == "200")
         // The spool stops the number at once, although the registry cannot be written yet.
-        #expect(try await eventually(timeout: 5) { try rig.events().contains { $0["job"] as? String == "drain.0000012" && $0["status"] as? String == "skipped" } })
+        #expect(
+            try await eventually(timeout: 5) {
+                try rig.events().contains { $0["job"] as? String == "drain.0000012" && $0["status"] as? String == "skipped" }
+            }
+        )
         // The follower has tried and failed at least once, and the registry still does not have it.
         #expect(try await eventually(timeout: 10) { rig.daemonLog().contains("database is locked") })
         #expect(try await optedOut(rig) == false)

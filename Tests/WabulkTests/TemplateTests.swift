@@ -11,6 +11,7 @@ import Spool
 import Templates
 import Testing
 import WabulkBase
+
 @testable import Intake
 
 /// Runs `body` with the sandbox listening on a free loopback port.
@@ -70,8 +71,10 @@ actor SleepLog {
         #expect(cache.lastRefreshFailure == nil)
         #expect(cache.data.count == 12)
         #expect(Set(cache.data.map { "\($0.name)/\($0.language)" }).count == 12)
-        #expect(Dictionary(grouping: cache.data, by: \.status).mapValues(\.count)
-                == ["APPROVED": 8, "PAUSED": 1, "REJECTED": 1, "PENDING": 1, "DISABLED": 1])
+        #expect(
+            Dictionary(grouping: cache.data, by: \.status).mapValues(\.count)
+                == ["APPROVED": 8, "PAUSED": 1, "REJECTED": 1, "PENDING": 1, "DISABLED": 1]
+        )
         let named = try #require(cache.template(name: "welcome_named", language: "en_US"))
         #expect(named.parameterFormat == "NAMED")
         #expect(named.bodyPlaceholders == ["first_name", "code"])
@@ -93,8 +96,16 @@ actor SleepLog {
         try await withSandbox(script) { port in
             var s = sync(port: port, cache: cacheFile)
             s.now = { Date(timeIntervalSince1970: 1_795_003_600) }
-            await #expect(throws: TemplateError.rejected(GraphError(code: 190, title: "Access token has expired",
-                                                                    fbtraceID: "AtplX1Tr4ce"), page: 1)) {   // the first template call
+            await #expect(
+                throws: TemplateError.rejected(
+                    GraphError(
+                        code: 190,
+                        title: "Access token has expired",
+                        fbtraceID: "AtplX1Tr4ce"
+                    ),
+                    page: 1
+                )
+            ) {  // the first template call
                 try await s.refresh()
             }
         }
@@ -124,13 +135,20 @@ actor SleepLog {
     @Test func theDaemonsPeriodicRefreshKeepsTheCacheAndCallsBackAfterEachGoodRefresh() async throws {
         let dir = TempDir()
         let cacheFile = dir.url.appendingPathComponent("templates.json")
-        final class Count: @unchecked Sendable { let lock = NSLock(); var n = 0 }
+        final class Count: @unchecked Sendable {
+            let lock = NSLock()
+            var n = 0
+        }
         let count = Count()
         try await withSandbox { port in
             var logger = Logger(label: "test")
             logger.logLevel = .critical
-            let service = TemplateRefreshService(sync: sync(port: port, cache: cacheFile), interval: .milliseconds(200), logger: logger,
-                                                 afterRefresh: { count.lock.withLock { count.n += 1 } })
+            let service = TemplateRefreshService(
+                sync: sync(port: port, cache: cacheFile),
+                interval: .milliseconds(200),
+                logger: logger,
+                afterRefresh: { count.lock.withLock { count.n += 1 } }
+            )
             let group = ServiceGroup(configuration: .init(services: [service], logger: logger))
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
@@ -151,24 +169,35 @@ actor SleepLog {
         let watcher = try IntakeFixture.watcher(home, templatesFile: home.templatesFile)
         _ = try ContactRegistry(path: home.contactsDatabase).merge([Contact(phone: "+919876500001", name: "Asha")], now: Date())
         let manifests = [
-            "wrong-language.json": #"{"id": "c1", "template": {"name": "order_update", "language": "fr"}, "audience": {"all": true}, "variables": {"body": ["1", "2"]}}"#,
-            "paused.json": #"{"id": "c2", "template": {"name": "old_promo", "language": "en_US"}, "audience": {"all": true}, "variables": {"body": ["{name}"]}}"#,
-            "counts.json": #"{"id": "c3", "template": {"name": "appointment_reminder", "language": "en_US"}, "audience": {"all": true}, "variables": {"body": ["{name}", "Monday"]}}"#,
-            "named.json": #"{"id": "c5", "template": {"name": "welcome_named", "language": "en_US"}, "audience": {"all": true}, "variables": {"body": ["{name}", "X1"]}}"#,
-            "good.json": #"{"id": "c4", "template": {"name": "diwali_offer", "language": "en_US"}, "audience": {"all": true}, "variables": {"body": ["{name}", "20%"]}}"#,
+            "wrong-language.json":
+                #"{"id": "c1", "template": {"name": "order_update", "language": "fr"}, "audience": {"all": true}, "variables": {"body": ["1", "2"]}}"#,
+            "paused.json":
+                #"{"id": "c2", "template": {"name": "old_promo", "language": "en_US"}, "audience": {"all": true}, "variables": {"body": ["{name}"]}}"#,
+            "counts.json":
+                #"{"id": "c3", "template": {"name": "appointment_reminder", "language": "en_US"}, "audience": {"all": true}, "variables": {"body": ["{name}", "Monday"]}}"#,
+            "named.json":
+                #"{"id": "c5", "template": {"name": "welcome_named", "language": "en_US"}, "audience": {"all": true}, "variables": {"body": ["{name}", "X1"]}}"#,
+            "good.json":
+                #"{"id": "c4", "template": {"name": "diwali_offer", "language": "en_US"}, "audience": {"all": true}, "variables": {"body": ["{name}", "20%"]}}"#,
         ]
         for (name, text) in manifests { try Data(text.utf8).write(to: home.inbox.appendingPathComponent(name)) }
         await watcher.scanOnce()
         func receipt(_ name: String) throws -> Receipt { try IntakeFixture.receipt(home, name) }
-        #expect(try receipt("wrong-language.json").problems?.map(\.description) == ["template.language: \"order_update\" exists in en_US, es, not in fr"])
+        #expect(
+            try receipt("wrong-language.json").problems?.map(\.description) == ["template.language: \"order_update\" exists in en_US, es, not in fr"]
+        )
         #expect(try receipt("paused.json").problems?.map(\.description) == ["template: \"old_promo\" (en_US) is PAUSED, not APPROVED"])
-        #expect(try receipt("counts.json").problems?.map(\.description) == [
-            "variables.header: the template's header has 1 placeholder; 0 given",
-            "variables.body: the template's body has 3 placeholders; 2 given",
-        ])
-        #expect(try receipt("named.json").problems?.map(\.description) == [
-            "template: \"welcome_named\" uses named parameters ({{first_name}}, {{code}}), which wabulk does not send yet; use a positional template",
-        ])
+        #expect(
+            try receipt("counts.json").problems?.map(\.description) == [
+                "variables.header: the template's header has 1 placeholder; 0 given",
+                "variables.body: the template's body has 3 placeholders; 2 given",
+            ]
+        )
+        #expect(
+            try receipt("named.json").problems?.map(\.description) == [
+                "template: \"welcome_named\" uses named parameters ({{first_name}}, {{code}}), which wabulk does not send yet; use a positional template"
+            ]
+        )
         for name in ["wrong-language.json", "paused.json", "counts.json", "named.json"] { #expect(try receipt(name).outcome == .rejected) }
         let good = try receipt("good.json")
         #expect(good.outcome == .accepted)
@@ -204,7 +233,9 @@ actor SleepLog {
         #expect(rows.count == 12)
         let reminder = try #require(rows.first { $0["name"] as? String == "appointment_reminder" })
         #expect((reminder["placeholders"] as? [String: [String]])?["body"] == ["1", "2", "3"])
-        #expect(try await runProcess(wabulkBinary, ["templates", "list"], environment: env).stdout.contains("old_promo\ten_US\tPAUSED\tMARKETING\t{{1}}"))
+        #expect(
+            try await runProcess(wabulkBinary, ["templates", "list"], environment: env).stdout.contains("old_promo\ten_US\tPAUSED\tMARKETING\t{{1}}")
+        )
 
         // outbox/templates.xlsx, read back with openpyxl: one row per template, sorted, with a ready manifest example.
         let book = try await readXLSX(home.appendingPathComponent("outbox/templates.xlsx").path)
@@ -217,10 +248,20 @@ actor SleepLog {
         #expect(diwali[7] == "body: {{1}} {{2}}")
         #expect(diwali[8] == #""template": {"name": "diwali_offer", "language": "en_US"}, "variables": {"body": ["{name}", "{field2}"]}"#)
 
-        let share = try await runProcess(wabulkBinary, ["share-link", "--template", "diwali_offer", "--var", "friends", "--var", "20%",
-                                                  "--phone", "098765 43210", "--name", "diwali group"], environment: env)
+        let share = try await runProcess(
+            wabulkBinary,
+            [
+                "share-link", "--template", "diwali_offer", "--var", "friends", "--var", "20%",
+                "--phone", "098765 43210", "--name", "diwali group",
+            ],
+            environment: env
+        )
         #expect(share.status == 0, "\(share.stderr)")
-        #expect(share.stdout.hasPrefix("https://wa.me/919876543210?text=Hi%20friends%2C%20this%20Diwali%20take%2020%25%20off%20everything%20in%20store.\n"))
+        #expect(
+            share.stdout.hasPrefix(
+                "https://wa.me/919876543210?text=Hi%20friends%2C%20this%20Diwali%20take%2020%25%20off%20everything%20in%20store.\n"
+            )
+        )
         #expect(FileManager.default.fileExists(atPath: home.appendingPathComponent("outbox/share/diwali-group.png").path))
         let unknown = try await runProcess(wabulkBinary, ["share-link", "--template", "nope", "--var", "x"], environment: env)
         #expect(unknown.status != 0)

@@ -1,14 +1,15 @@
 import CloudAPI
 import EventLog
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Sandbox
 import Sending
 import Spool
 import Testing
 import WabulkBase
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A send whose answer never comes may still have reached Meta: it is settled by its webhook, or sent
 /// again only after the reconcile window, never at once (the send API has no idempotency key).
@@ -16,19 +17,38 @@ import WabulkBase
     typealias Pipeline = CampaignFlowTests.Pipeline
 
     func dispatcher(_ p: Pipeline, rate: String, clientTimeout: Double, window: Duration, resend: Bool = true) -> Dispatcher {
-        var options = Dispatcher.Options(rate: SendRate(parsing: rate)!, retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(200), jitter: 0),
-                                         concurrency: 2, idlePoll: .milliseconds(20), pairSpacing: .zero)
+        var options = Dispatcher.Options(
+            rate: SendRate(parsing: rate)!,
+            retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(200), jitter: 0),
+            concurrency: 2,
+            idlePoll: .milliseconds(20),
+            pairSpacing: .zero
+        )
         options.reconcileWindow = window
         options.resendUnsettled = resend
-        return Dispatcher(spool: p.spool, spoolDirectory: p.home.spool, events: p.events, eventsDirectory: p.home.log,
-                          client: CloudAPIClient(baseURL: "http://127.0.0.1:\(p.sandboxPort)", version: "v23.0", phoneNumberID: "1",
-                                                 token: Secret("t"), timeout: clientTimeout),
-                          options: options, logger: p.logger)
+        return Dispatcher(
+            spool: p.spool,
+            spoolDirectory: p.home.spool,
+            events: p.events,
+            eventsDirectory: p.home.log,
+            client: CloudAPIClient(
+                baseURL: "http://127.0.0.1:\(p.sandboxPort)",
+                version: "v23.0",
+                phoneNumberID: "1",
+                token: Secret("t"),
+                timeout: clientTimeout
+            ),
+            options: options,
+            logger: p.logger
+        )
     }
 
     func plan(_ p: Pipeline, phones: [String]) async throws {
         let list = phones.map { "\"\($0)\"" }.joined(separator: ",")
-        _ = try await p.planner.plan(try p.manifest(#"{"id": "s", "template": {"name": "t", "language": "en"}, "audience": {"phones": [\#(list)]}}"#), sourceFile: "s.json")
+        _ = try await p.planner.plan(
+            try p.manifest(#"{"id": "s", "template": {"name": "t", "language": "en"}, "audience": {"phones": [\#(list)]}}"#),
+            sourceFile: "s.json"
+        )
     }
 
     func events(_ p: Pipeline, job: String) -> [MessageEvent] {
@@ -39,8 +59,10 @@ import WabulkBase
         var script = SandboxScript()
         // A: taken and dropped, answered after 3 s. B, sent a second later: sent, with its webhooks, but
         // answered after 3 s too. The client waits 1.5 s.
-        script.lateAnswers = [.init(phone: "+919876500001", delay: .seconds(3), times: 1, lost: true),
-                              .init(phone: "+919876500002", delay: .seconds(3), times: 1)]
+        script.lateAnswers = [
+            .init(phone: "+919876500001", delay: .seconds(3), times: 1, lost: true),
+            .init(phone: "+919876500002", delay: .seconds(3), times: 1),
+        ]
         script.statusDelay = .milliseconds(100)
         let p = try Pipeline(contacts: 3, script: script, webhooks: true)
         try await plan(p, phones: ["+919876500001", "+919876500002", "+919876500003"])
@@ -53,7 +75,7 @@ import WabulkBase
                 Spool.depth(in: p.home.spool).total == 0 && CampaignCounts(p.ledger().records(campaign: "s")).pending == 0
             }
             #expect(done)
-            try await Task.sleep(for: .seconds(1))   // anything sent twice would be in by now
+            try await Task.sleep(for: .seconds(1))  // anything sent twice would be in by now
         }
         let records = await p.sandbox.records()
         let byPhone = Dictionary(grouping: records, by: \.to)
@@ -101,13 +123,23 @@ import WabulkBase
         // As a crash leaves them: both claimed, each with its `sending` event and no outcome.
         for _ in 0..<2 {
             let job = try #require(try await p.spool.claimNext(now: Date()))
-            try await p.events.append(MessageEvent(time: Date(), status: .sending, campaign: "s", job: job.id, phone: job.phone, attempt: 1, source: "dispatch"))
+            try await p.events.append(
+                MessageEvent(time: Date(), status: .sending, campaign: "s", job: job.id, phone: job.phone, attempt: 1, source: "dispatch")
+            )
         }
         try await p.running(dispatcher(p, rate: "10/s", clientTimeout: 5, window: .seconds(8), resend: false)) {
             try await Task.sleep(for: .milliseconds(300))
             // Meta redelivers the first one's webhook, as the listener logs it.
-            try await p.events.append(MessageEvent(time: Date(), status: .delivered, job: "s.0000001", wamid: "wamid.x",
-                                                   metaTime: Int(Date().timeIntervalSince1970), source: "webhook"))
+            try await p.events.append(
+                MessageEvent(
+                    time: Date(),
+                    status: .delivered,
+                    job: "s.0000001",
+                    wamid: "wamid.x",
+                    metaTime: Int(Date().timeIntervalSince1970),
+                    source: "webhook"
+                )
+            )
             // The first one gone while the second still waits: settled by its webhook, not by the 8 s window.
             let settled = try await eventually(timeout: 5) { Spool.depth(in: p.home.spool) == Spool.Depth(active: 1) }
             #expect(settled)
@@ -133,7 +165,9 @@ import WabulkBase
         address.sin_port = 0
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && listen(fd, 1) == 0 && getsockname(fd, $0, &length) == 0 }
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && listen(fd, 1) == 0 && getsockname(fd, $0, &length) == 0
+            }
         }
         guard bound else { throw POSIXError(.EADDRINUSE) }
         let port = Int(UInt16(bigEndian: address.sin_port))
@@ -160,16 +194,26 @@ import WabulkBase
                 .send(TemplateMessage(to: "+919876500001", templateName: "t", language: "en"))
         }
         // The request was read, then the connection closed with no answer: Meta may have it.
-        guard case .unanswered = await send(to: try Self.oneShotPeer(reply: nil)) else { Issue.record("a dropped answer is unanswered"); return }
+        guard case .unanswered = await send(to: try Self.oneShotPeer(reply: nil)) else {
+            Issue.record("a dropped answer is unanswered")
+            return
+        }
         let gateway = await send(to: try Self.oneShotPeer(reply: "HTTP/1.1 504 Gateway Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
         #expect(gateway == .unanswered("HTTP 504 without Meta's error body"))
         // A 503 from the same kind of gateway: the request was refused, not lost.
-        let refusedByGateway = await send(to: try Self.oneShotPeer(reply: "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
+        let refusedByGateway = await send(
+            to: try Self.oneShotPeer(reply: "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        )
         #expect(refusedByGateway == .transportFailure("HTTP 503 without Meta's error body", httpStatus: 503, retryAfter: nil))
         // A 200 whose body is not Meta's answer (cut short, a proxy's page): Meta may have it.
-        let garbled = await send(to: try Self.oneShotPeer(reply: "HTTP/1.1 200 OK\r\nContent-Length: 15\r\nConnection: close\r\n\r\n{\"messaging_pro"))
+        let garbled = await send(
+            to: try Self.oneShotPeer(reply: "HTTP/1.1 200 OK\r\nContent-Length: 15\r\nConnection: close\r\n\r\n{\"messaging_pro")
+        )
         #expect(garbled == .unanswered("HTTP 200 without a message id in the answer"))
         // Nobody listening: the request never left.
-        guard case .transportFailure(_, nil, nil) = await send(to: freePort()) else { Issue.record("a refused connection is a transport failure"); return }
+        guard case .transportFailure(_, nil, nil) = await send(to: freePort()) else {
+            Issue.record("a refused connection is a transport failure")
+            return
+        }
     }
 }

@@ -6,18 +6,31 @@ import Logging
 import ServiceLifecycle
 import Testing
 import WabulkBase
+
 @testable import WebhookListener
 
 @Suite struct WebhookSignatureTests {
 
     @Test func signatureMatchesAnIndependentHMAC() async throws {
         let body = Array(#"{"a":1}"#.utf8)
-        let python = try await runProcess(python3, ["python3", "-c", "import hmac,hashlib,sys;print('sha256='+hmac.new(b'app-secret', sys.argv[1].encode(), hashlib.sha256).hexdigest())", #"{"a":1}"#])
+        let python = try await runProcess(
+            python3,
+            [
+                "python3", "-c", "import hmac,hashlib,sys;print('sha256='+hmac.new(b'app-secret', sys.argv[1].encode(), hashlib.sha256).hexdigest())",
+                #"{"a":1}"#,
+            ]
+        )
         let independent = python.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(independent.hasPrefix("sha256=") && independent.count == 71)
         #expect(WebhookSignature.sign(body, secret: Secret("app-secret")) == independent)
         #expect(WebhookSignature.isValid(header: independent, body: body, secret: Secret("app-secret")))
-        #expect(WebhookSignature.isValid(header: independent.uppercased().replacingOccurrences(of: "SHA256=", with: "sha256="), body: body, secret: Secret("app-secret")))
+        #expect(
+            WebhookSignature.isValid(
+                header: independent.uppercased().replacingOccurrences(of: "SHA256=", with: "sha256="),
+                body: body,
+                secret: Secret("app-secret")
+            )
+        )
         #expect(!WebhookSignature.isValid(header: independent, body: body, secret: Secret("other")))
         #expect(!WebhookSignature.isValid(header: nil, body: body, secret: Secret("app-secret")))
         #expect(!WebhookSignature.isValid(header: "sha256=zz", body: body, secret: Secret("app-secret")))
@@ -84,33 +97,69 @@ import WabulkBase
         let writer = EventLogWriter(directory: dir.url)
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let listener = try WebhookListener(options: .init(host: "127.0.0.1", port: port, path: "/api/whatsapp/webhook",
-                                                          appSecret: Secret("app-secret"), verifyToken: Secret("verify-me")),
-                                           events: writer, logger: logger)
+        let listener = try WebhookListener(
+            options: .init(
+                host: "127.0.0.1",
+                port: port,
+                path: "/api/whatsapp/webhook",
+                appSecret: Secret("app-secret"),
+                verifyToken: Secret("verify-me")
+            ),
+            events: writer,
+            logger: logger
+        )
         let group = ServiceGroup(configuration: .init(services: [listener.application()], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             let http = CurlPool()
             let base = "http://127.0.0.1:\(port)/api/whatsapp/webhook"
-            #expect(try await eventually { (try? await http.perform(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)/healthz")))?.status == 200 })
+            #expect(
+                try await eventually { (try? await http.perform(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)/healthz")))?.status == 200 }
+            )
 
-            let ok = try await http.perform(HTTPRequest(method: "GET", url: base + "?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=verify-me"))
+            let ok = try await http.perform(
+                HTTPRequest(method: "GET", url: base + "?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=verify-me")
+            )
             #expect(ok.status == 200)
             #expect(String(decoding: ok.body, as: UTF8.self) == "1158201444")
             let wrong = try await http.perform(HTTPRequest(method: "GET", url: base + "?hub.mode=subscribe&hub.challenge=1&hub.verify_token=nope"))
             #expect(wrong.status == 403)
 
-            let body = Array(#"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"statuses":[{"id":"wamid.X","status":"read","timestamp":"1750030073","recipient_id":"919876543210"}]}}]}]}"#.utf8)
+            let body = Array(
+                #"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"statuses":[{"id":"wamid.X","status":"read","timestamp":"1750030073","recipient_id":"919876543210"}]}}]}]}"#
+                    .utf8
+            )
             let unsigned = try await http.perform(HTTPRequest(method: "POST", url: base, headers: [("Content-Type", "application/json")], body: body))
             #expect(unsigned.status == 401)
-            let forged = try await http.perform(HTTPRequest(method: "POST", url: base, headers: [(WebhookSignature.headerName, WebhookSignature.sign(body, secret: Secret("guess")))], body: body))
+            let forged = try await http.perform(
+                HTTPRequest(
+                    method: "POST",
+                    url: base,
+                    headers: [(WebhookSignature.headerName, WebhookSignature.sign(body, secret: Secret("guess")))],
+                    body: body
+                )
+            )
             #expect(forged.status == 401)
             #expect(EventLogReader(directory: dir.url).readAll(includingRawBodies: true).events.isEmpty)
 
-            let signed = try await http.perform(HTTPRequest(method: "POST", url: base, headers: [(WebhookSignature.headerName, WebhookSignature.sign(body, secret: Secret("app-secret")))], body: body))
+            let signed = try await http.perform(
+                HTTPRequest(
+                    method: "POST",
+                    url: base,
+                    headers: [(WebhookSignature.headerName, WebhookSignature.sign(body, secret: Secret("app-secret")))],
+                    body: body
+                )
+            )
             #expect(signed.status == 200)
             let garbage = Array("not json".utf8)
-            let bad = try await http.perform(HTTPRequest(method: "POST", url: base, headers: [(WebhookSignature.headerName, WebhookSignature.sign(garbage, secret: Secret("app-secret")))], body: garbage))
+            let bad = try await http.perform(
+                HTTPRequest(
+                    method: "POST",
+                    url: base,
+                    headers: [(WebhookSignature.headerName, WebhookSignature.sign(garbage, secret: Secret("app-secret")))],
+                    body: garbage
+                )
+            )
             #expect(bad.status == 400)
             // The 200 came after the event was written: it is on disk now.
             let events = EventLogReader(directory: dir.url).readAll(includingRawBodies: true).events
@@ -127,11 +176,17 @@ import WabulkBase
     @Test func noAppSecretIsRefusedUnlessInsecureIsOn() throws {
         let dir = TempDir()
         #expect(throws: WebhookListener.StartError.self) {
-            try WebhookListener(options: .init(host: "127.0.0.1", port: 1, path: "/", appSecret: nil, verifyToken: nil),
-                                events: EventLogWriter(directory: dir.url), logger: Logger(label: "t"))
+            try WebhookListener(
+                options: .init(host: "127.0.0.1", port: 1, path: "/", appSecret: nil, verifyToken: nil),
+                events: EventLogWriter(directory: dir.url),
+                logger: Logger(label: "t")
+            )
         }
-        _ = try WebhookListener(options: .init(host: "127.0.0.1", port: 1, path: "/", appSecret: nil, verifyToken: nil, insecure: true),
-                                events: EventLogWriter(directory: dir.url), logger: Logger(label: "t"))
+        _ = try WebhookListener(
+            options: .init(host: "127.0.0.1", port: 1, path: "/", appSecret: nil, verifyToken: nil, insecure: true),
+            events: EventLogWriter(directory: dir.url),
+            logger: Logger(label: "t")
+        )
     }
 }
 
