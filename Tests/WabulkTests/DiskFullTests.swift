@@ -99,3 +99,37 @@ import Glibc
         #expect(rig.daemonLog().contains("sending resumed"))
     }
 }
+
+/// A log whose last line was torn (a power cut mid-write) before the daemon starts: the daemon cuts it back
+/// (keeping the bytes in var/log/torn/) and every event it writes after reads whole.
+@Suite struct TornTailDaemonTests {
+    @Test func aTornTailFollowedByNewEventsLosesNoneOfThem() async throws {
+        let rig = try SuppressionFlowTests.Rig(sandboxArguments: [], settings: ["WABULK_RATE": "600/min"])
+        defer { rig.daemon.stop() }
+        let log = rig.home.appendingPathComponent("var/log")
+        try FileManager.default.createDirectory(at: log, withIntermediateDirectories: true)
+        let file = log.appendingPathComponent("events-\(Timestamp.day(Date())).jsonl")
+        let whole = #"{"kind":"optOut","phone":"+919876599999","reason":"replied \"STOP\"","source":"webhook","time":"\#(Timestamp.format(Date()))"}"#
+        let torn = #"{"attempt":1,"campaign":"old","job":"old.0000001","kind":"status","pho"#
+        try Data((whole + "\n" + torn).utf8).write(to: file)
+        try rig.drop("contacts.csv", "Name,Phone\n" + (1...5).map { "Person \($0),\(SuppressionFlowTests.phone($0))" }.joined(separator: "\n") + "\n")
+        try rig.drop(
+            "torn.json",
+            #"{"id": "torn", "template": {"name": "spring_sale", "language": "en_US"}, "audience": {"all": true}, "variables": {"body": ["{name}"]}}"#
+        )
+        #expect(try await eventually { await rig.get("/sandbox/stats") != nil })
+        try rig.daemon.start()
+        #expect(try await eventually(timeout: 60) { await rig.records().count == 5 }, "\(rig.daemonLog())")
+        #expect(try await eventually(timeout: 30) { (try? rig.events().filter { $0["status"] as? String == "delivered" }.count) == 5 })
+        let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n")
+        // Every line reads, the torn one is gone from the log, and the line before it is untouched.
+        #expect(lines.allSatisfy { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) != nil })
+        #expect(lines.first.map(String.init) == whole)
+        #expect(!lines.contains { $0.contains(#""campaign":"old""#) })
+        let sent = try rig.events().filter { $0["status"] as? String == "sent" && ($0["job"] as? String)?.hasPrefix("torn.") == true }
+        #expect(Set(sent.map { $0["job"] as! String }).count == 5)
+        let kept = try FileManager.default.contentsOfDirectory(atPath: log.appendingPathComponent("torn").path)
+        #expect(kept == ["\(file.lastPathComponent).\(whole.utf8.count + 1).torn"])
+        #expect(try String(contentsOf: log.appendingPathComponent("torn/\(kept[0])"), encoding: .utf8) == torn)
+    }
+}

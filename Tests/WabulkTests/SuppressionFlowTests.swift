@@ -117,7 +117,7 @@ import WebhookListener
         /// The event log's lines, decoded.
         func events() throws -> [[String: Any]] {
             let log = home.appendingPathComponent("var/log")
-            return try FileManager.default.contentsOfDirectory(atPath: log.path).sorted().flatMap { name in
+            return try FileManager.default.contentsOfDirectory(atPath: log.path).filter { $0.hasSuffix(".jsonl") }.sorted().flatMap { name in
                 try String(contentsOf: log.appendingPathComponent(name), encoding: .utf8).split(separator: "\n")
                     .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
             }
