@@ -38,9 +38,9 @@ extension Dispatcher {
                 if action == .stopQueue { $0.queueHold = hold } else { $0.campaignHolds[job.campaign] = hold }
             }
             if action == .stopQueue {
-                logger.critical("sending paused: (#\(code ?? 0)) \(title); fix it, then run `wabulk resume`")
+                logger.critical("sending paused: (#\(code ?? 0)) \(title); fix it, then run `wabulk resume`", metadata: job.logMetadata(code: code))
             } else {
-                logger.error("campaign \(job.campaign) stopped: (#\(code ?? 0)) \(title)")
+                logger.error("campaign \(job.campaign) stopped: (#\(code ?? 0)) \(title)", metadata: job.logMetadata(code: code))
             }
             controlWatch.invalidate()
             retryJob.attempt -= 1

@@ -63,11 +63,15 @@ extension Dispatcher {
                 if marks.count > 600 { marks.remove(at: 1) }
                 for event in events where event.kind == .status {
                     guard let status = event.status, status.isFinal, let id = event.job, let entry = unconfirmed.take(id) else { continue }
-                    do { try await settle(entry.job, status: status) } catch { logger.error("settling \(id): \(error)") }
+                    do { try await settle(entry.job, status: status) } catch {
+                        logger.error("settling \(id): \(error)", metadata: entry.job.logMetadata())
+                    }
                 }
             }
             for entry in unconfirmed.takeExpired(now: clock.now) {
-                do { try await giveUpWaiting(on: entry) } catch { logger.error("reconciling \(entry.job.id): \(error)") }
+                do { try await giveUpWaiting(on: entry) } catch {
+                    logger.error("reconciling \(entry.job.id): \(error)", metadata: entry.job.logMetadata())
+                }
             }
             // Nothing to wait for: a long nap (an idle daemon should not wake every second). A send that
             // times out meanwhile is looked at within a quarter of its window, so never after its deadline.
@@ -109,7 +113,7 @@ extension Dispatcher {
             try await events.append(event, durable: true)
             try await spool.fail(job)
         } else {
-            logger.notice("no sign of \(job.id) at Meta: sending it again")
+            logger.notice("no sign of \(job.id) at Meta: sending it again", metadata: job.logMetadata())
             event.status = .deferred
             event.reason = "\(waited): sending again"
             try await events.append(event, durable: true)

@@ -282,7 +282,7 @@ public final class Dispatcher: Service, Sendable {
         let blocking: Suppression?
         do { blocking = try suppressions.blocking(job.phone, category: job.template.category) } catch {
             // Unknown is not "allowed": the job waits and the check is made again.
-            logger.error("suppressions: \(error); \(job.id) waits")
+            logger.error("suppressions: \(error); \(job.id) waits", metadata: job.logMetadata())
             var retry = job
             retry.attempt -= 1
             retry.notBefore = now().addingTimeInterval(5)
@@ -298,9 +298,9 @@ public final class Dispatcher: Service, Sendable {
         do {
             try await events.append(skipped, durable: true)
             try await spool.complete(job)
-            logger.notice("\(job.id) not sent: \(blocking.skipReason)")
+            logger.notice("\(job.id) not sent: \(blocking.skipReason)", metadata: job.logMetadata())
         } catch {
-            logger.error("recording the skip of \(job.id) failed: \(error)")
+            logger.error("recording the skip of \(job.id) failed: \(error)", metadata: job.logMetadata())
         }
         return true
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Spool
 import Testing
 import WabulkBase
 
@@ -112,5 +113,16 @@ import WabulkBase
         #expect(SendOutcome.transportFailure("x", httpStatus: 503, retryAfter: nil).action == .retry)
         #expect(SendOutcome.transportFailure("x", httpStatus: 429, retryAfter: 3).action == .retry)
         #expect(SendOutcome.transportFailure("x", httpStatus: 404, retryAfter: nil).action == .fail)
+    }
+}
+
+/// Log lines about a message carry its job, campaign and attempt (and Meta's code) as metadata, never its number.
+@Suite struct SendLogMetadataTests {
+    @Test func aJobsLinesCarryItsKeys() {
+        var job = SpoolJob(campaign: "diwali", sequence: 7, phone: "+919876500001", name: "N", template: .init(name: "t", language: "en", body: []))
+        job.attempt = 2
+        #expect(job.logMetadata() == ["job": "diwali.0000007", "campaign": "diwali", "attempt": "2"])
+        #expect(job.logMetadata(code: 131_000)["code"] == "131000")
+        #expect(!job.logMetadata().values.contains { "\($0)".contains("9876500001") })
     }
 }
