@@ -246,3 +246,43 @@ import WabulkBase
         #expect(rig.daemon.process?.isRunning == true)
     }
 }
+
+/// The real daemon: a dropped file is swapped for a link to a file holding a secret while the daemon watches
+/// it settle. The link is refused with a receipt; the secret reaches nothing in outbox/.
+@Suite struct InboxLinkDaemonTests {
+    @Test func aFileSwappedForALinkWhileSettlingIsRefusedWithoutTheSecret() async throws {
+        let dir = TempDir()
+        let home = dir.url.appendingPathComponent("home")
+        try FileManager.default.createDirectory(at: home.appendingPathComponent("inbox"), withIntermediateDirectories: true)
+        let secretFile = dir.url.appendingPathComponent("environ")
+        try Data((InboxLinkTests.secret + "\tPATH=/usr/bin\n1\t2\n").utf8).write(to: secretFile)
+        let env = daemonEnvironment(
+            home: home,
+            sandboxPort: 9,
+            listenPort: freePort(),
+            secret: "link-secret",
+            token: "link-token",
+            settings: ["WABULK_INBOX_SETTLE_SECONDS": "1"]
+        )
+        let daemon = WabulkProcess(env: env, log: dir.url.appendingPathComponent("daemon.log"))
+        try daemon.start()
+        defer { daemon.stop() }
+        let dropped = home.appendingPathComponent("inbox/list.csv")
+        try Data("Name,Phone\nA,9876543210\n".utf8).write(to: dropped)
+        try await Task.sleep(for: .milliseconds(400))
+        try FileManager.default.removeItem(at: dropped)
+        try FileManager.default.createSymbolicLink(at: dropped, withDestinationURL: secretFile)
+        let receiptFile = home.appendingPathComponent("outbox/receipts/list.csv.receipt.json")
+        #expect(try await eventually(timeout: 30) { FileManager.default.fileExists(atPath: receiptFile.path) })
+        let receipt = try String(contentsOf: receiptFile, encoding: .utf8)
+        #expect(receipt.contains(#""outcome" : "rejected""#), "\(receipt)")
+        #expect(receipt.contains("a link, not a file: links are never followed; drop the file itself"))
+        // Nothing in outbox/ holds the secret, and the file the link pointed at is untouched.
+        for name in FileManager.default.enumerator(atPath: home.appendingPathComponent("outbox").path)?.allObjects as? [String] ?? [] {
+            let data = (try? Data(contentsOf: home.appendingPathComponent("outbox/\(name)"))) ?? Data()
+            #expect(!String(decoding: data, as: UTF8.self).contains("EAAG"), "\(name)")
+        }
+        #expect(try String(contentsOf: secretFile, encoding: .utf8).hasPrefix(InboxLinkTests.secret))
+        #expect(try ContactRegistry(path: home.appendingPathComponent("var/contacts.sqlite")).count() == 0)
+    }
+}
