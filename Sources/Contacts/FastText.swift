@@ -1,4 +1,5 @@
 import Foundation
+import WabulkBase
 
 /// Small text helpers on the import's hot path, where Foundation's general versions (bridging through
 /// NSString) cost more than the rest of a row's handling.
@@ -125,72 +126,16 @@ extension CompactJSON {
             return i == bytes.count ? out : nil
         }
 
+        /// A string at its opening quote, decoded by the shared strict rules (WabulkBase's `JSONEscape`).
         mutating func string() -> String? {
             guard i < bytes.count, bytes[i] == 0x22 else { return nil }
-            i += 1
-            let start = i
-            while i < bytes.count, bytes[i] != 0x22, bytes[i] != 0x5C { i += 1 }
-            guard i < bytes.count else { return nil }
-            if bytes[i] == 0x22 {
-                defer { i += 1 }
-                return String(decoding: bytes[start..<i], as: UTF8.self)
+            let start = i + 1
+            return bytes.withUnsafeBytes { raw -> String? in
+                guard let (end, escaped) = JSONEscape.end(of: raw, from: start) else { return nil }
+                i = end
+                let content = UnsafeRawBufferPointer(rebasing: raw[start..<(end - 1)])
+                return escaped ? JSONEscape.decode(content, mode: .strict) : String(decoding: content, as: UTF8.self)
             }
-            var scalars = String.UnicodeScalarView()
-            scalars.append(contentsOf: String(decoding: bytes[start..<i], as: UTF8.self).unicodeScalars)
-            var utf8: [UInt8] = []
-            func flush() {
-                if !utf8.isEmpty {
-                    scalars.append(contentsOf: String(decoding: utf8, as: UTF8.self).unicodeScalars)
-                    utf8.removeAll()
-                }
-            }
-            while i < bytes.count {
-                let b = bytes[i]
-                if b == 0x22 {
-                    i += 1
-                    flush()
-                    return String(scalars)
-                }
-                if b != 0x5C {
-                    utf8.append(b)
-                    i += 1
-                    continue
-                }
-                guard i + 1 < bytes.count else { return nil }
-                flush()
-                let e = bytes[i + 1]
-                i += 2
-                switch e {
-                case 0x22: scalars.append("\"")
-                case 0x5C: scalars.append("\\")
-                case 0x2F: scalars.append("/")
-                case 0x62: scalars.append("\u{8}")
-                case 0x66: scalars.append("\u{C}")
-                case 0x6E: scalars.append("\n")
-                case 0x72: scalars.append("\r")
-                case 0x74: scalars.append("\t")
-                case 0x75:
-                    guard var unit = hex4() else { return nil }
-                    if (0xD800..<0xDC00).contains(unit) {
-                        guard i + 1 < bytes.count, bytes[i] == 0x5C, bytes[i + 1] == 0x75 else { return nil }
-                        i += 2
-                        guard let low = hex4(), (0xDC00..<0xE000).contains(low) else { return nil }
-                        unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
-                    }
-                    guard let scalar = Unicode.Scalar(unit) else { return nil }
-                    scalars.append(scalar)
-                default: return nil
-                }
-            }
-            return nil
-        }
-
-        mutating func hex4() -> UInt32? {
-            guard i + 4 <= bytes.count, bytes[i..<i + 4].allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x66) }),
-                let value = UInt32(String(decoding: bytes[i..<i + 4], as: UTF8.self), radix: 16)
-            else { return nil }
-            i += 4
-            return value
         }
     }
 }

@@ -1,4 +1,5 @@
 import CLineScan
+import WabulkBase
 
 #if canImport(Glibc)
 import Glibc
@@ -333,55 +334,8 @@ struct JSONCursor {
         return negative ? -value : value
     }
 
-    /// JSON string escapes decoded (\uXXXX with surrogate pairs included).
+    /// JSON string escapes decoded, leniently: a log line is never lost over one odd character.
     static func unescape(_ bytes: UnsafeRawBufferPointer) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count)
-        var i = 0
-        func hex4(_ at: Int) -> UInt32? {
-            guard at + 4 <= bytes.count else { return nil }
-            var v: UInt32 = 0
-            for k in at..<(at + 4) {
-                let b = bytes[k]
-                let d: UInt8
-                switch b {
-                case 0x30...0x39: d = b - 0x30
-                case 0x41...0x46: d = b - 0x41 + 10
-                case 0x61...0x66: d = b - 0x61 + 10
-                default: return nil
-                }
-                v = v << 4 | UInt32(d)
-            }
-            return v
-        }
-        while i < bytes.count {
-            let b = bytes[i]
-            guard b == UInt8(ascii: "\\"), i + 1 < bytes.count else {
-                out.append(b)
-                i += 1
-                continue
-            }
-            let e = bytes[i + 1]
-            i += 2
-            switch e {
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "t"): out.append(0x09)
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "u"):
-                guard var scalar = hex4(i) else { continue }
-                i += 4
-                if (0xD800..<0xDC00).contains(scalar), i + 6 <= bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u"),
-                    let low = hex4(i + 2), (0xDC00..<0xE000).contains(low)
-                {
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                    i += 6
-                }
-                out.append(contentsOf: String(Unicode.Scalar(scalar).map(Character.init) ?? "\u{FFFD}").utf8)
-            default: out.append(e)
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
+        JSONEscape.decode(bytes, mode: .lenient) ?? ""
     }
 }

@@ -1,3 +1,5 @@
+import WabulkBase
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -194,66 +196,12 @@ private struct JSONReader {
         return text.utf8.elementsEqual(utf8) ? text : nil
     }
 
+    /// A string with escapes, from just past its opening quote: decoded by the shared strict rules.
     mutating func escapedString(from start: Int) -> String? {
-        var out = Array(UnsafeBufferPointer(rebasing: bytes[start..<at]))
-        while at < bytes.count {
-            let byte = bytes[at]
-            switch byte {
-            case UInt8(ascii: "\""):
-                at += 1
-                return out.withUnsafeBufferPointer(Self.validated)
-            case UInt8(ascii: "\\"):
-                at += 1
-                guard at < bytes.count else { return nil }
-                let code = bytes[at]
-                at += 1
-                switch code {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(code)
-                case UInt8(ascii: "b"): out.append(0x08)
-                case UInt8(ascii: "f"): out.append(0x0C)
-                case UInt8(ascii: "n"): out.append(0x0A)
-                case UInt8(ascii: "r"): out.append(0x0D)
-                case UInt8(ascii: "t"): out.append(0x09)
-                case UInt8(ascii: "u"):
-                    guard var scalar = hex4() else { return nil }
-                    if scalar & 0xFC00 == 0xD800 {
-                        // A high surrogate must be followed by its low half.
-                        guard at + 1 < bytes.count, bytes[at] == UInt8(ascii: "\\"), bytes[at + 1] == UInt8(ascii: "u") else { return nil }
-                        at += 2
-                        guard let low = hex4(), low & 0xFC00 == 0xDC00 else { return nil }
-                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                    } else if scalar & 0xFC00 == 0xDC00 {
-                        return nil
-                    }
-                    guard let unicode = Unicode.Scalar(scalar) else { return nil }
-                    out.append(contentsOf: UTF8.encode(unicode)!)
-                default:
-                    return nil
-                }
-            default:
-                if byte < 0x20 { return nil }
-                out.append(byte)
-                at += 1
-            }
-        }
-        return nil
+        let raw = UnsafeRawBufferPointer(bytes)
+        guard let (end, _) = JSONEscape.end(of: raw, from: start) else { return nil }
+        at = end
+        return JSONEscape.decode(UnsafeRawBufferPointer(rebasing: raw[start..<(end - 1)]), mode: .strict)
     }
 
-    mutating func hex4() -> UInt32? {
-        guard at + 4 <= bytes.count else { return nil }
-        var value: UInt32 = 0
-        for _ in 0..<4 {
-            let c = bytes[at]
-            let nibble: UInt8
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = c - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = c - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = c - UInt8(ascii: "A") + 10
-            default: return nil
-            }
-            value = value << 4 | UInt32(nibble)
-            at += 1
-        }
-        return value
-    }
 }
