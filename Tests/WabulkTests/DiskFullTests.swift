@@ -1,3 +1,4 @@
+import EventLog
 import Foundation
 import Testing
 import WabulkBase
@@ -131,5 +132,39 @@ import Glibc
         let kept = try FileManager.default.contentsOfDirectory(atPath: log.appendingPathComponent("torn").path)
         #expect(kept == ["\(file.lastPathComponent).\(whole.utf8.count + 1).torn"])
         #expect(try String(contentsOf: log.appendingPathComponent("torn/\(kept[0])"), encoding: .utf8) == torn)
+    }
+}
+
+/// The clock stepped back across midnight, as the real daemon meets it: the log already has tomorrow's file
+/// (written before NTP stepped the clock back) and the follower's place is at its end. A STOP that arrives
+/// now carries today's time; it must still reach the follower, so the number is opted out.
+@Suite struct ClockStepDaemonTests {
+    @Test func aStopAfterTheClockWentBackAcrossMidnightStillOptsOut() async throws {
+        let rig = try SuppressionFlowTests.Rig(sandboxArguments: [])
+        defer { rig.daemon.stop() }
+        let tomorrow = Timestamp.day(Date().addingTimeInterval(86_400))
+        let log = rig.home.appendingPathComponent("var/log")
+        try FileManager.default.createDirectory(at: log, withIntermediateDirectories: true)
+        let line = #"{"kind":"inbound","phone":"+919876500099","reason":"hello","source":"webhook","time":"\#(tomorrow)T00:00:05.000Z"}"# + "\n"
+        try Data(line.utf8).write(to: log.appendingPathComponent("events-\(tomorrow).jsonl"))
+        let followers = rig.home.appendingPathComponent("var/followers")
+        try FileManager.default.createDirectory(at: followers, withIntermediateDirectories: true)
+        try JSONEncoder().encode(EventLogTail.Position(file: "events-\(tomorrow).jsonl", offset: UInt64(line.utf8.count)))
+            .write(to: followers.appendingPathComponent("webhooks.json"))
+        try rig.drop("contacts.csv", "Name,Phone\nTwelve,\(SuppressionFlowTests.target)\n")
+        #expect(try await eventually { await rig.get("/sandbox/stats") != nil })
+        try rig.daemon.start()
+        #expect(try await eventually(timeout: 30) { rig.receipt("contacts.csv") != nil })
+        let answer = try await onOwnThread { rig.postWebhookBlocking(SuppressionFlowTests.inbound(#""type":"text","text":{"body":"STOP"}"#)) }
+        #expect(answer == "200")
+        let list = try await eventually(timeout: 30) {
+            let r = try await rig.wabulk(["contacts", "list", "--opted-out", "--json"])
+            return r.stdout.contains(SuppressionFlowTests.target)
+        }
+        #expect(list, "\(rig.daemonLog())")
+        // The line went into the newest file (tomorrow's), where the follower reads, and keeps its own time.
+        let lines = try String(contentsOf: log.appendingPathComponent("events-\(tomorrow).jsonl"), encoding: .utf8)
+        #expect(lines.contains(#""kind":"optOut""#))
+        #expect(!FileManager.default.fileExists(atPath: log.appendingPathComponent("events-\(Timestamp.day(Date())).jsonl").path))
     }
 }
