@@ -262,16 +262,20 @@ import WabulkBase
             listenPort: freePort(),
             secret: "link-secret",
             token: "link-token",
-            settings: ["WABULK_INBOX_SETTLE_SECONDS": "1"]
+            settings: ["WABULK_INBOX_SETTLE_SECONDS": "3"]
         )
         let daemon = WabulkProcess(env: env, log: dir.url.appendingPathComponent("daemon.log"))
         try daemon.start()
         defer { daemon.stop() }
         let dropped = home.appendingPathComponent("inbox/list.csv")
-        try Data("Name,Phone\nA,9876543210\n".utf8).write(to: dropped)
-        try await Task.sleep(for: .milliseconds(400))
-        try FileManager.default.removeItem(at: dropped)
-        try FileManager.default.createSymbolicLink(at: dropped, withDestinationURL: secretFile)
+        // Written and swapped on a thread of its own, well inside the 3-second settle time: a sleep on the busy
+        // cooperative pool once overslept it, and the daemon took the plain file first.
+        try await onOwnThread {
+            try Data("Name,Phone\nA,9876543210\n".utf8).write(to: dropped)
+            usleep(300_000)
+            try FileManager.default.removeItem(at: dropped)
+            try FileManager.default.createSymbolicLink(at: dropped, withDestinationURL: secretFile)
+        }
         let receiptFile = home.appendingPathComponent("outbox/receipts/list.csv.receipt.json")
         #expect(try await eventually(timeout: 30) { FileManager.default.fileExists(atPath: receiptFile.path) })
         let receipt = try String(contentsOf: receiptFile, encoding: .utf8)
