@@ -84,14 +84,7 @@ extension Dispatcher {
     /// unless it has used its attempts, or recorded as failed with "outcome unknown" (`hold`).
     func giveUpWaiting(on entry: UnconfirmedSends.Entry) async throws {
         let job = entry.job
-        var event = MessageEvent(
-            time: now(),
-            campaign: job.campaign,
-            job: job.id,
-            phone: job.phone,
-            attempt: job.attempt,
-            source: EventSource.dispatch.rawValue
-        )
+        var event = job.dispatchEvent(at: now())
         let waited = "no webhook about it within \(options.reconcileWindow)"
         let failure: (kind: FailureKind, title: String, reason: String)?
         if !options.resendUnsettled {

@@ -171,14 +171,7 @@ public final class Dispatcher: Service, Sendable {
 
     private func send(_ job: SpoolJob) async {
         let leaving = clock.now
-        let base = MessageEvent(
-            time: now(),
-            campaign: job.campaign,
-            job: job.id,
-            phone: job.phone,
-            attempt: job.attempt,
-            source: EventSource.dispatch.rawValue
-        )
+        let base = job.dispatchEvent(at: now())
         var sending = base
         sending.status = .sending
         do {

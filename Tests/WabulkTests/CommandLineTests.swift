@@ -141,19 +141,16 @@ import WabulkBase
 
 /// inboxDir and outboxDir: only those folders are shared, outside the home with wabulk.json and var/.
 @Suite struct SharedFolderTests {
+    static func environment(_ home: URL, _ settings: [String: String]) -> [String: String] {
+        daemonEnvironment(home: home, sandboxPort: 9, listenPort: freePort(), secret: "share-secret", token: "share-token", settings: settings)
+    }
+
     @Test func inboxAndOutboxOutsideTheHomeAreUsed() async throws {
         let dir = TempDir()
         let home = dir.url.appendingPathComponent("home")
         let inbox = dir.url.appendingPathComponent("share/in")
         let outbox = dir.url.appendingPathComponent("share/out")
-        let env = daemonEnvironment(
-            home: home,
-            sandboxPort: 9,
-            listenPort: freePort(),
-            secret: "share-secret",
-            token: "share-token",
-            settings: ["WABULK_INBOX_DIR": inbox.path, "WABULK_OUTBOX_DIR": outbox.path]
-        )
+        let env = Self.environment(home, ["WABULK_INBOX_DIR": inbox.path, "WABULK_OUTBOX_DIR": outbox.path])
         let daemon = WabulkProcess(env: env, log: dir.url.appendingPathComponent("daemon.log"))
         try daemon.start()
         defer { daemon.stop() }
@@ -179,14 +176,7 @@ import WabulkBase
         for (setting, value, shown) in [
             ("WABULK_INBOX_DIR", home.path, home.path), ("WABULK_OUTBOX_DIR", "\(home.path)/var/out", "\(home.path)/var/out"),
         ] {
-            let env = daemonEnvironment(
-                home: home,
-                sandboxPort: 9,
-                listenPort: freePort(),
-                secret: "share-secret",
-                token: "share-token",
-                settings: [setting: value]
-            )
+            let env = Self.environment(home, [setting: value])
             let refused = try await runProcess(wabulkBinary, ["run"], environment: env)
             #expect(refused.status != 0)
             let name = setting == "WABULK_INBOX_DIR" ? "inboxDir" : "outboxDir"
@@ -196,14 +186,7 @@ import WabulkBase
             )
         }
         // Relative paths into var/ or with .. are refused when read.
-        let env = daemonEnvironment(
-            home: home,
-            sandboxPort: 9,
-            listenPort: freePort(),
-            secret: "share-secret",
-            token: "share-token",
-            settings: ["WABULK_INBOX_DIR": "../elsewhere"]
-        )
+        let env = Self.environment(home, ["WABULK_INBOX_DIR": "../elsewhere"])
         let refused = try await runProcess(wabulkBinary, ["run"], environment: env)
         #expect(refused.status != 0)
         #expect(
@@ -221,14 +204,7 @@ import WabulkBase
         let mounted = try runProcessBlocking("/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", share.path], environment: nil, input: nil)
         try #require(mounted.status == 0, "mount: \(mounted.stderr)")
         defer { _ = try? runProcessBlocking("/bin/umount", ["-l", share.path], environment: nil, input: nil) }
-        let env = daemonEnvironment(
-            home: home,
-            sandboxPort: 9,
-            listenPort: freePort(),
-            secret: "share-secret",
-            token: "share-token",
-            settings: ["WABULK_INBOX_DIR": share.path]
-        )
+        let env = Self.environment(home, ["WABULK_INBOX_DIR": share.path])
         let refused = try await runProcess(wabulkBinary, ["run"], environment: env)
         #expect(refused.status != 0)
         #expect(refused.stderr.hasPrefix("Error: inboxDir \(share.path) is on another file system than var/"))

@@ -1,3 +1,5 @@
+import EventLog
+import Foundation
 import Logging
 import Spool
 
@@ -8,5 +10,10 @@ extension SpoolJob {
         var metadata: Logger.Metadata = ["job": "\(id)", "campaign": "\(campaign)", "attempt": "\(attempt)"]
         if let code { metadata["code"] = "\(code)" }
         return metadata
+    }
+
+    /// The start of every event the dispatcher logs about this job's current attempt.
+    func dispatchEvent(at time: Date) -> MessageEvent {
+        MessageEvent(time: time, campaign: campaign, job: id, phone: phone, attempt: attempt, source: EventSource.dispatch.rawValue)
     }
 }
