@@ -76,7 +76,7 @@ public struct CampaignPlanner: Sendable {
         let start = manifest.startAt.flatMap(Timestamp.parse)
         let window = manifest.sendWindow.flatMap { SendWindowSchedule(from: $0.from, to: $0.to, timezone: $0.timezone) }
         var jobs: [SpoolJob] = []
-        var skipped: [(Contact, String)] = skippedContacts
+        var skipped: [Skip] = skippedContacts
         for contact in recipients {
             switch render(manifest.variables, for: contact) {
             case .success(let t):
@@ -101,11 +101,11 @@ public struct CampaignPlanner: Sendable {
                     )
                 )
             case .failure(let missing):
-                skipped.append((contact, "no value for {\(missing.field)}"))
+                skipped.append(Skip(contact: contact, reason: "no value for {\(missing.field)}"))
             }
         }
         var counts: [String: Int] = [:]
-        for (_, reason) in skipped { counts[reason, default: 0] += 1 }
+        for skip in skipped { counts[skip.reason, default: 0] += 1 }
         let dryRun = manifest.dryRun == true
         var record = CampaignRecord(
             manifest: manifest,
@@ -133,17 +133,18 @@ public struct CampaignPlanner: Sendable {
                     source: EventSource.campaign.rawValue
                 )
             }
-            for (i, (contact, reason)) in skipped.enumerated() {
+            for (i, skip) in skipped.enumerated() {
                 lines.append(
                     MessageEvent(
                         time: stamp,
                         status: .skipped,
                         campaign: manifest.id,
                         job: "\(manifest.id).skip-\(i + 1)",
-                        phone: contact.phone,
-                        name: contact.name,
-                        reason: reason,
-                        source: EventSource.campaign.rawValue
+                        phone: skip.contact.phone,
+                        name: skip.contact.name,
+                        reason: skip.reason,
+                        // A number not to message is skipped by the opt-out rule; the report counts those by it.
+                        source: (skip.suppressed ? EventSource.optOut : EventSource.campaign).rawValue
                     )
                 )
             }
@@ -158,17 +159,24 @@ public struct CampaignPlanner: Sendable {
         return Plan(campaign: manifest.id, queued: jobs.count, skipped: counts, dryRun: false, sample: Array(jobs.prefix(3)))
     }
 
+    /// A contact the campaign will not message, and why; `suppressed` when the opt-out rule stops it.
+    struct Skip {
+        var contact: Contact
+        var reason: String
+        var suppressed = false
+    }
+
     /// Who the audience names: reachable contacts to message, unreachable ones to count as skipped,
     /// and problems that make the manifest unusable (no one matched, unknown tags).
     func resolve(
         _ audience: CampaignManifest.Audience,
         contacts: [Contact],
         category: String? = nil
-    ) -> ([Contact], [(Contact, String)], [ManifestProblem]) {
+    ) -> ([Contact], [Skip], [ManifestProblem]) {
         var problems: [ManifestProblem] = []
         let exclude = Set((audience.excludeTags ?? []).map { $0.lowercased() })
         var matched: [Contact] = []
-        var skipped: [(Contact, String)] = []
+        var skipped: [Skip] = []
         if let phones = audience.phones {
             let byPhone = Dictionary(contacts.map { ($0.phone, $0) }, uniquingKeysWith: { a, _ in a })
             var seen = Set<String>()
@@ -178,7 +186,7 @@ public struct CampaignPlanner: Sendable {
                     guard seen.insert(e164).inserted else { continue }
                     matched.append(byPhone[e164] ?? Contact(phone: e164))
                 case .invalid(let reason):
-                    skipped.append((Contact(phone: raw), "invalid number: \(reason)"))
+                    skipped.append(Skip(contact: Contact(phone: raw), reason: "invalid number: \(reason)"))
                 }
             }
         } else if let tags = audience.tags {
@@ -199,11 +207,11 @@ public struct CampaignPlanner: Sendable {
         for c in matched {
             if !exclude.isEmpty, c.tags.contains(where: { exclude.contains($0.lowercased()) }) { continue }
             if !c.active {
-                skipped.append((c, "removed from contacts"))
+                skipped.append(Skip(contact: c, reason: "removed from contacts", suppressed: true))
                 continue
             }
             if !c.isReachable(category: category) {
-                skipped.append((c, c.optOutScope == .marketing ? "opted out of marketing" : "opted out"))
+                skipped.append(Skip(contact: c, reason: c.optOutScope == .marketing ? "opted out of marketing" : "opted out", suppressed: true))
                 continue
             }
             recipients.append(c)

@@ -34,12 +34,12 @@ extension MessageEvent {
     }
 }
 
-/// The reasons a message is skipped because its number must not be messaged, as every path writes them:
-/// "opted out", "opted out (source)", "opted out of marketing (source)", "removed from contacts".
+/// The skip reasons of numbers not to message, as every path writes them. Decisions read the skip event's
+/// source (`opt-out`); the words are read only for logs from before planning skips carried it.
 public enum SuppressionSkip {
     public static let removed = "removed from contacts"
 
-    public static func isSuppression(_ reason: String) -> Bool {
+    static func isLegacySuppression(_ reason: String) -> Bool {
         reason.hasPrefix("opted out") || reason == removed
     }
 }

@@ -17,6 +17,8 @@ extension MessageLedger {
         public var errorTitle: String?
         public var errorDetails: String?
         public var failure: FailureKind?
+        /// Skipped because its number opted out or was removed.
+        public var skippedBySuppression: Bool
         public var reason: String?
         public var pricingCategory: String?
         public var pricingType: String?
@@ -47,6 +49,9 @@ extension MessageLedger {
             errorTitle: error?.0,
             errorDetails: error?.1,
             failure: o.failure == 0 ? nil : FailureKind.allCases[Int(o.failure) - 1],
+            skippedBySuppression: o.suppressed
+                || (Self.status(s.status) == .skipped && o.reason != 0
+                    && SuppressionSkip.isLegacySuppression(reasons.value(o.reason))),
             reason: o.reason == 0 ? nil : reasons.value(o.reason),
             pricingCategory: pricing?.0,
             pricingType: pricing?.1,

@@ -96,6 +96,7 @@ public struct MessageLedger: Sendable {
     static let statusBytes = Array("status".utf8)
     static let inboundBytes = Array("inbound".utf8)
     static let retryBytes = Array(EventSource.retry.rawValue.utf8)
+    static let optOutBytes = Array(EventSource.optOut.rawValue.utf8)
     static let statusValues = MessageStatus.allCases.map { (Array($0.rawValue.utf8), $0) }
     static let failureValues = FailureKind.allCases.map { Array($0.rawValue.utf8) }
 
@@ -184,6 +185,9 @@ public struct MessageLedger: Sendable {
         }
         if let reason = f.reason, status == .skipped || status == .cancelled || status == .deferred || status == .failed {
             outcome.reason = reasons.intern(reason, in: line)
+        }
+        if status == .skipped {
+            outcome.suppressed = f.source.map { EventFields.equals($0, Self.optOutBytes, in: line) } ?? false
         }
         let current = Self.status(s.status)
         if status == .queued, let source = f.source, EventFields.equals(source, Self.retryBytes, in: line), current == .failed {

@@ -10,6 +10,8 @@ struct OutcomeTable: Sendable {
         var pricing: UInt32 = 0
         /// `FailureKind`'s index + 1; 0 for none.
         var failure: UInt8 = 0
+        /// Skipped by the opt-out rule (the skip event's source is `opt-out`).
+        var suppressed = false
     }
 
     /// Index 0 is the empty outcome, so a fresh slot needs no lookup.

@@ -65,7 +65,7 @@ public struct CampaignReport: Sendable {
         mutating func add(_ m: MessageLedger.Message, scope: ReportScope, offsets: inout ZoneOffsets) {
             all.add(m)
             byCampaign[m.campaign ?? "", default: Group()].add(m)
-            if m.status == .skipped, let reason = m.reason, SuppressionSkip.isSuppression(reason) { notSentOptedOut += 1 }
+            if m.status == .skipped, m.skippedBySuppression { notSentOptedOut += 1 }
             if m.status == .failed {
                 failed += 1
                 let code = m.errorCode ?? -1

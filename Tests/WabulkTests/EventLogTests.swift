@@ -431,3 +431,20 @@ import WabulkBase
         #expect(control.queueHold?.reason.hasPrefix("the holds in var/spool/jobs.sqlite could not be read (") == true)
     }
 }
+
+/// A skip by the opt-out rule is known by its event's source, whatever its words; logs from before planning
+/// skips carried the source are read by their words.
+@Suite struct SuppressionSkipTests {
+    @Test func theSourceDecidesAndOldWordsStillCount() {
+        let t = Date(timeIntervalSince1970: 1_796_342_405)
+        let ledger = MessageLedger(events: [
+            MessageEvent(time: t, status: .skipped, campaign: "c", job: "c.skip-1", reason: "not to be messaged", source: "opt-out"),
+            MessageEvent(time: t, status: .skipped, campaign: "c", job: "c.skip-2", reason: "opted out", source: "campaign"),
+            MessageEvent(time: t, status: .skipped, campaign: "c", job: "c.skip-3", reason: "invalid number: too short", source: "campaign"),
+            MessageEvent(time: t, status: .queued, campaign: "c", job: "c.0000001", source: "campaign"),
+        ])
+        var flags: [String: Bool] = [:]
+        ledger.forEachWithJob { job, m in flags[job] = m.skippedBySuppression }
+        #expect(flags == ["c.skip-1": true, "c.skip-2": true, "c.skip-3": false, "c.0000001": false])
+    }
+}
