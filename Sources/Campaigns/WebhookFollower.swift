@@ -153,8 +153,13 @@ public struct WebhookFollower: Service {
         (try? Data(contentsOf: positionFile)).flatMap { try? JSONDecoder().decode(EventLogTail.Position.self, from: $0) }
     }
 
+    /// A place that could not be saved only means re-reading lines after a restart (acting on them twice
+    /// changes nothing), so it is logged, not fatal.
     func savePosition(_ position: EventLogTail.Position) {
-        guard let data = try? JSONEncoder().encode(position) else { return }
-        try? AtomicFile.write(data, to: positionFile, durable: false)
+        do {
+            try AtomicFile.write(try JSONEncoder().encode(position), to: positionFile, durable: false)
+        } catch {
+            logger.warning("webhook follower: its place in the log could not be saved: \(error)")
+        }
     }
 }

@@ -64,7 +64,9 @@ public final class InboxWatcher: Service, Sendable {
         CrashMark.install(intake: home.intake)
         let attempts = IntakeAttempts(intake: home.intake)
         if let crashed = CrashMark.take(intake: home.intake) {
-            attempts.record(crashed)
+            do { try attempts.record(crashed) } catch {
+                logger.error("inbox: the crash of \(crashed) could not be counted (\(error)); it will be tried again")
+            }
             logger.error(
                 "inbox: the daemon crashed while processing \(crashed) (\(attempts.taken(crashed)) time\(attempts.taken(crashed) == 1 ? "" : "s"))"
             )

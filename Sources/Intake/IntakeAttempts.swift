@@ -15,9 +15,9 @@ struct IntakeAttempts {
         (try? String(contentsOf: counter(name), encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
     }
 
-    func record(_ name: String) {
-        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try? AtomicFile.write(Data("\(taken(name) + 1)\n".utf8), to: counter(name))
+    func record(_ name: String) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try AtomicFile.write(Data("\(taken(name) + 1)\n".utf8), to: counter(name))
     }
 
     func forget(_ name: String) { try? FileManager.default.removeItem(at: counter(name)) }
