@@ -49,7 +49,7 @@ public struct CampaignControl: Sendable {
 
     /// Carries out an action; returns a sentence for the receipt or the terminal.
     public func perform(_ action: Action, campaign id: String, by source: String) async throws(ControlError) -> String {
-        guard var record = CampaignRecord.load(id, in: campaignsDirectory) else { throw .unknownCampaign(id) }
+        guard let record = CampaignRecord.load(id, in: campaignsDirectory) else { throw .unknownCampaign(id) }
         do {
             switch action {
             case .pause:
@@ -81,8 +81,7 @@ public struct CampaignControl: Sendable {
                         )
                     }
                 )
-                record.phase = .cancelled
-                try record.save(in: campaignsDirectory)
+                try CampaignRecord.update(id, in: campaignsDirectory) { $0.phase = .cancelled }
                 return "campaign \(id) cancelled: \(removed.count) waiting messages will not be sent"
             case .retryFailed:
                 if record.phase == .cancelled { throw ControlError.alreadyCancelled(id) }

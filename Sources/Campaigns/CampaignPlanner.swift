@@ -107,7 +107,7 @@ public struct CampaignPlanner: Sendable {
         var counts: [String: Int] = [:]
         for skip in skipped { counts[skip.reason, default: 0] += 1 }
         let dryRun = manifest.dryRun == true
-        var record = CampaignRecord(
+        let record = CampaignRecord(
             manifest: manifest,
             phase: dryRun ? .dryRun : .planning,
             createdAt: Timestamp.format(now()),
@@ -151,8 +151,8 @@ public struct CampaignPlanner: Sendable {
             // Events first: a message spooled but never logged would be invisible to reports.
             try await events.append(lines, durable: true)
             try await spool.enqueue(jobs)
-            record.phase = .spooled
-            try record.save(in: campaignsDirectory)
+            // A cancel that came in while the jobs were written stays cancelled.
+            try CampaignRecord.update(manifest.id, in: campaignsDirectory) { if $0.phase == .planning { $0.phase = .spooled } }
         } catch {
             throw .storage("\(error)")
         }

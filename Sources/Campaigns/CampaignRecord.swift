@@ -1,6 +1,10 @@
 import Foundation
 import WabulkBase
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// What wabulk keeps about a campaign in var/campaigns/<id>.json: its manifest and how planning went.
 /// Live counts are not stored here; they are folded from the event log whenever asked.
 public struct CampaignRecord: Sendable, Equatable, Codable {
@@ -36,9 +40,40 @@ public struct CampaignRecord: Sendable, Equatable, Codable {
             .compactMap { load(String($0.dropLast(5)), in: directory) }
     }
 
+    /// Writes the record whole (a new campaign); changes to an existing one go through `update`.
     public func save(in directory: URL) throws {
+        try Self.locked(directory) { try write(in: directory) }
+    }
+
+    /// Reads, changes and writes one record back while holding the folder's lock, so the daemon's planner
+    /// and a `wabulk campaign cancel` beside it never undo each other's change. Nil when there is no record.
+    @discardableResult
+    public static func update(_ id: String, in directory: URL, _ change: (inout CampaignRecord) throws -> Void) throws -> CampaignRecord? {
+        try locked(directory) {
+            guard var record = load(id, in: directory) else { return nil }
+            try change(&record)
+            try record.write(in: directory)
+            return record
+        }
+    }
+
+    private func write(in directory: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         try AtomicFile.write(try encoder.encode(self), to: Self.file(id, in: directory))
+    }
+
+    /// An exclusive `flock` on `var/campaigns/.lock` for the length of `body` (each call opens its own
+    /// descriptor, so threads of one process exclude each other too).
+    private static func locked<T>(_ directory: URL, _ body: () throws -> T) throws -> T {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent(".lock").path
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { throw FileError.cannotWrite(path: path, errno: errno) }
+        defer { close(fd) }
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw FileError.cannotWrite(path: path, errno: errno) }
+        }
+        return try body()
     }
 }

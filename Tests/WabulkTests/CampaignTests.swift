@@ -272,3 +272,29 @@ import Testing
         )
     }
 }
+
+/// A campaign record changed from several places at once (the planner, a cancel from the CLI) loses no
+/// change: each update reads, changes and writes under the folder's lock.
+@Suite struct CampaignRecordUpdateTests {
+    @Test func concurrentUpdatesLoseNothingAndACancelSurvivesThePlannersLastStep() async throws {
+        let dir = TempDir()
+        let manifest = try ManifestReader.read(
+            Data(#"{"id": "c", "template": {"name": "t", "language": "en_US"}, "audience": {"all": true}}"#.utf8),
+            fileName: "c.json"
+        )
+        try CampaignRecord(manifest: manifest, phase: .planning, createdAt: "2026-12-05T08:00:00.000Z", sourceFile: "c.json", queued: 0, skipped: [:])
+            .save(in: dir.url)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<4 {
+                group.addTask { try await onOwnThread { for _ in 0..<50 { try CampaignRecord.update("c", in: dir.url) { $0.queued += 1 } } } }
+            }
+            try await group.waitForAll()
+        }
+        #expect(CampaignRecord.load("c", in: dir.url)?.queued == 200)
+        // Cancelled while planning: the planner's last step (planning → spooled) leaves it cancelled.
+        try CampaignRecord.update("c", in: dir.url) { $0.phase = .cancelled }
+        try CampaignRecord.update("c", in: dir.url) { if $0.phase == .planning { $0.phase = .spooled } }
+        #expect(CampaignRecord.load("c", in: dir.url)?.phase == .cancelled)
+        #expect(CampaignRecord.loadAll(in: dir.url).map(\.id) == ["c"])
+    }
+}
