@@ -23,12 +23,13 @@ struct Daemon {
         settings: Settings,
         credentials: Credentials,
         logger: Logger,
+        requirePrivateHome: Bool = true,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws {
         try home.create()
         // Before anything else touches the spool or the log: a second daemon on this home stops here.
         _ = try HomeLock(home: home)
-        try home.checkPrivate()
+        if requirePrivateHome { try home.checkPrivate() }
         DaemonMetrics.bootstrap()
         let sending = try credentials.requireForSending()
         let registry = try ContactRegistry(path: home.contactsDatabase)

@@ -63,7 +63,9 @@ struct DemoCommand: AsyncParsableCommand {
             recordFile: nil,
             logger: logger
         )
-        let daemon = try Daemon(home: home, settings: settings, credentials: credentials, logger: logger)
+        // The demo's home is usually a checkout (group-writable under a umask of 002) and its secrets are the
+        // sandbox's throwaway ones: the private-home check is for `wabulk run` against Meta.
+        let daemon = try Daemon(home: home, settings: settings, credentials: credentials, logger: logger, requirePrivateHome: false)
         let group = ServiceGroup(configuration: .init(services: sandbox.services() + daemon.services, logger: logger))
 
         try await withThrowingTaskGroup(of: Void.self) { tasks in
