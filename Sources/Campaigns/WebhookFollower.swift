@@ -117,7 +117,10 @@ public struct WebhookFollower: Service {
         let dropped = outcome.dropped.isEmpty ? "" : "; \(outcome.dropped.count) waiting messages dropped"
         logger.notice("contact \(phone) opted \(optedOut ? "out" : "in"): \(event.reason ?? "")\(dropped)")
         for job in outcome.inFlight {
-            logger.notice("contact \(phone) opted out while \(job.id) was already on its way to Meta")
+            logger.notice(
+                "contact \(phone) opted out while \(job.id) was already on its way to Meta",
+                metadata: ["job": "\(job.id)", "campaign": "\(job.campaign)"]
+            )
         }
     }
 

@@ -73,7 +73,7 @@ public final class InboxWatcher: Service, Sendable {
         }
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: home.intake.path)) ?? []).filter { !$0.hasPrefix(".") }
         for name in names.sorted(by: { InboxFile.kind(of: $0) < InboxFile.kind(of: $1) }) {
-            logger.notice("inbox: finishing \(name), interrupted by a stop")
+            logger.notice("inbox: finishing \(name), interrupted by a stop", metadata: ["file": "\(name)"])
             await process(home.intake.appendingPathComponent(name), resumed: true)
         }
     }
@@ -116,7 +116,7 @@ public final class InboxWatcher: Service, Sendable {
 
     private func process(_ file: URL, resumed: Bool = false) async {
         let name = file.lastPathComponent
-        logger.info("inbox: processing \(name)")
+        logger.info("inbox: processing \(name)", metadata: ["file": "\(name)"])
         var receipt: Receipt
         var errorsCSV: Data?
         var disposition = Disposition.archive
@@ -191,9 +191,9 @@ public final class InboxWatcher: Service, Sendable {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             try AtomicFile.write(try encoder.encode(receipt), to: home.receipts.appendingPathComponent("\(base).receipt.json"))
             attempts.forget(name)
-            logger.info("inbox: \(name): \(receipt.outcome.rawValue): \(receipt.message)")
+            logger.info("inbox: \(name): \(receipt.outcome.rawValue): \(receipt.message)", metadata: ["file": "\(name)"])
         } catch {
-            logger.error("inbox: cannot file the receipt for \(name): \(error)")
+            logger.error("inbox: cannot file the receipt for \(name): \(error)", metadata: ["file": "\(name)"])
         }
     }
 
@@ -234,7 +234,10 @@ public final class InboxWatcher: Service, Sendable {
                     )
                     .dropped.count
                 } catch {
-                    logger.error("inbox: \(name): opt-outs recorded in the registry, not yet in the spool: \(error) (done at the next start)")
+                    logger.error(
+                        "inbox: \(name): opt-outs recorded in the registry, not yet in the spool: \(error) (done at the next start)",
+                        metadata: ["file": "\(name)"]
+                    )
                 }
             }
             let counts =
