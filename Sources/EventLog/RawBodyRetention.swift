@@ -45,7 +45,10 @@ public struct RawBodyRetention: Sendable {
         let fd = open(file.path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)
         guard fd >= 0 else { throw FileError.cannotWrite(path: file.path, errno: errno) }
         defer { close(fd) }
-        guard let data = try? Data(contentsOf: file) else { throw FileError.cannotRead(path: file.path, reason: "unreadable") }
+        // Mapped, not read: a day's log can be gigabytes, and only its webhook lines are touched.
+        guard let data = try? Data(contentsOf: file, options: .alwaysMapped) else {
+            throw FileError.cannotRead(path: file.path, reason: "unreadable")
+        }
         var count = 0
         let failed: Int32 = data.withUnsafeBytes { (all: UnsafeRawBufferPointer) -> Int32 in
             var lineStart = 0

@@ -14,6 +14,9 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     private let header: TimeAmount
     private let body: TimeAmount
     private var pending: Scheduled<Void>?
+    /// Requests whose headers came in and whose response has not ended: a pipelined request read before the
+    /// previous answer went out must not get the header clock when that answer ends.
+    private var unanswered = 0
 
     init(header: TimeAmount, body: TimeAmount) {
         self.header = header
@@ -31,7 +34,9 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
-        case .head: arm(body, context: context)
+        case .head:
+            unanswered += 1
+            arm(body, context: context)
         case .body: break
         case .end:
             // The request is whole; what follows is the handler's time, not the client's.
@@ -42,7 +47,10 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { arm(header, context: context) }
+        if case .end = unwrapOutboundIn(data) {
+            unanswered = max(0, unanswered - 1)
+            if unanswered == 0 { arm(header, context: context) }
+        }
         context.write(data, promise: promise)
     }
 
