@@ -11,68 +11,76 @@ public enum ManifestReader {
 
     /// `fileName` gives the id when the manifest has none.
     public static func read(_ data: Data, fileName: String) throws(ManifestRejection) -> CampaignManifest {
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        guard let object = JSONValue.parse(bytes: data), object.isObject else {
             throw ManifestRejection(problems: [.init(field: "(file)", reason: "not a JSON object")])
         }
         return try read(object: object, fileName: fileName)
     }
 
     /// A manifest already parsed (an inbox file is parsed once to learn what it is).
-    public static func read(object: [String: Any], fileName: String) throws(ManifestRejection) -> CampaignManifest {
+    public static func read(object: JSONValue, fileName: String) throws(ManifestRejection) -> CampaignManifest {
         var problems: [ManifestProblem] = []
-        for key in object.keys.sorted() where !knownKeys.contains(key) {
-            problems.append(.init(field: key, reason: "unknown key"))
+        /// Unknown and repeated keys of an object, each one problem (a repeated key would leave staff unsure
+        /// which of the two values counts).
+        func check(_ value: JSONValue, _ prefix: String, known: Set<String>, hint: String = "") {
+            var seen: Set<String> = []
+            for key in (value.members ?? []).map(\.key) {
+                let field = prefix.isEmpty ? key : "\(prefix).\(key)"
+                if !known.contains(key) {
+                    problems.append(.init(field: field, reason: "unknown key" + hint))
+                } else if !seen.insert(key).inserted {
+                    problems.append(.init(field: field, reason: "given twice"))
+                }
+            }
         }
-        let id = (object["id"] as? String) ?? URL(fileURLWithPath: fileName).deletingPathExtension().lastPathComponent
+        check(object, "", known: knownKeys)
+        let id = object["id"]?.string ?? URL(fileURLWithPath: fileName).deletingPathExtension().lastPathComponent
         if id.isEmpty || id.count > 64 || id.range(of: #"^[A-Za-z0-9][A-Za-z0-9_-]*$"#, options: .regularExpression) == nil {
             problems.append(.init(field: "id", reason: "\"\(id)\" must be 1–64 letters, digits, - or _ (no dots, slashes or spaces)"))
         }
-        func string(_ value: Any?, _ field: String, required: Bool) -> String? {
+        func string(_ value: JSONValue?, _ field: String, required: Bool) -> String? {
             guard let value else {
                 if required { problems.append(.init(field: field, reason: "is required")) }
                 return nil
             }
-            guard let s = value as? String, !s.isEmpty else {
+            guard let s = value.string, !s.isEmpty else {
                 problems.append(.init(field: field, reason: "must be a non-empty string"))
                 return nil
             }
             return s
         }
-        func strings(_ value: Any?, _ field: String) -> [String]? {
+        func strings(_ value: JSONValue?, _ field: String) -> [String]? {
             guard let value else { return nil }
-            guard let list = value as? [Any], list.allSatisfy({ $0 is String }) else {
+            let list = value.items?.compactMap(\.string)
+            guard let list, list.count == value.items?.count else {
                 problems.append(.init(field: field, reason: "must be a list of strings"))
                 return nil
             }
-            return list as? [String]
+            return list
         }
         let name = string(object["name"], "name", required: false)
         let description = string(object["description"], "description", required: false)
 
         var template = CampaignManifest.Template(name: "", language: "")
-        if let t = object["template"] as? [String: Any] {
+        if let t = object["template"], t.isObject {
             template.name = string(t["name"], "template.name", required: true) ?? ""
             template.language = string(t["language"], "template.language", required: true) ?? ""
-            for key in t.keys.sorted() where !["name", "language"].contains(key) {
-                problems.append(.init(field: "template.\(key)", reason: "unknown key"))
-            }
+            check(t, "template", known: ["name", "language"])
         } else {
             problems.append(.init(field: "template", reason: object["template"] == nil ? "is required" : "must be an object with name and language"))
         }
 
         var audience = CampaignManifest.Audience()
-        if let a = object["audience"] as? [String: Any] {
-            for key in a.keys.sorted() where !["all", "tags", "match", "phones", "excludeTags"].contains(key) {
-                problems.append(.init(field: "audience.\(key)", reason: "unknown key"))
-            }
+        if let a = object["audience"], a.isObject {
+            check(a, "audience", known: ["all", "tags", "match", "phones", "excludeTags"])
             if let all = a["all"] {
-                if let b = all as? Bool { audience.all = b } else { problems.append(.init(field: "audience.all", reason: "must be true or false")) }
+                if let b = all.bool { audience.all = b } else { problems.append(.init(field: "audience.all", reason: "must be true or false")) }
             }
             audience.tags = strings(a["tags"], "audience.tags")
             audience.phones = strings(a["phones"], "audience.phones")
             audience.excludeTags = strings(a["excludeTags"], "audience.excludeTags")
             if let m = a["match"] {
-                if let s = m as? String, let match = CampaignManifest.Audience.Match(rawValue: s) {
+                if let s = m.string, let match = CampaignManifest.Audience.Match(rawValue: s) {
                     audience.match = match
                 } else {
                     problems.append(.init(field: "audience.match", reason: "must be \"any\" or \"all\""))
@@ -90,10 +98,8 @@ public enum ManifestReader {
 
         var variables: CampaignManifest.Variables?
         if let v = object["variables"] {
-            if let v = v as? [String: Any] {
-                for key in v.keys.sorted() where !["header", "body", "buttons"].contains(key) {
-                    problems.append(.init(field: "variables.\(key)", reason: "unknown key (use header, body or buttons)"))
-                }
+            if v.isObject {
+                check(v, "variables", known: ["header", "body", "buttons"], hint: " (use header, body or buttons)")
                 variables = .init(
                     header: strings(v["header"], "variables.header"),
                     body: strings(v["body"], "variables.body"),
@@ -110,7 +116,7 @@ public enum ManifestReader {
         }
         var window: CampaignManifest.SendWindow?
         if let w = object["sendWindow"] {
-            if let w = w as? [String: Any], let from = w["from"] as? String, let to = w["to"] as? String, let tz = w["timezone"] as? String {
+            if let from = w["from"]?.string, let to = w["to"]?.string, let tz = w["timezone"]?.string {
                 if TimeZone(identifier: tz) == nil {
                     problems.append(.init(field: "sendWindow.timezone", reason: "\"\(tz)\" is not a time zone like Asia/Kolkata"))
                 }
@@ -125,7 +131,7 @@ public enum ManifestReader {
         if let rate, SendRate(parsing: rate) == nil { problems.append(.init(field: "rate", reason: "\"\(rate)\" is not a rate like 20/min")) }
         var dryRun: Bool?
         if let d = object["dryRun"] {
-            if let b = d as? Bool { dryRun = b } else { problems.append(.init(field: "dryRun", reason: "must be true or false")) }
+            if let b = d.bool { dryRun = b } else { problems.append(.init(field: "dryRun", reason: "must be true or false")) }
         }
 
         guard problems.isEmpty else { throw ManifestRejection(problems: problems) }

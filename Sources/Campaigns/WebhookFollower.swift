@@ -90,7 +90,10 @@ public struct WebhookFollower: Service {
             } catch {
                 // Not past it: the place stays before this event, which is tried again on the next pass
                 // (what came before it is done; doing an event twice changes nothing).
-                logger.error("webhook follower: \(event.kind.rawValue) \(event.phone ?? event.template ?? ""): \(error); trying again")
+                logger.error(
+                    "webhook follower: \(event.kind.rawValue) \(event.phone ?? event.template ?? ""): \(error); trying again",
+                    metadata: event.logMetadata
+                )
                 tail.rewind(to: i == 0 ? start : found[i - 1].after)
                 return acted
             }
@@ -111,15 +114,18 @@ public struct WebhookFollower: Service {
         )
         let outcome = try await recorder.record([change])
         if outcome.superseded > 0 {
-            logger.notice("contact \(phone): \(event.reason ?? event.kind.rawValue) is older than the choice on record; ignored")
+            logger.notice(
+                "contact \(phone): \(event.reason ?? event.kind.rawValue) is older than the choice on record; ignored",
+                metadata: event.logMetadata
+            )
             return
         }
         let dropped = outcome.dropped.isEmpty ? "" : "; \(outcome.dropped.count) waiting messages dropped"
-        logger.notice("contact \(phone) opted \(optedOut ? "out" : "in"): \(event.reason ?? "")\(dropped)")
+        logger.notice("contact \(phone) opted \(optedOut ? "out" : "in"): \(event.reason ?? "")\(dropped)", metadata: event.logMetadata)
         for job in outcome.inFlight {
             logger.notice(
                 "contact \(phone) opted out while \(job.id) was already on its way to Meta",
-                metadata: ["job": "\(job.id)", "campaign": "\(job.campaign)"]
+                metadata: ["job": "\(job.id)", "campaign": "\(job.campaign)", "phone": "\(phone)"]
             )
         }
     }
@@ -149,7 +155,12 @@ public struct WebhookFollower: Service {
                 }
             }
         }
-        if !affected.isEmpty { logger.notice("template \(name) \(status): campaigns \(affected.map(\.id).joined(separator: ", "))") }
+        if !affected.isEmpty {
+            logger.notice(
+                "template \(name) \(status): campaigns \(affected.map(\.id).joined(separator: ", "))",
+                metadata: ["template": "\(name)", "campaign": .array(affected.map { .string($0.id) })]
+            )
+        }
     }
 
     func loadPosition() -> EventLogTail.Position? {

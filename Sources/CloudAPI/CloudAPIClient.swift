@@ -45,8 +45,7 @@ public struct CloudAPIClient: Sendable {
         }
         let retryAfter = Self.retryAfterSeconds(response.headers["retry-after"])
         if response.status == 200,
-            let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
-            let messages = object["messages"] as? [[String: Any]], let wamid = messages.first?["id"] as? String
+            let wamid = JSONValue.parse(response.body)?["messages"]?.items?.first?["id"]?.string
         {
             return .accepted(wamid: wamid)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import WabulkBase
 
 /// Meta's error object (meta-cloud-api.md, section 3), from a send response or a failed-status webhook.
 public struct GraphError: Sendable, Equatable, Codable, Error, CustomStringConvertible {
@@ -16,18 +17,16 @@ public struct GraphError: Sendable, Equatable, Codable, Error, CustomStringConve
 
     /// Reads `{"error": {...}}`; nil when the body is not Meta's error shape.
     public init?(responseBody: [UInt8]) {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(responseBody)) as? [String: Any],
-            let error = object["error"] as? [String: Any], let code = (error["code"] as? NSNumber)?.intValue
-        else { return nil }
+        guard let error = JSONValue.parse(responseBody)?["error"], let code = error["code"]?.integer else { return nil }
         self.code = code
-        var title = error["message"] as? String ?? ""
+        var title = error["message"]?.string ?? ""
         // "(#130429) Rate limit hit" → "Rate limit hit"
         if title.hasPrefix("(#"), let close = title.firstIndex(of: ")") {
             title = title[title.index(after: close)...].trimmingCharacters(in: .whitespaces)
         }
         self.title = title
-        details = (error["error_data"] as? [String: Any])?["details"] as? String
-        fbtraceID = error["fbtrace_id"] as? String
+        details = error["error_data"]?["details"]?.string
+        fbtraceID = error["fbtrace_id"]?.string
     }
 
     public var description: String { "(#\(code)) \(title)" + (details.map { ": \($0)" } ?? "") }

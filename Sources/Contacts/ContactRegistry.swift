@@ -138,12 +138,13 @@ public final class ContactRegistry: Sendable {
 
     static func decodeTags(_ text: String?) -> [String] {
         guard let text, text != "[]" else { return [] }
-        return CompactJSON.strings(text) ?? (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String]) ?? []
+        // The registry writes these columns itself (CompactJSON); anything else there is not a tag list.
+        return CompactJSON.strings(text) ?? []
     }
 
     static func decodeFields(_ text: String?) -> [String: String] {
         guard let text, text != "{}" else { return [:] }
-        return CompactJSON.stringObject(text) ?? (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: String]) ?? [:]
+        return CompactJSON.stringObject(text) ?? [:]
     }
 
     static func encode(_ tags: [String]) -> String { CompactJSON.array(tags) }

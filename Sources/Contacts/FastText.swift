@@ -44,25 +44,14 @@ enum CompactJSON {
     }
 
     static func quote(_ s: String, into out: inout String) {
-        out += "\""
-        // Nearly every name, tag and field needs no escaping: copy it whole.
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+        // Nearly every name, tag and field needs no escaping: copy it whole, without a string in between.
+        guard s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else {
+            out += "\""
             out += s
             out += "\""
             return
         }
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
+        out += JSONEscape.quoted(s)
     }
 }
 
@@ -71,71 +60,42 @@ extension CompactJSON {
     /// general decoder. A re-import reads every stored contact's tags and fields back: Foundation's decoder
     /// was most of that.
     static func strings(_ text: String) -> [String]? {
-        var reader = Reader(text)
-        return reader.strings(open: 0x5B, close: 0x5D)
+        strings(text, open: UInt8(ascii: "["), close: UInt8(ascii: "]"))
     }
 
     /// Reads a JSON object whose values are all strings (a fields column); nil for anything else.
     static func stringObject(_ text: String) -> [String: String]? {
-        var reader = Reader(text)
-        guard let flat = reader.strings(open: 0x7B, close: 0x7D), flat.count % 2 == 0 else { return nil }
+        guard let flat = strings(text, open: UInt8(ascii: "{"), close: UInt8(ascii: "}")), flat.count % 2 == 0 else { return nil }
         var object: [String: String] = [:]
         object.reserveCapacity(flat.count / 2)
         for i in stride(from: 0, to: flat.count, by: 2) { object[flat[i]] = flat[i + 1] }
         return object
     }
 
-    private struct Reader {
-        let bytes: [UInt8]
-        var i = 0
-        init(_ text: String) { bytes = Array(text.utf8) }
-
-        mutating func skipSpace() {
-            while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
-        }
-
-        /// `[ "a", "b" ]` or `{ "k": "v", … }` (keys and values alternate in the result).
-        mutating func strings(open: UInt8, close: UInt8) -> [String]? {
-            skipSpace()
-            guard i < bytes.count, bytes[i] == open else { return nil }
-            i += 1
+    /// `[ "a", "b" ]` or `{ "k": "v", … }` (keys and values alternate in the result), read strictly by the
+    /// shared cursor.
+    private static func strings(_ text: String, open: UInt8, close: UInt8) -> [String]? {
+        var text = text
+        return text.withUTF8 { utf8 -> [String]? in
+            var cursor = JSONCursor(UnsafeRawBufferPointer(utf8))
+            cursor.skipSpace()
+            guard cursor.take(open) else { return nil }
             var out: [String] = []
-            skipSpace()
-            if i < bytes.count, bytes[i] == close {
-                i += 1
-            } else {
+            cursor.skipSpace()
+            if !cursor.take(close) {
                 while true {
-                    guard let s = string() else { return nil }
+                    cursor.skipSpace()
+                    guard let s = cursor.string(.strict) else { return nil }
                     out.append(s)
-                    skipSpace()
-                    guard i < bytes.count else { return nil }
-                    let separator = open == 0x7B && out.count % 2 == 1 ? UInt8(0x3A) : UInt8(0x2C)
-                    if bytes[i] == separator {
-                        i += 1
-                        skipSpace()
-                        continue
-                    }
-                    if bytes[i] == close && separator == 0x2C {
-                        i += 1
-                        break
-                    }
-                    return nil
+                    cursor.skipSpace()
+                    let separator = open == UInt8(ascii: "{") && out.count % 2 == 1 ? UInt8(ascii: ":") : UInt8(ascii: ",")
+                    if cursor.take(separator) { continue }
+                    guard separator == UInt8(ascii: ","), cursor.take(close) else { return nil }
+                    break
                 }
             }
-            skipSpace()
-            return i == bytes.count ? out : nil
-        }
-
-        /// A string at its opening quote, decoded by the shared strict rules (WabulkBase's `JSONEscape`).
-        mutating func string() -> String? {
-            guard i < bytes.count, bytes[i] == 0x22 else { return nil }
-            let start = i + 1
-            return bytes.withUnsafeBytes { raw -> String? in
-                guard let (end, escaped) = JSONEscape.end(of: raw, from: start) else { return nil }
-                i = end
-                let content = UnsafeRawBufferPointer(rebasing: raw[start..<(end - 1)])
-                return escaped ? JSONEscape.decode(content, mode: .strict) : String(decoding: content, as: UTF8.self)
-            }
+            cursor.skipSpace()
+            return cursor.atEnd ? out : nil
         }
     }
 }

@@ -16,6 +16,7 @@ struct EventFields: Equatable {
         // of the log, and 8 bytes a field (with `Absent` below) made them 160 bytes instead of 256.
         fileprivate var from: Int32
         private let to: UInt32
+        init(_ extent: JSONCursor.Extent) { self.init(start: extent.start, end: extent.end, escaped: extent.escaped) }
         init(start: Int, end: Int, escaped: Bool) {
             from = Int32(truncatingIfNeeded: start)
             to = UInt32(truncatingIfNeeded: end) & 0x7FFF_FFFF | (escaped ? 0x8000_0000 : 0)
@@ -108,8 +109,7 @@ struct EventFields: Equatable {
                     at = Int(quotes[q + 1]) + 1
                     q += 2
                 } else {
-                    var cursor = JSONCursor(line)
-                    cursor.at = at
+                    var cursor = JSONCursor(line, at: at)
                     if byte == UInt8(ascii: "-") || (byte >= 0x30 && byte <= 0x39) {
                         guard let value = cursor.integer() else { return nil }
                         fields.set(key, integer: value, in: line)
@@ -139,13 +139,13 @@ struct EventFields: Equatable {
         if p.take(UInt8(ascii: "}")) { return fields }
         while true {
             p.skipSpace()
-            guard let key = p.string() else { return nil }
+            guard let key = p.stringExtent().map(Text.init) else { return nil }
             p.skipSpace()
             guard p.take(UInt8(ascii: ":")) else { return nil }
             p.skipSpace()
             guard let byte = p.peek else { return nil }
             if byte == UInt8(ascii: "\"") {
-                guard let value = p.string() else { return nil }
+                guard let value = p.stringExtent().map(Text.init) else { return nil }
                 fields.set(key, text: value, in: line)
             } else if byte == UInt8(ascii: "-") || (byte >= 0x30 && byte <= 0x39) {
                 guard let value = p.integer() else { return nil }
@@ -235,7 +235,8 @@ struct EventFields: Equatable {
     static func string(_ text: Text, in line: UnsafeRawBufferPointer) -> String {
         let bytes = UnsafeRawBufferPointer(rebasing: line[text.start..<text.end])
         guard text.escaped else { return String(decoding: bytes, as: UTF8.self) }
-        return JSONCursor.unescape(bytes)
+        // Leniently: a log line is never lost over one odd character.
+        return JSONEscape.decode(bytes, mode: .lenient) ?? ""
     }
 
     /// Whether the value is exactly these bytes (an escaped value never matches: the log writes none of the
@@ -243,99 +244,5 @@ struct EventFields: Equatable {
     static func equals(_ text: Text, _ bytes: [UInt8], in line: UnsafeRawBufferPointer) -> Bool {
         guard !text.escaped, text.end - text.start == bytes.count else { return false }
         return bytes.withUnsafeBytes { memcmp($0.baseAddress!, line.baseAddress! + text.start, bytes.count) == 0 }
-    }
-}
-
-/// A read position in one line of JSON.
-struct JSONCursor {
-    let line: UnsafeRawBufferPointer
-    var at = 0
-
-    init(_ line: UnsafeRawBufferPointer) { self.line = line }
-
-    var atEnd: Bool { at >= line.count }
-    var peek: UInt8? { at < line.count ? line[at] : nil }
-
-    mutating func skipSpace() {
-        while at < line.count, line[at] == 0x20 || line[at] == 0x09 || line[at] == 0x0D || line[at] == 0x0A { at += 1 }
-    }
-
-    mutating func take(_ byte: UInt8) -> Bool {
-        guard at < line.count, line[at] == byte else { return false }
-        at += 1
-        return true
-    }
-
-    mutating func takeNull() -> Bool {
-        guard at + 4 <= line.count, line[at] == UInt8(ascii: "n"), line[at + 1] == UInt8(ascii: "u"),
-            line[at + 2] == UInt8(ascii: "l"), line[at + 3] == UInt8(ascii: "l")
-        else { return false }
-        at += 4
-        return true
-    }
-
-    /// A quoted string's extent; nil when unterminated or holding a raw control byte.
-    mutating func string() -> EventFields.Text? {
-        guard take(UInt8(ascii: "\"")) else { return nil }
-        let start = at
-        let p = line.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        let count = line.count
-        var escaped = false
-        // Eight bytes at a time while none of them is a quote, a backslash or a control byte (most of a
-        // log line's bytes), then byte by byte; this loop was most of a report's fold.
-        let raw = UnsafeRawPointer(p)
-        while at + 8 <= count {
-            let word = raw.loadUnaligned(fromByteOffset: at, as: UInt64.self)
-            let ones: UInt64 = 0x0101_0101_0101_0101
-            let highs: UInt64 = 0x8080_8080_8080_8080
-            func zeroByte(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highs }
-            let quote = zeroByte(word ^ (ones &* 0x22))
-            let backslash = zeroByte(word ^ (ones &* 0x5C))
-            let control = (word &- ones &* 0x20) & ~word & highs
-            if quote | backslash | control != 0 { break }
-            at += 8
-        }
-        while at < count {
-            let byte = p[at]
-            if byte == UInt8(ascii: "\"") {
-                at += 1
-                return EventFields.Text(start: start, end: at - 1, escaped: escaped)
-            }
-            if byte == UInt8(ascii: "\\") {
-                escaped = true
-                at += 2
-                continue
-            }
-            if byte < 0x20 { return nil }
-            at += 1
-        }
-        return nil
-    }
-
-    /// An integer; nil for fractions, exponents and overflow (the log writes none).
-    mutating func integer() -> Int? {
-        var negative = false
-        if line[at] == UInt8(ascii: "-") {
-            negative = true
-            at += 1
-        }
-        var value = 0
-        var digits = 0
-        while at < line.count, line[at] >= 0x30, line[at] <= 0x39 {
-            let (times10, o1) = value.multipliedReportingOverflow(by: 10)
-            let (sum, o2) = times10.addingReportingOverflow(Int(line[at] - 0x30))
-            guard !o1, !o2 else { return nil }
-            value = sum
-            digits += 1
-            at += 1
-        }
-        guard digits > 0 else { return nil }
-        if let next = peek, next == UInt8(ascii: ".") || next == UInt8(ascii: "e") || next == UInt8(ascii: "E") { return nil }
-        return negative ? -value : value
-    }
-
-    /// JSON string escapes decoded, leniently: a log line is never lost over one odd character.
-    static func unescape(_ bytes: UnsafeRawBufferPointer) -> String {
-        JSONEscape.decode(bytes, mode: .lenient) ?? ""
     }
 }

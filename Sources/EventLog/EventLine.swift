@@ -1,3 +1,5 @@
+import WabulkBase
+
 /// One event as its log line, written by hand: Foundation's JSONEncoder was most of the webhook
 /// listener's time per request. The output is what JSONEncoder gives with sorted keys and unescaped
 /// slashes (absent fields left out), so the log reads back with JSONDecoder unchanged.
@@ -47,41 +49,5 @@ enum EventLine {
         out.append(UInt8(ascii: "}"))
     }
 
-    static func quote(_ s: String, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        var s = s
-        // Runs of bytes that need no escape are copied whole: a raw webhook body is mostly such a run.
-        s.withUTF8 { bytes in
-            var runStart = 0
-            for i in 0..<bytes.count {
-                let byte = bytes[i]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i]))
-                escape(byte, into: &out)
-                runStart = i + 1
-            }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
-        }
-        out.append(UInt8(ascii: "\""))
-    }
-
-    static func escape(_ byte: UInt8, into out: inout [UInt8]) {
-        // Byte by byte: an array literal per escape allocated, and a raw body holds a hundred quotes.
-        out.append(UInt8(ascii: "\\"))
-        switch byte {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(byte)
-        case 0x0A: out.append(UInt8(ascii: "n"))
-        case 0x0D: out.append(UInt8(ascii: "r"))
-        case 0x09: out.append(UInt8(ascii: "t"))
-        case 0x08: out.append(UInt8(ascii: "b"))
-        case 0x0C: out.append(UInt8(ascii: "f"))
-        default:
-            func hex(_ nibble: UInt8) -> UInt8 { nibble < 10 ? nibble + UInt8(ascii: "0") : nibble - 10 + UInt8(ascii: "a") }
-            out.append(UInt8(ascii: "u"))
-            out.append(UInt8(ascii: "0"))
-            out.append(UInt8(ascii: "0"))
-            out.append(hex(byte >> 4))
-            out.append(hex(byte & 0xF))
-        }
-    }
+    static func quote(_ s: String, into out: inout [UInt8]) { JSONEscape.quote(s, into: &out) }
 }

@@ -27,10 +27,12 @@ public enum FuzzEntry: String, CaseIterable, Sendable {
         case .csv: Self.importContacts(bytes, extension: "csv")
         case .xlsx: Self.importContacts(bytes, extension: "xlsx")
         case .manifest:
-            let data = Data(bytes)
-            _ = try? ManifestReader.read(data, fileName: "fuzz.json")
-            _ = ControlRequest.read(data)
-            if ShareRequest.isShareRequest(data) { _ = try? ShareRequest.read(data) }
+            // The daemon's own path: one parse tells what the file asks for, then its reader checks it.
+            switch InboxRequest.read(Data(bytes)) {
+            case .manifest(let object): _ = try? ManifestReader.read(object: object, fileName: "fuzz.json")
+            case .share(let object): _ = try? ShareRequest.read(object: object)
+            case .control, .unreadable: break
+            }
         case .webhook:
             _ = try? WebhookPayload.events(from: [UInt8](bytes), receivedAt: Date(timeIntervalSince1970: 1_780_000_000))
         case .eventLine:

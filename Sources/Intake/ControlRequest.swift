@@ -1,4 +1,5 @@
 import Foundation
+import WabulkBase
 
 /// `{"campaign": "ID", "action": "pause"}` or `{"action": "optout", "phones": […]}`: a JSON file with an
 /// "action" key is a control request, not a manifest.
@@ -11,12 +12,12 @@ public struct ControlRequest: Sendable {
 
     /// Nil when the bytes are not a JSON object with an "action" key (then the file is read as a manifest).
     public static func read(_ data: Data) -> ControlRequest? {
-        (try? JSONSerialization.jsonObject(with: data) as? [String: Any]).flatMap(read(object:))
+        JSONValue.parse(bytes: data).flatMap(read(object:))
     }
 
-    static func read(object: [String: Any]) -> ControlRequest? {
-        guard object["action"] != nil else { return nil }
-        let phones = (object["phones"] as? [Any])?.compactMap { $0 as? String } ?? (object["phone"] as? String).map { [$0] }
-        return ControlRequest(campaign: object["campaign"] as? String, action: (object["action"] as? String)?.lowercased(), phones: phones)
+    static func read(object: JSONValue) -> ControlRequest? {
+        guard object.isObject, let action = object["action"] else { return nil }
+        let phones = object["phones"]?.items?.compactMap(\.string) ?? object["phone"]?.string.map { [$0] }
+        return ControlRequest(campaign: object["campaign"]?.string, action: action.string?.lowercased(), phones: phones)
     }
 }

@@ -1,6 +1,7 @@
 import CloudAPI
 import Contacts
 import Foundation
+import WabulkBase
 
 /// What staff ask for: `{"share": {"text": "…"}}`, or a template rendered to text
 /// (`{"share": {"template": {"name": …, "language": …}, "variables": {"body": [...]}}}`), with an
@@ -21,40 +22,35 @@ public struct ShareRequest: Sendable, Equatable {
         self.name = name
     }
 
-    /// Whether a dropped JSON file is a share request rather than a manifest.
-    public static func isShareRequest(_ data: Data) -> Bool {
-        ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any])?["share"] != nil
-    }
-
     public static func read(_ data: Data) throws(ShareError) -> ShareRequest {
-        try read(object: (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:])
+        try read(object: JSONValue.parse(bytes: data) ?? .null)
     }
 
     /// A request already parsed (an inbox file is parsed once to learn what it is).
-    public static func read(object: [String: Any]) throws(ShareError) -> ShareRequest {
-        guard let share = object["share"] as? [String: Any] else {
+    public static func read(object: JSONValue) throws(ShareError) -> ShareRequest {
+        guard let share = object["share"], share.isObject else {
             throw .invalid(field: "share", reason: "expected {\"share\": {\"text\": \"…\"}} or {\"share\": {\"template\": {…}}}")
         }
-        let phone = share["phone"] as? String
-        let name = share["name"] as? String
-        if let text = share["text"] as? String {
+        let phone = share["phone"]?.string
+        let name = share["name"]?.string
+        if let text = share["text"]?.string {
             guard !text.isEmpty else { throw .invalid(field: "share.text", reason: "the text is empty") }
             return ShareRequest(source: .text(text), phone: phone, name: name)
         }
-        guard let template = share["template"] as? [String: Any] else {
+        guard let template = share["template"], template.isObject else {
             throw .invalid(field: "share", reason: "give either \"text\" or \"template\"")
         }
-        guard let templateName = template["name"] as? String, !templateName.isEmpty else {
+        guard let templateName = template["name"]?.string, !templateName.isEmpty else {
             throw .invalid(field: "share.template.name", reason: "missing")
         }
-        let language = template["language"] as? String ?? "en_US"
-        let body = (share["variables"] as? [String: Any])?["body"]
+        let language = template["language"]?.string ?? "en_US"
+        let body = share["variables"]?["body"]
         var positional: [String] = []
         var named: [String: String] = [:]
-        if let list = body as? [Any] {
-            positional = list.map { "\($0)" }
-        } else if let map = body as? [String: Any] {
-            named = map.mapValues { "\($0)" }
+        if let list = body?.items {
+            positional = list.map(\.plainText)
+        } else if let members = body?.members {
+            for member in members where named[member.key] == nil { named[member.key] = member.value.plainText }
         } else if body != nil {
             throw .invalid(field: "share.variables.body", reason: "a list (positional) or an object (named)")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import WabulkBase
 
 #if canImport(Glibc)
 import Glibc
@@ -16,11 +17,19 @@ struct ChangeMarker: Sendable {
 
     let file: URL
 
-    func announce() {
+    /// Thrown when it cannot be replaced: the change is committed, but readers would not notice it until
+    /// their next start, so the caller must hear of it.
+    func announce() throws(FileError) {
         let directory = file.deletingLastPathComponent()
         let temporary = directory.appendingPathComponent(".\(file.lastPathComponent).\(getpid()).\(UUID().uuidString)")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else { return }
-        if rename(temporary.path, file.path) != 0 { unlink(temporary.path) }
+        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw .cannotWrite(path: temporary.path, errno: errno) }
+        close(fd)
+        guard rename(temporary.path, file.path) == 0 else {
+            let code = errno
+            unlink(temporary.path)
+            throw .cannotMove(from: temporary.path, to: file.path, errno: code)
+        }
     }
 
     /// Nil while no change was ever announced.

@@ -81,7 +81,7 @@ extension Spool {
             }
             return outcome
         }
-        SuppressionList.marker(in: directory).announce()
+        try SuppressionList.marker(in: directory).announce()
         return SuppressionOutcome(dropped: outcome.dropped.sorted { $0.id < $1.id }, inFlight: outcome.inFlight.sorted { $0.id < $1.id })
     }
 

@@ -15,37 +15,12 @@ public actor Spool {
     public enum State: String, CaseIterable, Sendable { case ready, active, deferred, failed }
 
     public let directory: URL
-    private var database: DatabasePool?
+    private(set) var database: DatabasePool?
     private var waiting: [String: CampaignQueue] = [:]
     private var campaignOrder: [String] = []
     private var nextCampaign = 0
     private var loaded = false
-    private var lastMarker: Date?
-
-    /// What the index keeps per waiting job: enough to choose, not the job itself.
-    private struct Entry {
-        var id: String
-        var notBefore: Date?
-    }
-
-    /// Waiting jobs of one campaign: ready ones in planning order, deferred ones (few) by due time.
-    private struct CampaignQueue {
-        var ready = Deque<Entry>()
-        var deferred: [Entry] = []
-        var isEmpty: Bool { ready.isEmpty && deferred.isEmpty }
-
-        mutating func takeDue(now: Date) -> Entry? {
-            if let i = deferred.indices.min(by: { deferred[$0].notBefore ?? .distantPast < deferred[$1].notBefore ?? .distantPast }),
-                (deferred[i].notBefore ?? .distantPast) <= now
-            {
-                return deferred.remove(at: i)
-            }
-            if let first = ready.first, (first.notBefore ?? .distantPast) <= now {
-                return ready.removeFirst()
-            }
-            return nil
-        }
-    }
+    private var lastMarker: ChangeMarker.Stamp?
 
     public init(directory: URL) {
         self.directory = directory
@@ -119,7 +94,7 @@ public actor Spool {
         if migrated {
             let file = SpoolControl.legacyFile(in: directory)
             _ = rename(file.path, file.path + ".migrated")
-            SpoolControl.marker(in: directory).announce()
+            try SpoolControl.marker(in: directory).announce()
         }
         return pool
     }
@@ -265,107 +240,10 @@ public actor Spool {
         }
     }
 
-    /// Counts straight from the database, so another process (`wabulk status`) sees the truth.
-    public func depth(campaign: String? = nil) -> Depth {
-        Self.depth(in: directory, campaign: campaign, database: database)
-    }
-
-    public static func depth(in directory: URL, campaign: String? = nil, database: DatabasePool? = nil) -> Depth {
-        guard FileManager.default.fileExists(atPath: databaseFile(in: directory).path),
-            let pool = try? database ?? ReadOnlySpool.pool(in: directory)
-        else { return Depth() }
-        var d = Depth()
-        let rows =
-            (try? pool.read { db in
-                try Row.fetchAll(
-                    db,
-                    sql: "SELECT state, COUNT(*) AS n FROM jobs WHERE ?1 IS NULL OR campaign = ?1 GROUP BY state",
-                    arguments: [campaign]
-                )
-            }) ?? []
-        for row in rows {
-            let n: Int = row["n"]
-            switch State(rawValue: row["state"]) {
-            case .ready: d.ready = n
-            case .deferred: d.deferred = n
-            case .active: d.active = n
-            case .failed: d.failed = n
-            case nil: break
-            }
-        }
-        return d
-    }
-
-    /// Per campaign and state, how long ago each job last changed (for `wabulk status`'s queue shape).
-    public static func ages(in directory: URL, now: Date) -> [(campaign: String, state: State, seconds: Double)] {
-        guard FileManager.default.fileExists(atPath: databaseFile(in: directory).path), let pool = try? ReadOnlySpool.pool(in: directory) else {
-            return []
-        }
-        let rows =
-            (try? pool.read { db in
-                try Row.fetchAll(db, sql: "SELECT campaign, state, updated_at FROM jobs WHERE state != 'failed'")
-            }) ?? []
-        return rows.compactMap { row in
-            State(rawValue: row["state"]).map { (row["campaign"], $0, now.timeIntervalSince1970 - (row["updated_at"] as Double)) }
-        }
-    }
-
-    /// Drops the waiting jobs of a campaign (cancel), from any process; returns the ids it removed. A job
-    /// the daemon claimed meanwhile is in flight and is not among them.
-    public static func cancelWaiting(in directory: URL, campaign: String) throws -> [String] {
-        try openDatabase(in: directory).write { db in
-            try String.fetchAll(db, sql: "DELETE FROM jobs WHERE campaign = ? AND state IN ('ready', 'deferred') RETURNING id", arguments: [campaign])
-        }.sorted()
-    }
-
-    /// Drops every waiting job addressed to one number (it opted out), from any process; returns the
-    /// removed jobs' ids and campaigns. A job already in flight is not among them.
-    public static func cancelWaiting(in directory: URL, phone: String) throws -> [(id: String, campaign: String)] {
-        let removed = try openDatabase(in: directory).write { db in
-            try Row.fetchAll(
-                db,
-                sql: "DELETE FROM jobs WHERE phone = ? AND state IN ('ready', 'deferred') RETURNING id, campaign",
-                arguments: [phone]
-            )
-            .map { (id: $0["id"] as String, campaign: $0["campaign"] as String) }
-        }
-        if !removed.isEmpty { announceChange(in: directory) }
-        return removed.sorted { $0.id < $1.id }
-    }
-
-    /// Puts failed jobs back in line with a fresh attempt count; returns the ids it moved. A job whose number
-    /// is suppressed for its template's category stays failed: a retry never brings back someone who opted out.
-    public static func requeueFailed(in directory: URL, ids: [String]) throws -> [String] {
-        let moved = try openDatabase(in: directory).write { db in
-            var moved: [String] = []
-            for id in ids {
-                try db.execute(
-                    sql: """
-                        UPDATE jobs SET state = 'ready', attempt = 0, not_before = NULL, updated_at = ? WHERE id = ? AND state = 'failed'
-                        AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.phone = jobs.phone
-                                        AND (s.scope = 'all' OR (s.scope = 'marketing' AND (jobs.category IS NULL OR upper(jobs.category) = 'MARKETING'))))
-                        """,
-                    arguments: [Date().timeIntervalSince1970, id]
-                )
-                if db.changesCount > 0 { moved.append(id) }
-            }
-            return moved
-        }
-        announceChange(in: directory)
-        return moved
-    }
-
-    /// Another process changed the spool (retry-failed): the daemon's spool re-reads its index.
-    public static func markerFile(in directory: URL) -> URL { directory.appendingPathComponent("changed") }
-
-    public static func announceChange(in directory: URL) {
-        try? AtomicFile.write(Data(Timestamp.format(Date()).utf8), to: markerFile(in: directory), durable: false)
-    }
-
     private func refreshIfChanged() throws {
-        let attributes = try? FileManager.default.attributesOfItem(atPath: Self.markerFile(in: directory).path)
-        guard let mtime = attributes?[.modificationDate] as? Date, mtime != lastMarker else { return }
-        lastMarker = mtime
+        // A new inode every time: two changes within one clock tick are not taken for one.
+        guard let stamp = ChangeMarker(file: Self.markerFile(in: directory)).stamp(), stamp != lastMarker else { return }
+        lastMarker = stamp
         waiting = [:]
         campaignOrder = []
         nextCampaign = 0
@@ -375,7 +253,7 @@ public actor Spool {
     private func load() throws {
         guard !loaded else { return }
         loaded = true
-        lastMarker = (try? FileManager.default.attributesOfItem(atPath: Self.markerFile(in: directory).path))?[.modificationDate] as? Date
+        lastMarker = ChangeMarker(file: Self.markerFile(in: directory)).stamp()
         try readIndex()
     }
 
@@ -399,41 +277,5 @@ public actor Spool {
         } else {
             waiting[campaign]!.ready.append(entry)
         }
-    }
-
-    static func job(from row: Row) -> SpoolJob {
-        var job = SpoolJob(
-            campaign: row["campaign"],
-            sequence: 0,
-            phone: row["phone"],
-            name: row["name"],
-            template: .init(
-                name: row["template"],
-                language: row["language"],
-                header: JSONList.decode(row["header"]),
-                body: JSONList.decode(row["body"]),
-                buttons: JSONList.decode(row["buttons"]),
-                category: row["category"]
-            ),
-            attempt: row["attempt"],
-            notBefore: (row["not_before"] as Double?).map { Date(timeIntervalSince1970: $0) },
-            campaignRate: row["campaign_rate"],
-            window: (row["window"] as String?).flatMap { try? JSONDecoder().decode(SendWindowSchedule.self, from: Data($0.utf8)) }
-        )
-        job.id = row["id"]
-        return job
-    }
-}
-
-/// Template parameter lists as compact JSON text in the spool's columns.
-enum JSONList {
-    static func encode(_ items: [String]) -> String {
-        guard !items.isEmpty else { return "[]" }
-        return String(decoding: (try? JSONSerialization.data(withJSONObject: items)) ?? Data("[]".utf8), as: UTF8.self)
-    }
-
-    static func decode(_ text: String) -> [String] {
-        guard text != "[]" else { return [] }
-        return (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String]) ?? []
     }
 }

@@ -84,7 +84,7 @@ public struct SpoolControl: Codable, Sendable, Equatable {
             change(&control)
             try write(control, db)
         }
-        marker(in: spool).announce()
+        try marker(in: spool).announce()
     }
 
     static func read(_ db: Database) throws -> SpoolControl {

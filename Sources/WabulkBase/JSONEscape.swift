@@ -1,5 +1,5 @@
-/// The one set of JSON string escape rules (RFC 8259 §7) for wabulk's byte-level readers: the webhook
-/// listener's, the event log's and the contacts registry's. `strict` refuses what is not JSON (an unknown
+/// The one set of JSON string escape rules (RFC 8259 §7), for `JSONCursor` (which every byte-level reader
+/// in wabulk is built on) and for the writers. `strict` refuses what is not JSON (an unknown
 /// escape, a lone surrogate, a raw control character, invalid UTF-8); `lenient` keeps whatever it can (an
 /// unknown escape as its character, a lone surrogate or bad hex as U+FFFD, invalid UTF-8 replaced), for a
 /// log line that must never be lost over one odd character.
@@ -7,26 +7,6 @@ public enum JSONEscape {
     public enum Mode: Sendable {
         case strict
         case lenient
-    }
-
-    /// The index just past a string's closing quote, given the index just past its opening one; nil when the
-    /// string does not end. `escaped` says whether a backslash was seen (then `decode` is needed).
-    public static func end(
-        of bytes: UnsafeRawBufferPointer,
-        from start: Int
-    ) -> (end: Int, escaped: Bool)? {
-        var i = start
-        var escaped = false
-        while i < bytes.count {
-            switch bytes[i] {
-            case UInt8(ascii: "\""): return (i + 1, escaped)
-            case UInt8(ascii: "\\"):
-                escaped = true
-                i += 2
-            default: i += 1
-            }
-        }
-        return nil
     }
 
     /// The text of a string's content (the bytes between its quotes), escapes decoded.
@@ -103,5 +83,56 @@ public enum JSONEscape {
         // Decoding replaces each invalid sequence with U+FFFD, so the bytes come back unchanged only if valid.
         if mode == .strict, !text.utf8.elementsEqual(out) { return nil }
         return text
+    }
+
+    /// A string written as JSON, with its quotes: the writing half of the same rules (the event log's writer,
+    /// the contacts registry's columns). Runs of bytes that need no escape are copied whole: a raw webhook
+    /// body is mostly such a run.
+    @inlinable
+    public static func quote(_ s: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var s = s
+        s.withUTF8 { bytes in
+            var runStart = 0
+            for i in 0..<bytes.count {
+                let byte = bytes[i]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i]))
+                escape(byte, into: &out)
+                runStart = i + 1
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// A string written as JSON, with its quotes.
+    public static func quoted(_ s: String) -> String {
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) { return "\"" + s + "\"" }
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count + 8)
+        quote(s, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    @inlinable
+    static func escape(_ byte: UInt8, into out: inout [UInt8]) {
+        // Byte by byte: an array literal per escape allocated, and a raw body holds a hundred quotes.
+        out.append(UInt8(ascii: "\\"))
+        switch byte {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(byte)
+        case 0x0A: out.append(UInt8(ascii: "n"))
+        case 0x0D: out.append(UInt8(ascii: "r"))
+        case 0x09: out.append(UInt8(ascii: "t"))
+        case 0x08: out.append(UInt8(ascii: "b"))
+        case 0x0C: out.append(UInt8(ascii: "f"))
+        default:
+            func hex(_ nibble: UInt8) -> UInt8 { nibble < 10 ? nibble + UInt8(ascii: "0") : nibble - 10 + UInt8(ascii: "a") }
+            out.append(UInt8(ascii: "u"))
+            out.append(UInt8(ascii: "0"))
+            out.append(UInt8(ascii: "0"))
+            out.append(hex(byte >> 4))
+            out.append(hex(byte & 0xF))
+        }
     }
 }

@@ -1,5 +1,6 @@
 import EventLog
 import Foundation
+import WabulkBase
 
 /// Reads a webhook POST body (meta-cloud-api.md, section 6) into events: every entry, every change,
 /// every status and message. Unknown fields are ignored.

@@ -105,7 +105,7 @@ struct CampaignCommand: AsyncParsableCommand {
                 templatesFile: home.templatesFile
             )
             let plan = try await planner.plan(manifest, sourceFile: url.lastPathComponent)
-            Spool.announceChange(in: home.spool)
+            try Spool.announceChange(in: home.spool)
             let result = Result(
                 campaign: plan.campaign,
                 queued: plan.queued,

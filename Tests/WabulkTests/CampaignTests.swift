@@ -45,6 +45,20 @@ import Testing
         }
     }
 
+    /// A key given twice leaves staff unsure which value counts; a number is not a yes/no.
+    @Test func repeatedKeysAndLooseTypesAreProblems() {
+        let data = Data(
+            #"{"id": "a", "id": "b", "template": {"name": "t", "language": "en", "name": "u"}, "audience": {"all": true}, "dryRun": 1}"#.utf8
+        )
+        #expect {
+            try ManifestReader.read(data, fileName: "m.json")
+        } throws: { error in
+            (error as? ManifestRejection)?.problems.map(\.description) == [
+                "id: given twice", "template.name: given twice", "dryRun: must be true or false",
+            ]
+        }
+    }
+
     @Test func theIdComesFromTheFileNameWhenMissing() throws {
         let m = try ManifestReader.read(
             Data(#"{"template": {"name": "t", "language": "en"}, "audience": {"all": true}}"#.utf8),

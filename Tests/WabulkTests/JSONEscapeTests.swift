@@ -31,14 +31,4 @@ import WabulkBase
         #expect(invalidUTF8.withUnsafeBytes { JSONEscape.decode($0, mode: .strict) } == nil)
         #expect(invalidUTF8.withUnsafeBytes { JSONEscape.decode($0, mode: .lenient) } == "a\u{FFFD}(")
     }
-
-    @Test func theEndOfAStringSkipsEscapedQuotes() {
-        let bytes = Array(#""a\"b" tail"#.utf8)
-        bytes.withUnsafeBytes { raw in
-            let found = JSONEscape.end(of: raw, from: 1)
-            #expect(found?.end == 6)  // just past the closing quote at 5
-            #expect(found?.escaped == true)
-            #expect(JSONEscape.end(of: UnsafeRawBufferPointer(rebasing: raw[0..<4]), from: 1) == nil)
-        }
-    }
 }

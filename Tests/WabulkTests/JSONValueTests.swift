@@ -1,7 +1,6 @@
 import Foundation
 import Testing
-
-@testable import WebhookListener
+import WabulkBase
 
 @Suite struct JSONValueTests {
     /// Foundation's reading of the same bytes, objects with their members sorted (it does not keep order).

@@ -1,0 +1,104 @@
+import Foundation
+import GRDB
+import WabulkBase
+
+/// What any process may ask of or do to the spool through its database (`wabulk status`, cancel, opt-outs,
+/// retry-failed): each one statement or one transaction, so the daemon's claims and these never interleave.
+extension Spool {
+    /// Counts straight from the database, so another process (`wabulk status`) sees the truth.
+    public func depth(campaign: String? = nil) -> Depth {
+        Self.depth(in: directory, campaign: campaign, database: database)
+    }
+
+    public static func depth(in directory: URL, campaign: String? = nil, database: DatabasePool? = nil) -> Depth {
+        guard FileManager.default.fileExists(atPath: databaseFile(in: directory).path),
+            let pool = try? database ?? ReadOnlySpool.pool(in: directory)
+        else { return Depth() }
+        var d = Depth()
+        let rows =
+            (try? pool.read { db in
+                try Row.fetchAll(
+                    db,
+                    sql: "SELECT state, COUNT(*) AS n FROM jobs WHERE ?1 IS NULL OR campaign = ?1 GROUP BY state",
+                    arguments: [campaign]
+                )
+            }) ?? []
+        for row in rows {
+            let n: Int = row["n"]
+            switch State(rawValue: row["state"]) {
+            case .ready: d.ready = n
+            case .deferred: d.deferred = n
+            case .active: d.active = n
+            case .failed: d.failed = n
+            case nil: break
+            }
+        }
+        return d
+    }
+
+    /// Per campaign and state, how long ago each job last changed (for `wabulk status`'s queue shape).
+    public static func ages(in directory: URL, now: Date) -> [(campaign: String, state: State, seconds: Double)] {
+        guard FileManager.default.fileExists(atPath: databaseFile(in: directory).path), let pool = try? ReadOnlySpool.pool(in: directory) else {
+            return []
+        }
+        let rows =
+            (try? pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT campaign, state, updated_at FROM jobs WHERE state != 'failed'")
+            }) ?? []
+        return rows.compactMap { row in
+            State(rawValue: row["state"]).map { (row["campaign"], $0, now.timeIntervalSince1970 - (row["updated_at"] as Double)) }
+        }
+    }
+
+    /// Drops the waiting jobs of a campaign (cancel), from any process; returns the ids it removed. A job
+    /// the daemon claimed meanwhile is in flight and is not among them.
+    public static func cancelWaiting(in directory: URL, campaign: String) throws -> [String] {
+        try openDatabase(in: directory).write { db in
+            try String.fetchAll(db, sql: "DELETE FROM jobs WHERE campaign = ? AND state IN ('ready', 'deferred') RETURNING id", arguments: [campaign])
+        }.sorted()
+    }
+
+    /// Drops every waiting job addressed to one number (it opted out), from any process; returns the
+    /// removed jobs' ids and campaigns. A job already in flight is not among them.
+    public static func cancelWaiting(in directory: URL, phone: String) throws -> [(id: String, campaign: String)] {
+        let removed = try openDatabase(in: directory).write { db in
+            try Row.fetchAll(
+                db,
+                sql: "DELETE FROM jobs WHERE phone = ? AND state IN ('ready', 'deferred') RETURNING id, campaign",
+                arguments: [phone]
+            )
+            .map { (id: $0["id"] as String, campaign: $0["campaign"] as String) }
+        }
+        if !removed.isEmpty { try announceChange(in: directory) }
+        return removed.sorted { $0.id < $1.id }
+    }
+
+    /// Puts failed jobs back in line with a fresh attempt count; returns the ids it moved. A job whose number
+    /// is suppressed for its template's category stays failed: a retry never brings back someone who opted out.
+    public static func requeueFailed(in directory: URL, ids: [String]) throws -> [String] {
+        let moved = try openDatabase(in: directory).write { db in
+            var moved: [String] = []
+            for id in ids {
+                try db.execute(
+                    sql: """
+                        UPDATE jobs SET state = 'ready', attempt = 0, not_before = NULL, updated_at = ? WHERE id = ? AND state = 'failed'
+                        AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.phone = jobs.phone
+                                        AND (s.scope = 'all' OR (s.scope = 'marketing' AND (jobs.category IS NULL OR upper(jobs.category) = 'MARKETING'))))
+                        """,
+                    arguments: [Date().timeIntervalSince1970, id]
+                )
+                if db.changesCount > 0 { moved.append(id) }
+            }
+            return moved
+        }
+        try announceChange(in: directory)
+        return moved
+    }
+
+    /// Another process changed the spool (retry-failed): the daemon's spool re-reads its index.
+    public static func markerFile(in directory: URL) -> URL { directory.appendingPathComponent("changed") }
+
+    public static func announceChange(in directory: URL) throws(FileError) {
+        try ChangeMarker(file: markerFile(in: directory)).announce()
+    }
+}

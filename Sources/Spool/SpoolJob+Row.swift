@@ -1,0 +1,40 @@
+import Foundation
+import GRDB
+import WabulkBase
+
+extension Spool {
+    static func job(from row: Row) -> SpoolJob {
+        var job = SpoolJob(
+            campaign: row["campaign"],
+            sequence: 0,
+            phone: row["phone"],
+            name: row["name"],
+            template: .init(
+                name: row["template"],
+                language: row["language"],
+                header: JSONList.decode(row["header"]),
+                body: JSONList.decode(row["body"]),
+                buttons: JSONList.decode(row["buttons"]),
+                category: row["category"]
+            ),
+            attempt: row["attempt"],
+            notBefore: (row["not_before"] as Double?).map { Date(timeIntervalSince1970: $0) },
+            campaignRate: row["campaign_rate"],
+            window: (row["window"] as String?).flatMap { try? JSONDecoder().decode(SendWindowSchedule.self, from: Data($0.utf8)) }
+        )
+        job.id = row["id"]
+        return job
+    }
+}
+
+/// Template parameter lists as compact JSON text in the spool's columns.
+enum JSONList {
+    static func encode(_ items: [String]) -> String {
+        "[" + items.map(JSONEscape.quoted).joined(separator: ",") + "]"
+    }
+
+    static func decode(_ text: String) -> [String] {
+        guard text != "[]" else { return [] }
+        return JSONValue.parse(Array(text.utf8))?.items?.compactMap(\.string) ?? []
+    }
+}
