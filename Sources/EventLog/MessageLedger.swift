@@ -14,7 +14,7 @@ public struct MessageLedger: Sendable {
     /// 4,096 slots a chunk: the last chunk's unused room stays small.
     static let chunkShift = 12
     var chunks: [[Slot]] = []
-    public private(set) var count = 0
+    public internal(set) var count = 0
 
     var groups: [JobGroup] = []
     var groupIndex: [String: Int] = [:]
@@ -244,116 +244,4 @@ public struct MessageLedger: Sendable {
         default: return new.rank > old.rank
         }
     }
-
-    // MARK: slots and keys
-
-    subscript(slot index: Int) -> Slot {
-        get { chunks[index >> Self.chunkShift][index & (1 << Self.chunkShift - 1)] }
-        set { chunks[index >> Self.chunkShift][index & (1 << Self.chunkShift - 1)] = newValue }
-    }
-
-    mutating func newSlot() -> Int {
-        if count >> Self.chunkShift == chunks.count {
-            // Fixed-size chunks: growing one array by doubling would hold two copies at the peak.
-            var chunk: [Slot] = []
-            chunk.reserveCapacity(1 << Self.chunkShift)
-            chunks.append(chunk)
-        }
-        chunks[count >> Self.chunkShift].append(Slot())
-        count += 1
-        return count - 1
-    }
-
-    mutating func slotFor(job: EventFields.Text, in line: UnsafeRawBufferPointer) -> (Int, Bool) {
-        switch JobKey(job, in: line) {
-        case .indexed(let prefix, let number, let skip):
-            let g = group(prefix, in: line)
-            if let existing = groups[g].slot(number, skip: skip) { return (existing, false) }
-            let index = newSlot()
-            groups[g].set(number, skip: skip, slot: index)
-            return (index, true)
-        case .other:
-            let id = EventFields.string(job, in: line)
-            if let existing = otherJobs[id] { return (Int(existing), false) }
-            let index = newSlot()
-            otherJobs[id] = UInt32(index)
-            return (index, true)
-        }
-    }
-
-    mutating func group(_ prefix: Range<Int>, in line: UnsafeRawBufferPointer) -> Int {
-        let bytes = UnsafeRawBufferPointer(rebasing: line[prefix])
-        if lastGroup >= 0, groups[lastGroup].nameBytes.count == bytes.count,
-            groups[lastGroup].nameBytes.withUnsafeBytes({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 })
-        {
-            return lastGroup
-        }
-        let name = String(decoding: bytes, as: UTF8.self)
-        if let known = groupIndex[name] {
-            lastGroup = known
-            return known
-        }
-        groups.append(JobGroup(name: name))
-        groupIndex[name] = groups.count - 1
-        lastGroup = groups.count - 1
-        return lastGroup
-    }
-
-    func slotIndex(job: String) -> Int? {
-        var utf8 = job
-        return utf8.withUTF8 { bytes in
-            let raw = UnsafeRawBufferPointer(bytes)
-            let text = EventFields.Text(start: 0, end: raw.count, escaped: false)
-            switch JobKey(text, in: raw) {
-            case .indexed(let prefix, let n, let skip):
-                guard let g = groupIndex[String(decoding: UnsafeRawBufferPointer(rebasing: raw[prefix]), as: UTF8.self)] else { return nil }
-                return groups[g].slot(n, skip: skip)
-            case .other:
-                return otherJobs[job].map(Int.init)
-            }
-        }
-    }
-
-    // MARK: phones, times, statuses
-
-    /// Whole seconds since 2000-01-01, so a time fits 32 bits until 2136; 0 means never.
-    static let epoch2000: Int = 946_684_800
-
-    static func seconds(unix: Int) -> UInt32 { UInt32(clamping: max(1, unix - epoch2000)) }
-
-    static func unix(_ seconds: UInt32) -> Int? { seconds == 0 ? nil : Int(seconds) + epoch2000 }
-
-    /// "YYYY-MM-DDTHH:MM:SS…Z" read directly; other spellings through Timestamp.
-    static func seconds(iso text: EventFields.Text, in line: UnsafeRawBufferPointer) -> UInt32 {
-        let n = text.end - text.start
-        func digits(_ at: Int, _ width: Int) -> Int? {
-            var v = 0
-            for i in at..<(at + width) {
-                let b = line[text.start + i]
-                guard b >= 0x30, b <= 0x39 else { return nil }
-                v = v * 10 + Int(b - 0x30)
-            }
-            return v
-        }
-        if n >= 20, line[text.start + n - 1] == UInt8(ascii: "Z"), line[text.start + 10] == UInt8(ascii: "T"),
-            let y = digits(0, 4), let mo = digits(5, 2), let d = digits(8, 2), let h = digits(11, 2), let mi = digits(14, 2), let s = digits(17, 2)
-        {
-            return seconds(unix: daysFromCivil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s)
-        }
-        return Timestamp.parse(EventFields.string(text, in: line)).map { seconds(unix: Int($0.timeIntervalSince1970.rounded(.down))) } ?? 0
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-    static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    static let allStatuses = MessageStatus.allCases
-    static func code(_ status: MessageStatus) -> UInt8 { UInt8(allStatuses.firstIndex(of: status)!) }
-    static func status(_ code: UInt8) -> MessageStatus { allStatuses[Int(code)] }
 }

@@ -264,37 +264,6 @@ struct ContactsCommand: AsyncParsableCommand {
         }
     }
 
-    struct Export: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Export the registry as .csv or .xlsx.")
-        @OptionGroup var homeOptions: HomeOptions
-        @Option(help: "Where to write (.csv or .xlsx; default outbox/contacts-<date>.csv).") var out: String?
-
-        func run() throws {
-            let c = try Context(homeOptions)
-            let contacts = try c.registry.list(includeRemoved: true)
-            let fieldNames = Array(Set(contacts.flatMap { $0.fields.keys })).sorted()
-            let header = ["Phone", "Name", "Tags", "Active", "Opted out"] + fieldNames
-            let rows = contacts.map { k in
-                [k.phone, k.name, k.tags.joined(separator: ", "), k.active ? "yes" : "no", k.optedOut ? "yes" : "no"]
-                    + fieldNames.map { k.fields[$0] ?? "" }
-            }
-            let path = out ?? c.home.outbox.appendingPathComponent("contacts-\(Timestamp.day(Date())).csv").path
-            if path.lowercased().hasSuffix(".xlsx") {
-                let workbook = try XLSXWorkbook(path: path)
-                let sheet = workbook.addSheet("Contacts")
-                sheet.write(row: 0, header.map { .text($0) }, style: .header)
-                for (i, r) in rows.enumerated() { sheet.write(row: i + 1, r.map { .text($0) }) }
-                sheet.freezeHeader()
-                sheet.autofilter(lastRow: rows.count, lastColumn: header.count - 1)
-                try workbook.close()
-            } else {
-                var text = ([header] + rows).map { $0.map(SafeCSV.cell).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
-                text = "\u{FEFF}" + text  // Excel opens UTF-8 correctly only with the BOM
-                try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-            }
-            print("\(contacts.count) contacts written to \(path)")
-        }
-    }
 }
 
 /// What an opt-out or removal did to messages under way.
@@ -313,19 +282,4 @@ func printJSON<T: Encodable>(_ value: T) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
-}
-
-/// The running wabulk binary, to start normalizer workers from.
-enum SelfExecutable {
-    static var url: URL { URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath() }
-}
-
-struct NormalizeWorkerCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "normalize-worker",
-        abstract: "Internal: a phone-number normalizer process for imports.",
-        shouldDisplay: false
-    )
-    @Option var country: String = "91"
-    func run() throws { try NormalizerWorkers.serve(defaultCountry: country) }
 }
