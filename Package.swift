@@ -135,7 +135,7 @@ let package = Package(
         .target(
             name: "Intake",
             dependencies: [
-                "WabulkBase", "CCrashMark", "Contacts", "Campaigns", "EventLog", "ShareLinks", "Templates",
+                "WabulkBase", "CCrashMark", "CloudAPI", "Contacts", "Campaigns", "EventLog", "ShareLinks", "Templates",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

@@ -163,6 +163,17 @@ extern "C" phone_result phone_to_e164(const char *number, const char *region, ch
 
 extern "C" int phone_fast_validity_covers(int calling_code) { return fastValidity().covers(calling_code) ? 1 : 0; }
 
+extern "C" int phone_region_of_number(const char *e164, char *out, size_t outlen) {
+    PhoneNumberUtil *util = PhoneNumberUtil::GetInstance();
+    PhoneNumber parsed;
+    if (util->Parse(e164, "ZZ", &parsed) != PhoneNumberUtil::NO_PARSING_ERROR) return 0;
+    std::string region;
+    util->GetRegionCodeForNumber(parsed, &region);
+    if (region.empty() || region == "ZZ") return 0;
+    copy_out(region, out, outlen);
+    return 1;
+}
+
 extern "C" int phone_region_for_calling_code(int calling_code, char *out, size_t outlen) {
     std::string region;
     PhoneNumberUtil::GetInstance()->GetRegionCodeForCountryCode(calling_code, &region);

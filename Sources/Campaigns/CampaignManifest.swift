@@ -16,12 +16,6 @@ public struct CampaignManifest: Sendable, Equatable, Codable {
         public var excludeTags: [String]?
     }
 
-    public struct Variables: Sendable, Equatable, Codable {
-        public var header: [String]?
-        public var body: [String]?
-        public var buttons: [String]?
-    }
-
     public struct SendWindow: Sendable, Equatable, Codable {
         public var from: String
         public var to: String

@@ -1,3 +1,4 @@
+import CloudAPI
 import Contacts
 import EventLog
 import Foundation
@@ -16,6 +17,9 @@ public struct CampaignPlanner: Sendable {
     public let templatesFile: URL?
     public let now: @Sendable () -> Date
 
+    /// Where files for media headers are kept (var/media/); nil when planning cannot use files.
+    let mediaDirectory: URL?
+
     public init(
         registry: ContactRegistry,
         normalizer: PhoneNormalizer,
@@ -23,9 +27,11 @@ public struct CampaignPlanner: Sendable {
         events: EventLogWriter,
         campaignsDirectory: URL,
         templatesFile: URL? = nil,
+        mediaDirectory: URL? = nil,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.templatesFile = templatesFile
+        self.mediaDirectory = mediaDirectory
         self.registry = registry
         self.normalizer = normalizer
         self.spool = spool
@@ -71,21 +77,24 @@ public struct CampaignPlanner: Sendable {
         if let catalog {
             problems = catalog.problems(for: manifest) + problems
         }
+        problems += mediaProblems(manifest.variables?.header)
         if !problems.isEmpty { throw .rejected(ManifestRejection(problems: problems)) }
 
         let start = manifest.startAt.flatMap(Timestamp.parse)
         let window = manifest.sendWindow.flatMap { SendWindowSchedule(from: $0.from, to: $0.to, timezone: $0.timezone) }
         var jobs: [SpoolJob] = []
         var skipped: [Skip] = skippedContacts
+        let rendering = VariableRendering(
+            manifest.variables,
+            template: catalog?.templates.first { $0.name == manifest.template.name && $0.language == manifest.template.language }
+        )
         for contact in recipients {
-            switch render(manifest.variables, for: contact) {
-            case .success(let t):
+            switch rendering.parameters(for: contact) {
+            case .success(let parameters):
                 let template = SpoolJob.Template(
                     name: manifest.template.name,
                     language: manifest.template.language,
-                    header: t.header,
-                    body: t.body,
-                    buttons: t.buttons,
+                    parameters: parameters,
                     category: category
                 )
                 jobs.append(
@@ -214,6 +223,11 @@ public struct CampaignPlanner: Sendable {
                 skipped.append(Skip(contact: c, reason: c.optOutScope == .marketing ? "opted out of marketing" : "opted out", suppressed: true))
                 continue
             }
+            // Meta has not delivered marketing templates to US numbers since 1 April 2025: each would fail at Meta.
+            if category?.uppercased() == "MARKETING", c.phone.hasPrefix("+1"), PhoneNormalizer.region(ofE164: c.phone) == "US" {
+                skipped.append(Skip(contact: c, reason: Self.usMarketingReason))
+                continue
+            }
             recipients.append(c)
         }
         if recipients.isEmpty && problems.isEmpty {
@@ -222,42 +236,32 @@ public struct CampaignPlanner: Sendable {
         return (recipients, skipped, problems)
     }
 
-    struct MissingField: Error { var field: String }
+    static let usMarketingReason = "US number: Meta does not deliver marketing templates to US (+1) numbers"
 
-    /// Fills `{field}` placeholders from the contact; anything else is a literal.
-    func render(
-        _ variables: CampaignManifest.Variables?,
-        for contact: Contact
-    ) -> Result<(header: [String], body: [String], buttons: [String]), MissingField> {
-        func fill(_ list: [String]?) -> Result<[String], MissingField> {
-            var out: [String] = []
-            for item in list ?? [] {
-                var text = ""
-                var rest = Substring(item)
-                while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
-                    text += rest[..<open]
-                    // "{field}" skips a contact without the field; "{field|fallback}" uses the fallback instead.
-                    let placeholder = rest[rest.index(after: open)..<close]
-                    let parts = placeholder.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
-                    let field = String(parts[0]).trimmingCharacters(in: .whitespaces)
-                    if let value = contact.value(of: field) {
-                        text += value
-                    } else if parts.count == 2 {
-                        text += parts[1]
-                    } else {
-                        return .failure(MissingField(field: field))
-                    }
-                    rest = rest[rest.index(after: close)...]
-                }
-                text += rest
-                out.append(text)
-            }
-            return .success(out)
+    /// A media header naming a file: the file must be one staff dropped (a plain name, kept in var/media/) of
+    /// the type and size the header takes.
+    func mediaProblems(_ header: CampaignManifest.Variables.Header?) -> [ManifestProblem] {
+        guard case .media(let kind, .file(let name), _)? = header else { return [] }
+        let field = "variables.header.\(kind.rawValue)"
+        guard !name.contains("/"), !name.hasPrefix("."), !name.isEmpty else {
+            return [
+                .init(
+                    field: field,
+                    reason: "\"\(name)\" is not a file name: give the name of a file dropped into inbox/, an https:// link or a media id"
+                )
+            ]
         }
-        do {
-            return .success((try fill(variables?.header).get(), try fill(variables?.body).get(), try fill(variables?.buttons).get()))
-        } catch {
-            return .failure(error)
+        guard let mediaDirectory else { return [.init(field: field, reason: "files cannot be used here: give an https:// link or a media id")] }
+        let url = mediaDirectory.appendingPathComponent(name)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            if let refused = MediaRefusals.reason(for: name, in: mediaDirectory) { return [.init(field: field, reason: "was refused: \(refused)")] }
+            return [.init(field: field, reason: "no file \"\(name)\" was dropped into inbox/ (drop it with the manifest, or give an https:// link)")]
+        }
+        switch MediaFile.inspect(url) {
+        case .failure(let problem): return [.init(field: field, reason: "\(name) \(problem.description)")]
+        case .success(let file) where file.kind != kind:
+            return [.init(field: field, reason: "\(name) \(MediaFile.Problem.wrongKind(contentType: file.contentType, expected: kind).description)")]
+        case .success: return []
         }
     }
 }

@@ -100,11 +100,7 @@ public enum ManifestReader {
         if let v = object["variables"] {
             if v.isObject {
                 check(v, "variables", known: ["header", "body", "buttons"], hint: " (use header, body or buttons)")
-                variables = .init(
-                    header: strings(v["header"], "variables.header"),
-                    body: strings(v["body"], "variables.body"),
-                    buttons: strings(v["buttons"], "variables.buttons")
-                )
+                variables = .read(v, problems: &problems)
             } else {
                 problems.append(.init(field: "variables", reason: "must be an object"))
             }

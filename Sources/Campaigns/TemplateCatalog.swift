@@ -39,28 +39,147 @@ public struct TemplateCatalog: Sendable, Equatable {
         if t.status != "APPROVED" {
             problems.append(.init(field: "template", reason: "\"\(name)\" (\(language)) is \(t.status), not APPROVED"))
         }
-        if t.parameterFormat?.uppercased() == "NAMED" {
-            // Meta wants each parameter's name in the send body; the spool carries positional values only.
+        let given = manifest.variables
+        problems += Self.headerProblems(given?.header, template: t)
+        problems += Self.textProblems(given?.body, expected: t.bodyPlaceholders, named: t.isNamed, part: "body")
+        problems += Self.buttonProblems(given?.buttons, slots: t.buttonSlots)
+        return problems
+    }
+
+    /// A body's (or a text header's) values against the template's placeholders: a count for positional
+    /// templates, each missing, extra or wrongly cased name for NAMED ones.
+    static func textProblems(_ values: CampaignManifest.Variables.Values?, expected: [String], named: Bool, part: String) -> [ManifestProblem] {
+        let field = "variables.\(part)"
+        let list = expected.map { "{{\($0)}}" }.joined(separator: ", ")
+        switch values {
+        case .named(let map) where named:
+            var problems: [ManifestProblem] = []
+            for name in expected where map[name] == nil && !map.keys.contains(where: { $0.lowercased() == name.lowercased() }) {
+                problems.append(.init(field: "\(field).\(name)", reason: "missing: the template's \(part) has \(list)"))
+            }
+            for key in map.keys.sorted() where !expected.contains(key) {
+                if let right = expected.first(where: { $0.lowercased() == key.lowercased() }) {
+                    problems.append(.init(field: "\(field).\(key)", reason: "wrong case: the template names it {{\(right)}}"))
+                } else {
+                    problems.append(
+                        .init(
+                            field: "\(field).\(key)",
+                            reason: "the template's \(part) has no {{\(key)}}" + (expected.isEmpty ? "" : " (it has \(list))")
+                        )
+                    )
+                }
+            }
+            return problems
+        case .named where !named:
+            return [
+                .init(
+                    field: field,
+                    reason: "the template is positional: give a list in the order of \(expected.isEmpty ? "its (no) placeholders" : list)"
+                )
+            ]
+        case .positional(let v) where named && !(v.isEmpty && expected.isEmpty):
+            return [
+                .init(field: field, reason: "the template uses named parameters: give {\(expected.map { "\"\($0)\": …" }.joined(separator: ", "))}")
+            ]
+        case nil where named && !expected.isEmpty:
+            return expected.map { .init(field: "\(field).\($0)", reason: "missing: the template's \(part) has \(list)") }
+        default:
+            let count = values?.count ?? 0
+            guard count != expected.count else { return [] }
+            return [
+                .init(
+                    field: field,
+                    reason: "the template's \(part) has \(expected.count) placeholder\(expected.count == 1 ? "" : "s"); \(count) given"
+                )
+            ]
+        }
+    }
+
+    static func headerProblems(_ header: CampaignManifest.Variables.Header?, template t: MessageTemplate) -> [ManifestProblem] {
+        let field = "variables.header"
+        switch (t.headerFormat, header) {
+        case ("LOCATION", .location?): return []
+        case ("LOCATION", _):
+            return [.init(field: field, reason: "the template's header is a LOCATION: give {\"location\": {\"latitude\": …, \"longitude\": …}}")]
+        case (let format?, _) where t.headerMedia != nil:
+            let kind = t.headerMedia!.rawValue
+            guard case .media(let given, _, _)? = header else {
+                return [
+                    .init(
+                        field: field,
+                        reason:
+                            "the template's header is \(article(format)) \(format): give {\"\(kind)\": \"https://…\"}, a media id or a file dropped into inbox/"
+                    )
+                ]
+            }
+            return given.rawValue == kind
+                ? []
+                : [
+                    .init(
+                        field: "\(field).\(given.rawValue)",
+                        reason:
+                            "the template's header is \(article(format)) \(format), not \(article(given.rawValue.uppercased())) \(given.rawValue.uppercased())"
+                    )
+                ]
+        default:
+            switch header {
+            case .media(let kind, _, _)?:
+                return [
+                    .init(
+                        field: "\(field).\(kind.rawValue)",
+                        reason: "the template has no media header" + (t.headerFormat.map { " (its header is \($0))" } ?? "")
+                    )
+                ]
+            case .location?: return [.init(field: "\(field).location", reason: "the template has no LOCATION header")]
+            case .text(let values)?: return textProblems(values, expected: t.headerPlaceholders, named: t.isNamed, part: "header")
+            case nil: return textProblems(nil, expected: t.headerPlaceholders, named: t.isNamed, part: "header")
+            }
+        }
+    }
+
+    private static func article(_ word: String) -> String { word.first.map { "AEIOU".contains($0) } == true ? "an" : "a" }
+
+    /// Buttons given by index must be buttons that take that kind of value; every button that must have a
+    /// value has one. Plain strings (the older form) fill the URL buttons in order.
+    static func buttonProblems(_ buttons: [CampaignManifest.Variables.Button]?, slots: [MessageTemplate.ButtonSlot]) -> [ManifestProblem] {
+        let given = buttons ?? []
+        let legacy = given.filter { $0.index == nil }
+        let urlSlots = slots.filter { $0.kind == .url }
+        var problems: [ManifestProblem] = []
+        if !legacy.isEmpty, legacy.count != urlSlots.count {
             problems.append(
                 .init(
-                    field: "template",
-                    reason:
-                        "\"\(name)\" uses named parameters (\(t.bodyPlaceholders.map { "{{\($0)}}" }.joined(separator: ", "))), which wabulk does not send yet; use a positional template"
+                    field: "variables.buttons",
+                    reason: "the template's buttons have \(urlSlots.count) placeholder\(urlSlots.count == 1 ? "" : "s"); \(legacy.count) given"
                 )
             )
         }
-        let given = manifest.variables
-        for (part, expected, count) in [
-            ("header", t.headerPlaceholders.count, given?.header?.count ?? 0),
-            ("body", t.bodyPlaceholders.count, given?.body?.count ?? 0),
-            ("buttons", t.buttonPlaceholders.count, given?.buttons?.count ?? 0),
-        ] where expected != count {
-            problems.append(
-                .init(
-                    field: "variables.\(part)",
-                    reason: "the template's \(part) has \(expected) placeholder\(expected == 1 ? "" : "s"); \(count) given"
+        var seen: Set<Int> = []
+        for (i, b) in given.enumerated() {
+            guard let index = b.index, let kind = b.kind else { continue }
+            let field = "variables.buttons[\(i)]"
+            guard seen.insert(index).inserted else {
+                problems.append(.init(field: field, reason: "button \(index) is given twice"))
+                continue
+            }
+            guard let slot = slots.first(where: { $0.index == index }) else {
+                let described = slots.map { "\($0.index) (\($0.kind.rawValue))" }.joined(separator: ", ")
+                problems.append(
+                    .init(
+                        field: field,
+                        reason: "the template has no button \(index) that takes a value"
+                            + (slots.isEmpty ? "" : "; its buttons that do: \(described)")
+                    )
                 )
-            )
+                continue
+            }
+            if slot.kind != kind {
+                problems.append(.init(field: field, reason: "button \(index) (\(slot.label)) is \(slot.kind.rawValue), not \(kind.rawValue)"))
+            }
+        }
+        let coveredByLegacy = legacy.isEmpty ? Set<Int>() : Set(urlSlots.map(\.index))
+        for slot in slots where slot.required && !seen.contains(slot.index) && !coveredByLegacy.contains(slot.index) {
+            problems.append(.init(field: "variables.buttons", reason: "button \(slot.index) (\(slot.label), \(slot.kind.rawValue)) needs a value"))
         }
         return problems
     }

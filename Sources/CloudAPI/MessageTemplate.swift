@@ -1,4 +1,5 @@
 import Foundation
+import WabulkBase
 
 /// One template as Meta lists it (meta-cloud-api.md, section 7). Field names follow Meta's JSON, so an
 /// answer of GET /{WABA_ID}/message_templates decodes as it is; unknown fields are ignored.
@@ -7,11 +8,40 @@ public struct MessageTemplate: Sendable, Equatable, Codable {
         public var type: String
         public var text: String?
         public var url: String?
-        public init(type: String, text: String? = nil, url: String? = nil) {
+        /// A COPY_CODE button's sample code.
+        public var example: ButtonExample?
+        public init(type: String, text: String? = nil, url: String? = nil, example: ButtonExample? = nil) {
             self.type = type
             self.text = text
             self.url = url
+            self.example = example
         }
+    }
+
+    /// Meta writes a button's `example` as a string or a list of strings.
+    public enum ButtonExample: Sendable, Equatable, Codable {
+        case one(String)
+        case many([String])
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let s = try? c.decode(String.self) { self = .one(s) } else { self = .many(try c.decode([String].self)) }
+        }
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.singleValueContainer()
+            switch self {
+            case .one(let s): try c.encode(s)
+            case .many(let list): try c.encode(list)
+            }
+        }
+    }
+
+    /// A button that takes a value at send: a URL button with a placeholder and a COPY_CODE button must have
+    /// one; a QUICK_REPLY button may have a payload.
+    public struct ButtonSlot: Sendable, Equatable {
+        public var index: Int
+        public var kind: TemplateParameters.Button.Kind
+        public var required: Bool
+        public var label: String
     }
 
     public struct Component: Sendable, Equatable, Codable {
@@ -89,6 +119,32 @@ public struct MessageTemplate: Sendable, Equatable, Codable {
     /// One parameter per URL button with a placeholder (Meta allows one per button).
     public var buttonPlaceholders: [String] {
         (component("BUTTONS")?.buttons ?? []).flatMap { b in b.url.map(Self.placeholders).map { Array($0.prefix(1)) } ?? [] }
+    }
+
+    public var isNamed: Bool { parameterFormat?.uppercased() == "NAMED" }
+
+    /// TEXT, IMAGE, VIDEO, DOCUMENT or LOCATION; nil without a header.
+    public var headerFormat: String? {
+        guard let header = component("HEADER") else { return nil }
+        return (header.format ?? "TEXT").uppercased()
+    }
+
+    /// The media a header takes, when it is an IMAGE, VIDEO or DOCUMENT header.
+    public var headerMedia: TemplateParameters.MediaKind? { headerFormat.flatMap { TemplateParameters.MediaKind(rawValue: $0.lowercased()) } }
+
+    /// The buttons that take a value, by their index in the template.
+    public var buttonSlots: [ButtonSlot] {
+        (component("BUTTONS")?.buttons ?? []).enumerated().compactMap { index, b in
+            let label = b.text ?? b.type
+            switch b.type.uppercased() {
+            case "URL":
+                guard let url = b.url, !Self.placeholders(in: url).isEmpty else { return nil }
+                return ButtonSlot(index: index, kind: .url, required: true, label: label)
+            case "COPY_CODE": return ButtonSlot(index: index, kind: .copyCode, required: true, label: label)
+            case "QUICK_REPLY": return ButtonSlot(index: index, kind: .quickReply, required: false, label: label)
+            default: return nil
+            }
+        }
     }
 
     /// The body with each placeholder replaced: positional values fill {{1}}, {{2}} … in order; named

@@ -66,7 +66,7 @@ public enum MetaErrorCatalog {
         130472: .init(
             action: .fail,
             title: "User's number is part of an experiment",
-            explanation: "Meta held the message back for a marketing experiment; it is not charged."
+            explanation: "Meta held the message back for a marketing experiment; it is not retried, not charged, and counted apart from failures."
         ),
         130497: .init(
             action: .fail,
@@ -126,7 +126,8 @@ public enum MetaErrorCatalog {
         131049: .init(
             action: .retryAfterADay,
             title: "Meta chose not to deliver",
-            explanation: "WhatsApp limited marketing messages to this user; it is retried no sooner than 24 hours later."
+            explanation:
+                "WhatsApp limited marketing messages to this user; it is retried no sooner than 24 hours later, at most twice, then marked failed."
         ),
         131050: .init(
             action: .fail,
@@ -135,7 +136,12 @@ public enum MetaErrorCatalog {
                 "The user turned off marketing messages from this business: wabulk opted them out of marketing (source meta-131050); utility and authentication templates still reach them."
         ),
         131051: .init(action: .fail, title: "Unsupported message type", explanation: "The message type is not supported."),
-        131053: .init(action: .fail, title: "Media upload error", explanation: "The media in the message could not be uploaded. Fix the media link."),
+        131053: .init(
+            action: .stopCampaign,
+            title: "Media upload error",
+            explanation:
+                "Meta could not fetch the header's media. A file dropped with the manifest is uploaded again once; after that, or for a link or media id, the campaign stops until the media is fixed."
+        ),
         131056: .init(
             action: .slowDownRecipient,
             title: "Pair rate limit hit",
@@ -173,9 +179,10 @@ public enum MetaErrorCatalog {
             explanation: "The template content violates policy; the campaign stops."
         ),
         132012: .init(
-            action: .fail,
+            action: .stopCampaign,
             title: "Parameter format does not match format in the created template",
-            explanation: "A variable has the wrong format for the template."
+            explanation:
+                "The message does not have the parts the template was created with (a media header left out or of the wrong kind): every message of the campaign would fail, so it stops until the manifest is fixed."
         ),
         132015: .init(
             action: .stopCampaign,

@@ -104,6 +104,14 @@ public struct PhoneNormalizer: Sendable {
         return !ascii && raw.unicodeScalars.contains { $0.properties.isAlphabetic }
     }
 
+    /// The region ("US", "CA") a number in E.164 belongs to; nil when libphonenumber cannot tell. Numbers
+    /// sharing a calling code (+1) differ here: Meta's rules can be by country, not by code.
+    public static func region(ofE164 e164: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: 8)
+        guard phone_region_of_number(e164, &buffer, buffer.count) == 1 else { return nil }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     static func verdict(result: phone_result, e164: String, region: String) -> Verdict {
         switch result {
         case PHONE_VALID: return .valid(e164)

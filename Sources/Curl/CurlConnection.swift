@@ -39,7 +39,26 @@ public final class CurlConnection {
             // COPYPOSTFIELDS: curl keeps its own copy, so the Swift buffer may go away after this call.
             _ = body.withUnsafeBufferPointer { ccurl_setopt_ptr(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: $0.baseAddress)) }
         }
-        if request.method != "GET" && !(request.method == "POST" && request.body != nil) {
+        var mime: OpaquePointer? = nil
+        defer { if let mime { curl_mime_free(mime) } }
+        if let form = request.form {
+            mime = curl_mime_init(handle)
+            for part in form {
+                let field = curl_mime_addpart(mime)
+                switch part {
+                case .text(let name, let value):
+                    curl_mime_name(field, name)
+                    curl_mime_data(field, value, Int(CURL_ZERO_TERMINATED))
+                case .file(let name, let path, let filename, let contentType):
+                    curl_mime_name(field, name)
+                    curl_mime_filedata(field, path)
+                    curl_mime_filename(field, filename)
+                    curl_mime_type(field, contentType)
+                }
+            }
+            _ = ccurl_setopt_ptr(handle, CURLOPT_MIMEPOST, UnsafeMutableRawPointer(mime))
+        }
+        if request.method != "GET" && !(request.method == "POST" && (request.body != nil || request.form != nil)) {
             _ = ccurl_setopt_str(handle, CURLOPT_CUSTOMREQUEST, request.method)
         }
         _ = ccurl_setopt_writefunction(handle) { ptr, size, count, context in

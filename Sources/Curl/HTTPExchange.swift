@@ -1,9 +1,18 @@
 /// An HTTP request as wabulk's clients describe it, with no libcurl types.
 public struct HTTPRequest: Sendable {
+    /// One part of a `multipart/form-data` body: a text field, or a file streamed from disk by libcurl
+    /// (a 100 MB document is never held in memory).
+    public enum FormPart: Sendable, Equatable {
+        case text(name: String, value: String)
+        case file(name: String, path: String, filename: String, contentType: String)
+    }
+
     public var method: String
     public var url: String
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]?
+    /// A form body instead of `body` (POST, `multipart/form-data` with curl's own boundary).
+    public var form: [FormPart]?
     /// Whole-request limit in seconds.
     public var timeout: Double
     public var connectTimeout: Double
@@ -22,6 +31,11 @@ public struct HTTPRequest: Sendable {
         self.body = body
         self.timeout = timeout
         self.connectTimeout = connectTimeout
+    }
+
+    public init(url: String, headers: [(name: String, value: String)] = [], form: [FormPart], timeout: Double = 120, connectTimeout: Double = 5) {
+        self.init(method: "POST", url: url, headers: headers, timeout: timeout, connectTimeout: connectTimeout)
+        self.form = form
     }
 }
 

@@ -7,10 +7,12 @@ import Glibc
 /// How intake treats a file name in inbox/.
 enum InboxFile {
     enum Kind: Int, Comparable {
-        // Contacts go before manifests dropped with them, so a campaign sees the contacts it names.
-        case contacts = 0
-        case manifest = 1
-        case unknown = 2
+        // Media and contacts go before manifests dropped with them, so a campaign sees the files and
+        // contacts it names.
+        case media = 0
+        case contacts = 1
+        case manifest = 2
+        case unknown = 3
         static func < (a: Kind, b: Kind) -> Bool { a.rawValue < b.rawValue }
     }
 
@@ -25,6 +27,8 @@ enum InboxFile {
         switch URL(fileURLWithPath: name).pathExtension.lowercased() {
         case "csv", "tsv", "txt", "xlsx": .contacts
         case "json": .manifest
+        // Office spreadsheets in the newer format are contacts; a document header can name one by link or id.
+        case "jpg", "jpeg", "png", "mp4", "3gp", "3gpp", "pdf", "doc", "docx", "ppt", "pptx", "xls": .media
         default: .unknown
         }
     }

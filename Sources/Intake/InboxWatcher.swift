@@ -108,7 +108,11 @@ public final class InboxWatcher: Service, Sendable {
     }
 
     /// What happens to a file once its receipt is written.
-    private enum Disposition { case archive, remove, quarantine }
+    /// `kept`: moved into var/media/ by the step that read it (a 100 MB document is not copied to the archive).
+    enum Disposition {
+        case archive, remove, quarantine
+        case kept(String)
+    }
 
     /// How many crashes in a file's processing set it aside: it would otherwise be tried first on every start,
     /// and the daemon (listener and sending with it) would never come back.
@@ -159,6 +163,8 @@ public final class InboxWatcher: Service, Sendable {
                     r.problems = [ManifestProblem(field: "(file)", reason: reason)]
                     receipt = r
                 }
+            case .media:
+                (receipt, disposition) = keepMedia(file)
             case .unknown:
                 receipt = Receipt(
                     file: name,
@@ -172,12 +178,17 @@ public final class InboxWatcher: Service, Sendable {
         do {
             let base: String
             switch disposition {
-            case .archive, .quarantine:
-                let folder = disposition == .archive ? home.archive.appendingPathComponent(Timestamp.day(now()), isDirectory: true) : home.rejected
+            case .archive:
+                let folder = home.archive.appendingPathComponent(Timestamp.day(now()), isDirectory: true)
                 let moved = try AtomicFile.moveKeepingBoth(file, into: folder)
-                receipt.archivedAs =
-                    disposition == .archive ? "archive/\(folder.lastPathComponent)/\(moved.lastPathComponent)" : "rejected/\(moved.lastPathComponent)"
+                receipt.archivedAs = "archive/\(folder.lastPathComponent)/\(moved.lastPathComponent)"
                 base = moved.lastPathComponent
+            case .quarantine:
+                let moved = try AtomicFile.moveKeepingBoth(file, into: home.rejected)
+                receipt.archivedAs = "rejected/\(moved.lastPathComponent)"
+                base = moved.lastPathComponent
+            case .kept(let name):
+                base = name
             case .remove:
                 // Not archived: a link in outbox/ would hand staff whatever it points at. Only the name goes.
                 _ = unlink(file.path)

@@ -5,7 +5,7 @@ import WabulkBase
 
 /// What wabulk did with one dropped file: outbox/receipts/<file>.receipt.json.
 public struct Receipt: Codable, Sendable, Equatable {
-    public enum Kind: String, Codable, Sendable { case contacts, campaign, control, share, unknown }
+    public enum Kind: String, Codable, Sendable { case contacts, campaign, control, share, media, unknown }
     public enum Outcome: String, Codable, Sendable { case imported, accepted, rejected, failed }
 
     public struct CampaignPart: Codable, Sendable, Equatable {

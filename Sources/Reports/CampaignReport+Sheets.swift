@@ -90,5 +90,21 @@ extension CampaignReport {
             )
         }
         sheet.write(row: sorted.count + 1, [.text("Total"), .empty, .integer(billable), .empty, .money(total)], style: .header)
+        guard !totals.free.isEmpty else { return }
+        // Below the charged ones: what Meta delivered free, and why, so the total is not mistaken for a miscount.
+        let start = sorted.count + 3
+        sheet.write(row: start, [.text("Not charged"), .text("Pricing type"), .text("Messages"), .text("Why")], style: .header)
+        for (i, line) in totals.free.values.sorted(by: { ($0.category, $0.type) < ($1.category, $1.type) }).enumerated() {
+            sheet.write(row: start + 1 + i, [.text(line.category), .text(line.type), .integer(line.count), .text(Self.whyFree(line.type))])
+        }
+    }
+
+    /// Meta's per-message pricing types other than `regular` (meta-cloud-api.md, section 14).
+    static func whyFree(_ type: String) -> String {
+        switch type {
+        case "free_customer_service": "inside the 24-hour customer service window the customer opened"
+        case "free_entry_point": "within 72 hours of a free entry point (an ad or page button that opened the chat)"
+        default: "Meta reported it as \(type), not regular: not charged"
+        }
     }
 }

@@ -59,6 +59,8 @@ public struct CampaignReport: Sendable {
         /// Local hour → sent, delivered, read, failed.
         var hours: [Int: [Int]] = [:]
         var cost: [String: (category: String, code: String, count: Int, rate: Double?)] = [:]
+        /// Messages Meta reported as free (pricing type other than `regular`), by category and type.
+        var free: [String: (category: String, type: String, count: Int)] = [:]
 
         var campaignIDs: [String] { byCampaign.keys.filter { !$0.isEmpty }.sorted() }
 
@@ -80,7 +82,10 @@ public struct CampaignReport: Sendable {
                 hours[local - ((local % 3600) + 3600) % 3600, default: [0, 0, 0, 0]][i] += 1
             }
             // Once per message: Meta reports pricing on sent and again on delivered or read.
-            if let category = m.pricingCategory, let phone = m.phone {
+            // Per-message pricing: only `regular` is charged; older payloads without a type counted as charged.
+            if let category = m.pricingCategory, let type = m.pricingType?.lowercased(), type != "regular" {
+                free["\(category)|\(type)", default: (category, type, 0)].count += 1
+            } else if let category = m.pricingCategory, let phone = m.phone {
                 let match = scope.rateCard.rate(category: category, phone: phone)
                 let code = match?.countryCode ?? "other"
                 cost["\(category)|\(code)", default: (category, code, 0, match?.rate)].count += 1

@@ -42,19 +42,38 @@ public enum TemplatesWorkbook {
         guard rename(temp.path, url.path) == 0 else { throw FileError.cannotMove(from: temp.path, to: url.path, errno: errno) }
     }
 
-    /// `{"template": {...}, "variables": {"body": ["{name}", "…"]}}`: the contact's name for the first
-    /// placeholder, a field placeholder for the others, so staff only edit what they need.
+    /// `{"template": {...}, "variables": {...}}` with every part the template needs: the contact's name for the
+    /// first placeholder and a field placeholder for the others (by name for a NAMED template), the media or
+    /// location a header takes, and a value for each button that takes one, so staff only edit what they need.
     public static func variablesExample(_ t: MessageTemplate) -> String {
+        func value(_ i: Int, _ n: String) -> String {
+            JSONEscape.quoted(i == 0 ? "{name}" : "{\(n.allSatisfy(\.isNumber) ? "field\(n)" : n)}")
+        }
         func values(_ names: [String]) -> String {
-            names.enumerated().map { i, n in
-                let v = i == 0 && !n.contains("url") ? "{name}" : "{\(n.allSatisfy(\.isNumber) ? "field\(n)" : n)}"
-                return "\"\(v)\""
-            }.joined(separator: ", ")
+            if t.isNamed {
+                return "{" + names.enumerated().map { "\(JSONEscape.quoted($0.element)): \(value($0.offset, $0.element))" }.joined(separator: ", ")
+                    + "}"
+            }
+            return "[" + names.enumerated().map { value($0.offset, $0.element) }.joined(separator: ", ") + "]"
         }
         var parts: [String] = []
-        if !t.headerPlaceholders.isEmpty { parts.append("\"header\": [\(values(t.headerPlaceholders))]") }
-        if !t.bodyPlaceholders.isEmpty { parts.append("\"body\": [\(values(t.bodyPlaceholders))]") }
-        if !t.buttonPlaceholders.isEmpty { parts.append("\"buttons\": [\"{link}\"]") }
+        switch t.headerFormat {
+        case "IMAGE": parts.append(#""header": {"image": "https://example.com/offer.jpg"}"#)
+        case "VIDEO": parts.append(#""header": {"video": "https://example.com/launch.mp4"}"#)
+        case "DOCUMENT": parts.append(#""header": {"document": "brochure.pdf", "filename": "Brochure.pdf"}"#)
+        case "LOCATION":
+            parts.append(#""header": {"location": {"latitude": 19.076, "longitude": 72.8777, "name": "Our store", "address": "1 Main Road"}}"#)
+        default: if !t.headerPlaceholders.isEmpty { parts.append("\"header\": \(values(t.headerPlaceholders))") }
+        }
+        if !t.bodyPlaceholders.isEmpty { parts.append("\"body\": \(values(t.bodyPlaceholders))") }
+        let buttons = t.buttonSlots.map { slot -> String in
+            switch slot.kind {
+            case .url: return "{\"index\": \(slot.index), \"url\": \"{link}\"}"
+            case .copyCode: return "{\"index\": \(slot.index), \"copyCode\": \"{code}\"}"
+            case .quickReply: return "{\"index\": \(slot.index), \"payload\": \"\(t.name)-\(slot.index)\"}"
+            }
+        }
+        if !buttons.isEmpty { parts.append("\"buttons\": [\(buttons.joined(separator: ", "))]") }
         return "\"template\": {\"name\": \"\(t.name)\", \"language\": \"\(t.language)\"}, \"variables\": {\(parts.joined(separator: ", "))}"
     }
 }

@@ -22,11 +22,14 @@ enum MetaErrorShapes {
             "body: number of localizable_params (1) does not match the expected number of params (2)", 400
         ),
         132001: ("Template name does not exist in the translation", "template name (x) does not exist in en_US", 404),
+        131053: ("Media upload error", "Unable to download the media sent by the business.", 400),
+        132012: ("Parameter format does not match format in the created template", "header: Format mismatch", 400),
         133004: ("Server temporarily unavailable", "Server is temporarily unavailable.", 503),
     ]
 
-    static func body(code: Int, traceID: String) -> (status: Int, json: [String: Any]) {
-        let known = titles[code] ?? ("Error \(code)", "Scripted sandbox error.", 400)
+    static func body(code: Int, traceID: String, details: String? = nil) -> (status: Int, json: [String: Any]) {
+        var known = titles[code] ?? ("Error \(code)", "Scripted sandbox error.", 400)
+        if let details { known.details = details }
         var error: [String: Any] = [
             "message": "(#\(code)) \(known.title)",
             "type": "OAuthException",

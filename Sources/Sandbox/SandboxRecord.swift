@@ -6,6 +6,8 @@ public struct SandboxRecord: Codable, Sendable, Equatable {
     public var language: String
     public var bodyParameters: [String]
     public var callbackData: String?
+    /// The whole request body as it arrived, for tests that compare it with Meta's documented shape.
+    public var request: String?
     /// "accepted", "error", or "lost" (taken, never acted on, answered too late: see `SandboxScript.LateAnswer`).
     public var outcome: String
     public var wamid: String?
@@ -23,4 +25,6 @@ public struct SandboxStats: Codable, Sendable, Equatable {
     public var statusesDelivered = 0
     public var webhookPosts = 0
     public var webhookFailures = 0
+    /// Media uploads the sandbox accepted.
+    public var mediaUploads = 0
 }

@@ -95,6 +95,8 @@ public struct SandboxScript: Sendable, Equatable {
     /// The template list answers with this Meta error code, for its first `times` calls (nil: always).
     public var templateFailure: (code: Int, times: Int?)?
 
+    /// Uploaded media ids stop working after this many sends (nil: never).
+    public var mediaExpiresAfterUses: Int?
     public init() {}
 
     public static func == (a: SandboxScript, b: SandboxScript) -> Bool {

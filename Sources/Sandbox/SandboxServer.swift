@@ -14,6 +14,7 @@ public struct SandboxServer: Sendable {
     public let script: SandboxScript
     let pump: WebhookPump
     let recorder: RequestRecorder
+    let media: SandboxMedia
     let logger: Logger
 
     public init(
@@ -32,9 +33,14 @@ public struct SandboxServer: Sendable {
         self.logger = logger
         pump = WebhookPump(url: webhookURL, secret: appSecret, phoneNumberID: phoneNumberID, retryCap: script.webhookRetryCap, logger: logger)
         recorder = RequestRecorder(file: recordFile)
+        media = SandboxMedia(expiresAfterUses: script.mediaExpiresAfterUses)
     }
 
-    public func stats() async -> SandboxStats { await pump.currentStats() }
+    public func stats() async -> SandboxStats {
+        var stats = await pump.currentStats()
+        stats.mediaUploads = await media.uploadCount
+        return stats
+    }
     public func records() async -> [SandboxRecord] { await recorder.all() }
 
     /// The HTTP server and the webhook pump, to run in one service group.
@@ -47,13 +53,15 @@ public struct SandboxServer: Sendable {
         let script = script
         let pump = pump
         let recorder = recorder
+        let media = media
+        let server = self
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/sandbox/requests") { _, _ -> Response in
             let data = try JSONEncoder().encode(await recorder.all())
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
         router.get("/sandbox/stats") { _, _ -> Response in
-            let data = try JSONEncoder().encode(await pump.currentStats())
+            let data = try JSONEncoder().encode(await server.stats())
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
         router.get("/:version/:account/message_templates") { request, context -> Response in
@@ -81,10 +89,32 @@ public struct SandboxServer: Sendable {
                 body: .init(byteBuffer: ByteBuffer(bytes: data))
             )
         }
+        router.post("/:version/:account/media") { request, _ -> Response in
+            let buffer = try await request.body.collect(upTo: 101 << 20)
+            let auth = request.headers[.authorization] ?? ""
+            let json: [String: Any]
+            let status: Int
+            if !(auth.hasPrefix("Bearer ") && auth.count > 7 && script.expectedToken.map { auth == "Bearer \($0)" } ?? true) {
+                (status, json) = MetaErrorShapes.body(code: 190, traceID: "AmedX0Tr4ce")
+            } else if let form = MultipartForm(contentType: request.headers[.contentType] ?? "", body: Array(buffer.readableBytesView)) {
+                switch await media.upload(form) {
+                case .success(let id): (status, json) = (200, ["id": id])
+                case .failure(let error): (status, json) = MetaErrorShapes.body(code: error.code, traceID: "AmedX1Tr4ce", details: error.details)
+                }
+            } else {
+                (status, json) = MetaErrorShapes.body(code: 100, traceID: "AmedX2Tr4ce", details: "expected a multipart/form-data body")
+            }
+            let data = try JSONSerialization.data(withJSONObject: json, options: [.withoutEscapingSlashes])
+            return Response(
+                status: .init(code: status),
+                headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: data))
+            )
+        }
         router.post("/:version/:account/messages") { request, _ -> Response in
             let buffer = try await request.body.collect(upTo: 1 << 20)
             let auth = request.headers[.authorization] ?? ""
-            let send = SendHandling(script: script, recorder: recorder, pump: pump)
+            let send = SendHandling(script: script, recorder: recorder, pump: pump, media: media)
             let (status, json) = await send.handle(body: Data(buffer.readableBytesView), authorization: auth)
             // Unsorted: corelibs Foundation sorts keys with locale-aware compares, the sandbox's largest cost.
             let data = try JSONSerialization.data(withJSONObject: json, options: [.withoutEscapingSlashes])

@@ -38,6 +38,24 @@ enum SandboxTemplates {
         template("legacy_notice", "en_US", "DISABLED", "UTILITY", body: "Notice: {{1}}"),
         template("otp_login", "en_US", "APPROVED", "AUTHENTICATION", body: "{{1}} is your verification code."),
         template("feedback_request", "en_GB", "APPROVED", "UTILITY", body: "How did we do, {{1}}? Reply 1 to 5."),
+        // The kinds most real marketing templates are: a media header, named variables, buttons of each kind.
+        template(
+            "diwali_image",
+            "en_US",
+            "APPROVED",
+            "MARKETING",
+            body: "Hi {{first_name}}, take {{discount}} off this Diwali.",
+            headerFormat: "IMAGE",
+            buttons: [
+                .init(type: "URL", text: "Shop now", url: "https://shop.example/d/{{1}}"),
+                .init(type: "COPY_CODE", text: "Copy offer code", example: .one("DIWALI20")),
+                .init(type: "QUICK_REPLY", text: "Stop promotions"),
+            ],
+            named: true
+        ),
+        template("diwali_brochure", "en_US", "APPROVED", "MARKETING", body: "Hi {{1}}, our Diwali catalogue is attached.", headerFormat: "DOCUMENT"),
+        template("launch_video", "en_US", "APPROVED", "MARKETING", body: "{{1}}, watch what is new this season.", headerFormat: "VIDEO"),
+        template("store_location", "en_US", "APPROVED", "UTILITY", body: "Your order {{1}} is ready for pickup here.", headerFormat: "LOCATION"),
     ]
 
     static func template(
@@ -47,11 +65,13 @@ enum SandboxTemplates {
         _ category: String,
         body: String,
         header: String? = nil,
+        headerFormat: String? = nil,
         buttons: [MessageTemplate.Button]? = nil,
         named: Bool = false
     ) -> MessageTemplate {
         var components: [MessageTemplate.Component] = []
         if let header { components.append(.init(type: "HEADER", format: "TEXT", text: header)) }
+        if let headerFormat { components.append(.init(type: "HEADER", format: headerFormat)) }
         components.append(.init(type: "BODY", text: body))
         if let buttons { components.append(.init(type: "BUTTONS", buttons: buttons)) }
         let id = String(1_000_000_000 + abs(name.hashValueStable &+ language.hashValueStable) % 1_000_000_000)

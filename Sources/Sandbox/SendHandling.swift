@@ -6,15 +6,14 @@ struct SendHandling {
     let script: SandboxScript
     let recorder: RequestRecorder
     let pump: WebhookPump
+    let media: SandboxMedia
 
     func handle(body: Data, authorization: String) async -> (Int, [String: Any]) {
         let sequence = await recorder.nextSequence()
         let trace = "AsbX\(sequence)Tr4ce"
-        guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
-            object["messaging_product"] as? String == "whatsapp", object["type"] as? String == "template",
-            let to = object["to"] as? String, let template = object["template"] as? [String: Any],
-            let name = template["name"] as? String,
-            let language = (template["language"] as? [String: Any])?["code"] as? String
+        guard let object = JSONValue.parse(bytes: body), object["messaging_product"]?.string == "whatsapp",
+            object["type"]?.string == "template", let to = object["to"]?.string, let template = object["template"],
+            let name = template["name"]?.string, let language = template["language"]?["code"]?.string
         else {
             await reject(
                 SandboxRecord(
@@ -32,10 +31,10 @@ struct SendHandling {
         }
         let digits = to.filter(\.isNumber)
         var bodyParameters: [String] = []
-        for component in template["components"] as? [[String: Any]] ?? [] where component["type"] as? String == "body" {
-            bodyParameters = (component["parameters"] as? [[String: Any]] ?? []).compactMap { $0["text"] as? String }
+        for component in template["components"]?.items ?? [] where component["type"]?.string == "body" {
+            bodyParameters = (component["parameters"]?.items ?? []).compactMap { $0["text"]?.string }
         }
-        let callback = object["biz_opaque_callback_data"] as? String
+        let callback = object["biz_opaque_callback_data"]?.string
         let attempt = await recorder.nextAttempt(for: digits)
         var record = SandboxRecord(
             time: Timestamp.format(Date()),
@@ -44,6 +43,7 @@ struct SendHandling {
             language: language,
             bodyParameters: bodyParameters,
             callbackData: callback,
+            request: String(decoding: body, as: UTF8.self),
             outcome: "accepted"
         )
 
@@ -53,6 +53,23 @@ struct SendHandling {
         guard tokenOK else {
             await reject(record, code: 190)
             return MetaErrorShapes.body(code: 190, traceID: trace)
+        }
+
+        if let known = SandboxTemplates.all.first(where: { $0.name == name && $0.language == language }),
+            let refusal = TemplateRequestCheck.check(template, against: known)
+        {
+            await reject(record, code: refusal.code)
+            return MetaErrorShapes.body(code: refusal.code, traceID: trace, details: refusal.details)
+        }
+        // A media header sent by id: the id must be one uploaded here, and not expired.
+        for component in template["components"]?.items ?? [] where component["type"]?.string == "header" {
+            for parameter in component["parameters"]?.items ?? [] {
+                guard let kind = parameter["type"]?.string, let id = parameter[kind]?["id"]?.string else { continue }
+                if let problem = await media.use(id) {
+                    await reject(record, code: 131053)
+                    return MetaErrorShapes.body(code: 131053, traceID: trace, details: problem)
+                }
+            }
         }
 
         let late = script.lateAnswers.first { $0.digits == digits && ($0.times.map { attempt <= $0 } ?? true) }

@@ -67,7 +67,8 @@ extension Dispatcher {
         if action == .slowDown { limiter.slowDown() }
         let delay: Duration?
         switch action {
-        case .retryAfterADay: delay = job.attempt < options.retry.maxAttempts ? .seconds(86_400) : nil
+        // Meta's per-user marketing cap: twice a day apart at most, then the message fails with the reason.
+        case .retryAfterADay: delay = job.attempt < min(3, options.retry.maxAttempts) ? .seconds(86_400) : nil
         // Meta: retry a pair-limited recipient after 4^X seconds, X = 0, 1, 2…
         case .slowDownRecipient: delay = job.attempt < options.retry.maxAttempts ? .seconds(Int(pow(4.0, Double(job.attempt - 1)))) : nil
         default: delay = options.retry.delay(after: job.attempt)

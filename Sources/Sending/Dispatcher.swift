@@ -58,6 +58,8 @@ public final class Dispatcher: Service, Sendable {
     let clock = ContinuousClock()
     let suppressions: SuppressionList
     let beforeSending: (@Sendable () async -> Void)?
+    /// Uploads files named by media headers; nil when no media folder was given (links and ids still go).
+    let media: MediaLibrary?
 
     /// `suppressions`: the numbers not to message, asked right before each request leaves (the daemon shares
     /// it with the webhook listener, which marks opt-outs in it the moment they are answered).
@@ -72,8 +74,10 @@ public final class Dispatcher: Service, Sendable {
         logger: Logger,
         now: @escaping @Sendable () -> Date = Date.init,
         suppressions: SuppressionList? = nil,
+        mediaDirectory: URL? = nil,
         beforeSending: (@Sendable () async -> Void)? = nil
     ) {
+        self.media = mediaDirectory.map { MediaLibrary(directory: $0, client: client, now: now) }
         self.suppressions = suppressions ?? SuppressionList(spoolDirectory: spoolDirectory)
         self.beforeSending = beforeSending
         self.spool = spool
@@ -170,6 +174,7 @@ public final class Dispatcher: Service, Sendable {
     }
 
     private func send(_ job: SpoolJob) async {
+        guard let parameters = await parametersToSend(job) else { return }
         let leaving = clock.now
         let base = job.dispatchEvent(at: now())
         var sending = base
@@ -191,9 +196,7 @@ public final class Dispatcher: Service, Sendable {
             to: job.phone,
             templateName: job.template.name,
             language: job.template.language,
-            headerParameters: job.template.header,
-            bodyParameters: job.template.body,
-            buttonParameters: job.template.buttons,
+            parameters: parameters,
             callbackData: job.id
         )
         let started = ContinuousClock.now
@@ -204,10 +207,16 @@ public final class Dispatcher: Service, Sendable {
         event.time = Timestamp.format(now())
         // Meta has answered: the answer is recorded however long that takes (a full disk pauses here), never
         // dropped, or a message Meta accepted would be sent again after the reconcile window.
-        await untilRecorded(job.id) { try await self.record(outcome, of: job, event: event, leftAt: leaving) }
+        await untilRecorded(job.id) { try await self.record(outcome, of: job, event: event, leftAt: leaving, mediaID: parameters.mediaID) }
     }
 
-    private func record(_ outcome: SendOutcome, of job: SpoolJob, event: MessageEvent, leftAt leaving: ContinuousClock.Instant) async throws {
+    private func record(
+        _ outcome: SendOutcome,
+        of job: SpoolJob,
+        event: MessageEvent,
+        leftAt leaving: ContinuousClock.Instant,
+        mediaID: String?
+    ) async throws {
         var event = event
         do {
             switch outcome {
@@ -218,6 +227,7 @@ public final class Dispatcher: Service, Sendable {
                 try await events.append(event, durable: true)
                 try await spool.complete(job)
             case .rejected(let error, _, let retryAfter):
+                if try await handleMediaFailure(job, code: error.code, title: error.title, sentID: mediaID) { return }
                 try await handleFailure(
                     job,
                     event: event,
@@ -254,7 +264,7 @@ public final class Dispatcher: Service, Sendable {
 
     /// Runs `step` until it succeeds, pausing longer each time (at most 5 s), with sending reported paused
     /// meanwhile. Only a stop ends it early: then the job is left as the log says, for the next start's recovery.
-    private func untilRecorded(_ job: String, _ step: () async throws -> Void) async {
+    func untilRecorded(_ job: String, _ step: () async throws -> Void) async {
         var tries = 0
         while true {
             do {

@@ -11,6 +11,9 @@ public enum HoldCause: Sendable, Equatable, Codable {
     case metaError(code: Int?)
     /// The campaign's template was paused or disabled at Meta.
     case template(name: String)
+    /// A media header's file or link that Meta cannot use (an upload refused or failed, media Meta could not
+    /// fetch twice); `media` is the file name or link.
+    case media(String)
     /// The hold store itself could not be read.
     case unreadableStore
     /// A hold from an older control.json whose cause could not be told.
@@ -22,6 +25,7 @@ public enum HoldCause: Sendable, Equatable, Codable {
         case .cancelled(let by): "cancelled:" + by
         case .metaError(let code): "meta:" + (code.map(String.init) ?? "")
         case .template(let name): "template:" + name
+        case .media(let media): "media:" + media
         case .unreadableStore: "unreadable"
         case .unknown: "unknown"
         }
@@ -35,6 +39,7 @@ public enum HoldCause: Sendable, Equatable, Codable {
         case "cancelled": self = .cancelled(by: String(detail))
         case "meta": self = .metaError(code: Int(detail))
         case "template": self = .template(name: String(detail))
+        case "media": self = .media(String(detail))
         case "unreadable": self = .unreadableStore
         default: self = .unknown
         }

@@ -129,8 +129,8 @@ public actor Spool {
                 }
                 try insert.execute(arguments: [
                     job.id, job.campaign, job.notBefore?.timeIntervalSince1970, stamp, job.phone, job.name,
-                    job.template.name, job.template.language, JSONList.encode(job.template.header),
-                    JSONList.encode(job.template.body), JSONList.encode(job.template.buttons),
+                    job.template.name, job.template.language, job.template.parameters.headerColumn,
+                    job.template.parameters.bodyColumn, job.template.parameters.buttonsColumn,
                     job.attempt, job.campaignRate, window, job.template.category,
                 ])
                 if db.changesCount > 0 { added.append(job) }

@@ -12,9 +12,7 @@ extension Spool {
             template: .init(
                 name: row["template"],
                 language: row["language"],
-                header: JSONList.decode(row["header"]),
-                body: JSONList.decode(row["body"]),
-                buttons: JSONList.decode(row["buttons"]),
+                parameters: TemplateParameters(headerColumn: row["header"], bodyColumn: row["body"], buttonsColumn: row["buttons"]),
                 category: row["category"]
             ),
             attempt: row["attempt"],

@@ -1,26 +1,36 @@
 import Foundation
+import WabulkBase
 
 /// One message still to send: the contact snapshot and the template parameters frozen when the
 /// campaign was planned, so later edits to the registry or manifest never change a queued message.
-public struct SpoolJob: Codable, Sendable, Equatable, Identifiable {
-    public struct Template: Codable, Sendable, Equatable {
+public struct SpoolJob: Sendable, Equatable, Identifiable {
+    public struct Template: Sendable, Equatable {
         public var name: String
         public var language: String
-        public var header: [String]
-        public var body: [String]
-        public var buttons: [String]
+        public var parameters: TemplateParameters
         /// MARKETING, UTILITY or AUTHENTICATION as the template list said when the campaign was planned; nil
         /// when unknown (treated as marketing by a marketing-only opt-out).
         public var category: String?
 
-        public init(name: String, language: String, header: [String] = [], body: [String] = [], buttons: [String] = [], category: String? = nil) {
+        public init(name: String, language: String, parameters: TemplateParameters = .init(), category: String? = nil) {
             self.name = name
             self.language = language
-            self.header = header
-            self.body = body
-            self.buttons = buttons
+            self.parameters = parameters
             self.category = category
         }
+
+        /// Positional text values only.
+        public init(name: String, language: String, header: [String] = [], body: [String] = [], buttons: [String] = [], category: String? = nil) {
+            self.init(
+                name: name,
+                language: language,
+                parameters: TemplateParameters(header: header, body: body, buttons: buttons),
+                category: category
+            )
+        }
+
+        /// The body's values in order (what a receipt or a test shows).
+        public var body: [String] { parameters.body.map(\.value) }
     }
 
     /// `<campaign>.<sequence>`: unique, file-name safe, sorts in planning order.

@@ -42,13 +42,15 @@ public struct HomeLayout: Sendable, Equatable {
     /// Files taken from inbox/ wait here while they are processed, so a crash can resume them.
     public var intake: URL { state.appendingPathComponent("intake", isDirectory: true) }
     public var contactsDatabase: URL { state.appendingPathComponent("contacts.sqlite") }
+    /// Files for media headers, taken from inbox/ (Intake writes them; the dispatcher uploads them).
+    public var media: URL { state.appendingPathComponent("media", isDirectory: true) }
     public var configurationFile: URL { root.appendingPathComponent("wabulk.json") }
     /// The approved templates manifests are checked against (Meta's message_templates shape).
     public var templatesFile: URL { state.appendingPathComponent("templates.json") }
 
     /// Creates every folder the daemon writes to.
     public func create() throws {
-        for dir in [inbox, receipts, reports, share, archive, spool, log, campaigns, intake] {
+        for dir in [inbox, receipts, reports, share, archive, spool, log, campaigns, intake, media] {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         }
     }

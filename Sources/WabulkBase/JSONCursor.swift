@@ -14,12 +14,18 @@ public struct JSONCursor {
         public var start: Int
         public var end: Int
         public var escaped: Bool
+        /// No byte above 0x7F: the text needs no UTF-8 check.
+        public var ascii: Bool
         @inlinable
-        public init(start: Int, end: Int, escaped: Bool) {
+        public init(start: Int, end: Int, escaped: Bool, ascii: Bool = false) {
             self.start = start
             self.end = end
             self.escaped = escaped
+            self.ascii = ascii
         }
+
+        @inlinable
+        public static func == (a: Extent, b: Extent) -> Bool { a.start == b.start && a.end == b.end && a.escaped == b.escaped }
     }
 
     public let bytes: UnsafeRawBufferPointer
@@ -72,6 +78,7 @@ public struct JSONCursor {
         let count = bytes.count
         guard let raw = bytes.baseAddress else { return nil }
         var escaped = false
+        var high: UInt64 = 0
         // Eight bytes at a time while none of them is a quote, a backslash or a control byte (most of a
         // log line's bytes), then byte by byte; this loop was most of a report's fold.
         let ones: UInt64 = 0x0101_0101_0101_0101
@@ -82,13 +89,14 @@ public struct JSONCursor {
             let backslash = Self.zeroByte(word ^ (ones &* 0x5C))
             let control = (word &- ones &* 0x20) & ~word & highs
             if quote | backslash | control != 0 { break }
+            high |= word & highs
             at += 8
         }
         while at < count {
             let byte = bytes[at]
             if byte == UInt8(ascii: "\"") {
                 at += 1
-                return Extent(start: start, end: at - 1, escaped: escaped)
+                return Extent(start: start, end: at - 1, escaped: escaped, ascii: high == 0)
             }
             if byte == UInt8(ascii: "\\") {
                 escaped = true
@@ -96,6 +104,7 @@ public struct JSONCursor {
                 continue
             }
             if byte < 0x20 { return nil }
+            high |= UInt64(byte & 0x80)
             at += 1
         }
         return nil
@@ -121,7 +130,7 @@ public struct JSONCursor {
         if extent.escaped { return JSONEscape.decode(content, mode: mode) }
         let text = String(decoding: content, as: UTF8.self)
         // Decoding replaces each invalid sequence with U+FFFD, so the bytes come back unchanged only if valid.
-        if mode == .strict, !text.utf8.elementsEqual(content) { return nil }
+        if mode == .strict, !extent.ascii, !text.utf8.elementsEqual(content) { return nil }
         return text
     }
 

@@ -102,7 +102,8 @@ struct CampaignCommand: AsyncParsableCommand {
                 spool: Spool(directory: home.spool),
                 events: EventLogWriter(directory: home.log),
                 campaignsDirectory: home.campaigns,
-                templatesFile: home.templatesFile
+                templatesFile: home.templatesFile,
+                mediaDirectory: home.media
             )
             let plan = try await planner.plan(manifest, sourceFile: url.lastPathComponent)
             try Spool.announceChange(in: home.spool)

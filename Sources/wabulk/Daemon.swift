@@ -42,7 +42,8 @@ struct Daemon {
             spool: spool,
             events: events,
             campaignsDirectory: home.campaigns,
-            templatesFile: home.templatesFile
+            templatesFile: home.templatesFile,
+            mediaDirectory: home.media
         )
         // libphonenumber scales across processes, not threads: imports use one worker process per core.
         let workers = try? NormalizerWorkers(
@@ -93,6 +94,7 @@ struct Daemon {
             options: dispatchOptions(settings),
             logger: logger,
             suppressions: suppressions,
+            mediaDirectory: home.media,
             beforeSending: {
                 // Opt-outs a crash left unapplied, then anything the registry has that the spool lacks.
                 await follower.catchUp()

@@ -43,6 +43,8 @@ struct SandboxCommand: AsyncParsableCommand {
     var record: String?
     @Option(name: .customLong("fail-templates"), help: "Answer the template list with a Meta error: CODE (always) or CODExN (the first N calls).")
     var templateFailure: String?
+    @Option(help: "Each uploaded media id stops working after this many sends (Meta's 30-day expiry, sooner).")
+    var mediaExpiresAfter: Int?
     @Option(help: "Log level.")
     var logLevel: Logger.Level = .notice
 
@@ -78,6 +80,7 @@ struct SandboxCommand: AsyncParsableCommand {
         script.expectedToken = token
         script.webhookRetryCap = .milliseconds(webhookRetryCapMs)
         script.templateFailure = templateFailure.flatMap(SandboxScript.templateFailure(parsing:))
+        script.mediaExpiresAfterUses = mediaExpiresAfter
         var logger = Logger(label: "wabulk.sandbox")
         logger.logLevel = logLevel
         let secret = ProcessInfo.processInfo.environment["WHATSAPP_APP_SECRET"].flatMap { $0.isEmpty ? nil : Secret($0) }

@@ -22,7 +22,7 @@ import Testing
         #expect(m.id == "diwali-2026")
         #expect(m.audience.tags == ["vip", "delhi"])
         #expect(m.audience.match == .any)
-        #expect(m.variables?.body == ["{name}", "20%"])
+        #expect(m.variables?.body == .positional(["{name}", "20%"]))
         #expect(m.rate == "20/min")
     }
 
@@ -243,7 +243,7 @@ import Testing
                 == [
                     "variables.header: the template's header has 1 placeholder; 0 given",
                     "variables.body: the template's body has 2 placeholders; 1 given",
-                    "variables.buttons: the template's buttons has 1 placeholder; 0 given",
+                    "variables.buttons: button 0 (Shop, url) needs a value",
                 ]
         )
     }

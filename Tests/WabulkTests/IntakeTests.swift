@@ -68,11 +68,11 @@ import WabulkBase
     @Test func badFilesGetAReceiptThatSaysWhyAndAreArchived() async throws {
         let dir = TempDir()
         let w = try watcher(dir)
-        try Data("hello".utf8).write(to: dir.home.inbox.appendingPathComponent("notes.docx"))
+        try Data("hello".utf8).write(to: dir.home.inbox.appendingPathComponent("notes.odt"))
         try Data(#"{"template": {"name": "t"}, "audience": {"all": true}}"#.utf8).write(to: dir.home.inbox.appendingPathComponent("bad.json"))
         try Data("Name,Email\nA,a@x\n".utf8).write(to: dir.home.inbox.appendingPathComponent("nophone.csv"))
         await w.scanOnce()
-        #expect(try receipt(dir, "notes.docx").outcome == .rejected)
+        #expect(try receipt(dir, "notes.odt").outcome == .rejected)
         let manifest = try receipt(dir, "bad.json")
         #expect(manifest.outcome == .rejected)
         #expect(manifest.problems == [ManifestProblem(field: "template.language", reason: "is required")])
@@ -84,7 +84,7 @@ import WabulkBase
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.home.inbox.path).isEmpty)
         #expect(
             try FileManager.default.contentsOfDirectory(atPath: dir.home.archive.appendingPathComponent(Timestamp.day(Date())).path).sorted() == [
-                "bad.json", "notes.docx",
+                "bad.json", "notes.odt",
             ]
         )
         // A contacts file refused whole is set aside in rejected/, where staff look for what needs them.

@@ -64,16 +64,16 @@ actor SleepLog {
         let cacheFile = dir.url.appendingPathComponent("templates.json")
         try await withSandbox { port in
             let result = try await sync(port: port, cache: cacheFile).refresh()
-            #expect(result == .init(templates: 12, pages: 3))
+            #expect(result == .init(templates: 16, pages: 4))
         }
         let cache = try #require(try TemplateCache.load(cacheFile))
         #expect(cache.fetchedAt == Timestamp.format(Date(timeIntervalSince1970: 1_795_000_000)))
         #expect(cache.lastRefreshFailure == nil)
-        #expect(cache.data.count == 12)
-        #expect(Set(cache.data.map { "\($0.name)/\($0.language)" }).count == 12)
+        #expect(cache.data.count == 16)
+        #expect(Set(cache.data.map { "\($0.name)/\($0.language)" }).count == 16)
         #expect(
             Dictionary(grouping: cache.data, by: \.status).mapValues(\.count)
-                == ["APPROVED": 8, "PAUSED": 1, "REJECTED": 1, "PENDING": 1, "DISABLED": 1]
+                == ["APPROVED": 12, "PAUSED": 1, "REJECTED": 1, "PENDING": 1, "DISABLED": 1]
         )
         let named = try #require(cache.template(name: "welcome_named", language: "en_US"))
         #expect(named.parameterFormat == "NAMED")
@@ -126,7 +126,7 @@ actor SleepLog {
             var s = sync(port: port, cache: cacheFile, pageSize: 100)
             s.sleep = { await log.add($0) }
             let result = try await s.refresh()
-            #expect(result == .init(templates: 12, pages: 1))
+            #expect(result == .init(templates: 16, pages: 1))
         }
         // The sync's first two calls hit the spent budget: 30 s, then 60 s, and the third passed.
         #expect(await log.waits == [.seconds(30), .seconds(60)])
@@ -158,7 +158,7 @@ actor SleepLog {
                 try await tasks.waitForAll()
             }
         }
-        #expect(try TemplateCache.load(cacheFile)?.data.count == 12)
+        #expect(try TemplateCache.load(cacheFile)?.data.count == 16)
     }
 
     @Test func manifestsAreCheckedAgainstTheSyncedListWithPreciseReceiptLines() async throws {
@@ -195,7 +195,7 @@ actor SleepLog {
         )
         #expect(
             try receipt("named.json").problems?.map(\.description) == [
-                "template: \"welcome_named\" uses named parameters ({{first_name}}, {{code}}), which wabulk does not send yet; use a positional template"
+                "variables.body: the template uses named parameters: give {\"first_name\": …, \"code\": …}"
             ]
         )
         for name in ["wrong-language.json", "paused.json", "counts.json", "named.json"] { #expect(try receipt(name).outcome == .rejected) }
@@ -225,12 +225,12 @@ actor SleepLog {
 
         let sync = try await runProcess(wabulkBinary, ["templates", "sync", "--page-size", "5"], environment: env)
         #expect(sync.status == 0, "\(sync.stderr)")
-        #expect(sync.stdout.hasPrefix("12 templates in 3 pages"))
+        #expect(sync.stdout.hasPrefix("16 templates in 4 pages"))
         let list = try await runProcess(wabulkBinary, ["templates", "list", "--json"], environment: env)
         let listing = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any])
         #expect(listing["fetchedAt"] as? String != nil)
         let rows = try #require(listing["templates"] as? [[String: Any]])
-        #expect(rows.count == 12)
+        #expect(rows.count == 16)
         let reminder = try #require(rows.first { $0["name"] as? String == "appointment_reminder" })
         #expect((reminder["placeholders"] as? [String: [String]])?["body"] == ["1", "2", "3"])
         #expect(
@@ -242,11 +242,16 @@ actor SleepLog {
         let sheet = try #require(book["Templates"])
         #expect(sheet[0].prefix(5) == ["Template", "Language", "Status", "Category", "Parameters"])
         let data = sheet.dropFirst().filter { !$0[0].isEmpty && !$0[0].hasPrefix("Fetched") }
-        #expect(data.count == 12)
+        #expect(data.count == 16)
         let diwali = try #require(data.first { $0[0] == "diwali_offer" && $0[1] == "en_US" })
         #expect(diwali[6] == "Hi {{1}}, this Diwali take {{2}} off everything in store.")
         #expect(diwali[7] == "body: {{1}} {{2}}")
         #expect(diwali[8] == #""template": {"name": "diwali_offer", "language": "en_US"}, "variables": {"body": ["{name}", "{field2}"]}"#)
+        let image = try #require(data.first { $0[0] == "diwali_image" })
+        #expect(
+            image[8]
+                == #""template": {"name": "diwali_image", "language": "en_US"}, "variables": {"header": {"image": "https://example.com/offer.jpg"}, "body": {"first_name": "{name}", "discount": "{discount}"}, "buttons": [{"index": 0, "url": "{link}"}, {"index": 1, "copyCode": "{code}"}, {"index": 2, "payload": "diwali_image-2"}]}"#
+        )
 
         let share = try await runProcess(
             wabulkBinary,

@@ -26,6 +26,9 @@ phone_result phone_to_e164_checked(const char *number, const char *region, char 
 /// (calling codes shared by several regions, such as 1 and 44).
 int phone_fast_validity_covers(int calling_code);
 
+/// Writes the region ("US", "CA") a number in E.164 belongs to; returns 0 when it cannot tell.
+int phone_region_of_number(const char *e164, char *out, size_t outlen);
+
 /// Writes the main region code ("IN") for a calling code (91); returns 0 when unknown.
 int phone_region_for_calling_code(int calling_code, char *out, size_t outlen);
 
