@@ -73,7 +73,12 @@ import WebhookListener
 
         func manifest(_ json: String) throws -> CampaignManifest { try ManifestReader.read(Data(json.utf8), fileName: "m.json") }
 
-        func dispatcher(rate: String, pairSpacing: Duration = .seconds(6), now: @escaping @Sendable () -> Date = Date.init) -> Dispatcher {
+        func dispatcher(
+            rate: String,
+            pairSpacing: Duration = .seconds(6),
+            maxAttempts: Int = 3,
+            now: @escaping @Sendable () -> Date = Date.init
+        ) -> Dispatcher {
             Dispatcher(
                 spool: spool,
                 spoolDirectory: home.spool,
@@ -82,7 +87,7 @@ import WebhookListener
                 client: CloudAPIClient(baseURL: "http://127.0.0.1:\(sandboxPort)", version: "v23.0", phoneNumberID: "1", token: Secret("t")),
                 options: .init(
                     rate: SendRate(parsing: rate)!,
-                    retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(200), jitter: 0),
+                    retry: RetryPolicy(maxAttempts: maxAttempts, baseDelay: .milliseconds(200), jitter: 0),
                     concurrency: 2,
                     idlePoll: .milliseconds(20),
                     pairSpacing: pairSpacing

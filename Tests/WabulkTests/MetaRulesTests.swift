@@ -1,0 +1,168 @@
+import CloudAPI
+import Contacts
+import EventLog
+import Foundation
+import Logging
+import Reports
+import Sandbox
+import Spool
+import Templates
+import Testing
+import WabulkBase
+
+@testable import Campaigns
+@testable import Sending
+
+/// Meta's 2025–2026 rules as they reach wabulk: per-message pricing types on the Cost sheet, marketing
+/// templates and US numbers, the per-user marketing cap.
+@Suite struct MetaRulesTests {
+    /// Charged messages (type `regular`, or no type in older payloads) are costed; free ones are listed
+    /// apart with why, and not in the total.
+    @Test func theCostSheetChargesOnlyRegularMessages() async throws {
+        let t0 = Date(timeIntervalSince1970: 1_790_000_000)
+        var events: [MessageEvent] = []
+        let messages: [(String, String, String?)] = [
+            ("+919876500001", "marketing", "regular"), ("+919876500002", "marketing", "regular"),
+            ("+919876500003", "marketing", nil),  // a payload from before per-message pricing
+            ("+919876500004", "utility", "free_customer_service"), ("+919876500005", "marketing", "free_entry_point"),
+        ]
+        for (i, (phone, category, type)) in messages.enumerated() {
+            let job = "c.\(i + 1)"
+            events.append(MessageEvent(time: t0, status: .queued, campaign: "c", job: job, phone: phone, name: "P\(i)", source: "planner"))
+            events.append(
+                MessageEvent(time: t0, status: .sent, campaign: "c", job: job, phone: phone, wamid: "w\(i)", attempt: 1, source: "dispatch")
+            )
+            events.append(
+                MessageEvent(
+                    time: t0.addingTimeInterval(5),
+                    status: .delivered,
+                    wamid: "w\(i)",
+                    metaTime: Int(t0.timeIntervalSince1970) + 5,
+                    pricingCategory: category,
+                    pricingType: type,
+                    source: "webhook"
+                )
+            )
+        }
+        let dir = TempDir()
+        let out = dir.url.appendingPathComponent("r.xlsx")
+        let scope = ReportScope(
+            timeZone: TimeZone(identifier: "UTC")!,
+            campaigns: [:],
+            rateCard: RateCard(parsing: "marketing:91=0.0107,utility=0.004")!
+        )
+        try CampaignReport(ledger: MessageLedger(events: events), scope: scope).write(to: out, generatedAt: t0)
+        let cost = try #require(try await readXLSX(out.path)["Cost"])
+        #expect(
+            cost.map { Array($0.prefix(5)) } == [
+                ["Pricing category", "Country code", "Billable messages", "Rate", "Estimated cost"],
+                ["marketing", "91", "3", "0.0107", String(3 * 0.0107)],
+                ["Total", "", "3", "", String(3 * 0.0107)],
+                ["", "", "", "", ""],
+                ["Not charged", "Pricing type", "Messages", "Why", ""],
+                ["marketing", "free_entry_point", "1", "within 72 hours of a free entry point (an ad or page button that opened the chat)", ""],
+                ["utility", "free_customer_service", "1", "inside the 24-hour customer service window the customer opened", ""],
+            ]
+        )
+    }
+
+    /// A MARKETING template skips US numbers at planning, with the reason; Canada shares +1 and is sent.
+    @Test func marketingTemplatesSkipUSNumbers() async throws {
+        let dir = TempDir()
+        let home = dir.home
+        try home.create()
+        let registry = try ContactRegistry(path: home.contactsDatabase)
+        _ = try registry.merge(
+            [
+                Contact(phone: "+14155550100", name: "San Francisco"), Contact(phone: "+14165550100", name: "Toronto"),
+                Contact(phone: "+919876500001", name: "Delhi"),
+            ],
+            now: Date()
+        )
+        try TemplateCache(
+            data: [
+                MessageTemplate(
+                    name: "promo",
+                    language: "en_US",
+                    status: "APPROVED",
+                    category: "MARKETING",
+                    components: [.init(type: "BODY", text: "Hi {{1}}")]
+                ),
+                MessageTemplate(
+                    name: "notice",
+                    language: "en_US",
+                    status: "APPROVED",
+                    category: "UTILITY",
+                    components: [.init(type: "BODY", text: "Hi {{1}}")]
+                ),
+            ]
+        ).save(home.templatesFile)
+        let planner = CampaignPlanner(
+            registry: registry,
+            normalizer: try PhoneNormalizer(defaultCountry: "91"),
+            spool: Spool(directory: home.spool),
+            events: EventLogWriter(directory: home.log),
+            campaignsDirectory: home.campaigns,
+            templatesFile: home.templatesFile
+        )
+        func plan(_ template: String) async throws -> CampaignPlanner.Plan {
+            let manifest = try ManifestReader.read(
+                Data(
+                    #"{"id": "\#(template)", "template": {"name": "\#(template)", "language": "en_US"}, "audience": {"all": true}, "variables": {"body": ["{name}"]}}"#
+                        .utf8
+                ),
+                fileName: "m.json"
+            )
+            return try await planner.plan(manifest, sourceFile: "m.json")
+        }
+        let promo = try await plan("promo")
+        #expect(promo.queued == 2)
+        #expect(promo.skipped == [CampaignPlanner.usMarketingReason: 1])
+        #expect(CampaignPlanner.usMarketingReason == "US number: Meta does not deliver marketing templates to US (+1) numbers")
+        let notice = try await plan("notice")
+        #expect(notice.queued == 3)
+        #expect(notice.skipped.isEmpty)
+        #expect(PhoneNormalizer.region(ofE164: "+14155550100") == "US")
+        #expect(PhoneNormalizer.region(ofE164: "+14165550100") == "CA")
+    }
+
+    /// A clock the test moves forward: the dispatcher's `now` (spool due times follow it).
+    final class ShiftedClock: @unchecked Sendable {
+        private let lock = NSLock()
+        private var offset: TimeInterval = 0
+        var now: Date { lock.withLock { Date().addingTimeInterval(offset) } }
+        func advance(_ seconds: TimeInterval) { lock.withLock { offset += seconds } }
+    }
+
+    /// Meta's per-user marketing cap (131049): tried again no sooner than a day later, at most twice, then
+    /// failed with the reason, even when more attempts are allowed.
+    @Test func thePerUserMarketingCapIsRetriedTwiceADayApart() async throws {
+        var script = SandboxScript()
+        script.failures = [.init(target: .phone("919876500001"), code: 131049)]
+        let p = try CampaignFlowTests.Pipeline(contacts: 1, script: script)
+        _ = try await p.planner.plan(
+            try p.manifest(#"{"id": "cap", "template": {"name": "t", "language": "en"}, "audience": {"all": true}}"#),
+            sourceFile: "cap.json"
+        )
+        let clock = ShiftedClock()
+        try await p.running(p.dispatcher(rate: "50/s", pairSpacing: .zero, maxAttempts: 5, now: { clock.now })) {
+            for attempt in 1...3 {
+                #expect(try await eventually { await p.sandbox.records().count == attempt }, "attempt \(attempt)")
+                if attempt < 3 {
+                    #expect(try await eventually { await p.spool.depth().deferred == 1 })
+                    // Nothing more before a day has passed.
+                    try await Task.sleep(for: .milliseconds(400))
+                    #expect(await p.sandbox.records().count == attempt)
+                    clock.advance(86_400 + 60)
+                }
+            }
+            #expect(try await eventually { await p.spool.depth().failed == 1 })
+        }
+        #expect(await p.sandbox.records().count == 3)
+        let record = try #require(p.ledger().records(campaign: "cap").first)
+        #expect(record.status == .failed)
+        #expect(record.errorCode == 131049)
+        #expect(record.reason == "gave up after 3 attempts")
+        #expect(record.attempts == 3)
+    }
+}
