@@ -16,6 +16,7 @@ import WabulkBase
 /// is tried again on the next pass.
 public struct WebhookFollower: Service {
     let home: HomeLayout
+    let registry: ContactRegistry
     let recorder: OptOutRecorder
     let interval: Duration
     let logger: Logger
@@ -30,6 +31,7 @@ public struct WebhookFollower: Service {
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.home = home
+        self.registry = registry
         self.recorder = OptOutRecorder(registry: registry, spoolDirectory: home.spool, events: events, now: now)
         self.interval = interval
         self.logger = logger
@@ -78,12 +80,13 @@ public struct WebhookFollower: Service {
     func catchUp(_ tail: inout EventLogTail) async -> Int {
         var acted = 0
         let start = tail.position
-        let found = tail.nextWithPlaces(kinds: [.optOut, .optIn, .templateStatus])
+        let found = tail.nextWithPlaces(kinds: [.optOut, .optIn, .templateStatus, .userLink])
         for (i, (event, _)) in found.enumerated() {
             do {
                 switch event.kind {
                 case .optOut, .optIn: try await applyPreference(event)
                 case .templateStatus: try applyTemplateStatus(event)
+                case .userLink: try await applyUserLink(event)
                 default: continue
                 }
                 acted += 1
@@ -102,9 +105,20 @@ public struct WebhookFollower: Service {
     }
 
     func applyPreference(_ event: MessageEvent) async throws {
-        guard let phone = event.phone else { return }
         let optedOut = event.kind == .optOut
         let scope: Contact.OptOutScope = event.errorCode == MessageEvent.marketingOptOutCode ? .marketing : .all
+        guard let phone = try event.phone ?? event.userID.flatMap(registry.phone(userID:)) else {
+            // Known by the user id alone: the choice waits for a webhook that names the number too.
+            guard let userID = event.userID else { return }
+            try registry.keep(
+                .init(userID: userID, optedOut: optedOut, scope: scope, source: event.preferenceSource, at: event.preferenceTime ?? now())
+            )
+            logger.notice(
+                "user \(userID) opted \(optedOut ? "out" : "in") before their number is known: applied as soon as a webhook names it",
+                metadata: event.logMetadata
+            )
+            return
+        }
         let change = PreferenceChange(
             phone: phone,
             optedOut: optedOut,
@@ -161,6 +175,19 @@ public struct WebhookFollower: Service {
                 metadata: ["template": "\(name)", "campaign": .array(affected.map { .string($0.id) })]
             )
         }
+    }
+
+    /// A webhook named a user by number and user id: the link is kept, and any choice that waited for it is
+    /// recorded now, with its own time (so a later choice made by number still wins).
+    func applyUserLink(_ event: MessageEvent) async throws {
+        guard let phone = event.phone, let userID = event.userID else { return }
+        let waiting = try registry.link(userID: userID, phone: phone, at: event.date ?? now())
+        guard !waiting.isEmpty else { return }
+        let outcome = try await recorder.record(waiting)
+        logger.notice(
+            "user \(userID) is \(phone): \(waiting.count) choice\(waiting.count == 1 ? "" : "s") made by the user id applied; \(outcome.dropped.count) waiting messages dropped",
+            metadata: event.logMetadata
+        )
     }
 
     func loadPosition() -> EventLogTail.Position? {

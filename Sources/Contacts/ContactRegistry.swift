@@ -4,7 +4,7 @@ import WabulkBase
 
 /// The contacts registry: one SQLite file in WAL mode, unique on the E.164 number.
 public final class ContactRegistry: Sendable {
-    private let pool: DatabasePool
+    let pool: DatabasePool
 
     /// `busyTimeout`: how long a write waits for another connection's (an import's) write lock before it fails
     /// with "database is locked"; a follower that retries uses a short one so it never blocks a thread for long.
@@ -24,6 +24,7 @@ public final class ContactRegistry: Sendable {
             // CLI command, the daemon's start) must not wait for it.
             let current = try pool.read { db in
                 try db.tableExists("imports") && db.tableExists("contacts") && db.columns(in: "contacts").contains { $0.name == "preference_at" }
+                    && db.tableExists("user_links")
             }
             if !current {
                 try pool.write { db in
@@ -53,6 +54,25 @@ public final class ContactRegistry: Sendable {
                     let columns = try db.columns(in: "contacts").map(\.name)
                     if !columns.contains("opt_out_scope") { try db.execute(sql: "ALTER TABLE contacts ADD COLUMN opt_out_scope TEXT") }
                     if !columns.contains("preference_at") { try db.execute(sql: "ALTER TABLE contacts ADD COLUMN preference_at REAL") }
+                    // Meta's business-scoped user ids: which number each belongs to, and choices made by a
+                    // user known by that id alone, waiting for the number.
+                    try db.execute(
+                        sql: """
+                            CREATE TABLE IF NOT EXISTS user_links (
+                                user_id TEXT PRIMARY KEY NOT NULL,
+                                phone TEXT NOT NULL,
+                                linked_at TEXT NOT NULL
+                            ) WITHOUT ROWID;
+                            CREATE TABLE IF NOT EXISTS pending_preferences (
+                                user_id TEXT NOT NULL,
+                                opted_out INTEGER NOT NULL,
+                                scope TEXT NOT NULL,
+                                source TEXT NOT NULL,
+                                at REAL NOT NULL
+                            );
+                            CREATE INDEX IF NOT EXISTS pending_by_user ON pending_preferences (user_id);
+                            """
+                    )
                 }
             }
         } catch {

@@ -67,6 +67,8 @@ struct EventFields: Equatable {
     @AbsentText var raw: Text?
     @AbsentText var template: Text?
     @AbsentText var language: Text?
+    @AbsentText var userID: Text?
+    @AbsentText var parentUserID: Text?
     @AbsentInteger var attempt: Int?
     @AbsentInteger var errorCode: Int?
     @AbsentInteger var metaTime: Int?
@@ -181,6 +183,8 @@ struct EventFields: Equatable {
         case .raw: raw = value
         case .template: template = value
         case .language: language = value
+        case .userID: userID = value
+        case .parentUserID: parentUserID = value
         default: break
         }
     }
@@ -196,7 +200,7 @@ struct EventFields: Equatable {
 
     enum Key: CaseIterable {
         case attempt, campaign, errorCode, errorDetails, errorTitle, failure, job, kind, metaTime, name, phone
-        case pricingCategory, pricingType, reason, source, status, time, wamid, raw, template, language
+        case pricingCategory, pricingType, reason, source, status, time, wamid, raw, template, language, userID, parentUserID
     }
 
     private static func key(_ text: Text, in line: UnsafeRawBufferPointer) -> Key? {
@@ -227,6 +231,8 @@ struct EventFields: Equatable {
         case (3, UInt8(ascii: "r")): return named("raw", .raw)
         case (8, UInt8(ascii: "t")): return named("template", .template)
         case (8, UInt8(ascii: "l")): return named("language", .language)
+        case (6, UInt8(ascii: "u")): return named("userID", .userID)
+        case (12, UInt8(ascii: "p")): return named("parentUserID", .parentUserID)
         default: return nil
         }
     }

@@ -36,6 +36,7 @@ enum EventLine {
         text("language", e.language)
         int("metaTime", e.metaTime)
         text("name", e.name)
+        text("parentUserID", e.parentUserID)
         text("phone", e.phone)
         text("pricingCategory", e.pricingCategory)
         text("pricingType", e.pricingType)
@@ -45,6 +46,7 @@ enum EventLine {
         text("status", e.status?.rawValue)
         text("template", e.template)
         text("time", e.time)
+        text("userID", e.userID)
         text("wamid", e.wamid)
         out.append(UInt8(ascii: "}"))
     }

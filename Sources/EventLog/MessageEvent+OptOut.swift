@@ -8,15 +8,19 @@ extension MessageEvent {
     /// code, which makes it a marketing-only opt-out (utility and authentication templates still reach them),
     /// and Meta's time of the failure, which orders it against the person's other choices.
     public static func marketingOptOut(after failure: MessageEvent) -> MessageEvent? {
-        guard failure.status == .failed, failure.errorCode == marketingOptOutCode, let phone = failure.phone else { return nil }
+        guard failure.status == .failed, failure.errorCode == marketingOptOutCode, failure.phone != nil || failure.userID != nil else {
+            return nil
+        }
         var event = MessageEvent(
             kind: .optOut,
             time: Date(),
-            phone: phone,
+            phone: failure.phone,
             errorCode: marketingOptOutCode,
             metaTime: failure.metaTime,
             reason: "Meta error 131050: stopped marketing messages",
-            source: failure.source
+            source: failure.source,
+            userID: failure.userID,
+            parentUserID: failure.parentUserID
         )
         event.time = failure.time
         return event

@@ -4,7 +4,8 @@ import WabulkBase
 /// One line of the JSON-lines event log: a status change of one message, an inbound message, a raw
 /// webhook body as Meta sent it, a contact's opt-out or opt-in, or a template's new status.
 public struct MessageEvent: Codable, Sendable, Equatable {
-    public enum Kind: String, Codable, Sendable { case status, inbound, webhook, optOut, optIn, templateStatus }
+    /// `userLink`: a webhook named a person by both phone number and business-scoped user id.
+    public enum Kind: String, Codable, Sendable { case status, inbound, webhook, optOut, optIn, templateStatus, userLink }
 
     public var kind: Kind
     /// When wabulk recorded it (ISO 8601 UTC).
@@ -33,6 +34,10 @@ public struct MessageEvent: Codable, Sendable, Equatable {
     /// The template a `templateStatus` event is about; its new status is in `reason`.
     public var template: String?
     public var language: String?
+    /// The person's business-scoped user id (Meta's BSUID), when the webhook carried one; a user with a
+    /// username may come with this alone, without a phone number.
+    public var userID: String?
+    public var parentUserID: String?
 
     public init(
         kind: Kind = .status,
@@ -55,7 +60,9 @@ public struct MessageEvent: Codable, Sendable, Equatable {
         raw: String? = nil,
         template: String? = nil,
         language: String? = nil,
-        failure: FailureKind? = nil
+        failure: FailureKind? = nil,
+        userID: String? = nil,
+        parentUserID: String? = nil
     ) {
         self.kind = kind
         self.time = Timestamp.format(time)
@@ -78,6 +85,8 @@ public struct MessageEvent: Codable, Sendable, Equatable {
         self.template = template
         self.language = language
         self.failure = failure
+        self.userID = userID
+        self.parentUserID = parentUserID
     }
 
     public var date: Date? { Timestamp.parse(time) }
@@ -123,5 +132,7 @@ public struct MessageEvent: Codable, Sendable, Equatable {
         raw = text(f.raw)
         template = text(f.template)
         language = text(f.language)
+        userID = text(f.userID)
+        parentUserID = text(f.parentUserID)
     }
 }

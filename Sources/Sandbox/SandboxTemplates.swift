@@ -105,7 +105,7 @@ enum SandboxTemplates {
 
 extension String {
     /// FNV-1a: the same ids on every run (Swift's hashValue is seeded per process).
-    fileprivate var hashValueStable: Int {
+    var hashValueStable: Int {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
         return Int(truncatingIfNeeded: hash >> 1)

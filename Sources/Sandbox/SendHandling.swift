@@ -108,11 +108,17 @@ struct SendHandling {
         await pump.count(accepted: true)
 
         let start = Int(Date().timeIntervalSince1970)
+        // Per-message pricing by the template's category (marketing when the sandbox does not list it), and
+        // the business-scoped user id Meta sends beside the number.
+        let category = SandboxTemplates.all.first { $0.name == record.template }?.category?.lowercased() ?? "marketing"
+        let userID = Self.userID(digits: digits)
         func status(_ name: String, _ offset: Int) -> [String: Any] {
-            var s: [String: Any] = ["id": wamid, "status": name, "timestamp": String(start + offset), "recipient_id": digits]
+            var s: [String: Any] = [
+                "id": wamid, "status": name, "timestamp": String(start + offset), "recipient_id": digits, "recipient_user_id": userID,
+            ]
             if let callback { s["biz_opaque_callback_data"] = callback }
             if name == "sent" || name == "delivered" {
-                s["pricing"] = ["billable": true, "pricing_model": "PMP", "type": "regular", "category": "marketing"]
+                s["pricing"] = ["billable": true, "pricing_model": "PMP", "type": "regular", "category": category]
             }
             return s
         }
@@ -134,6 +140,12 @@ struct SendHandling {
                 "messages": [["id": wamid, "message_status": "accepted"]],
             ]
         )
+    }
+
+    /// A stable business-scoped user id per number, in Meta's `CC.digits` form.
+    static func userID(digits: String) -> String {
+        let country = digits.hasPrefix("91") ? "IN" : digits.hasPrefix("1") ? "US" : "ZZ"
+        return "\(country).\(UInt64(bitPattern: Int64(digits.hashValueStable)))"
     }
 
     private func reject(_ record: SandboxRecord, code: Int) async {

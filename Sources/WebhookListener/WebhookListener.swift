@@ -114,6 +114,7 @@ public struct WebhookListener: Sendable {
         )
         let signatureHeader = HTTPField.Name(WebhookSignature.headerName)!
         let keywords = OptOutKeywords(options.optOutKeywords)
+        let links = UserLinkBook()
         // The HMAC key is derived once, not per request.
         let key = options.appSecret.map(WebhookSignature.key)
         @Sendable func count(_ outcome: String) { outcomes[outcome]?.increment() }
@@ -143,7 +144,11 @@ public struct WebhookListener: Sendable {
             }
             let received = now()
             let parsed: [MessageEvent]
-            do { parsed = try WebhookPayload.events(from: body, receivedAt: received, optOutKeywords: keywords) } catch {
+            do {
+                parsed = try WebhookPayload.events(from: body, receivedAt: received, optOutKeywords: keywords) {
+                    links.contains(phone: $0, userID: $1)
+                }
+            } catch {
                 count("malformed")
                 return Response(status: .badRequest)
             }
@@ -157,6 +162,7 @@ public struct WebhookListener: Sendable {
                 count("store_failed")
                 return Response(status: .internalServerError)
             }
+            links.remember(parsed.compactMap { e in e.kind == .userLink ? e.phone.flatMap { p in e.userID.map { (p, $0) } } : nil })
             if let onOptOut = options.onOptOut {
                 let optOuts = parsed.filter { $0.kind == .optOut }
                 if !optOuts.isEmpty { onOptOut(optOuts) }

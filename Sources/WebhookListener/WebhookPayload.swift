@@ -19,10 +19,32 @@ public enum WebhookPayload {
 
     /// The events of one POST. Inbound texts and button labels are compared with the opt-out keywords
     /// case-insensitively (Meta's marketing opt-out button arrives as its localised label).
-    public static func events(from body: [UInt8], receivedAt: Date, optOutKeywords: OptOutKeywords = .init()) throws(ParseError) -> [MessageEvent] {
+    /// `isKnownLink`: whether a (number, user id) pair was already logged, so it is not logged again.
+    public static func events(
+        from body: [UInt8],
+        receivedAt: Date,
+        optOutKeywords: OptOutKeywords = .init(),
+        isKnownLink: (_ phone: String, _ userID: String) -> Bool = { _, _ in false }
+    ) throws(ParseError) -> [MessageEvent] {
         guard let document = JSONValue.parse(body), document.isObject else { throw .notJSON }
         guard let entries = document["entry"], case .array = entries else { throw .notWhatsAppEnvelope }
         var events: [MessageEvent] = []
+        // A person named by both number and business-scoped user id, once per POST: what lets an opt-out that
+        // comes with the user id alone reach the right contact.
+        var linked: Set<String> = []
+        func link(phone: String?, userID: String?, parentUserID: String?) {
+            guard let phone, let userID, !userID.isEmpty, !isKnownLink(phone, userID), linked.insert(phone + " " + userID).inserted else { return }
+            events.append(
+                MessageEvent(
+                    kind: .userLink,
+                    time: receivedAt,
+                    phone: phone,
+                    source: EventSource.webhook.rawValue,
+                    userID: userID,
+                    parentUserID: parentUserID
+                )
+            )
+        }
         for entry in entries.objects {
             for change in entry["changes"]?.objects ?? [] {
                 guard let value = change["value"], value.isObject else { continue }
@@ -31,11 +53,20 @@ public enum WebhookPayload {
                     for status in value["statuses"]?.objects ?? [] {
                         guard let event = statusEvent(status, receivedAt: receivedAt) else { continue }
                         events.append(event)
+                        link(phone: event.phone, userID: event.userID, parentUserID: event.parentUserID)
                         if let optOut = MessageEvent.marketingOptOut(after: event) { events.append(optOut) }
+                    }
+                    for contact in value["contacts"]?.objects ?? [] {
+                        link(
+                            phone: contact["wa_id"]?.string.map(Self.e164),
+                            userID: contact["user_id"]?.string,
+                            parentUserID: contact["parent_user_id"]?.string
+                        )
                     }
                     for message in value["messages"]?.objects ?? [] {
                         let inbound = inboundEvent(message, receivedAt: receivedAt)
                         events.append(inbound)
+                        link(phone: inbound.phone, userID: inbound.userID, parentUserID: inbound.parentUserID)
                         if let text = inbound.reason, optOutKeywords.match(text) {
                             events.append(
                                 MessageEvent(
@@ -45,7 +76,9 @@ public enum WebhookPayload {
                                     wamid: inbound.wamid,
                                     metaTime: inbound.metaTime,
                                     reason: "replied \"\(text)\"",
-                                    source: EventSource.webhook.rawValue
+                                    source: EventSource.webhook.rawValue,
+                                    userID: inbound.userID,
+                                    parentUserID: inbound.parentUserID
                                 )
                             )
                         }
@@ -66,17 +99,21 @@ public enum WebhookPayload {
     /// `user_preferences[]`: the person stopped (or resumed) marketing messages in WhatsApp's own settings.
     static func preferenceEvents(_ value: JSONValue, receivedAt: Date) -> [MessageEvent] {
         (value["user_preferences"]?.objects ?? []).compactMap { p in
-            guard let waID = p["wa_id"]?.string, let choice = p["value"]?.string?.lowercased(), choice == "stop" || choice == "resume" else {
+            let waID = p["wa_id"]?.string.flatMap { $0.isEmpty ? nil : $0 }
+            let userID = p["user_id"]?.string.flatMap { $0.isEmpty ? nil : $0 }
+            guard waID != nil || userID != nil, let choice = p["value"]?.string?.lowercased(), choice == "stop" || choice == "resume" else {
                 return nil
             }
             let category = p["category"]?.string ?? "marketing_messages"
             return MessageEvent(
                 kind: choice == "stop" ? .optOut : .optIn,
                 time: receivedAt,
-                phone: waID.hasPrefix("+") ? waID : "+" + waID,
+                phone: waID.map(Self.e164),
                 metaTime: p["timestamp"]?.integer,
                 reason: "\(choice == "stop" ? "stopped" : "resumed") \(category) in WhatsApp",
-                source: EventSource.webhook.rawValue
+                source: EventSource.webhook.rawValue,
+                userID: userID,
+                parentUserID: p["parent_user_id"]?.string
             )
         }
     }
@@ -102,12 +139,12 @@ public enum WebhookPayload {
         else { return nil }
         let error = s["errors"]?.objects.first
         let pricing = s["pricing"]
-        let recipient = s["recipient_id"]?.string
+        let recipient = s["recipient_id"]?.string.flatMap { $0.isEmpty ? nil : $0 }
         return MessageEvent(
             time: receivedAt,
             status: status,
             job: s["biz_opaque_callback_data"]?.string.flatMap { $0.isEmpty ? nil : $0 },
-            phone: recipient.map { $0.hasPrefix("+") ? $0 : "+" + $0 },
+            phone: recipient.map(Self.e164),
             wamid: s["id"]?.string,
             errorCode: error?["code"]?.integer,
             errorTitle: error?["title"]?.string,
@@ -116,7 +153,9 @@ public enum WebhookPayload {
             pricingCategory: pricing?["category"]?.string,
             pricingType: pricing?["type"]?.string,
             source: EventSource.webhook.rawValue,
-            failure: error == nil ? nil : .meta
+            failure: error == nil ? nil : .meta,
+            userID: s["recipient_user_id"]?.string.flatMap { $0.isEmpty ? nil : $0 },
+            parentUserID: s["recipient_parent_user_id"]?.string
         )
     }
 
@@ -132,15 +171,20 @@ public enum WebhookPayload {
         default: text = "[\(type)]"
         }
         if text.count > 1000 { text = String(text.prefix(1000)) }
-        let from = m["from"]?.string
+        let from = m["from"]?.string.flatMap { $0.isEmpty ? nil : $0 }
         return MessageEvent(
             kind: .inbound,
             time: receivedAt,
-            phone: from.map { "+" + $0 },
+            phone: from.map(Self.e164),
             wamid: m["id"]?.string,
             metaTime: m["timestamp"]?.string.flatMap(Int.init),
             reason: text,
-            source: EventSource.webhook.rawValue
+            source: EventSource.webhook.rawValue,
+            userID: m["from_user_id"]?.string.flatMap { $0.isEmpty ? nil : $0 },
+            parentUserID: m["from_parent_user_id"]?.string
         )
     }
+
+    /// Meta writes numbers without the `+`.
+    static func e164(_ digits: String) -> String { digits.hasPrefix("+") ? digits : "+" + digits }
 }

@@ -68,7 +68,9 @@ import WabulkBase
             raw: "{}",
             template: "diwali_offer",
             language: "en_US",
-            failure: .gaveUp
+            failure: .gaveUp,
+            userID: "IN.1234567890abcdef",
+            parentUserID: "IN.parent.42"
         )
         let declared = Mirror(reflecting: full).children.compactMap(\.label)
         for child in Mirror(reflecting: full).children {
