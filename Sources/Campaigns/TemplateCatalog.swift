@@ -54,12 +54,14 @@ public struct TemplateCatalog: Sendable, Equatable {
         switch values {
         case .named(let map) where named:
             var problems: [ManifestProblem] = []
-            for name in expected where map[name] == nil && !map.keys.contains(where: { $0.lowercased() == name.lowercased() }) {
-                problems.append(.init(field: "\(field).\(name)", reason: "missing: the template's \(part) has \(list)"))
-            }
+            var missing = expected.filter { name in map[name] == nil && !map.keys.contains { $0.lowercased() == name.lowercased() } }
             for key in map.keys.sorted() where !expected.contains(key) {
                 if let right = expected.first(where: { $0.lowercased() == key.lowercased() }) {
                     problems.append(.init(field: "\(field).\(key)", reason: "wrong case: the template names it {{\(right)}}"))
+                } else if let near = missing.min(by: { Self.distance(key, $0) < Self.distance(key, $1) }), Self.distance(key, near) <= 3 {
+                    // A misspelt name is one mistake, not a missing name and an unknown one.
+                    missing.removeAll { $0 == near }
+                    problems.append(.init(field: "\(field).\(key)", reason: "the template's \(part) has no {{\(key)}}: did you mean {{\(near)}}?"))
                 } else {
                     problems.append(
                         .init(
@@ -69,6 +71,7 @@ public struct TemplateCatalog: Sendable, Equatable {
                     )
                 }
             }
+            for name in missing { problems.append(.init(field: "\(field).\(name)", reason: "missing: the template's \(part) has \(list)")) }
             return problems
         case .named where !named:
             return [
@@ -135,6 +138,25 @@ public struct TemplateCatalog: Sendable, Equatable {
             case nil: return textProblems(nil, expected: t.headerPlaceholders, named: t.isNamed, part: "header")
             }
         }
+    }
+
+    /// Edits (insert, delete, replace) between two names, ignoring case.
+    static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a.lowercased())
+        let b = Array(b.lowercased())
+        guard !a.isEmpty else { return b.count }
+        guard !b.isEmpty else { return a.count }
+        var row = Array(0...b.count)
+        for i in 1...a.count {
+            var previous = row[0]
+            row[0] = i
+            for j in 1...b.count {
+                let current = row[j]
+                row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
+                previous = current
+            }
+        }
+        return row[b.count]
     }
 
     private static func article(_ word: String) -> String { word.first.map { "AEIOU".contains($0) } == true ? "an" : "a" }

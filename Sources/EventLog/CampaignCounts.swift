@@ -11,19 +11,27 @@ public struct CampaignCounts: Sendable, Equatable, Codable {
     public var delivered = 0
     public var read = 0
     public var failed = 0
+    /// Not delivered because Meta held them back for a marketing experiment (130472): not the business's
+    /// failure and not charged, so counted apart from `failed` and out of the failure rate.
+    public var heldBack = 0
     public var skipped = 0
     public var cancelled = 0
+
+    public static let experimentCode = 130_472
 
     public init() {}
 
     public init(_ records: [MessageRecord]) {
-        for r in records { add(r.status, wasAccepted: r.wamid != nil) }
+        for r in records { add(r.status, wasAccepted: r.wamid != nil, code: r.errorCode) }
     }
 
-    public mutating func add(_ m: MessageLedger.Message) { add(m.status, wasAccepted: m.hasWamid) }
+    public mutating func add(_ m: MessageLedger.Message) {
+        add(m.status, wasAccepted: m.hasWamid, code: m.status == .failed ? m.errorCode : nil)
+    }
 
-    /// `wasAccepted`: Meta gave it a message id (a failure after that still counts as sent).
-    public mutating func add(_ status: MessageStatus, wasAccepted: Bool) {
+    /// `wasAccepted`: Meta gave it a message id (a failure after that still counts as sent). `code`: Meta's
+    /// error code of a failure.
+    public mutating func add(_ status: MessageStatus, wasAccepted: Bool, code: Int? = nil) {
         switch status {
         case .skipped:
             skipped += 1
@@ -46,7 +54,7 @@ public struct CampaignCounts: Sendable, Equatable, Codable {
             delivered += 1
             read += 1
         case .failed:
-            failed += 1
+            if code == Self.experimentCode { heldBack += 1 } else { failed += 1 }
             if wasAccepted { sent += 1 }
         case .skipped, .cancelled: break
         }
@@ -57,4 +65,26 @@ public struct CampaignCounts: Sendable, Equatable, Codable {
     public var failureRate: Double { total == 0 ? 0 : Double(failed) / Double(total) }
     /// Waiting or under way: the campaign is not done while this is above zero.
     public var pending: Int { queued + sending + deferred }
+}
+
+extension CampaignCounts {
+    private enum CodingKeys: String, CodingKey {
+        case total, queued, sending, deferred, sent, delivered, read, failed, heldBack, skipped, cancelled
+    }
+
+    /// Counts written before `heldBack` existed read as none held back.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        total = try c.decode(Int.self, forKey: .total)
+        queued = try c.decode(Int.self, forKey: .queued)
+        sending = try c.decode(Int.self, forKey: .sending)
+        deferred = try c.decode(Int.self, forKey: .deferred)
+        sent = try c.decode(Int.self, forKey: .sent)
+        delivered = try c.decode(Int.self, forKey: .delivered)
+        read = try c.decode(Int.self, forKey: .read)
+        failed = try c.decode(Int.self, forKey: .failed)
+        heldBack = try c.decodeIfPresent(Int.self, forKey: .heldBack) ?? 0
+        skipped = try c.decode(Int.self, forKey: .skipped)
+        cancelled = try c.decode(Int.self, forKey: .cancelled)
+    }
 }

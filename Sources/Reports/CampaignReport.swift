@@ -145,6 +145,7 @@ public struct CampaignReport: Sendable {
         ]
         for (i, (label, value)) in rows.enumerated() { sheet.write(row: 10 + i, [.text(label), value]) }
         sheet.write(row: 10 + rows.count, [.text("Not sent: opted out or removed"), .integer(totals.notSentOptedOut)])
+        sheet.write(row: 11 + rows.count, [.text("Held back by Meta (marketing experiment)"), .integer(c.heldBack)])
         // Rows 11–15 are Total…Read (the funnel); 16–17 Failed and Skipped, with Delivered and Read, split the outcome.
         workbook.insertChart(
             .column,

@@ -7,6 +7,7 @@ enum MetaErrorShapes {
         100: ("Invalid parameter", "Unsupported or misspelled parameter.", 400),
         190: ("Access token has expired", "Error validating access token: Session has expired.", 401),
         130429: ("Rate limit hit", "Cloud API message throughput has been reached.", 400),
+        130472: ("User's number is part of an experiment", "Failed to send message because this user's phone number is part of an experiment.", 400),
         131000: ("Something went wrong", "Message failed to send because of an unknown error.", 500),
         131016: ("Service unavailable", "A service is temporarily unavailable.", 500),
         131026: ("Message undeliverable", "Unable to deliver message.", 400),

@@ -165,4 +165,81 @@ import WabulkBase
         #expect(record.reason == "gave up after 3 attempts")
         #expect(record.attempts == 3)
     }
+
+    static let image =
+        #"{"id": "img", "template": {"name": "diwali_image", "language": "en_US"}, "audience": {"all": true}, "variables": {"header": {"image": "https://cdn.example/d.jpg"}, "body": {"first_name": "{name}", "discount": "20%"}, "buttons": [{"index": 0, "url": "x"}, {"index": 1, "copyCode": "C"}]}}"#
+
+    /// 132012 (a media header left out) and 131053 for a link stop the campaign with the reason; its
+    /// messages wait in the spool, none failed, and the queue of other campaigns goes on.
+    @Test func headerFormatAndMediaFetchErrorsHoldTheCampaign() async throws {
+        var script = SandboxScript()
+        script.failures = [.init(target: .phone("919876500002"), code: 131053)]
+        let p = try CampaignFlowTests.Pipeline(contacts: 2, script: script)
+        // Without its header: the sandbox answers 132012 as Meta does.
+        _ = try await p.planner.plan(
+            try p.manifest(Self.image.replacingOccurrences(of: #""header": {"image": "https://cdn.example/d.jpg"}, "#, with: "")),
+            sourceFile: "img.json"
+        )
+        try await p.running(p.dispatcher(rate: "50/s", pairSpacing: .zero)) {
+            let held = try await eventually { SpoolControl.load(spool: p.home.spool).campaignHolds["img"] != nil }
+            #expect(held)
+        }
+        let hold = try #require(SpoolControl.load(spool: p.home.spool).campaignHolds["img"])
+        #expect(hold.cause == .metaError(code: 132012))
+        #expect(hold.reason == "(#132012) Parameter format does not match format in the created template")
+        #expect(await p.spool.depth(campaign: "img").failed == 0)
+        #expect(await p.spool.depth(campaign: "img").total == 2)
+        // The workers had both messages in flight before the hold (two workers).
+        #expect((1...2).contains(await p.sandbox.records().count))
+
+        // With the header, one number's media fetch fails (131053): the link is the trouble, so the campaign stops.
+        let q = try CampaignFlowTests.Pipeline(contacts: 2, script: script)
+        _ = try await q.planner.plan(try q.manifest(Self.image.replacingOccurrences(of: #""img""#, with: #""img2""#)), sourceFile: "img2.json")
+        try await q.running(q.dispatcher(rate: "50/s", pairSpacing: .zero)) {
+            let held = try await eventually { SpoolControl.load(spool: q.home.spool).campaignHolds["img2"] != nil }
+            #expect(held)
+        }
+        let media = try #require(SpoolControl.load(spool: q.home.spool).campaignHolds["img2"])
+        #expect(media.cause == .media("https://cdn.example/d.jpg"))
+        #expect(
+            media.reason
+                == "Meta could not fetch media https://cdn.example/d.jpg (#131053 Media upload error); fix the link or id, then resume"
+        )
+        #expect(await q.spool.depth(campaign: "img2").failed == 0)
+    }
+
+    /// 130472 (a marketing experiment): failed at once, not retried, counted apart from failures.
+    @Test func anExperimentHoldBackIsCountedApart() async throws {
+        var script = SandboxScript()
+        script.failures = [.init(target: .phone("919876500001"), code: 130472)]
+        let p = try CampaignFlowTests.Pipeline(contacts: 3, script: script)
+        _ = try await p.planner.plan(
+            try p.manifest(#"{"id": "x", "template": {"name": "t", "language": "en"}, "audience": {"all": true}}"#),
+            sourceFile: "x.json"
+        )
+        try await p.running(p.dispatcher(rate: "50/s", pairSpacing: .zero)) {
+            let settled = try await eventually { CampaignCounts(p.ledger().records(campaign: "x")).pending == 0 }
+            #expect(settled)
+        }
+        #expect(await p.sandbox.records().filter { $0.to == "+919876500001" }.count == 1)
+        let counts = CampaignCounts(p.ledger().records(campaign: "x"))
+        #expect(counts.heldBack == 1)
+        #expect(counts.failed == 0)
+        #expect(counts.sent == 2)
+        #expect(counts.failureRate == 0)
+
+        let dir = TempDir()
+        let out = dir.url.appendingPathComponent("r.xlsx")
+        let scope = ReportScope(timeZone: TimeZone(identifier: "UTC")!, campaigns: [:], rateCard: RateCard(parsing: "marketing=0.01")!)
+        try CampaignReport(ledger: p.ledger(), scope: scope).write(to: out, generatedAt: Date())
+        let book = try await readXLSX(out.path)
+        let summary = try #require(book["Summary"])
+        let values = Dictionary(summary.filter { $0.count >= 2 && !$0[0].isEmpty }.map { ($0[0], $0[1]) }, uniquingKeysWith: { a, _ in a })
+        #expect(values["Failed"] == "0")
+        #expect(values["Held back by Meta (marketing experiment)"] == "1")
+        #expect(values["Failure rate"] == "0")
+        let failures = try #require(book["Failures"])
+        #expect(failures.count == 2)
+        #expect(failures[1].prefix(3) == ["130472", "User's number is part of an experiment", "1"])
+    }
 }

@@ -70,8 +70,7 @@ import WabulkBase
         }
         #expect(
             lines("wrong-name.json") == [
-                "variables.body.first_name: missing: the template's body has {{first_name}}, {{discount}}",
-                "variables.body.firstname: the template's body has no {{firstname}} (it has {{first_name}}, {{discount}})",
+                "variables.body.firstname: the template's body has no {{firstname}}: did you mean {{first_name}}?"
             ]
         )
         #expect(

@@ -135,8 +135,13 @@ import WabulkBase
         #expect(try problems(#"{\#(image), "body": {"first_name": "{name}", "discount": "20%"}, "buttons": \#(Self.goodButtons)}"#) == [])
         #expect(
             try problems(#"{\#(image), "body": {"first_name": "{name}", "discont": "20%"}, "buttons": \#(Self.goodButtons)}"#) == [
+                "variables.body.discont: the template's body has no {{discont}}: did you mean {{discount}}?"
+            ]
+        )
+        #expect(
+            try problems(#"{\#(image), "body": {"first_name": "{name}", "coupon_value": "20%"}, "buttons": \#(Self.goodButtons)}"#) == [
+                "variables.body.coupon_value: the template's body has no {{coupon_value}} (it has {{first_name}}, {{discount}})",
                 "variables.body.discount: missing: the template's body has {{first_name}}, {{discount}}",
-                "variables.body.discont: the template's body has no {{discont}} (it has {{first_name}}, {{discount}})",
             ]
         )
         #expect(
