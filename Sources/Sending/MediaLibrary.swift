@@ -14,7 +14,7 @@ actor MediaLibrary {
         var modified: Date
     }
 
-    enum Answer: Equatable {
+    enum Answer: Hashable {
         case id(String)
         /// The campaign cannot send this media; the reason says why and what to do.
         case unusable(String)
