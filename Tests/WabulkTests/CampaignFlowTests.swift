@@ -77,6 +77,7 @@ import WebhookListener
             rate: String,
             pairSpacing: Duration = .seconds(6),
             maxAttempts: Int = 3,
+            mediaDirectory: URL? = nil,
             now: @escaping @Sendable () -> Date = Date.init
         ) -> Dispatcher {
             Dispatcher(
@@ -93,7 +94,8 @@ import WebhookListener
                     pairSpacing: pairSpacing
                 ),
                 logger: logger,
-                now: now
+                now: now,
+                mediaDirectory: mediaDirectory
             )
         }
 

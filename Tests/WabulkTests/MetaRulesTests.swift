@@ -9,6 +9,7 @@ import Spool
 import Templates
 import Testing
 import WabulkBase
+import WebhookListener
 
 @testable import Campaigns
 @testable import Sending
@@ -32,17 +33,16 @@ import WabulkBase
             events.append(
                 MessageEvent(time: t0, status: .sent, campaign: "c", job: job, phone: phone, wamid: "w\(i)", attempt: 1, source: "dispatch")
             )
-            events.append(
-                MessageEvent(
-                    time: t0.addingTimeInterval(5),
-                    status: .delivered,
-                    wamid: "w\(i)",
-                    metaTime: Int(t0.timeIntervalSince1970) + 5,
-                    pricingCategory: category,
-                    pricingType: type,
-                    source: "webhook"
-                )
+            // The delivered status as Meta posts it, read by the listener's own parser.
+            let typeField = type.map { #""type":"\#($0)","# } ?? ""
+            let pricing = #""pricing":{"billable":\#(type == "regular" || type == nil),"pricing_model":"PMP",\#(typeField)"category":"\#(category)"}"#
+            let status =
+                #"{"id":"w\#(i)","status":"delivered","timestamp":"\#(Int(t0.timeIntervalSince1970) + 5)","recipient_id":"\#(phone.dropFirst())",\#(pricing)}"#
+            let body = Array(
+                #"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","statuses":[\#(status)]}}]}]}"#
+                    .utf8
             )
+            events += try WebhookPayload.events(from: body, receivedAt: t0.addingTimeInterval(5))
         }
         let dir = TempDir()
         let out = dir.url.appendingPathComponent("r.xlsx")
@@ -241,5 +241,39 @@ import WabulkBase
         let failures = try #require(book["Failures"])
         #expect(failures.count == 2)
         #expect(failures[1].prefix(3) == ["130472", "User's number is part of an experiment", "1"])
+    }
+
+    /// A media file that can no longer be sent (a good picture at planning, replaced by staff with a PDF of
+    /// the same name before sending) holds its campaign with the reason before any message leaves.
+    @Test func aMediaFileThatCannotBeUploadedHoldsTheCampaign() async throws {
+        let p = try CampaignFlowTests.Pipeline(contacts: 2)
+        try FileManager.default.createDirectory(at: p.home.media, withIntermediateDirectories: true)
+        let poster = p.home.media.appendingPathComponent("poster.jpg")
+        try Data([0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]).write(to: poster)
+        let planner = CampaignPlanner(
+            registry: p.registry,
+            normalizer: try PhoneNormalizer(defaultCountry: "91"),
+            spool: p.spool,
+            events: p.events,
+            campaignsDirectory: p.home.campaigns,
+            mediaDirectory: p.home.media
+        )
+        _ = try await planner.plan(
+            try p.manifest(
+                #"{"id": "m", "template": {"name": "t", "language": "en"}, "audience": {"all": true}, "variables": {"header": {"image": "poster.jpg"}, "body": ["{name}"]}}"#
+            ),
+            sourceFile: "m.json"
+        )
+        try Data("%PDF-1.4\n%%EOF\n".utf8).write(to: poster)
+        try await p.running(p.dispatcher(rate: "50/s", pairSpacing: .zero, mediaDirectory: p.home.media)) {
+            let held = try await eventually { SpoolControl.load(spool: p.home.spool).campaignHolds["m"] != nil }
+            #expect(held)
+        }
+        let hold = try #require(SpoolControl.load(spool: p.home.spool).campaignHolds["m"])
+        #expect(hold.cause == .media("poster.jpg"))
+        #expect(hold.reason == "media poster.jpg is application/pdf, and the template's header takes an image (JPEG or PNG)")
+        #expect(await p.sandbox.records().isEmpty)
+        #expect(await p.spool.depth(campaign: "m").total == 2)
+        #expect(await p.spool.depth(campaign: "m").failed == 0)
     }
 }
