@@ -97,12 +97,17 @@ public struct SandboxScript: Sendable, Equatable {
 
     /// Uploaded media ids stop working after this many sends (nil: never).
     public var mediaExpiresAfterUses: Int?
+    /// Meta's messaging limit: unique people accepted in a moving 24 hours; one more is refused (nil: none).
+    public var messagingLimit: Int?
+    /// The sandbox's clock for that window (tests move it a day on).
+    public var now: @Sendable () -> Date = Date.init
     public init() {}
 
     public static func == (a: SandboxScript, b: SandboxScript) -> Bool {
         a.failures == b.failures && a.lateAnswers == b.lateAnswers && a.unreadShare == b.unreadShare && a.statusDelay == b.statusDelay
             && a.expectedToken == b.expectedToken && a.webhookRetryCap == b.webhookRetryCap
             && a.templateFailure?.code == b.templateFailure?.code && a.templateFailure?.times == b.templateFailure?.times
+            && a.mediaExpiresAfterUses == b.mediaExpiresAfterUses && a.messagingLimit == b.messagingLimit
     }
 
     /// Parses `80008` (always) or `80008x2` (the first two calls).

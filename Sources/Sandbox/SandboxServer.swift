@@ -182,4 +182,16 @@ actor RequestRecorder {
     }
 
     func all() -> [SandboxRecord] { records }
+
+    /// Each person's latest accepted message, for the messaging limit.
+    private var reached: [String: Date] = [:]
+
+    /// Whether one more message to `digits` at `now` stays within `limit` unique people a moving 24 hours;
+    /// counts it when it does.
+    func reach(_ digits: String, now: Date, limit: Int) -> Bool {
+        reached = reached.filter { now.timeIntervalSince($0.value) < 86_400 }
+        guard reached[digits] != nil || reached.count < limit else { return false }
+        reached[digits] = now
+        return true
+    }
 }

@@ -94,6 +94,11 @@ struct SendHandling {
     ) async -> (Int, [String: Any]) {
         var record = record
         let to = record.to
+        if let limit = script.messagingLimit, await !recorder.reach(digits, now: script.now(), limit: limit) {
+            // Meta does not document the code for a send past the messaging limit; 131048's family stands in.
+            await reject(record, code: 131048)
+            return MetaErrorShapes.body(code: 131048, traceID: trace, details: "messaging limit of \(limit) unique users in 24 hours reached")
+        }
         let failure = script.failures.first { $0.matches(digits: digits) && ($0.times.map { attempt <= $0 } ?? true) }
         if let failure, !failure.async {
             await reject(record, code: failure.code)

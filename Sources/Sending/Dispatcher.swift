@@ -25,6 +25,8 @@ public final class Dispatcher: Service, Sendable {
         public var reconcileWindow: Duration = .seconds(120)
         /// After the window, resend such a message (true) or mark it unknown (false).
         public var resendUnsettled = true
+        /// Meta's messaging limit: unique people a moving 24 hours (nil: unknown, nothing held back).
+        public var messagingLimit: Int?
 
         public init(
             rate: SendRate,
@@ -52,6 +54,7 @@ public final class Dispatcher: Service, Sendable {
     let logger: Logger
     let now: @Sendable () -> Date
     let limiter: LimiterBox
+    let budget: BudgetBox
     let controlWatch: SpoolControl.Watch
     let unconfirmed = UnconfirmedSends()
     let storage = StorageTrouble()
@@ -89,6 +92,7 @@ public final class Dispatcher: Service, Sendable {
         self.logger = logger
         self.now = now
         self.limiter = LimiterBox(RateLimiter(rate: options.rate))
+        self.budget = BudgetBox(limit: options.messagingLimit)
         self.controlWatch = SpoolControl.Watch(spool: spoolDirectory)
     }
 
@@ -98,6 +102,7 @@ public final class Dispatcher: Service, Sendable {
         let started = clock.now
         await beforeSending?()
         try await recoverInFlight()
+        loadBudget()
         let origin = clock.now
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.followUnconfirmed(from: logEnd, startedAt: started) }
@@ -140,6 +145,11 @@ public final class Dispatcher: Service, Sendable {
                     await untilRecorded(job.id) { try await self.spool.requeue(job) }
                     continue
                 }
+            }
+            // Over Meta's messaging limit: the job waits for room in the window before it takes a rate slot.
+            if case .wait(let until, let used, let limit) = budget.peek(job.phone, now: now()) {
+                await waitForBudget(job, until: until, used: used, limit: limit, attemptTaken: false)
+                continue
             }
             let elapsed = clock.now - origin
             switch limiter.reserve(
@@ -192,6 +202,14 @@ public final class Dispatcher: Service, Sendable {
         storage.recovered(logger: logger)
         // The last check, as late as it can be: an opt-out recorded by anyone up to this instant stops it.
         if await isSuppressed(job, base: base) { return }
+        // Counted now, as late as can be: workers beside this one see the person in the window (the check
+        // before the rate slot makes a wait here rare: another worker took the last room meanwhile).
+        let countedAt = now()
+        let (admission, previous) = budget.admit(job.phone, now: countedAt)
+        if case .wait(let until, let used, let limit) = admission {
+            await waitForBudget(job, until: until, used: used, limit: limit, attemptTaken: true)
+            return
+        }
         let message = TemplateMessage(
             to: job.phone,
             templateName: job.template.name,
@@ -201,6 +219,11 @@ public final class Dispatcher: Service, Sendable {
         )
         let started = ContinuousClock.now
         let outcome = await client.send(message)
+        switch outcome {
+        case .accepted, .unanswered: break
+        // Never reached anyone: the person is counted as before.
+        case .rejected, .transportFailure: budget.withdraw(job.phone, countedAt: countedAt, previous: previous)
+        }
         SendMetrics.latency.record(duration: ContinuousClock.now - started)
         SendMetrics.count(outcome)
         var event = base

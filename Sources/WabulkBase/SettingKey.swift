@@ -146,6 +146,16 @@ public struct SettingKey: Sendable {
             src throws(SettingsError) in
             s.maxRowsPerFile = try int(text, key: "maxRowsPerFile", source: src, range: 1...50_000_000)
         },
+        .init("messagingLimit", "WABULK_MESSAGING_LIMIT", "Meta's messaging limit: unique people a moving 24 h, or unlimited") {
+            text,
+            s,
+            src throws(SettingsError) in
+            if text.lowercased() == "unlimited" {
+                s.messagingLimit = .unlimited
+            } else {
+                s.messagingLimit = .people(try int(text, key: "messagingLimit", source: src, range: 1...100_000_000))
+            }
+        },
         .init(
             "rawWebhookRetentionDays",
             "WABULK_RAW_WEBHOOK_RETENTION_DAYS",

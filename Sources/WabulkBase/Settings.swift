@@ -39,6 +39,8 @@ public struct Settings: Sendable, Equatable {
     public var rateCard = RateCard()
     /// Data rows a contacts file may have; a longer one is refused whole with the reason.
     public var maxRowsPerFile: Int = 2_000_000
+    /// Meta's messaging limit when the operator knows it; nil: as Meta reports it.
+    public var messagingLimit: MessagingLimit?
     /// Days webhook bodies as received stay in the event log before they are blanked (their events stay).
     public var rawWebhookRetentionDays: Int = 30
     /// The folders shared with staff, when not `inbox/` and `outbox/` inside the home.

@@ -199,5 +199,6 @@ func dispatchOptions(_ settings: Settings) -> Dispatcher.Options {
     )
     options.reconcileWindow = .milliseconds(Int(settings.reconcileSeconds * 1000))
     options.resendUnsettled = settings.afterReconcile == "resend"
+    options.messagingLimit = settings.messagingLimit?.people
     return options
 }

@@ -45,6 +45,8 @@ struct SandboxCommand: AsyncParsableCommand {
     var templateFailure: String?
     @Option(help: "Each uploaded media id stops working after this many sends (Meta's 30-day expiry, sooner).")
     var mediaExpiresAfter: Int?
+    @Option(help: "Meta's messaging limit: unique people accepted in a moving 24 hours; one more gets an error.")
+    var messagingLimit: Int?
     @Option(help: "Log level.")
     var logLevel: Logger.Level = .notice
 
@@ -81,6 +83,7 @@ struct SandboxCommand: AsyncParsableCommand {
         script.webhookRetryCap = .milliseconds(webhookRetryCapMs)
         script.templateFailure = templateFailure.flatMap(SandboxScript.templateFailure(parsing:))
         script.mediaExpiresAfterUses = mediaExpiresAfter
+        script.messagingLimit = messagingLimit
         var logger = Logger(label: "wabulk.sandbox")
         logger.logLevel = logLevel
         let secret = ProcessInfo.processInfo.environment["WHATSAPP_APP_SECRET"].flatMap { $0.isEmpty ? nil : Secret($0) }

@@ -78,21 +78,24 @@ import WebhookListener
             pairSpacing: Duration = .seconds(6),
             maxAttempts: Int = 3,
             mediaDirectory: URL? = nil,
+            messagingLimit: Int? = nil,
             now: @escaping @Sendable () -> Date = Date.init
         ) -> Dispatcher {
-            Dispatcher(
+            var options = Dispatcher.Options(
+                rate: SendRate(parsing: rate)!,
+                retry: RetryPolicy(maxAttempts: maxAttempts, baseDelay: .milliseconds(200), jitter: 0),
+                concurrency: 2,
+                idlePoll: .milliseconds(20),
+                pairSpacing: pairSpacing
+            )
+            options.messagingLimit = messagingLimit
+            return Dispatcher(
                 spool: spool,
                 spoolDirectory: home.spool,
                 events: events,
                 eventsDirectory: home.log,
                 client: CloudAPIClient(baseURL: "http://127.0.0.1:\(sandboxPort)", version: "v23.0", phoneNumberID: "1", token: Secret("t")),
-                options: .init(
-                    rate: SendRate(parsing: rate)!,
-                    retry: RetryPolicy(maxAttempts: maxAttempts, baseDelay: .milliseconds(200), jitter: 0),
-                    concurrency: 2,
-                    idlePoll: .milliseconds(20),
-                    pairSpacing: pairSpacing
-                ),
+                options: options,
                 logger: logger,
                 now: now,
                 mediaDirectory: mediaDirectory

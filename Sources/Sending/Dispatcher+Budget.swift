@@ -1,0 +1,63 @@
+import EventLog
+import Foundation
+import Logging
+import Spool
+import WabulkBase
+
+/// The budget is shared by all workers; like the limiters, a lock beats an actor hop for its arithmetic.
+final class BudgetBox: @unchecked Sendable {
+    private var budget: MessagingBudget
+    private let lock = NSLock()
+    init(limit: Int?) { budget = MessagingBudget(limit: limit) }
+
+    func peek(_ phone: String, now: Date) -> MessagingBudget.Admission {
+        lock.withLock {
+            var copy = budget
+            return copy.admit(phone, now: now)
+        }
+    }
+
+    /// Counts the person when the message may go; returns what to give back if it never reaches Meta.
+    func admit(_ phone: String, now: Date) -> (MessagingBudget.Admission, previous: Date?) {
+        lock.withLock {
+            let previous = budget.latestMessage(to: phone)
+            return (budget.admit(phone, now: now), previous)
+        }
+    }
+
+    func withdraw(_ phone: String, countedAt: Date, previous: Date?) {
+        lock.withLock { budget.withdraw(phone, countedAt: countedAt, previous: previous) }
+    }
+
+    func record(_ phone: String, at time: Date) { lock.withLock { budget.record(phone, at: time) } }
+
+    func setLimit(_ limit: Int?) { lock.withLock { budget.limit = limit } }
+
+    var limit: Int? { lock.withLock { budget.limit } }
+}
+
+extension Dispatcher {
+    /// The people messaged in the last 24 hours, read back from the event log at start-up (the `sent` lines
+    /// the dispatcher wrote), so a restart does not forget who was already reached.
+    func loadBudget() {
+        let now = now()
+        for sent in EventLogReader(directory: eventsDirectory).messagesSent(since: now.addingTimeInterval(-MessagingBudget.window), until: now) {
+            budget.record(sent.phone, at: sent.at)
+        }
+    }
+
+    /// Puts a job back until the budget has room, with the reason; its attempt is not spent.
+    func waitForBudget(_ job: SpoolJob, until: Date, used: Int, limit: Int, attemptTaken: Bool) async {
+        var waiting = job
+        if attemptTaken { waiting.attempt -= 1 }
+        waiting.notBefore = until
+        var event = job.dispatchEvent(at: now())
+        event.attempt = waiting.attempt
+        event.status = .deferred
+        event.reason = "messaging limit: \(used) of \(limit) used; next free at \(Timestamp.format(until))"
+        await untilRecorded(job.id) {
+            try await self.events.append(event, durable: false)
+            try await self.spool.requeue(waiting)
+        }
+    }
+}
