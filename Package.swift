@@ -101,6 +101,14 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .target(
+            name: "Account",
+            dependencies: [
+                "WabulkBase", "CloudAPI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(name: "ShareLinks", dependencies: ["WabulkBase", "CloudAPI", "Contacts", "CQRencode"]),
         .target(name: "CloudAPI", dependencies: ["WabulkBase", "Curl"]),
         .target(
@@ -155,7 +163,7 @@ let package = Package(
             name: "wabulk",
             dependencies: [
                 "WabulkBase", "EventLog", "Contacts", "Campaigns", "Spool", "CloudAPI", "Sending",
-                "WebhookListener", "Reports", "Intake", "Sandbox", "Templates", "ShareLinks",
+                "WebhookListener", "Reports", "Intake", "Sandbox", "Templates", "ShareLinks", "Account",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -169,7 +177,7 @@ let package = Package(
             name: "WabulkTests",
             dependencies: [
                 "wabulk", "WabulkBase", "EventLog", "Contacts", "Campaigns", "Spool", "CloudAPI", "Sending",
-                "WebhookListener", "Reports", "Intake", "Sandbox", "Curl", "Templates", "ShareLinks", "FuzzEntries",
+                "WebhookListener", "Reports", "Intake", "Sandbox", "Curl", "Templates", "ShareLinks", "FuzzEntries", "Account",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]

@@ -63,17 +63,8 @@ public struct CampaignRecord: Sendable, Equatable, Codable {
         try AtomicFile.write(try encoder.encode(self), to: Self.file(id, in: directory))
     }
 
-    /// An exclusive `flock` on `var/campaigns/.lock` for the length of `body` (each call opens its own
-    /// descriptor, so threads of one process exclude each other too).
+    /// An exclusive lock on `var/campaigns/.lock` for the length of `body`.
     private static func locked<T>(_ directory: URL, _ body: () throws -> T) throws -> T {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let path = directory.appendingPathComponent(".lock").path
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { throw FileError.cannotWrite(path: path, errno: errno) }
-        defer { close(fd) }
-        while flock(fd, LOCK_EX) != 0 {
-            guard errno == EINTR else { throw FileError.cannotWrite(path: path, errno: errno) }
-        }
-        return try body()
+        try FileLock.withExclusive(directory.appendingPathComponent(".lock"), body)
     }
 }

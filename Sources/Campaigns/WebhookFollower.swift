@@ -17,6 +17,7 @@ import WabulkBase
 public struct WebhookFollower: Service {
     let home: HomeLayout
     let registry: ContactRegistry
+    let linkBacklog = LinkBacklog()
     let recorder: OptOutRecorder
     let interval: Duration
     let logger: Logger
@@ -79,6 +80,9 @@ public struct WebhookFollower: Service {
     @discardableResult
     func catchUp(_ tail: inout EventLogTail) async -> Int {
         var acted = 0
+        for link in linkBacklog.take() {
+            do { try await applyUserLink(link) } catch { linkBacklog.add(link) }
+        }
         let start = tail.position
         let found = tail.nextWithPlaces(kinds: [.optOut, .optIn, .templateStatus, .userLink])
         for (i, (event, _)) in found.enumerated() {
@@ -89,6 +93,15 @@ public struct WebhookFollower: Service {
                 case .userLink: try await applyUserLink(event)
                 default: continue
                 }
+                acted += 1
+            } catch  where event.kind == .userLink {
+                // A link must not hold back the opt-outs behind it (a locked registry would stop them all):
+                // it is kept aside and tried again on each pass (after a restart the listener logs it anew).
+                logger.warning(
+                    "webhook follower: the link of user \(event.userID ?? "") could not be kept yet: \(error)",
+                    metadata: event.logMetadata
+                )
+                linkBacklog.add(event)
                 acted += 1
             } catch {
                 // Not past it: the place stays before this event, which is tried again on the next pass
@@ -201,6 +214,21 @@ public struct WebhookFollower: Service {
             try AtomicFile.write(try JSONEncoder().encode(position), to: positionFile, durable: false)
         } catch {
             logger.warning("webhook follower: its place in the log could not be saved: \(error)")
+        }
+    }
+}
+
+/// `userLink` events the registry could not take yet (its write lock held by an import).
+final class LinkBacklog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var events: [MessageEvent] = []
+
+    func add(_ event: MessageEvent) { lock.withLock { events.append(event) } }
+
+    func take() -> [MessageEvent] {
+        lock.withLock {
+            defer { events.removeAll() }
+            return events
         }
     }
 }

@@ -89,6 +89,36 @@ public struct SandboxServer: Sendable {
                 body: .init(byteBuffer: ByteBuffer(bytes: data))
             )
         }
+        // The sending number's fields (meta-cloud-api.md §5): the messaging limit as a tier, the quality rating.
+        router.get("/:version/:account") { request, context -> Response in
+            let auth = request.headers[.authorization] ?? ""
+            let json: [String: Any]
+            let status: Int
+            if !(auth.hasPrefix("Bearer ") && auth.count > 7 && script.expectedToken.map { auth == "Bearer \($0)" } ?? true) {
+                (status, json) = MetaErrorShapes.body(code: 190, traceID: "AphnX0Tr4ce")
+            } else {
+                let tier: String
+                switch script.messagingLimit {
+                case nil: tier = "TIER_UNLIMITED"
+                case let n? where n % 1000 == 0: tier = "TIER_\(n / 1000)K"
+                case let n?: tier = "TIER_\(n)"
+                }
+                (status, json) = (
+                    200,
+                    [
+                        "id": context.parameters.get("account") ?? "", "whatsapp_business_manager_messaging_limit": tier,
+                        "quality_rating": "GREEN", "display_phone_number": "+1 555-000-1111", "verified_name": "wabulk sandbox",
+                        "name_status": "APPROVED", "throughput": ["level": "STANDARD"],
+                    ]
+                )
+            }
+            let data = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys, .withoutEscapingSlashes])
+            return Response(
+                status: .init(code: status),
+                headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: data))
+            )
+        }
         router.post("/:version/:account/media") { request, _ -> Response in
             let buffer = try await request.body.collect(upTo: 101 << 20)
             let auth = request.headers[.authorization] ?? ""

@@ -31,7 +31,20 @@ final class BudgetBox: @unchecked Sendable {
 
     func record(_ phone: String, at time: Date) { lock.withLock { budget.record(phone, at: time) } }
 
-    func setLimit(_ limit: Int?) { lock.withLock { budget.limit = limit } }
+    /// The limit changed; returns the jobs held back for the budget when it rose (they may go now).
+    func setLimit(_ limit: Int?) -> [String] {
+        lock.withLock {
+            let old = budget.limit
+            budget.limit = limit
+            guard (limit ?? .max) > (old ?? .max) else { return [] }
+            defer { waiting.removeAll() }
+            return Array(waiting)
+        }
+    }
+
+    /// Jobs this dispatcher held back for the budget, to release at once if the limit rises.
+    private var waiting: Set<String> = []
+    func noteWaiting(_ job: String) { _ = lock.withLock { waiting.insert(job) } }
 
     var limit: Int? { lock.withLock { budget.limit } }
 }
@@ -55,9 +68,27 @@ extension Dispatcher {
         event.attempt = waiting.attempt
         event.status = .deferred
         event.reason = "messaging limit: \(used) of \(limit) used; next free at \(Timestamp.format(until))"
+        budget.noteWaiting(job.id)
         await untilRecorded(job.id) {
             try await self.events.append(event, durable: false)
             try await self.spool.requeue(waiting)
+        }
+    }
+
+    /// Follows the limit as the account learns it (Meta's fields, a webhook, the operator's setting): a
+    /// raised limit releases the jobs held back for it at once.
+    func followLimit() async {
+        guard let currentLimit = options.currentLimit else { return }
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let limit = currentLimit()
+            if limit != budget.limit {
+                let released = budget.setLimit(limit)
+                logger.notice("messaging limit now \(limit.map(String.init) ?? "none")")
+                if !released.isEmpty {
+                    await untilRecorded("released") { try await self.spool.makeDue(released, now: self.now()) }
+                }
+            }
+            _ = await sleepUnlessStopping(until: .now + options.limitPoll)
         }
     }
 }

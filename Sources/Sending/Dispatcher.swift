@@ -27,6 +27,9 @@ public final class Dispatcher: Service, Sendable {
         public var resendUnsettled = true
         /// Meta's messaging limit: unique people a moving 24 hours (nil: unknown, nothing held back).
         public var messagingLimit: Int?
+        /// Where the limit is read as it changes (the operator's setting, else what the account learned).
+        public var currentLimit: (@Sendable () -> Int?)?
+        public var limitPoll: Duration = .seconds(2)
 
         public init(
             rate: SendRate,
@@ -92,7 +95,7 @@ public final class Dispatcher: Service, Sendable {
         self.logger = logger
         self.now = now
         self.limiter = LimiterBox(RateLimiter(rate: options.rate))
-        self.budget = BudgetBox(limit: options.messagingLimit)
+        self.budget = BudgetBox(limit: options.currentLimit?() ?? options.messagingLimit)
         self.controlWatch = SpoolControl.Watch(spool: spoolDirectory)
     }
 
@@ -106,6 +109,7 @@ public final class Dispatcher: Service, Sendable {
         let origin = clock.now
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.followUnconfirmed(from: logEnd, startedAt: started) }
+            group.addTask { await self.followLimit() }
             for worker in 0..<options.concurrency {
                 group.addTask { await self.work(worker: worker, origin: origin) }
             }

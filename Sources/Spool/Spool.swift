@@ -204,6 +204,30 @@ public actor Spool {
         index(Entry(id: job.id, notBefore: job.notBefore), campaign: job.campaign, deferred: true)
     }
 
+    /// Makes these waiting jobs due now (the messaging limit was raised: the jobs it held back may go);
+    /// returns how many were still waiting.
+    @discardableResult
+    public func makeDue(_ ids: [String], now: Date) throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        try load()
+        let changed = try db().write { db -> Int in
+            var changed = 0
+            for id in ids {
+                try db.execute(
+                    sql: "UPDATE jobs SET not_before = ?, updated_at = ? WHERE id = ? AND state = 'deferred'",
+                    arguments: [now.timeIntervalSince1970, now.timeIntervalSince1970, id]
+                )
+                changed += db.changesCount
+            }
+            return changed
+        }
+        waiting = [:]
+        campaignOrder = []
+        nextCampaign = 0
+        try readIndex()
+        return changed
+    }
+
     /// Puts an in-flight job back in line (it never left, or the operator chose to resend).
     public func release(_ job: SpoolJob) throws {
         try setState(job, .ready)

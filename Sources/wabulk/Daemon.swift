@@ -1,3 +1,4 @@
+import Account
 import Campaigns
 import CloudAPI
 import Contacts
@@ -91,7 +92,7 @@ struct Daemon {
             events: events,
             eventsDirectory: home.log,
             client: client,
-            options: dispatchOptions(settings),
+            options: dispatchOptions(settings, home: home),
             logger: logger,
             suppressions: suppressions,
             mediaDirectory: home.media,
@@ -139,6 +140,7 @@ struct Daemon {
                 logger: logger
             ),
         ]
+        services.append(AccountRefreshService(home: home, client: client, logger: logger))
         if settings.templateRefreshSeconds > 0, credentials.businessAccountID != nil {
             let sync = try TemplateRefresher.sync(home: home, settings: settings, credentials: credentials)
             services.append(
@@ -188,7 +190,7 @@ struct Daemon {
     }
 }
 
-func dispatchOptions(_ settings: Settings) -> Dispatcher.Options {
+func dispatchOptions(_ settings: Settings, home: HomeLayout) -> Dispatcher.Options {
     var options = Dispatcher.Options(
         rate: settings.rate,
         retry: RetryPolicy(
@@ -199,6 +201,10 @@ func dispatchOptions(_ settings: Settings) -> Dispatcher.Options {
     )
     options.reconcileWindow = .milliseconds(Int(settings.reconcileSeconds * 1000))
     options.resendUnsettled = settings.afterReconcile == "resend"
-    options.messagingLimit = settings.messagingLimit?.people
+    // The operator's setting wins; else what the account learned from Meta (fields, webhooks).
+    options.currentLimit = { [setting = settings.messagingLimit] in
+        if let setting { return setting.people }
+        return AccountState.load(home)?.messagingLimit?.people
+    }
     return options
 }

@@ -79,6 +79,7 @@ import WebhookListener
             maxAttempts: Int = 3,
             mediaDirectory: URL? = nil,
             messagingLimit: Int? = nil,
+            currentLimit: (@Sendable () -> Int?)? = nil,
             now: @escaping @Sendable () -> Date = Date.init
         ) -> Dispatcher {
             var options = Dispatcher.Options(
@@ -89,6 +90,8 @@ import WebhookListener
                 pairSpacing: pairSpacing
             )
             options.messagingLimit = messagingLimit
+            options.currentLimit = currentLimit
+            options.limitPoll = .milliseconds(100)
             return Dispatcher(
                 spool: spool,
                 spoolDirectory: home.spool,

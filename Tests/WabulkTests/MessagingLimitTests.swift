@@ -1,6 +1,11 @@
+import Account
+import CloudAPI
+import Curl
 import EventLog
 import Foundation
+import Logging
 import Sandbox
+import ServiceLifecycle
 import Spool
 import Testing
 import WabulkBase
@@ -87,7 +92,90 @@ import WabulkBase
         let firstWait = try #require(deferred.first?.reason)
         #expect(firstWait.hasPrefix("messaging limit: 250 of 250 used; next free at "))
         let freeAt = try #require(Timestamp.parse(String(firstWait.dropFirst("messaging limit: 250 of 250 used; next free at ".count))))
-        #expect(freeAt.timeIntervalSince(start) > 86_399 && freeAt.timeIntervalSince(start) < 86_430)
+        // A day after the first message of the window (counted just before its request left).
+        let firstSent = try #require(
+            try EventLogReader(directory: p.home.log).readAll().events.filter { $0.status == .sent && $0.campaign == "big" }.compactMap(\.date).min()
+        )
+        #expect(abs(freeAt.timeIntervalSince(firstSent) - 86_400) < 10)
+        #expect(freeAt > start)
         #expect(deferred.allSatisfy { $0.attempt == 0 })
+    }
+
+    final class LimitBox: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value: Int?
+        init(_ value: Int?) { self.value = value }
+        var limit: Int? {
+            get { lock.withLock { value } }
+            set { lock.withLock { value = newValue } }
+        }
+    }
+
+    /// A raised limit (Meta's `business_capability_update`, or the operator's setting) releases the jobs
+    /// held back for it at once, not when the window would have freed.
+    @Test func aRaisedLimitReleasesTheWaitingJobsAtOnce() async throws {
+        let p = try CampaignFlowTests.Pipeline(contacts: 10)
+        _ = try await p.planner.plan(
+            try p.manifest(#"{"id": "raise", "template": {"name": "t", "language": "en"}, "audience": {"all": true}}"#),
+            sourceFile: "raise.json"
+        )
+        let limit = LimitBox(4)
+        func accepted() async -> Int { await p.sandbox.records().filter { $0.outcome == "accepted" }.count }
+        try await p.running(p.dispatcher(rate: "500/s", pairSpacing: .zero, currentLimit: { limit.limit })) {
+            let held = try await eventually {
+                let sent = await accepted()
+                let waiting = await p.spool.depth(campaign: "raise").deferred
+                return sent == 4 && waiting == 6
+            }
+            #expect(held)
+            limit.limit = 10
+            let raisedAt = Date()
+            let released = try await eventually(timeout: 10) { await accepted() == 10 }
+            #expect(released)
+            #expect(Date().timeIntervalSince(raisedAt) < 3)
+        }
+    }
+
+    @Test func tiersReadAsLimits() {
+        #expect(PhoneNumberInfo.limit(tier: "TIER_250") == .people(250))
+        #expect(PhoneNumberInfo.limit(tier: "TIER_2K") == .people(2000))
+        #expect(PhoneNumberInfo.limit(tier: "TIER_100K") == .people(100_000))
+        #expect(PhoneNumberInfo.limit(tier: "TIER_UNLIMITED") == .unlimited)
+        #expect(PhoneNumberInfo.limit(tier: "TIER_NOT_SET") == nil)
+        #expect(PhoneNumberInfo.limit(tier: "-1") == .unlimited)
+    }
+
+    /// The account's limit is read from the phone number's fields (the sandbox serves them as Meta does) into
+    /// var/account.json, where the daemon's dispatcher reads it.
+    @Test func theLimitIsReadFromMeta() async throws {
+        let port = freePort()
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        var script = SandboxScript()
+        script.messagingLimit = 2000
+        let sandbox = SandboxServer(port: port, webhookURL: nil, appSecret: Secret("s"), script: script, recordFile: nil, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: sandbox.services(), logger: logger))
+        let dir = TempDir()
+        let home = dir.home
+        try home.create()
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            #expect(
+                try await eventually {
+                    (try? await CurlPool().perform(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)/healthz")))?.status == 200
+                }
+            )
+            let client = CloudAPIClient(baseURL: "http://127.0.0.1:\(port)", version: "v23.0", phoneNumberID: "106540352242922", token: Secret("t"))
+            let service = AccountRefreshService(home: home, client: client, logger: logger, now: { Date(timeIntervalSince1970: 1_790_000_000) })
+            let info = await service.refreshOnce()
+            #expect(info?.messagingLimit == .people(2000))
+            #expect(info?.quality == "GREEN")
+            let state = try #require(AccountState.load(home))
+            #expect(state.messagingLimit == .people(2000))
+            #expect(state.limitSource == .graph)
+            #expect(state.limitAt == "2026-09-21T14:13:20.000Z")
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
     }
 }

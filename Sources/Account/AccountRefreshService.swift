@@ -1,0 +1,66 @@
+import CloudAPI
+import Foundation
+import Logging
+import ServiceLifecycle
+import WabulkBase
+
+/// Reads the sending number's fields from Meta at start-up and every `interval` (the messaging limit, the
+/// quality rating) into var/account.json. A failed read keeps what was known and is logged.
+public struct AccountRefreshService: Service {
+    let home: HomeLayout
+    let client: CloudAPIClient
+    let interval: Duration
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    public init(
+        home: HomeLayout,
+        client: CloudAPIClient,
+        interval: Duration = .seconds(3600),
+        logger: Logger,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.home = home
+        self.client = client
+        self.interval = interval
+        self.logger = logger
+        self.now = now
+    }
+
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            await refreshOnce()
+            _ = await sleepUnlessStopping(until: .now + interval)
+        }
+    }
+
+    /// One read; returns what Meta said (nil when it could not be read).
+    @discardableResult
+    public func refreshOnce() async -> PhoneNumberInfo? {
+        switch await client.phoneNumberInfo() {
+        case .info(let info):
+            do {
+                try AccountState.update(home) { state in
+                    let stamp = Timestamp.format(now())
+                    if let limit = info.messagingLimit {
+                        state.messagingLimit = limit
+                        state.limitSource = .graph
+                        state.limitAt = stamp
+                    }
+                    if let quality = info.quality {
+                        state.quality = quality
+                        state.qualityAt = stamp
+                    }
+                }
+            } catch {
+                logger.warning("account: what Meta said could not be kept: \(error)")
+            }
+            return info
+        case .rejected(let error):
+            logger.warning("account: Meta refused to describe the phone number: \(error.description)")
+        case .failed(let reason):
+            logger.warning("account: the phone number could not be read: \(reason)")
+        }
+        return nil
+    }
+}
