@@ -38,10 +38,13 @@ struct MessagingBudget {
     /// A message counted by `admit` that never reached Meta: the person is counted as before it.
     mutating func withdraw(_ phone: String, countedAt: Date, previous: Date?) {
         guard latest[phone] == countedAt else { return }
-        latest[phone] = previous
-        if let previous { order.append((previous, phone)) }
-        order.sort { $0.at < $1.at }
-        head = 0
+        // The entry for `previous` is still in `order` (entries only leave it by expiring), so the person is
+        // counted as before without re-sorting; one whose previous message has left the window is not counted.
+        if let previous, countedAt.timeIntervalSince(previous) < Self.window {
+            latest[phone] = previous
+        } else {
+            latest[phone] = nil
+        }
     }
 
     func latestMessage(to phone: String) -> Date? { latest[phone] }
