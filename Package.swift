@@ -88,7 +88,7 @@ let package = Package(
         .target(
             name: "Campaigns",
             dependencies: [
-                "WabulkBase", "Contacts", "Spool", "EventLog", "CloudAPI", "Templates",
+                "WabulkBase", "Account", "Contacts", "Spool", "EventLog", "CloudAPI", "Templates",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

@@ -1,3 +1,4 @@
+import Account
 import Contacts
 import EventLog
 import Foundation
@@ -84,13 +85,14 @@ public struct WebhookFollower: Service {
             do { try await applyUserLink(link) } catch { linkBacklog.add(link) }
         }
         let start = tail.position
-        let found = tail.nextWithPlaces(kinds: [.optOut, .optIn, .templateStatus, .userLink])
+        let found = tail.nextWithPlaces(kinds: [.optOut, .optIn, .templateStatus, .userLink, .accountUpdate])
         for (i, (event, _)) in found.enumerated() {
             do {
                 switch event.kind {
                 case .optOut, .optIn: try await applyPreference(event)
                 case .templateStatus: try applyTemplateStatus(event)
                 case .userLink: try await applyUserLink(event)
+                case .accountUpdate: try applyAccountUpdate(event)
                 default: continue
                 }
                 acted += 1
@@ -201,6 +203,18 @@ public struct WebhookFollower: Service {
             "user \(userID) is \(phone): \(waiting.count) choice\(waiting.count == 1 ? "" : "s") made by the user id applied; \(outcome.dropped.count) waiting messages dropped",
             metadata: event.logMetadata
         )
+    }
+
+    /// Meta set the portfolio's messaging limit: kept in var/account.json, where the dispatcher follows it
+    /// (a raised limit releases the messages held back for it). The operator's setting still wins there.
+    func applyAccountUpdate(_ event: MessageEvent) throws {
+        guard let limit = event.messagingLimit else { return }
+        try AccountState.update(home) { state in
+            state.messagingLimit = limit < 0 ? .unlimited : .people(limit)
+            state.limitSource = .webhook
+            state.limitAt = event.time
+        }
+        logger.notice("messaging limit set by Meta (\(event.reason ?? "webhook")): \(limit < 0 ? "unlimited" : String(limit))")
     }
 
     func loadPosition() -> EventLogTail.Position? {

@@ -72,6 +72,7 @@ struct EventFields: Equatable {
     @AbsentInteger var attempt: Int?
     @AbsentInteger var errorCode: Int?
     @AbsentInteger var metaTime: Int?
+    @AbsentInteger var messagingLimit: Int?
 
     /// Nil when the line is not a flat JSON object of strings, integers and nulls.
     static func parse(_ line: UnsafeRawBufferPointer) -> EventFields? {
@@ -194,6 +195,7 @@ struct EventFields: Equatable {
         case .attempt: attempt = value
         case .errorCode: errorCode = value
         case .metaTime: metaTime = value
+        case .messagingLimit: messagingLimit = value
         default: break
         }
     }
@@ -201,6 +203,7 @@ struct EventFields: Equatable {
     enum Key: CaseIterable {
         case attempt, campaign, errorCode, errorDetails, errorTitle, failure, job, kind, metaTime, name, phone
         case pricingCategory, pricingType, reason, source, status, time, wamid, raw, template, language, userID, parentUserID
+        case messagingLimit
     }
 
     private static func key(_ text: Text, in line: UnsafeRawBufferPointer) -> Key? {
@@ -220,6 +223,7 @@ struct EventFields: Equatable {
         case (3, UInt8(ascii: "j")): return named("job", .job)
         case (4, UInt8(ascii: "k")): return named("kind", .kind)
         case (8, UInt8(ascii: "m")): return named("metaTime", .metaTime)
+        case (14, UInt8(ascii: "m")): return named("messagingLimit", .messagingLimit)
         case (4, UInt8(ascii: "n")): return named("name", .name)
         case (5, UInt8(ascii: "p")): return named("phone", .phone)
         case (15, UInt8(ascii: "p")): return named("pricingCategory", .pricingCategory)

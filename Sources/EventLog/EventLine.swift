@@ -34,6 +34,7 @@ enum EventLine {
         text("job", e.job)
         text("kind", e.kind.rawValue)
         text("language", e.language)
+        int("messagingLimit", e.messagingLimit)
         int("metaTime", e.metaTime)
         text("name", e.name)
         text("parentUserID", e.parentUserID)

@@ -5,7 +5,8 @@ import WabulkBase
 /// webhook body as Meta sent it, a contact's opt-out or opt-in, or a template's new status.
 public struct MessageEvent: Codable, Sendable, Equatable {
     /// `userLink`: a webhook named a person by both phone number and business-scoped user id.
-    public enum Kind: String, Codable, Sendable { case status, inbound, webhook, optOut, optIn, templateStatus, userLink }
+    /// `accountUpdate`: Meta changed something about the business account (`reason` names the webhook field).
+    public enum Kind: String, Codable, Sendable { case status, inbound, webhook, optOut, optIn, templateStatus, userLink, accountUpdate }
 
     public var kind: Kind
     /// When wabulk recorded it (ISO 8601 UTC).
@@ -38,6 +39,8 @@ public struct MessageEvent: Codable, Sendable, Equatable {
     /// username may come with this alone, without a phone number.
     public var userID: String?
     public var parentUserID: String?
+    /// The business portfolio's messaging limit an `accountUpdate` carries (-1: unlimited).
+    public var messagingLimit: Int?
 
     public init(
         kind: Kind = .status,
@@ -62,7 +65,8 @@ public struct MessageEvent: Codable, Sendable, Equatable {
         language: String? = nil,
         failure: FailureKind? = nil,
         userID: String? = nil,
-        parentUserID: String? = nil
+        parentUserID: String? = nil,
+        messagingLimit: Int? = nil
     ) {
         self.kind = kind
         self.time = Timestamp.format(time)
@@ -87,6 +91,7 @@ public struct MessageEvent: Codable, Sendable, Equatable {
         self.failure = failure
         self.userID = userID
         self.parentUserID = parentUserID
+        self.messagingLimit = messagingLimit
     }
 
     public var date: Date? { Timestamp.parse(time) }
@@ -134,5 +139,6 @@ public struct MessageEvent: Codable, Sendable, Equatable {
         language = text(f.language)
         userID = text(f.userID)
         parentUserID = text(f.parentUserID)
+        messagingLimit = f.messagingLimit
     }
 }

@@ -86,6 +86,19 @@ public enum WebhookPayload {
                     events += preferenceEvents(value, receivedAt: receivedAt)
                 case "user_preferences":
                     events += preferenceEvents(value, receivedAt: receivedAt)
+                case "business_capability_update", "phone_number_quality_update":
+                    // The portfolio's messaging limit as Meta now sets it (-1: unlimited).
+                    let limit = value["max_daily_conversations_per_business"]?.integer
+                    events.append(
+                        MessageEvent(
+                            kind: .accountUpdate,
+                            time: receivedAt,
+                            errorDetails: value["event"]?.string,
+                            reason: change["field"]?.string,
+                            source: EventSource.webhook.rawValue,
+                            messagingLimit: limit
+                        )
+                    )
                 case "message_template_status_update":
                     if let event = templateStatusEvent(value, receivedAt: receivedAt) { events.append(event) }
                 default:

@@ -1,3 +1,4 @@
+import Account
 import Campaigns
 import Contacts
 import EventLog
@@ -122,5 +123,41 @@ import WebhookListener
         try await events.append(resume, durable: true)
         _ = await follower.catchUp()
         #expect(try registry.contact(phone: "+919876500001")?.optedOut == false)
+    }
+
+    /// `business_capability_update` (and a quality update carrying the limit) sets the messaging limit the
+    /// dispatcher follows.
+    @Test func metaSettingTheLimitReachesTheAccountState() async throws {
+        let dir = TempDir()
+        let home = dir.home
+        try home.create()
+        let registry = try ContactRegistry(path: home.contactsDatabase)
+        let events = EventLogWriter(directory: home.log)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let follower = WebhookFollower(home: home, registry: registry, events: events, logger: logger)
+        let capability = try WebhookPayload.events(
+            from: Self.body(
+                #"{"field":"business_capability_update","value":{"max_daily_conversation_per_phone":2000,"max_daily_conversations_per_business":2000,"max_phone_numbers_per_business":2}}"#
+            ),
+            receivedAt: Self.received
+        )
+        #expect(capability.map(\.kind) == [.accountUpdate])
+        #expect(capability[0].messagingLimit == 2000)
+        try await events.append(capability, durable: true)
+        _ = await follower.catchUp()
+        #expect(AccountState.load(home)?.messagingLimit == .people(2000))
+        #expect(AccountState.load(home)?.limitSource == .webhook)
+        // Meta writes it as a string in the quality update; -1 is unlimited.
+        let quality = try WebhookPayload.events(
+            from: Self.body(
+                #"{"field":"phone_number_quality_update","value":{"display_phone_number":"15550001111","event":"UPGRADE","current_limit":"TIER_UNLIMITED","max_daily_conversations_per_business":"-1"}}"#
+            ),
+            receivedAt: Self.received
+        )
+        #expect(quality[0].errorDetails == "UPGRADE")
+        try await events.append(quality, durable: true)
+        _ = await follower.catchUp()
+        #expect(AccountState.load(home)?.messagingLimit == .unlimited)
     }
 }

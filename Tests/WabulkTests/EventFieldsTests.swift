@@ -70,7 +70,8 @@ import WabulkBase
             language: "en_US",
             failure: .gaveUp,
             userID: "IN.1234567890abcdef",
-            parentUserID: "IN.parent.42"
+            parentUserID: "IN.parent.42",
+            messagingLimit: 2000
         )
         let declared = Mirror(reflecting: full).children.compactMap(\.label)
         for child in Mirror(reflecting: full).children {
