@@ -1,3 +1,4 @@
+import Account
 import EventLog
 import Foundation
 import Spool
@@ -41,6 +42,16 @@ public struct StatusSnapshot: Codable, Sendable {
     public var webhookSignatures: String
     public var configuredRate: String
     public var sentLastMinute: Int
+    /// Meta's messaging limit: people messaged in the last 24 hours against the limit (nil: not known), and
+    /// when the next person leaves the window while the limit is reached.
+    public var messaging: Messaging?
+
+    public struct Messaging: Codable, Sendable, Equatable {
+        public var used: Int
+        public var limit: Int?
+        public var unlimited: Bool
+        public var nextFreeAt: String?
+    }
     public var paused: SpoolControl.Hold?
     public var lastError: LastError?
     /// Set when the daemon writes outbox/status.json.
@@ -98,6 +109,9 @@ public struct StatusSnapshot: Codable, Sendable {
             )
         }
         let sentLastMinute = tally.recentSends.count
+        let limit = settings.messagingLimit ?? AccountState.load(home)?.messagingLimit
+        var messaging = Messaging(used: tally.reached.used, limit: limit?.people, unlimited: limit == .unlimited, nextFreeAt: nil)
+        if let people = limit?.people, tally.reached.used >= people { messaging.nextFreeAt = Timestamp.format(tally.reached.nextFree(now: now)) }
         let last = tally.lastError
         var errors: [Int: ErrorCount] = [:]
         for e in tally.recentErrors {
@@ -118,6 +132,7 @@ public struct StatusSnapshot: Codable, Sendable {
             webhookSignatures: signatures,
             configuredRate: settings.rate.description,
             sentLastMinute: sentLastMinute,
+            messaging: messaging,
             paused: control.queueHold,
             lastError: last.map {
                 LastError(time: $0.time, campaign: $0.campaign, phone: $0.phone, code: $0.errorCode, title: $0.errorTitle ?? $0.reason)
@@ -143,6 +158,13 @@ public struct StatusSnapshot: Codable, Sendable {
         out.append(
             "queue: \(queue.ready) ready, \(queue.deferred) deferred, \(queue.active) in flight; rate \(configuredRate), \(sentLastMinute) sent in the last minute"
         )
+        if let m = messaging {
+            let of = m.unlimited ? "no limit" : m.limit.map { "a limit of \($0)" } ?? "limit not known"
+            out.append(
+                "messaging limit: \(m.used) people messaged in the last 24 hours, \(of)"
+                    + (m.nextFreeAt.map { "; reached, next free at \($0)" } ?? "")
+            )
+        }
         if campaigns.isEmpty { out.append("no campaigns yet") }
         for c in campaigns {
             let n = c.counts

@@ -13,6 +13,8 @@ public struct StatusTally: Sendable {
     /// Errors with a code, newest last; only the last day's are kept.
     var recentErrors: [(time: String, code: Int, title: String)] = []
     var lastError: MessageEvent?
+    /// The people messaged in the last 24 hours, for the messaging limit's line.
+    var reached = MessagingBudget(limit: nil)
 
     public init() {}
 
@@ -22,7 +24,10 @@ public struct StatusTally: Sendable {
             if e.status == .sending, started[c] == nil { started[c] = e.time }
             lastEvent[c] = max(lastEvent[c] ?? e.time, e.time)
         }
-        if e.status == .sent && e.origin == .dispatch { recentSends.append(e.time) }
+        if e.status == .sent && e.origin == .dispatch {
+            recentSends.append(e.time)
+            if let phone = e.phone, let at = e.date { reached.record(phone, at: at) }
+        }
         if (e.status == .failed || e.status == .deferred) && e.errorCode != nil || e.status == .failed { lastError = e }
         if e.status == .failed || e.status == .deferred, let code = e.errorCode {
             recentErrors.append((e.time, code, e.errorTitle ?? ""))
@@ -35,5 +40,6 @@ public struct StatusTally: Sendable {
         let dayAgo = Timestamp.format(now.addingTimeInterval(-86_400))
         recentSends.removeAll { $0 < minuteAgo }
         recentErrors.removeAll { $0.time < dayAgo }
+        reached.expire(now: now)
     }
 }

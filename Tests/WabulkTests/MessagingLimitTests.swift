@@ -1,4 +1,5 @@
 import Account
+import Campaigns
 import CloudAPI
 import Curl
 import EventLog
@@ -55,6 +56,15 @@ import WabulkBase
             #expect(first)
             try await Task.sleep(for: .milliseconds(500))
             #expect(await accepted().count == 250)
+            // `wabulk status` shows the window: 250 of 250 used, and when the next person leaves it.
+            var settings = Settings()
+            settings.messagingLimit = .people(250)
+            let status = await StatusSnapshot.take(home: p.home, settings: settings, now: clock.now)
+            #expect(status.messaging?.used == 250)
+            #expect(status.messaging?.limit == 250)
+            let nextFree = try #require(status.messaging?.nextFreeAt.flatMap(Timestamp.parse))
+            #expect(nextFree.timeIntervalSince(clock.now) > 86_000)
+            #expect(status.text.contains("messaging limit: 250 people messaged in the last 24 hours, a limit of 250; reached, next free at "))
             // Someone already messaged in the window is messaged again at the limit: they count once.
             let again = try p.manifest(
                 #"{"id": "again", "template": {"name": "t", "language": "en"}, "audience": {"phones": ["+919876500001"]}}"#

@@ -4,29 +4,29 @@ import Foundation
 /// (meta-cloud-api.md §5), so a job whose recipient would go past the limit waits for room instead of
 /// failing at Meta. A person counts once per window: messaged again, they stay in it until 24 hours after
 /// their latest message.
-struct MessagingBudget {
-    static let window: TimeInterval = 86_400
+public struct MessagingBudget: Sendable {
+    public static let window: TimeInterval = 86_400
 
-    enum Admission: Equatable {
+    public enum Admission: Equatable, Sendable {
         case go
         /// The limit is reached: the job waits until `until`, when the earliest person leaves the window.
         case wait(until: Date, used: Int, limit: Int)
     }
 
     /// nil: no limit known (nothing is held back).
-    var limit: Int?
+    public var limit: Int?
     /// Each person's latest message in the window.
     private var latest: [String: Date] = [:]
     /// (time, phone) in time order; an entry whose phone was messaged again later is stale and skipped.
     private var order: [(at: Date, phone: String)] = []
     private var head = 0
 
-    init(limit: Int?) { self.limit = limit }
+    public init(limit: Int?) { self.limit = limit }
 
-    var used: Int { latest.count }
+    public var used: Int { latest.count }
 
     /// Whether a message to `phone` may go at `now`; when it may, the person is counted from `now`.
-    mutating func admit(_ phone: String, now: Date) -> Admission {
+    public mutating func admit(_ phone: String, now: Date) -> Admission {
         expire(now: now)
         if latest[phone] != nil || limit.map({ latest.count < $0 }) ?? true {
             record(phone, at: now)
@@ -36,7 +36,7 @@ struct MessagingBudget {
     }
 
     /// A message counted by `admit` that never reached Meta: the person is counted as before it.
-    mutating func withdraw(_ phone: String, countedAt: Date, previous: Date?) {
+    public mutating func withdraw(_ phone: String, countedAt: Date, previous: Date?) {
         guard latest[phone] == countedAt else { return }
         // The entry for `previous` is still in `order` (entries only leave it by expiring), so the person is
         // counted as before without re-sorting; one whose previous message has left the window is not counted.
@@ -47,10 +47,10 @@ struct MessagingBudget {
         }
     }
 
-    func latestMessage(to phone: String) -> Date? { latest[phone] }
+    public func latestMessage(to phone: String) -> Date? { latest[phone] }
 
     /// A message already sent (read back from the event log at start-up).
-    mutating func record(_ phone: String, at time: Date) {
+    public mutating func record(_ phone: String, at time: Date) {
         if let known = latest[phone], known >= time { return }
         latest[phone] = time
         if let last = order.last, last.at > time {
@@ -63,14 +63,14 @@ struct MessagingBudget {
     }
 
     /// When the next person leaves the window (at least a second from now, so a waiting job is not spun).
-    func nextFree(now: Date) -> Date {
+    public func nextFree(now: Date) -> Date {
         for entry in order[head...] where latest[entry.phone] == entry.at {
             return max(entry.at.addingTimeInterval(Self.window), now.addingTimeInterval(1))
         }
         return now.addingTimeInterval(1)
     }
 
-    mutating func expire(now: Date) {
+    public mutating func expire(now: Date) {
         let cutoff = now.addingTimeInterval(-Self.window)
         while head < order.count, order[head].at <= cutoff {
             let entry = order[head]
