@@ -28,9 +28,17 @@ public struct AccountRefreshService: Service {
     }
 
     public func run() async throws {
+        // A read that failed (Meta or the network not reachable yet at start) is tried again soon, the wait
+        // doubling up to the normal interval, rather than leaving the limit unknown for an hour.
+        var retry = Duration.seconds(5)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            await refreshOnce()
-            _ = await sleepUnlessStopping(until: .now + interval)
+            if await refreshOnce() != nil {
+                retry = .seconds(5)
+                _ = await sleepUnlessStopping(until: .now + interval)
+            } else {
+                _ = await sleepUnlessStopping(until: .now + min(retry, interval))
+                retry = retry * 2
+            }
         }
     }
 
