@@ -27,11 +27,15 @@ public struct MessagingBudget: Sendable {
 
     /// Whether a message to `phone` may go at `now`; when it may, the person is counted from `now`.
     public mutating func admit(_ phone: String, now: Date) -> Admission {
+        let admission = self.admission(for: phone, now: now)
+        if admission == .go { record(phone, at: now) }
+        return admission
+    }
+
+    /// Whether a message to `phone` may go at `now`, counting nothing (only what has left the window goes).
+    public mutating func admission(for phone: String, now: Date) -> Admission {
         expire(now: now)
-        if latest[phone] != nil || limit.map({ latest.count < $0 }) ?? true {
-            record(phone, at: now)
-            return .go
-        }
+        if latest[phone] != nil || limit.map({ latest.count < $0 }) ?? true { return .go }
         return .wait(until: nextFree(now: now), used: latest.count, limit: limit ?? 0)
     }
 

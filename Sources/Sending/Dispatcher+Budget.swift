@@ -10,11 +10,10 @@ final class BudgetBox: @unchecked Sendable {
     private let lock = NSLock()
     init(limit: Int?) { budget = MessagingBudget(limit: limit) }
 
+    /// Asked for every job before its rate slot: counts nothing (a copy of the window here would copy
+    /// every person in it, per job).
     func peek(_ phone: String, now: Date) -> MessagingBudget.Admission {
-        lock.withLock {
-            var copy = budget
-            return copy.admit(phone, now: now)
-        }
+        lock.withLock { budget.admission(for: phone, now: now) }
     }
 
     /// Counts the person when the message may go; returns what to give back if it never reaches Meta.

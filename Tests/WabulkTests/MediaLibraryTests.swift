@@ -21,21 +21,10 @@ import WabulkBase
     }
 
     @Test func aFileIsUploadedOnceAndAgainOnlyWhenItMustBe() async throws {
-        let port = freePort()
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        let sandbox = SandboxServer(port: port, webhookURL: nil, appSecret: Secret("s"), script: SandboxScript(), recordFile: nil, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: sandbox.services(), logger: logger))
         let dir = TempDir()
         let pdf = dir.url.appendingPathComponent("brochure.pdf")
         try Data("%PDF-1.4\n%%EOF\n".utf8).write(to: pdf)
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            #expect(
-                try await eventually {
-                    (try? await CurlPool().perform(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)/healthz")))?.status == 200
-                }
-            )
+        try await withSandbox { port, sandbox in
             let clock = Clock()
             let client = CloudAPIClient(baseURL: "http://127.0.0.1:\(port)", version: "v23.0", phoneNumberID: "123", token: Secret("t"))
             let library = MediaLibrary(directory: dir.url, client: client, now: { clock.now })
@@ -71,8 +60,6 @@ import WabulkBase
             )
             #expect(await again.id(for: "gone.pdf", kind: .document) == .unusable("media gone.pdf cannot be read: No such file or directory"))
             #expect(await sandbox.stats().mediaUploads == 4)
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
         }
     }
 }

@@ -158,23 +158,14 @@ import WabulkBase
     /// The account's limit is read from the phone number's fields (the sandbox serves them as Meta does) into
     /// var/account.json, where the daemon's dispatcher reads it.
     @Test func theLimitIsReadFromMeta() async throws {
-        let port = freePort()
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         var script = SandboxScript()
         script.messagingLimit = 2000
-        let sandbox = SandboxServer(port: port, webhookURL: nil, appSecret: Secret("s"), script: script, recordFile: nil, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: sandbox.services(), logger: logger))
         let dir = TempDir()
         let home = dir.home
         try home.create()
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            #expect(
-                try await eventually {
-                    (try? await CurlPool().perform(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)/healthz")))?.status == 200
-                }
-            )
+        try await withSandbox(script) { port, _ in
             let client = CloudAPIClient(baseURL: "http://127.0.0.1:\(port)", version: "v23.0", phoneNumberID: "106540352242922", token: Secret("t"))
             let service = AccountRefreshService(home: home, client: client, logger: logger, now: { Date(timeIntervalSince1970: 1_790_000_000) })
             let info = await service.refreshOnce()
@@ -184,8 +175,6 @@ import WabulkBase
             #expect(state.messagingLimit == .people(2000))
             #expect(state.limitSource == .graph)
             #expect(state.limitAt == "2026-09-21T14:13:20.000Z")
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
         }
     }
 }

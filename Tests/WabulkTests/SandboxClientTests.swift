@@ -100,11 +100,6 @@ import WabulkBase
     /// an id for a file of an allowed type and size, Meta's error 100 with the reason otherwise, and the
     /// file's type told by its bytes before anything is sent.
     @Test func mediaIsUploadedAsMultipartAndCheckedAsMetaDoes() async throws {
-        let port = freePort()
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        let sandbox = SandboxServer(port: port, webhookURL: nil, appSecret: Secret("s"), script: SandboxScript(), recordFile: nil, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: sandbox.services(), logger: logger))
         let dir = TempDir()
         let pdf = dir.url.appendingPathComponent("brochure.pdf")
         try Data("%PDF-1.4\n%%EOF\n".utf8).write(to: pdf)
@@ -112,35 +107,25 @@ import WabulkBase
         var jpeg = Data([0xFF, 0xD8, 0xFF, 0xE0])
         jpeg.append(Data(count: 6 << 20))
         try jpeg.write(to: big)
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
+        try await withSandbox { port, sandbox in
             let client = CloudAPIClient(baseURL: "http://127.0.0.1:\(port)", version: "v23.0", phoneNumberID: "123", token: Secret("t"))
-            #expect(
-                try await eventually {
-                    (try? await CurlPool().perform(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)/healthz")))?.status == 200
-                }
-            )
             let uploaded = await client.uploadMedia(path: pdf.path, filename: "brochure.pdf", contentType: "application/pdf")
             #expect(uploaded == .uploaded(id: "1037543291543601"))
             // The client never sends a file over the limit (MediaFile refuses it first); the sandbox refuses it as Meta would.
             #expect(
                 MediaFile.inspect(big) == .failure(.tooLarge(contentType: "image/jpeg", size: Int64(jpeg.count), limit: 5 << 20))
             )
-            // No early return inside the group: the sandbox would be left running and the test would hang.
             let tooBig = await client.uploadMedia(path: big.path, filename: "poster.jpg", contentType: "image/jpeg")
             let limitText = "File is too big (\(jpeg.count) bytes); the limit for image/jpeg is 5242880 bytes"
             #expect(tooBig == .rejected(GraphError(code: 100, title: "Invalid parameter", details: limitText, fbtraceID: "AmedX1Tr4ce")))
             let wrongType = await client.uploadMedia(path: pdf.path, filename: "notes.txt", contentType: "text/plain")
             guard case .rejected(let refusal) = wrongType else {
                 Issue.record("expected a refusal, got \(wrongType)")
-                await group.triggerGracefulShutdown()
                 return
             }
             #expect(refusal.code == 100)
             #expect(refusal.details?.hasSuffix("Received file of type 'text/plain'.") == true)
             #expect(await sandbox.stats().mediaUploads == 1)
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
         }
     }
 }

@@ -16,6 +16,11 @@ import WabulkBase
 
 /// Runs `body` with the sandbox listening on a free loopback port.
 func withSandbox(_ script: SandboxScript = SandboxScript(), _ body: (Int) async throws -> Void) async throws {
+    try await withSandbox(script) { port, _ in try await body(port) }
+}
+
+/// The same, with the sandbox itself for its counters and records.
+func withSandbox(_ script: SandboxScript = SandboxScript(), _ body: (Int, SandboxServer) async throws -> Void) async throws {
     let port = freePort()
     var logger = Logger(label: "test")
     logger.logLevel = .critical
@@ -25,7 +30,7 @@ func withSandbox(_ script: SandboxScript = SandboxScript(), _ body: (Int) async 
         tasks.addTask { try await group.run() }
         let client = CurlProbe(port: port)
         #expect(try await eventually { await client.isUp() })
-        do { try await body(port) } catch {
+        do { try await body(port, sandbox) } catch {
             await group.triggerGracefulShutdown()
             throw error
         }
