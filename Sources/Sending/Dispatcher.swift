@@ -9,6 +9,10 @@ import WabulkBase
 
 /// Drains the spool through the Cloud API client at the configured rate. Every step of a message is
 /// written to the event log; the error catalog decides between retry, slow down, pause and fail.
+///
+/// Over 300 lines on purpose: the options, the worker loop and its send and record steps follow one job
+/// from claim to outcome and read best together; recovery, failures, media and the messaging budget are
+/// in extensions of their own.
 public final class Dispatcher: Service, Sendable {
     public struct Options: Sendable {
         public var rate: SendRate
