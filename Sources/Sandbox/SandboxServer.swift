@@ -15,6 +15,7 @@ public struct SandboxServer: Sendable {
     let pump: WebhookPump
     let recorder: RequestRecorder
     let media: SandboxMedia
+    let gate: SendGate
     let logger: Logger
 
     public init(
@@ -34,6 +35,7 @@ public struct SandboxServer: Sendable {
         pump = WebhookPump(url: webhookURL, secret: appSecret, phoneNumberID: phoneNumberID, retryCap: script.webhookRetryCap, logger: logger)
         recorder = RequestRecorder(file: recordFile)
         media = SandboxMedia(expiresAfterUses: script.mediaExpiresAfterUses)
+        gate = SendGate(pauseAfterDigits: script.pauseAfter?.filter(\.isNumber))
     }
 
     public func stats() async -> SandboxStats {
@@ -54,11 +56,16 @@ public struct SandboxServer: Sendable {
         let pump = pump
         let recorder = recorder
         let media = media
+        let gate = gate
         let server = self
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/sandbox/requests") { _, _ -> Response in
             let data = try JSONEncoder().encode(await recorder.all())
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+        router.post("/sandbox/resume") { _, _ -> Response in
+            await gate.open()
+            return Response(status: .ok)
         }
         router.get("/sandbox/stats") { _, _ -> Response in
             let data = try JSONEncoder().encode(await server.stats())
@@ -144,7 +151,8 @@ public struct SandboxServer: Sendable {
         router.post("/:version/:account/messages") { request, _ -> Response in
             let buffer = try await request.body.collect(upTo: 1 << 20)
             let auth = request.headers[.authorization] ?? ""
-            let send = SendHandling(script: script, recorder: recorder, pump: pump, media: media)
+            await gate.waitUntilOpen()
+            let send = SendHandling(script: script, recorder: recorder, pump: pump, media: media, gate: gate)
             let (status, json) = await send.handle(body: Data(buffer.readableBytesView), authorization: auth)
             // Unsorted: corelibs Foundation sorts keys with locale-aware compares, the sandbox's largest cost.
             let data = try JSONSerialization.data(withJSONObject: json, options: [.withoutEscapingSlashes])

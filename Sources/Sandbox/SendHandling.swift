@@ -7,6 +7,7 @@ struct SendHandling {
     let recorder: RequestRecorder
     let pump: WebhookPump
     let media: SandboxMedia
+    let gate: SendGate
 
     func handle(body: Data, authorization: String) async -> (Int, [String: Any]) {
         let sequence = await recorder.nextSequence()
@@ -30,6 +31,7 @@ struct SendHandling {
             return MetaErrorShapes.body(code: 100, traceID: trace)
         }
         let digits = to.filter(\.isNumber)
+        await gate.arrived(digits: digits)
         var bodyParameters: [String] = []
         for component in template["components"]?.items ?? [] where component["type"]?.string == "body" {
             bodyParameters = (component["parameters"]?.items ?? []).compactMap { $0["text"]?.string }

@@ -47,6 +47,11 @@ struct SandboxCommand: AsyncParsableCommand {
     var mediaExpiresAfter: Int?
     @Option(help: "Meta's messaging limit: unique people accepted in a moving 24 hours; one more gets an error.")
     var messagingLimit: Int?
+    @Option(
+        name: .customLong("pause-after"),
+        help: "After the first accepted send to PHONE, hold every later send unanswered until POST /sandbox/resume."
+    )
+    var pauseAfter: String?
     @Option(help: "Log level.")
     var logLevel: Logger.Level = .notice
 
@@ -84,6 +89,7 @@ struct SandboxCommand: AsyncParsableCommand {
         script.templateFailure = templateFailure.flatMap(SandboxScript.templateFailure(parsing:))
         script.mediaExpiresAfterUses = mediaExpiresAfter
         script.messagingLimit = messagingLimit
+        script.pauseAfter = pauseAfter
         var logger = Logger(label: "wabulk.sandbox")
         logger.logLevel = logLevel
         let secret = ProcessInfo.processInfo.environment["WHATSAPP_APP_SECRET"].flatMap { $0.isEmpty ? nil : Secret($0) }

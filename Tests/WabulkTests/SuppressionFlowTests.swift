@@ -70,6 +70,11 @@ import WebhookListener
 
         func records() async -> [[String: Any]] { await get("/sandbox/requests") as? [[String: Any]] ?? [] }
 
+        /// Lets the sandbox take sends again after `--pause-after` held them.
+        func resumeSends() async {
+            _ = try? await http.perform(HTTPRequest(method: "POST", url: "http://127.0.0.1:\(sandboxPort)/sandbox/resume"))
+        }
+
         func drop(_ name: String, _ text: String) throws {
             try Data(text.utf8).write(to: home.appendingPathComponent("inbox/\(name)"))
         }
@@ -134,11 +139,13 @@ import WebhookListener
 
     @Test(arguments: Path.allCases)
     func anOptOutMidCampaignStopsEverySendToThatNumber(_ path: Path) async throws {
-        var sandboxArguments: [String] = []
+        // The sandbox holds every send after the first one to that number until the opt-out is in place: the
+        // drain cannot reach the number meanwhile, however slowly this busy machine runs the test.
+        var sandboxArguments = ["--pause-after", Self.target]
         switch path {
-        case .failure131050: sandboxArguments = ["--fail-async", "\(Self.target)=131050"]
+        case .failure131050: sandboxArguments += ["--fail-async", "\(Self.target)=131050"]
         // A transient failure that, with one attempt allowed, leaves the earlier message failed for retry-failed.
-        case .operatorOptOut: sandboxArguments = ["--fail", "\(Self.target)=131000x1"]
+        case .operatorOptOut: sandboxArguments += ["--fail", "\(Self.target)=131000x1"]
         default: break
         }
         let rig = try Rig(sandboxArguments: sandboxArguments)
@@ -218,9 +225,12 @@ import WebhookListener
             )
             let line = try #require(try rig.events().first { $0["kind"] as? String == "optOut" && $0["phone"] as? String == Self.target })
             optOutAt = try #require(Timestamp.parse(line["time"] as! String))
-        default:
-            break
+        case .optOutFile:
+            #expect(try await eventually { rig.receipt("optout-today.csv") != nil })
+        case .controlFile:
+            #expect(try await eventually { rig.receipt("stop-list.json") != nil })
         }
+        await rig.resumeSends()
 
         // The drain finishes: everyone else once, and the sandbox has no more webhooks to post.
         let finished = try await eventually(timeout: 60) {
@@ -336,7 +346,8 @@ import WebhookListener
     }
 
     func start() async throws -> Rig {
-        let rig = try Rig(sandboxArguments: [])
+        // The drain's later sends wait at the sandbox after the first until the STOP is in (see lockThenStop).
+        let rig = try Rig(sandboxArguments: ["--pause-after", SuppressionFlowTests.phone(1)])
         #expect(try await eventually { await rig.get("/sandbox/stats") != nil })
         try rig.daemon.start()
         try rig.drop(
@@ -353,16 +364,17 @@ import WebhookListener
     }
 
     /// Once sending has begun: the registry locked by another process, then a signed STOP from the last
-    /// recipient; on a thread of its own, so a busy cooperative pool cannot let the drain reach that number first.
+    /// recipient; then the sandbox takes the drain's later sends again (it held them after the first).
     func lockThenStop(_ rig: Rig, thenKill: Bool = false) async throws -> (RegistryLock, String) {
-        try await onOwnThread {
+        let (lock, answer) = try await onOwnThread {
             let deadline = Date().addingTimeInterval(60)
             while rig.recordsBlocking().isEmpty, Date() < deadline { usleep(20_000) }
             let lock = try RegistryLock(rig.home.appendingPathComponent("var/contacts.sqlite"))
-            let answer = rig.postWebhookBlocking(SuppressionFlowTests.inbound(#""type":"text","text":{"body":"STOP"}"#))
-            if thenKill { rig.daemon.kill9() }
-            return (lock, answer)
+            return (lock, rig.postWebhookBlocking(SuppressionFlowTests.inbound(#""type":"text","text":{"body":"STOP"}"#)))
         }
+        await rig.resumeSends()
+        if thenKill { rig.daemon.kill9() }
+        return (lock, answer)
     }
 
     func optedOut(_ rig: Rig) async throws -> Bool {
