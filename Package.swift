@@ -101,10 +101,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .target(name: "Doctor", dependencies: ["WabulkBase", "CloudAPI", "Curl", "Templates"]),
         .target(
             name: "Account",
             dependencies: [
-                "WabulkBase", "CloudAPI",
+                "WabulkBase", "CloudAPI", "EventLog",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -163,7 +164,7 @@ let package = Package(
             name: "wabulk",
             dependencies: [
                 "WabulkBase", "EventLog", "Contacts", "Campaigns", "Spool", "CloudAPI", "Sending",
-                "WebhookListener", "Reports", "Intake", "Sandbox", "Templates", "ShareLinks", "Account",
+                "WebhookListener", "Reports", "Intake", "Sandbox", "Templates", "ShareLinks", "Account", "Doctor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

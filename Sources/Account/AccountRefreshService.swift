@@ -1,4 +1,5 @@
 import CloudAPI
+import EventLog
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -9,6 +10,8 @@ import WabulkBase
 public struct AccountRefreshService: Service {
     let home: HomeLayout
     let client: CloudAPIClient
+    /// Where a change Meta reports is logged, for the report's history (nil: not logged).
+    let events: EventLogWriter?
     let interval: Duration
     let logger: Logger
     let now: @Sendable () -> Date
@@ -16,12 +19,14 @@ public struct AccountRefreshService: Service {
     public init(
         home: HomeLayout,
         client: CloudAPIClient,
+        events: EventLogWriter? = nil,
         interval: Duration = .seconds(3600),
         logger: Logger,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.home = home
         self.client = client
+        self.events = events
         self.interval = interval
         self.logger = logger
         self.now = now
@@ -47,6 +52,7 @@ public struct AccountRefreshService: Service {
     public func refreshOnce() async -> PhoneNumberInfo? {
         switch await client.phoneNumberInfo() {
         case .info(let info):
+            let before = AccountState.load(home)
             do {
                 try AccountState.update(home) { state in
                     let stamp = Timestamp.format(now())
@@ -62,6 +68,20 @@ public struct AccountRefreshService: Service {
                 }
             } catch {
                 logger.warning("account: what Meta said could not be kept: \(error)")
+            }
+            let limitChanged = info.messagingLimit != nil && info.messagingLimit != before?.messagingLimit
+            let qualityChanged = info.quality != nil && info.quality != before?.quality
+            if limitChanged || qualityChanged, let events {
+                // A change seen by reading, logged like Meta's webhooks so the report's history holds both.
+                let event = MessageEvent(
+                    kind: .accountUpdate,
+                    time: now(),
+                    errorDetails: info.quality.map { "quality: \($0)" },
+                    reason: "phone_number",
+                    source: EventSource.graph.rawValue,
+                    messagingLimit: info.messagingLimit?.eventValue
+                )
+                do { try await events.append(event, durable: false) } catch { logger.warning("account: the change could not be logged: \(error)") }
             }
             return info
         case .rejected(let error):

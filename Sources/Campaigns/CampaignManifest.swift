@@ -32,4 +32,9 @@ public struct CampaignManifest: Sendable, Equatable, Codable {
     public var sendWindow: SendWindow?
     public var rate: String?
     public var dryRun: Bool?
+    /// What to do when the audience needs more than Meta's messaging limit leaves: wait (the default: accepted
+    /// with a warning saying when it will finish) or refuse.
+    public var onLimit: OnLimit?
+
+    public enum OnLimit: String, Sendable, Equatable, Codable { case wait, refuse }
 }

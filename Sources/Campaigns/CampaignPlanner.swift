@@ -19,6 +19,10 @@ public struct CampaignPlanner: Sendable {
 
     /// Where files for media headers are kept (var/media/); nil when planning cannot use files.
     let mediaDirectory: URL?
+    /// Meta's messaging limit as now known (the setting, else the account), and where the event log is to
+    /// count the people in its window; nil: no forecast.
+    let messagingLimit: (@Sendable () -> MessagingLimit?)?
+    let logDirectory: URL?
 
     public init(
         registry: ContactRegistry,
@@ -28,8 +32,12 @@ public struct CampaignPlanner: Sendable {
         campaignsDirectory: URL,
         templatesFile: URL? = nil,
         mediaDirectory: URL? = nil,
+        messagingLimit: (@Sendable () -> MessagingLimit?)? = nil,
+        logDirectory: URL? = nil,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
+        self.messagingLimit = messagingLimit
+        self.logDirectory = logDirectory
         self.templatesFile = templatesFile
         self.mediaDirectory = mediaDirectory
         self.registry = registry
@@ -62,6 +70,8 @@ public struct CampaignPlanner: Sendable {
         public var dryRun: Bool
         /// The first jobs' rendered parameters, so a receipt can show what will be sent.
         public var sample: [SpoolJob]
+        /// Accepted, but staff should know (the messaging limit will spread it over days).
+        public var warnings: [String] = []
     }
 
     public func plan(_ manifest: CampaignManifest, sourceFile: String) async throws(PlanError) -> Plan {
@@ -116,6 +126,14 @@ public struct CampaignPlanner: Sendable {
         var counts: [String: Int] = [:]
         for skip in skipped { counts[skip.reason, default: 0] += 1 }
         let dryRun = manifest.dryRun == true
+        var warnings: [String] = []
+        if let forecast = await forecast(jobs), !forecast.fits {
+            let explanation = forecast.explanation(startingAt: max(start ?? now(), now()))
+            if manifest.onLimit == .refuse {
+                throw .rejected(ManifestRejection(problems: [.init(field: "onLimit", reason: explanation + "; refused as onLimit is refuse")]))
+            }
+            warnings.append(explanation)
+        }
         let record = CampaignRecord(
             manifest: manifest,
             phase: dryRun ? .dryRun : .planning,
@@ -127,7 +145,14 @@ public struct CampaignPlanner: Sendable {
         do {
             if dryRun {
                 try record.save(in: campaignsDirectory)
-                return Plan(campaign: manifest.id, queued: jobs.count, skipped: counts, dryRun: true, sample: Array(jobs.prefix(3)))
+                return Plan(
+                    campaign: manifest.id,
+                    queued: jobs.count,
+                    skipped: counts,
+                    dryRun: true,
+                    sample: Array(jobs.prefix(3)),
+                    warnings: warnings
+                )
             }
             try record.save(in: campaignsDirectory)
             let stamp = now()
@@ -165,7 +190,20 @@ public struct CampaignPlanner: Sendable {
         } catch {
             throw .storage("\(error)")
         }
-        return Plan(campaign: manifest.id, queued: jobs.count, skipped: counts, dryRun: false, sample: Array(jobs.prefix(3)))
+        return Plan(campaign: manifest.id, queued: jobs.count, skipped: counts, dryRun: false, sample: Array(jobs.prefix(3)), warnings: warnings)
+    }
+
+    /// The limit's bearing on these jobs, when a limit is known (and not unlimited).
+    func forecast(_ jobs: [SpoolJob]) async -> LimitForecast? {
+        guard let limit = messagingLimit?()?.people, let logDirectory, !jobs.isEmpty else { return nil }
+        let now = now()
+        let window = Set(
+            EventLogReader(directory: logDirectory).messagesSent(since: now.addingTimeInterval(-MessagingBudget.window), until: now).map(\.phone)
+        )
+        let waiting = ((try? await spool.waitingPhones()) ?? []).subtracting(window)
+        // Someone another campaign is waiting to reach costs this one nothing more.
+        let mine = Set(jobs.map(\.phone)).subtracting(window).subtracting(waiting)
+        return LimitForecast(limit: limit, used: window.count, ahead: waiting.count, newPeople: mine.count)
     }
 
     /// A contact the campaign will not message, and why; `suppressed` when the opt-out rule stops it.

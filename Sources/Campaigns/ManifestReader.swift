@@ -6,7 +6,7 @@ import WabulkBase
 public enum ManifestReader {
     static let knownKeys: Set<String> = [
         "id", "name", "description", "template", "audience", "variables", "startAt",
-        "sendWindow", "rate", "dryRun",
+        "sendWindow", "rate", "dryRun", "onLimit",
     ]
 
     /// `fileName` gives the id when the manifest has none.
@@ -129,6 +129,11 @@ public enum ManifestReader {
         if let d = object["dryRun"] {
             if let b = d.bool { dryRun = b } else { problems.append(.init(field: "dryRun", reason: "must be true or false")) }
         }
+        var onLimit: CampaignManifest.OnLimit?
+        if let text = string(object["onLimit"], "onLimit", required: false) {
+            onLimit = CampaignManifest.OnLimit(rawValue: text)
+            if onLimit == nil { problems.append(.init(field: "onLimit", reason: "\"\(text)\" is not wait or refuse")) }
+        }
 
         guard problems.isEmpty else { throw ManifestRejection(problems: problems) }
         return CampaignManifest(
@@ -141,7 +146,8 @@ public enum ManifestReader {
             startAt: startAt,
             sendWindow: window,
             rate: rate,
-            dryRun: dryRun
+            dryRun: dryRun,
+            onLimit: onLimit
         )
     }
 }

@@ -53,6 +53,8 @@ public struct StatusSnapshot: Codable, Sendable {
         public var nextFreeAt: String?
     }
     public var paused: SpoolControl.Hold?
+    /// Marketing sends held (Meta flagged the number's quality); others go on.
+    public var marketingHeld: SpoolControl.Hold?
     public var lastError: LastError?
     /// Set when the daemon writes outbox/status.json.
     public var writtenAt: String?
@@ -134,6 +136,7 @@ public struct StatusSnapshot: Codable, Sendable {
             sentLastMinute: sentLastMinute,
             messaging: messaging,
             paused: control.queueHold,
+            marketingHeld: control.marketingHold,
             lastError: last.map {
                 LastError(time: $0.time, campaign: $0.campaign, phone: $0.phone, code: $0.errorCode, title: $0.errorTitle ?? $0.reason)
             }
@@ -155,6 +158,9 @@ public struct StatusSnapshot: Codable, Sendable {
     public var text: String {
         var out: [String] = []
         if let paused { out.append("SENDING PAUSED since \(paused.since): \(paused.reason) — fix it, then run `wabulk resume`") }
+        if let held = marketingHeld {
+            out.append("MARKETING HELD since \(held.since): \(held.reason) — `wabulk resume` sends it anyway")
+        }
         out.append(
             "queue: \(queue.ready) ready, \(queue.deferred) deferred, \(queue.active) in flight; rate \(configuredRate), \(sentLastMinute) sent in the last minute"
         )

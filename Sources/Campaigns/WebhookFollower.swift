@@ -21,17 +21,23 @@ public struct WebhookFollower: Service {
     let linkBacklog = LinkBacklog()
     let recorder: OptOutRecorder
     let interval: Duration
+    /// Whether Meta's good news (UNFLAGGED, a reinstated account) lifts the hold its bad news set.
+    let liftHealthHolds: Bool
     let logger: Logger
     let now: @Sendable () -> Date
 
+    /// `interval`: how often it looks for new lines; a quarter second, so Meta's word on the account holds
+    /// sending within a second of its 200.
     public init(
         home: HomeLayout,
         registry: ContactRegistry,
         events: EventLogWriter,
-        interval: Duration = .seconds(1),
+        interval: Duration = .milliseconds(250),
+        liftHealthHolds: Bool = true,
         logger: Logger,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
+        self.liftHealthHolds = liftHealthHolds
         self.home = home
         self.registry = registry
         self.recorder = OptOutRecorder(registry: registry, spoolDirectory: home.spool, events: events, now: now)
@@ -205,16 +211,47 @@ public struct WebhookFollower: Service {
         )
     }
 
-    /// Meta set the portfolio's messaging limit: kept in var/account.json, where the dispatcher follows it
-    /// (a raised limit releases the messages held back for it). The operator's setting still wins there.
+    /// Meta changed the account. A new messaging limit is kept in var/account.json, where the dispatcher
+    /// follows it (a raised limit releases the messages held back for it; the operator's setting still wins
+    /// there). Bad news of the number's quality holds marketing, of the account holds everything, with Meta's
+    /// words; Meta's good news lifts the hold it set (unless the operator wants to lift it themselves).
     func applyAccountUpdate(_ event: MessageEvent) throws {
-        guard let limit = event.messagingLimit else { return }
-        try AccountState.update(home) { state in
-            state.messagingLimit = limit < 0 ? .unlimited : .people(limit)
-            state.limitSource = .webhook
-            state.limitAt = event.time
+        // What the refresh read from the phone number is kept by the refresh itself; its line is history.
+        guard event.origin != .graph else { return }
+        if let limit = event.messagingLimit {
+            try AccountState.update(home) { state in
+                state.messagingLimit = limit < 0 ? .unlimited : .people(limit)
+                state.limitSource = .webhook
+                state.limitAt = event.time
+            }
+            logger.notice("messaging limit set by Meta (\(event.reason ?? "webhook")): \(limit < 0 ? "unlimited" : String(limit))")
         }
-        logger.notice("messaging limit set by Meta (\(event.reason ?? "webhook")): \(limit < 0 ? "unlimited" : String(limit))")
+        let change = HealthChange(field: event.reason ?? "", event: event.errorTitle, details: event.errorDetails)
+        let cause = HoldCause.account(event: event.errorTitle ?? "")
+        let at = event.date ?? now()
+        var changed = true
+        try SpoolControl.update(spool: home.spool) { control in
+            switch change {
+            case .holdMarketing(let reason): control.marketingHold = .init(reason: reason, cause: cause, since: at)
+            case .holdAll(let reason): control.queueHold = .init(reason: reason, cause: cause, since: at)
+            case .liftMarketing where liftHealthHolds:
+                if case .account = control.marketingHold?.cause { control.marketingHold = nil } else { changed = false }
+            case .liftAll where liftHealthHolds:
+                if case .account = control.queueHold?.cause { control.queueHold = nil } else { changed = false }
+            default: changed = false
+            }
+        }
+        switch change {
+        case .holdMarketing(let reason), .holdAll(let reason):
+            logger.warning("\(reason)", metadata: ["event": "\(event.errorTitle ?? "")"])
+        case .liftMarketing(let reason), .liftAll(let reason):
+            logger.notice(
+                changed
+                    ? "\(reason): the hold is lifted"
+                    : "\(reason)\(liftHealthHolds ? "" : "; the hold stays until `wabulk resume` (liftHealthHolds is off)")"
+            )
+        case .none: break
+        }
     }
 
     func loadPosition() -> EventLogTail.Position? {

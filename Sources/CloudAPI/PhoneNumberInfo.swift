@@ -37,27 +37,12 @@ public struct PhoneNumberInfo: Sendable, Equatable {
         guard json.isObject else { return nil }
         let limitText =
             json["whatsapp_business_manager_messaging_limit"]?.string ?? json["whatsapp_business_manager_messaging_limit"]?["current_limit"]?.string
-        messagingLimit = (limitText ?? json["messaging_limit_tier"]?.string).flatMap(Self.limit(tier:))
+        messagingLimit = (limitText ?? json["messaging_limit_tier"]?.string).flatMap(MessagingLimit.init(tier:))
         quality = json["quality_rating"]?.string
         displayPhoneNumber = json["display_phone_number"]?.string
         verifiedName = json["verified_name"]?.string
         nameStatus = json["name_status"]?.string
         throughput = json["throughput"]?["level"]?.string
-    }
-
-    /// `TIER_250` → 250 people, `TIER_2K` → 2,000, `TIER_UNLIMITED` → unlimited; nil for `TIER_NOT_SET` or
-    /// anything else.
-    public static func limit(tier: String) -> MessagingLimit? {
-        let t = tier.uppercased()
-        if t == "TIER_UNLIMITED" || t == "UNLIMITED" { return .unlimited }
-        guard t.hasPrefix("TIER_") else { return Int(t).map { $0 < 0 ? .unlimited : .people($0) } }
-        var digits = t.dropFirst(5)
-        var scale = 1
-        if digits.hasSuffix("K") {
-            scale = 1000
-            digits = digits.dropLast()
-        }
-        return Int(digits).map { .people($0 * scale) }
     }
 }
 
@@ -70,16 +55,10 @@ extension CloudAPIClient {
 
     /// The sending number as Meta describes it.
     public func phoneNumberInfo() async -> PhoneNumberAnswer {
-        let request = HTTPRequest(
-            method: "GET",
-            url: "\(baseURL)/\(version)/\(phoneNumberID)?fields=\(PhoneNumberInfo.fields)",
-            headers: [("Authorization", "Bearer \(token.reveal())")],
-            timeout: timeout
-        )
-        let response: HTTPResponse
-        do { response = try await transport.perform(request) } catch { return .failed(error.message) }
-        if response.status == 200, let json = JSONValue.parse(response.body), let info = PhoneNumberInfo(json: json) { return .info(info) }
-        if let error = GraphError(responseBody: response.body) { return .rejected(error) }
-        return .failed("HTTP \(response.status) without the phone number's fields")
+        switch await graphGET("\(phoneNumberID)?fields=\(PhoneNumberInfo.fields)") {
+        case .json(let json): PhoneNumberInfo(json: json).map(PhoneNumberAnswer.info) ?? .failed("an answer without the phone number's fields")
+        case .rejected(let error): .rejected(error)
+        case .failed(let reason): .failed(reason)
+        }
     }
 }

@@ -84,3 +84,32 @@ private final class UploadSource {
     var offset = 0
     init(bytes: [UInt8]) { self.bytes = bytes }
 }
+
+extension CurlConnection {
+    /// Connects, greets (EHLO, STARTTLS when `requireTLS`, AUTH when a user is given) and says NOOP: whether
+    /// mail could be handed over, without sending any. Throws with curl's reason.
+    public func checkSMTP(url: String, requireTLS: Bool, username: String?, password: String?, timeout: Double = 15) throws(TransportError) {
+        let handle = self.handle
+        curl_easy_reset(handle)
+        _ = ccurl_setopt_str(handle, CURLOPT_URL, url)
+        _ = ccurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+        _ = ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(timeout * 1000))
+        _ = ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(min(timeout, 10) * 1000))
+        _ = ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
+        _ = ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
+        if requireTLS { _ = ccurl_setopt_long(handle, CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue)) }
+        if let username { _ = ccurl_setopt_str(handle, CURLOPT_USERNAME, username) }
+        if let password { _ = ccurl_setopt_str(handle, CURLOPT_PASSWORD, password) }
+        _ = ccurl_setopt_str(handle, CURLOPT_CUSTOMREQUEST, "NOOP")
+        // What the server answers is not kept (curl's default would print it to stdout).
+        _ = ccurl_setopt_writefunction(handle) { _, size, count, _ in size * count }
+        let code = curl_easy_perform(handle)
+        guard code == CURLE_OK else {
+            throw TransportError(
+                code: Int(code.rawValue),
+                message: String(cString: curl_easy_strerror(code)),
+                isTimeout: code == CURLE_OPERATION_TIMEDOUT
+            )
+        }
+    }
+}

@@ -5,6 +5,8 @@ public enum EventSource: String, Sendable, CaseIterable {
     /// `wabulk campaign retry-failed` put a failed message back in line: the fold starts it over.
     case retry
     case optOut = "opt-out"
+    /// Read from Meta's Graph API (the phone number's fields), not told by a webhook.
+    case graph
 }
 
 extension MessageEvent {

@@ -37,6 +37,8 @@ public struct MessageLedger: Sendable {
     /// Status events whose message id matched no send we know of (kept, never dropped).
     public private(set) var orphans: [MessageEvent] = []
     public private(set) var inboundCount = 0
+    /// Meta's word on the account (messaging limit, quality, standing), in log order: the report's history.
+    public private(set) var accountUpdates: [MessageEvent] = []
     public private(set) var unreadableLines = 0
 
     public init() {}
@@ -95,6 +97,7 @@ public struct MessageLedger: Sendable {
 
     static let statusBytes = Array("status".utf8)
     static let inboundBytes = Array("inbound".utf8)
+    static let accountUpdateBytes = Array(MessageEvent.Kind.accountUpdate.rawValue.utf8)
     static let retryBytes = Array(EventSource.retry.rawValue.utf8)
     static let optOutBytes = Array(EventSource.optOut.rawValue.utf8)
     static let statusValues = MessageStatus.allCases.map { (Array($0.rawValue.utf8), $0) }
@@ -126,6 +129,10 @@ public struct MessageLedger: Sendable {
         }
         if EventFields.equals(kind, Self.inboundBytes, in: line) {
             inboundCount += 1
+            return
+        }
+        if EventFields.equals(kind, Self.accountUpdateBytes, in: line) {
+            if let e = MessageEvent(fields: f, in: line) { accountUpdates.append(e) }
             return
         }
         guard EventFields.equals(kind, Self.statusBytes, in: line), let status = Self.status(f.status, in: line) else { return }

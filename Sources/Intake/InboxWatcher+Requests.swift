@@ -117,6 +117,10 @@ extension InboxWatcher {
                 processedAt: now()
             )
             receipt.campaign = .init(id: plan.campaign, queued: plan.queued, skipped: plan.skipped, dryRun: plan.dryRun)
+            if !plan.warnings.isEmpty {
+                receipt.warnings = plan.warnings
+                receipt.message += "; warning: " + plan.warnings.joined(separator: "; ")
+            }
             return receipt
         } catch {
             switch error {

@@ -25,6 +25,8 @@ public struct Receipt: Codable, Sendable, Equatable {
     public var contacts: ImportSummary?
     public var campaign: CampaignPart?
     public var problems: [ManifestProblem]?
+    /// Accepted, but worth knowing (a campaign the messaging limit spreads over days).
+    public var warnings: [String]?
     /// The errors CSV beside this receipt, when rows were rejected.
     public var errorsFile: String?
     /// The wa.me link a share request produced.

@@ -169,6 +169,31 @@ public struct CampaignReport: Sendable {
             row: 17,
             column: 3
         )
+        writeAccountHistory(sheet, totals, row: 32)
+    }
+
+    /// Meta's word on the account while these messages went (the messaging limit, the number's quality, the
+    /// account's standing): what explains a campaign that slowed, waited or stopped. The report's period, or
+    /// for a campaign from a day before its first send to its last update.
+    func writeAccountHistory(_ sheet: XLSXSheet, _ totals: Totals, row: Int) {
+        let from = scope.from ?? totals.all.firstSent.map { Date(timeIntervalSince1970: TimeInterval($0) - 86_400) }
+        let to = scope.to ?? totals.all.lastEvent.map { Date(timeIntervalSince1970: TimeInterval($0 + 1)) }
+        let history = ledger.accountUpdates.filter { e in
+            guard let at = e.date else { return false }
+            return (from.map { at >= $0 } ?? true) && (to.map { at < $0 } ?? true)
+        }
+        sheet.write(row: row, [.text("Account (Meta)"), .text("Change")], style: .header)
+        guard !history.isEmpty else {
+            sheet.write(row: row + 1, [.text("none in this period"), .empty])
+            return
+        }
+        for (i, e) in history.enumerated() {
+            var what = [e.reason ?? "update", e.errorTitle].compactMap { $0 }.joined(separator: " ")
+            if let limit = e.messagingLimit { what += ": messaging limit " + (limit < 0 ? "unlimited" : String(limit)) }
+            if let details = e.errorDetails { what += " (\(details))" }
+            if e.source == EventSource.graph.rawValue { what += " [read from the phone number]" }
+            sheet.write(row: row + 1 + i, [e.date.map { .date($0.shifted(to: scope.timeZone)) } ?? .empty, .text(what)])
+        }
     }
 
     func writeCampaigns(_ sheet: XLSXSheet, _ totals: Totals) {

@@ -99,6 +99,8 @@ public struct SandboxScript: Sendable, Equatable {
     public var mediaExpiresAfterUses: Int?
     /// Meta's messaging limit: unique people accepted in a moving 24 hours; one more is refused (nil: none).
     public var messagingLimit: Int?
+    /// No app is subscribed to the business account's webhooks (`/subscribed_apps` lists none).
+    public var unsubscribed = false
     /// After the first accepted send to this number, later sends wait unanswered until POST /sandbox/resume.
     public var pauseAfter: String?
     /// The sandbox's clock for that window (tests move it a day on).
@@ -110,7 +112,7 @@ public struct SandboxScript: Sendable, Equatable {
             && a.expectedToken == b.expectedToken && a.webhookRetryCap == b.webhookRetryCap
             && a.templateFailure?.code == b.templateFailure?.code && a.templateFailure?.times == b.templateFailure?.times
             && a.mediaExpiresAfterUses == b.mediaExpiresAfterUses && a.messagingLimit == b.messagingLimit
-            && a.pauseAfter == b.pauseAfter
+            && a.pauseAfter == b.pauseAfter && a.unsubscribed == b.unsubscribed
     }
 
     /// Parses `80008` (always) or `80008x2` (the first two calls).

@@ -16,7 +16,9 @@ public struct SandboxServer: Sendable {
     let recorder: RequestRecorder
     let media: SandboxMedia
     let gate: SendGate
+    let account: SandboxAccount
     let logger: Logger
+    let phoneNumberID: String
 
     public init(
         host: String = "127.0.0.1",
@@ -32,9 +34,11 @@ public struct SandboxServer: Sendable {
         self.port = port
         self.script = script
         self.logger = logger
+        self.phoneNumberID = phoneNumberID
         pump = WebhookPump(url: webhookURL, secret: appSecret, phoneNumberID: phoneNumberID, retryCap: script.webhookRetryCap, logger: logger)
         recorder = RequestRecorder(file: recordFile)
         media = SandboxMedia(expiresAfterUses: script.mediaExpiresAfterUses)
+        account = SandboxAccount(messagingLimit: script.messagingLimit)
         gate = SendGate(pauseAfterDigits: script.pauseAfter?.filter(\.isNumber))
     }
 
@@ -57,10 +61,20 @@ public struct SandboxServer: Sendable {
         let recorder = recorder
         let media = media
         let gate = gate
+        let account = account
         let server = self
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/sandbox/requests") { _, _ -> Response in
             let data = try JSONEncoder().encode(await recorder.all())
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+        // Meta changing the account, on command: the change is posted to the listener as Meta's webhook
+        // (signed, retried) and the sandbox's own limit and quality follow it. Answers what the listener said.
+        router.post("/sandbox/account-update") { request, _ -> Response in
+            let buffer = try await request.body.collect(upTo: 1 << 16)
+            guard let change = await account.change(command: Data(buffer.readableBytesView)) else { return Response(status: .badRequest) }
+            let status = await pump.postAccountChange(change)
+            let data = Data(#"{"listenerStatus":\#(status),"change":"#.utf8) + change + Data("}".utf8)
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
         router.post("/sandbox/resume") { _, _ -> Response in
@@ -70,6 +84,28 @@ public struct SandboxServer: Sendable {
         router.get("/sandbox/stats") { _, _ -> Response in
             let data = try JSONEncoder().encode(await server.stats())
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+        // The business account's numbers and the apps subscribed to its webhooks (`wabulk doctor` reads both).
+        let phoneNumberID = phoneNumberID
+        @Sendable func graph(_ request: Request, _ body: @Sendable () -> [String: Any]) throws -> Response {
+            let auth = request.headers[.authorization] ?? ""
+            let tokenOK = auth.hasPrefix("Bearer ") && auth.count > 7 && script.expectedToken.map { auth == "Bearer \($0)" } ?? true
+            let (status, json) = tokenOK ? (200, body()) : MetaErrorShapes.body(code: 190, traceID: "AgrphX0Tr4ce")
+            let data = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys, .withoutEscapingSlashes])
+            return Response(
+                status: .init(code: status),
+                headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: data))
+            )
+        }
+        router.get("/:version/:account/phone_numbers") { request, _ -> Response in
+            try graph(request) { ["data": [["id": phoneNumberID, "display_phone_number": "+1 555-000-1111", "verified_name": "wabulk sandbox"]]] }
+        }
+        router.get("/:version/:account/subscribed_apps") { request, _ -> Response in
+            try graph(request) {
+                script.unsubscribed
+                    ? ["data": [[String: Any]]()] : ["data": [["whatsapp_business_api_data": ["id": "1234567890", "name": "wabulk"]]]]
+            }
         }
         router.get("/:version/:account/message_templates") { request, context -> Response in
             let call = await recorder.nextTemplateCall()
@@ -104,17 +140,13 @@ public struct SandboxServer: Sendable {
             if !(auth.hasPrefix("Bearer ") && auth.count > 7 && script.expectedToken.map { auth == "Bearer \($0)" } ?? true) {
                 (status, json) = MetaErrorShapes.body(code: 190, traceID: "AphnX0Tr4ce")
             } else {
-                let tier: String
-                switch script.messagingLimit {
-                case nil: tier = "TIER_UNLIMITED"
-                case let n? where n % 1000 == 0: tier = "TIER_\(n / 1000)K"
-                case let n?: tier = "TIER_\(n)"
-                }
+                let tier = await account.tier
+                let quality = await account.quality
                 (status, json) = (
                     200,
                     [
                         "id": context.parameters.get("account") ?? "", "whatsapp_business_manager_messaging_limit": tier,
-                        "quality_rating": "GREEN", "display_phone_number": "+1 555-000-1111", "verified_name": "wabulk sandbox",
+                        "quality_rating": quality, "display_phone_number": "+1 555-000-1111", "verified_name": "wabulk sandbox",
                         "name_status": "APPROVED", "throughput": ["level": "STANDARD"],
                     ]
                 )
@@ -152,7 +184,7 @@ public struct SandboxServer: Sendable {
             let buffer = try await request.body.collect(upTo: 1 << 20)
             let auth = request.headers[.authorization] ?? ""
             await gate.waitUntilOpen()
-            let send = SendHandling(script: script, recorder: recorder, pump: pump, media: media, gate: gate)
+            let send = SendHandling(script: script, recorder: recorder, pump: pump, media: media, gate: gate, account: account)
             let (status, json) = await send.handle(body: Data(buffer.readableBytesView), authorization: auth)
             // Unsorted: corelibs Foundation sorts keys with locale-aware compares, the sandbox's largest cost.
             let data = try JSONSerialization.data(withJSONObject: json, options: [.withoutEscapingSlashes])

@@ -8,6 +8,7 @@ struct SendHandling {
     let pump: WebhookPump
     let media: SandboxMedia
     let gate: SendGate
+    let account: SandboxAccount
 
     func handle(body: Data, authorization: String) async -> (Int, [String: Any]) {
         let sequence = await recorder.nextSequence()
@@ -96,7 +97,7 @@ struct SendHandling {
     ) async -> (Int, [String: Any]) {
         var record = record
         let to = record.to
-        if let limit = script.messagingLimit, await !recorder.reach(digits, now: script.now(), limit: limit) {
+        if let limit = await account.messagingLimit, await !recorder.reach(digits, now: script.now(), limit: limit) {
             // Meta does not document the code for a send past the messaging limit; 131048's family stands in.
             await reject(record, code: 131048)
             return MetaErrorShapes.body(code: 131048, traceID: trace, details: "messaging limit of \(limit) unique users in 24 hours reached")

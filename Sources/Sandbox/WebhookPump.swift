@@ -101,8 +101,32 @@ actor WebhookPump {
                 ] as [String: Any]
             ],
         ]
+        return await deliver(envelope) == 200
+    }
+
+    /// An account-level change (`account_update`, `phone_number_quality_update`, `business_capability_update`):
+    /// no metadata, an integer `time` on the entry. Tried up to five times, half a second apart; returns the
+    /// listener's last answer (0: not reached).
+    func postAccountChange(_ json: Data) async -> Int {
+        guard let change = try? JSONSerialization.jsonObject(with: json) else { return 0 }
+        let envelope: [String: Any] = [
+            "object": "whatsapp_business_account",
+            "entry": [["id": "102290129340398", "time": Int(Date().timeIntervalSince1970), "changes": [change]] as [String: Any]],
+        ]
+        var status = 0
+        for attempt in 0..<5 {
+            if attempt > 0 { try? await Task.sleep(for: .milliseconds(500)) }
+            status = await deliver(envelope)
+            if status == 200 { break }
+        }
+        return status
+    }
+
+    /// Signs and posts one body; the listener's status (0 when it could not be reached).
+    private func deliver(_ envelope: [String: Any]) async -> Int {
+        guard let url else { return 0 }
         // Unsorted, like Meta's own bodies (and corelibs Foundation's key sort is slow: locale-aware compares).
-        guard let body = try? JSONSerialization.data(withJSONObject: envelope, options: [.withoutEscapingSlashes]) else { return false }
+        guard let body = try? JSONSerialization.data(withJSONObject: envelope, options: [.withoutEscapingSlashes]) else { return 0 }
         let bytes = [UInt8](body)
         let request = HTTPRequest(
             method: "POST",
@@ -117,10 +141,10 @@ actor WebhookPump {
         do {
             let response = try await http.perform(request)
             if response.status != 200 { logger.warning("sandbox: webhook answered \(response.status)") }
-            return response.status == 200
+            return response.status
         } catch {
             logger.warning("sandbox: webhook not delivered: \(error)")
-            return false
+            return 0
         }
     }
 }

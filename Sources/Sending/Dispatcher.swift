@@ -64,6 +64,7 @@ public final class Dispatcher: Service, Sendable {
     let budget: BudgetBox
     let controlWatch: SpoolControl.Watch
     let unconfirmed = UnconfirmedSends()
+    let marketingHeld = MarketingHeldCampaigns()
     let storage = StorageTrouble()
     let clock = ContinuousClock()
     let suppressions: SuppressionList
@@ -135,8 +136,10 @@ public final class Dispatcher: Service, Sendable {
                 await pause(numberWait - options.maxSlotWait)
                 continue
             }
+            var excluded = Set(control.campaignHolds.keys)
+            if control.marketingHold != nil { excluded.formUnion(await marketingHeld.current(from: spool)) }
             let job: SpoolJob?
-            do { job = try await spool.claimNext(now: now(), excluding: Set(control.campaignHolds.keys)) } catch {
+            do { job = try await spool.claimNext(now: now(), excluding: excluded) } catch {
                 storage.failed("the spool cannot be written (\(error))", logger: logger)
                 await pause(.seconds(2))
                 continue
@@ -181,8 +184,11 @@ public final class Dispatcher: Service, Sendable {
                 await untilRecorded(job.id) { try await self.spool.release(job) }
                 return
             }
-            if controlWatch.current().queueHold != nil {
-                // Sending was paused while this worker waited for its slot (another request got a 190).
+            let latest = controlWatch.current()
+            if latest.queueHold != nil || (latest.marketingHold != nil && job.isMarketing) {
+                // Sending was paused while this worker waited for its slot (another request got a 190, Meta
+                // flagged the number's quality).
+                if latest.marketingHold != nil, job.isMarketing { marketingHeld.add(job.campaign) }
                 await untilRecorded(job.id) { try await self.spool.release(job) }
                 continue
             }

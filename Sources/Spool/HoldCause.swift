@@ -14,6 +14,9 @@ public enum HoldCause: Sendable, Equatable, Codable {
     /// A media header's file or link that Meta cannot use (an upload refused or failed, media Meta could not
     /// fetch twice); `media` is the file name or link.
     case media(String)
+    /// Meta's word on the number's quality or the account's standing (`event` as Meta names it); Meta's
+    /// matching good news lifts it, as does `wabulk resume`.
+    case account(event: String)
     /// The hold store itself could not be read.
     case unreadableStore
     /// A hold from an older control.json whose cause could not be told.
@@ -26,6 +29,7 @@ public enum HoldCause: Sendable, Equatable, Codable {
         case .metaError(let code): "meta:" + (code.map(String.init) ?? "")
         case .template(let name): "template:" + name
         case .media(let media): "media:" + media
+        case .account(let event): "account:" + event
         case .unreadableStore: "unreadable"
         case .unknown: "unknown"
         }
@@ -40,6 +44,7 @@ public enum HoldCause: Sendable, Equatable, Codable {
         case "meta": self = .metaError(code: Int(detail))
         case "template": self = .template(name: String(detail))
         case "media": self = .media(String(detail))
+        case "account": self = .account(event: String(detail))
         case "unreadable": self = .unreadableStore
         default: self = .unknown
         }

@@ -36,6 +36,29 @@ extension Spool {
         return d
     }
 
+    /// Campaigns with marketing messages waiting (an unknown category counts as marketing, as for opt-outs):
+    /// the ones a marketing hold keeps back.
+    public func marketingCampaigns() throws -> Set<String> {
+        try db().read { db in
+            Set(
+                try String.fetchAll(
+                    db,
+                    sql: """
+                        SELECT DISTINCT campaign FROM jobs
+                        WHERE state IN ('ready', 'deferred') AND (category IS NULL OR upper(category) = 'MARKETING')
+                        """
+                )
+            )
+        }
+    }
+
+    /// The numbers messages are waiting (or on their way) to: the people the messaging limit will count next.
+    public func waitingPhones() throws -> Set<String> {
+        try db().read { db in
+            Set(try String.fetchAll(db, sql: "SELECT DISTINCT phone FROM jobs WHERE state IN ('ready', 'deferred', 'active')"))
+        }
+    }
+
     /// Per campaign and state, how long ago each job last changed (for `wabulk status`'s queue shape).
     public static func ages(in directory: URL, now: Date) -> [(campaign: String, state: State, seconds: Double)] {
         guard FileManager.default.fileExists(atPath: databaseFile(in: directory).path), let pool = try? ReadOnlySpool.pool(in: directory) else {

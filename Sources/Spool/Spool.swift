@@ -99,7 +99,7 @@ public actor Spool {
         return pool
     }
 
-    private func db() throws -> DatabasePool {
+    func db() throws -> DatabasePool {
         if let database { return database }
         let opened = try Self.openDatabase(in: directory)
         database = opened

@@ -40,6 +40,9 @@ public struct SpoolControl: Codable, Sendable, Equatable {
 
     /// Set when all sending is paused; cleared by `wabulk resume`.
     public var queueHold: Hold?
+    /// Set when marketing sends are held (Meta flagged the number's quality); others go on. Cleared by
+    /// `wabulk resume` or Meta's next good word.
+    public var marketingHold: Hold?
     /// Campaigns that must not send, by id.
     public var campaignHolds: [String: Hold] = [:]
     /// The store could not be read: `queueHold` says so, and the next look reads it again.
@@ -49,6 +52,7 @@ public struct SpoolControl: Codable, Sendable, Equatable {
 
     /// The table's key for the whole queue (campaign ids are letters, digits, - and _).
     static let queueKey = "*"
+    static let marketingKey = "*marketing"
 
     /// Where holds were kept before they moved into the database; read once, then renamed `.migrated`.
     public static func legacyFile(in spool: URL) -> URL { spool.appendingPathComponent("control.json") }
@@ -97,7 +101,11 @@ public struct SpoolControl: Codable, Sendable, Equatable {
                 since: row["since"] as String
             )
             let target: String = row["target"]
-            if target == queueKey { control.queueHold = hold } else { control.campaignHolds[target] = hold }
+            switch target {
+            case queueKey: control.queueHold = hold
+            case marketingKey: control.marketingHold = hold
+            default: control.campaignHolds[target] = hold
+            }
         }
         return control
     }
@@ -107,6 +115,7 @@ public struct SpoolControl: Codable, Sendable, Equatable {
         let insert = try db.cachedStatement(sql: "INSERT INTO holds (target, reason, error_code, since, cause) VALUES (?, ?, ?, ?, ?)")
         var all = control.campaignHolds.map { ($0.key, $0.value) }
         if let queue = control.queueHold { all.append((queueKey, queue)) }
+        if let marketing = control.marketingHold { all.append((marketingKey, marketing)) }
         for (target, hold) in all { try insert.execute(arguments: [target, hold.reason, hold.errorCode, hold.since, hold.cause.stored]) }
     }
 

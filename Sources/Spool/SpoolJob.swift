@@ -76,3 +76,9 @@ public struct SpoolJob: Sendable, Equatable, Identifiable {
         return "\(campaign).\(String(repeating: "0", count: max(0, 7 - digits.count)))\(digits)"
     }
 }
+
+extension SpoolJob {
+    /// Whether the message is marketing, for holds and opt-outs that stop marketing only: an unknown category
+    /// counts as marketing (never guess in the direction of sending).
+    public var isMarketing: Bool { Suppression.Scope.marketing.blocks(category: template.category) }
+}

@@ -8,6 +8,37 @@ public enum MessagingLimit: Sendable, Equatable {
     public var people: Int? {
         if case .people(let n) = self { n } else { nil }
     }
+
+    /// As Meta writes it: `TIER_250` → 250 people, `TIER_2K` → 2,000, `TIER_UNLIMITED` → unlimited, a count
+    /// (-1: unlimited); nil for `TIER_NOT_SET` or anything else.
+    public init?(tier: String) {
+        let t = tier.uppercased()
+        if t == "TIER_UNLIMITED" || t == "UNLIMITED" {
+            self = .unlimited
+            return
+        }
+        guard t.hasPrefix("TIER_") else {
+            guard let n = Int(t) else { return nil }
+            self = n < 0 ? .unlimited : .people(n)
+            return
+        }
+        var digits = t.dropFirst(5)
+        var scale = 1
+        if digits.hasSuffix("K") {
+            scale = 1000
+            digits = digits.dropLast()
+        }
+        guard let n = Int(digits) else { return nil }
+        self = .people(n * scale)
+    }
+
+    /// The count an event line carries (-1: unlimited).
+    public var eventValue: Int {
+        switch self {
+        case .people(let n): n
+        case .unlimited: -1
+        }
+    }
 }
 
 /// Written as people see it in var/account.json: a number, or "unlimited".

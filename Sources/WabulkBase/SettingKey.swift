@@ -157,6 +157,23 @@ public struct SettingKey: Sendable {
             }
         },
         .init(
+            "publicWebhookURL",
+            "WABULK_PUBLIC_WEBHOOK_URL",
+            "the callback URL saved in Meta's app dashboard; `wabulk doctor` tries Meta's verify handshake on it"
+        ) { text, s, src throws(SettingsError) in
+            guard text.isEmpty || text.hasPrefix("https://") || text.hasPrefix("http://") else {
+                throw .malformed(key: "publicWebhookURL", source: src, value: text, expected: "an http(s) URL")
+            }
+            s.publicWebhookURL = text
+        },
+        .init(
+            "liftHealthHolds",
+            "WABULK_LIFT_HEALTH_HOLDS",
+            "Meta's good news (quality unflagged, account reinstated) lifts the hold its bad news set; off: only `wabulk resume`"
+        ) { text, s, src throws(SettingsError) in
+            s.liftHealthHolds = try bool(text, key: "liftHealthHolds", source: src)
+        },
+        .init(
             "rawWebhookRetentionDays",
             "WABULK_RAW_WEBHOOK_RETENTION_DAYS",
             "days webhook bodies as received are kept in the event log (names, reply texts) before they are blanked; their events stay"

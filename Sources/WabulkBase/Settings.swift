@@ -41,6 +41,10 @@ public struct Settings: Sendable, Equatable {
     public var maxRowsPerFile: Int = 2_000_000
     /// Meta's messaging limit when the operator knows it; nil: as Meta reports it.
     public var messagingLimit: MessagingLimit?
+    /// The callback URL saved in Meta's app dashboard, for `wabulk doctor`'s handshake check ("": not checked).
+    public var publicWebhookURL: String = ""
+    /// Whether Meta's good news lifts the hold its bad news set (else only `wabulk resume` does).
+    public var liftHealthHolds: Bool = true
     /// Days webhook bodies as received stay in the event log before they are blanked (their events stay).
     public var rawWebhookRetentionDays: Int = 30
     /// The folders shared with staff, when not `inbox/` and `outbox/` inside the home.

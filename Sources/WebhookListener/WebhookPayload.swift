@@ -86,19 +86,8 @@ public enum WebhookPayload {
                     events += preferenceEvents(value, receivedAt: receivedAt)
                 case "user_preferences":
                     events += preferenceEvents(value, receivedAt: receivedAt)
-                case "business_capability_update", "phone_number_quality_update":
-                    // The portfolio's messaging limit as Meta now sets it (-1: unlimited).
-                    let limit = value["max_daily_conversations_per_business"]?.integer
-                    events.append(
-                        MessageEvent(
-                            kind: .accountUpdate,
-                            time: receivedAt,
-                            errorDetails: value["event"]?.string,
-                            reason: change["field"]?.string,
-                            source: EventSource.webhook.rawValue,
-                            messagingLimit: limit
-                        )
-                    )
+                case "business_capability_update", "phone_number_quality_update", "account_update":
+                    events.append(accountEvent(field: change["field"]?.string ?? "", value, receivedAt: receivedAt))
                 case "message_template_status_update":
                     if let event = templateStatusEvent(value, receivedAt: receivedAt) { events.append(event) }
                 default:
@@ -107,6 +96,33 @@ public enum WebhookPayload {
             }
         }
         return events
+    }
+
+    /// Meta changed the account: the messaging limit (`max_daily_conversations_per_business`, -1 unlimited; else
+    /// the older `current_limit` tier), the number's quality (`event` FLAGGED, UNFLAGGED, …) or the account's
+    /// standing (`event` ACCOUNT_VIOLATION, DISABLED_UPDATE with its ban state, …). `errorTitle` holds the
+    /// event, `errorDetails` what came with it.
+    static func accountEvent(field: String, _ value: JSONValue, receivedAt: Date) -> MessageEvent {
+        let limit =
+            value["max_daily_conversations_per_business"]?.integer.map { $0 < 0 ? MessagingLimit.unlimited : .people($0) }
+            ?? value["current_limit"]?.string.flatMap(MessagingLimit.init(tier:))
+        var details: [String] = []
+        if let v = value["violation_info"]?["violation_type"]?.string { details.append("violation: \(v)") }
+        if let ban = value["ban_info"], let state = ban["waba_ban_state"]?.string {
+            details.append("ban state: \(state)" + (ban["waba_ban_date"]?.string.map { " (\($0))" } ?? ""))
+        }
+        if let r = value["restriction_info"]?.plainText, !r.isEmpty { details.append("restriction: \(r)") }
+        if let q = (value["quality_rating"] ?? value["quality"])?.string { details.append("quality: \(q)") }
+        if let t = value["current_limit"]?.string { details.append("limit: \(t)") }
+        return MessageEvent(
+            kind: .accountUpdate,
+            time: receivedAt,
+            errorTitle: value["event"]?.string.map { String($0.prefix(100)) },
+            errorDetails: details.isEmpty ? nil : String(details.joined(separator: "; ").prefix(500)),
+            reason: field,
+            source: EventSource.webhook.rawValue,
+            messagingLimit: limit?.eventValue
+        )
     }
 
     /// `user_preferences[]`: the person stopped (or resumed) marketing messages in WhatsApp's own settings.

@@ -1,3 +1,4 @@
+import Account
 import ArgumentParser
 import Campaigns
 import Contacts
@@ -103,7 +104,9 @@ struct CampaignCommand: AsyncParsableCommand {
                 events: EventLogWriter(directory: home.log),
                 campaignsDirectory: home.campaigns,
                 templatesFile: home.templatesFile,
-                mediaDirectory: home.media
+                mediaDirectory: home.media,
+                messagingLimit: { [home, settings] in settings.messagingLimit ?? AccountState.load(home)?.messagingLimit },
+                logDirectory: home.log
             )
             let plan = try await planner.plan(manifest, sourceFile: url.lastPathComponent)
             try Spool.announceChange(in: home.spool)

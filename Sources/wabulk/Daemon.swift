@@ -44,7 +44,9 @@ struct Daemon {
             events: events,
             campaignsDirectory: home.campaigns,
             templatesFile: home.templatesFile,
-            mediaDirectory: home.media
+            mediaDirectory: home.media,
+            messagingLimit: { [home, settings] in settings.messagingLimit ?? AccountState.load(home)?.messagingLimit },
+            logDirectory: home.log
         )
         // libphonenumber scales across processes, not threads: imports use one worker process per core.
         let workers = try? NormalizerWorkers(
@@ -82,6 +84,7 @@ struct Daemon {
             home: home,
             registry: try ContactRegistry(path: home.contactsDatabase, busyTimeout: 0.5),
             events: events,
+            liftHealthHolds: settings.liftHealthHolds,
             logger: logger
         )
         let recorder = OptOutRecorder(registry: registry, spoolDirectory: home.spool, events: events)
@@ -140,7 +143,7 @@ struct Daemon {
                 logger: logger
             ),
         ]
-        services.append(AccountRefreshService(home: home, client: client, logger: logger))
+        services.append(AccountRefreshService(home: home, client: client, events: events, logger: logger))
         if settings.templateRefreshSeconds > 0, credentials.businessAccountID != nil {
             let sync = try TemplateRefresher.sync(home: home, settings: settings, credentials: credentials)
             services.append(

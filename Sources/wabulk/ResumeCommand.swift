@@ -5,7 +5,7 @@ import WabulkBase
 struct ResumeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resume",
-        abstract: "Resume sending after a pause (an expired token, a stopped campaign) once the cause is fixed."
+        abstract: "Resume sending after a pause (an expired token, a stopped campaign, Meta's hold on the account) once the cause is fixed."
     )
 
     @OptionGroup var homeOptions: HomeOptions
@@ -19,8 +19,9 @@ struct ResumeCommand: ParsableCommand {
             if let campaign {
                 cleared = control.campaignHolds.removeValue(forKey: campaign) != nil
             } else {
-                cleared = control.queueHold != nil
+                cleared = control.queueHold != nil || control.marketingHold != nil
                 control.queueHold = nil
+                control.marketingHold = nil
             }
         }
         print(cleared ? "resumed" : "nothing was paused")

@@ -52,6 +52,8 @@ struct SandboxCommand: AsyncParsableCommand {
         help: "After the first accepted send to PHONE, hold every later send unanswered until POST /sandbox/resume."
     )
     var pauseAfter: String?
+    @Flag(help: "List no app as subscribed to the business account's webhooks.")
+    var unsubscribed = false
     @Option(help: "Log level.")
     var logLevel: Logger.Level = .notice
 
@@ -90,6 +92,7 @@ struct SandboxCommand: AsyncParsableCommand {
         script.mediaExpiresAfterUses = mediaExpiresAfter
         script.messagingLimit = messagingLimit
         script.pauseAfter = pauseAfter
+        script.unsubscribed = unsubscribed
         var logger = Logger(label: "wabulk.sandbox")
         logger.logLevel = logLevel
         let secret = ProcessInfo.processInfo.environment["WHATSAPP_APP_SECRET"].flatMap { $0.isEmpty ? nil : Secret($0) }

@@ -155,7 +155,9 @@ import WebhookListener
             ),
             receivedAt: Self.received
         )
-        #expect(quality[0].errorDetails == "UPGRADE")
+        #expect(quality[0].errorTitle == "UPGRADE")
+        #expect(quality[0].errorDetails == "limit: TIER_UNLIMITED")
+        #expect(quality[0].messagingLimit == -1)
         try await events.append(quality, durable: true)
         _ = await follower.catchUp()
         #expect(AccountState.load(home)?.messagingLimit == .unlimited)

@@ -147,12 +147,12 @@ import WabulkBase
     }
 
     @Test func tiersReadAsLimits() {
-        #expect(PhoneNumberInfo.limit(tier: "TIER_250") == .people(250))
-        #expect(PhoneNumberInfo.limit(tier: "TIER_2K") == .people(2000))
-        #expect(PhoneNumberInfo.limit(tier: "TIER_100K") == .people(100_000))
-        #expect(PhoneNumberInfo.limit(tier: "TIER_UNLIMITED") == .unlimited)
-        #expect(PhoneNumberInfo.limit(tier: "TIER_NOT_SET") == nil)
-        #expect(PhoneNumberInfo.limit(tier: "-1") == .unlimited)
+        #expect(MessagingLimit(tier: "TIER_250") == .people(250))
+        #expect(MessagingLimit(tier: "TIER_2K") == .people(2000))
+        #expect(MessagingLimit(tier: "TIER_100K") == .people(100_000))
+        #expect(MessagingLimit(tier: "TIER_UNLIMITED") == .unlimited)
+        #expect(MessagingLimit(tier: "TIER_NOT_SET") == nil)
+        #expect(MessagingLimit(tier: "-1") == .unlimited)
     }
 
     /// The account's limit is read from the phone number's fields (the sandbox serves them as Meta does) into
