@@ -30,22 +30,25 @@ final class BudgetBox: @unchecked Sendable {
 
     func record(_ phone: String, at time: Date) { lock.withLock { budget.record(phone, at: time) } }
 
-    /// The limit changed; returns the jobs held back for the budget when it rose (they may go now).
-    func setLimit(_ limit: Int?) -> [String] {
+    /// The limit changed; returns whether it rose (the jobs held back for it may go now).
+    func setLimit(_ limit: Int?) -> Bool {
         lock.withLock {
             let old = budget.limit
             budget.limit = limit
-            guard (limit ?? .max) > (old ?? .max) else { return [] }
-            defer { waiting.removeAll() }
-            return Array(waiting)
+            return (limit ?? .max) > (old ?? .max)
         }
     }
 
-    /// Jobs this dispatcher held back for the budget, to release at once if the limit rises.
-    private var waiting: Set<String> = []
-    func noteWaiting(_ job: String) { _ = lock.withLock { waiting.insert(job) } }
-
     var limit: Int? { lock.withLock { budget.limit } }
+
+    /// Whether someone new could be messaged now.
+    func hasRoom(now: Date) -> Bool {
+        lock.withLock {
+            var copy = budget
+            copy.expire(now: now)
+            return copy.limit.map { copy.used < $0 } ?? true
+        }
+    }
 }
 
 extension Dispatcher {
@@ -67,27 +70,39 @@ extension Dispatcher {
         event.attempt = waiting.attempt
         event.status = .deferred
         event.reason = "messaging limit: \(used) of \(limit) used; next free at \(Timestamp.format(until))"
-        budget.noteWaiting(job.id)
         await untilRecorded(job.id) {
             try await self.events.append(event, durable: false)
-            try await self.spool.requeue(waiting)
+            try await self.spool.requeue(waiting, waitingFor: Spool.messagingLimitCause)
         }
     }
 
     /// Follows the limit as the account learns it (Meta's fields, a webhook, the operator's setting): a
     /// raised limit releases the jobs held back for it at once.
     func followLimit() async {
+        // After a restart the jobs held back before it are found in the spool: with room now (the limit rose
+        // while the daemon was down, or their window freed), they go rather than wait for their time.
+        if budget.hasRoom(now: now()) { await releaseBudgetHeld() }
         guard let currentLimit = options.currentLimit else { return }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let limit = currentLimit()
             if limit != budget.limit {
-                let released = budget.setLimit(limit)
+                let rose = budget.setLimit(limit)
                 logger.notice("messaging limit now \(limit.map(String.init) ?? "none")")
-                if !released.isEmpty {
-                    await untilRecorded("released") { try await self.spool.makeDue(released, now: self.now()) }
-                }
+                if rose { await releaseBudgetHeld() }
             }
             _ = await sleepUnlessStopping(until: .now + options.limitPoll)
+        }
+    }
+
+    /// Makes the jobs held back for the messaging limit due now; any the window still has no room for are
+    /// held back again by the worker that claims them.
+    func releaseBudgetHeld() async {
+        await untilRecorded("released") {
+            let held = try await self.spool.waiting(for: Spool.messagingLimitCause)
+            if !held.isEmpty {
+                let released = try await self.spool.makeDue(held, now: self.now())
+                self.logger.notice("\(released) messages held back for the messaging limit may go now")
+            }
         }
     }
 }

@@ -75,6 +75,10 @@ public actor Spool {
             if try !db.columns(in: "jobs").contains(where: { $0.name == "category" }) {
                 try db.execute(sql: "ALTER TABLE jobs ADD COLUMN category TEXT")
             }
+            // Why a deferred job waits, when a later change may release it early (the messaging limit rising).
+            if try !db.columns(in: "jobs").contains(where: { $0.name == "waiting_for" }) {
+                try db.execute(sql: "ALTER TABLE jobs ADD COLUMN waiting_for TEXT")
+            }
             // An opt-out drops a number's waiting jobs in the same transaction that records it.
             try db.execute(sql: "CREATE INDEX IF NOT EXISTS jobs_by_phone ON jobs (phone, state)")
             // Holds (SpoolControl): the whole queue under "*", campaigns by id.
@@ -199,9 +203,21 @@ public actor Spool {
     }
 
     /// The job waits for another attempt at `notBefore`.
-    public func requeue(_ job: SpoolJob) throws {
-        try setState(job, .deferred)
+    /// `waitingFor`: what the job waits for, when something other than its time may release it early
+    /// (`messagingLimitCause`); kept until the job changes state again.
+    public func requeue(_ job: SpoolJob, waitingFor: String? = nil) throws {
+        try setState(job, .deferred, waitingFor: waitingFor)
         index(Entry(id: job.id, notBefore: job.notBefore), campaign: job.campaign, deferred: true)
+    }
+
+    /// The `waitingFor` of jobs held back for Meta's messaging limit.
+    public static let messagingLimitCause = "messaging limit"
+
+    /// The jobs deferred with this `waitingFor`.
+    public func waiting(for cause: String) throws -> [String] {
+        try db().read { db in
+            try String.fetchAll(db, sql: "SELECT id FROM jobs WHERE state = 'deferred' AND waiting_for = ? ORDER BY id", arguments: [cause])
+        }
     }
 
     /// Makes these waiting jobs due now (the messaging limit was raised: the jobs it held back may go);
@@ -214,7 +230,7 @@ public actor Spool {
             var changed = 0
             for id in ids {
                 try db.execute(
-                    sql: "UPDATE jobs SET not_before = ?, updated_at = ? WHERE id = ? AND state = 'deferred'",
+                    sql: "UPDATE jobs SET not_before = ?, updated_at = ?, waiting_for = NULL WHERE id = ? AND state = 'deferred'",
                     arguments: [now.timeIntervalSince1970, now.timeIntervalSince1970, id]
                 )
                 changed += db.changesCount
@@ -234,11 +250,11 @@ public actor Spool {
         index(Entry(id: job.id, notBefore: job.notBefore), campaign: job.campaign, deferred: true)
     }
 
-    private func setState(_ job: SpoolJob, _ state: State) throws {
+    private func setState(_ job: SpoolJob, _ state: State, waitingFor: String? = nil) throws {
         try db().write { db in
             try db.execute(
-                sql: "UPDATE jobs SET state = ?, attempt = ?, not_before = ?, updated_at = ? WHERE id = ?",
-                arguments: [state.rawValue, job.attempt, job.notBefore?.timeIntervalSince1970, Date().timeIntervalSince1970, job.id]
+                sql: "UPDATE jobs SET state = ?, attempt = ?, not_before = ?, updated_at = ?, waiting_for = ? WHERE id = ?",
+                arguments: [state.rawValue, job.attempt, job.notBefore?.timeIntervalSince1970, Date().timeIntervalSince1970, waitingFor, job.id]
             )
         }
     }

@@ -146,6 +146,33 @@ import WabulkBase
         }
     }
 
+    /// The jobs held back are known from the spool, not the dispatcher's memory: a daemon restarted after the
+    /// limit rose sends them at once instead of waiting a day for their window.
+    @Test func aRestartAfterTheLimitRoseReleasesTheJobsHeldBefore() async throws {
+        let p = try CampaignFlowTests.Pipeline(contacts: 10)
+        _ = try await p.planner.plan(
+            try p.manifest(#"{"id": "restart", "template": {"name": "t", "language": "en"}, "audience": {"all": true}}"#),
+            sourceFile: "restart.json"
+        )
+        func accepted() async -> Int { await p.sandbox.records().filter { $0.outcome == "accepted" }.count }
+        try await p.running(p.dispatcher(rate: "500/s", pairSpacing: .zero, currentLimit: { 4 })) {
+            let held = try await eventually {
+                let sent = await accepted()
+                let waiting = await p.spool.depth(campaign: "restart").deferred
+                return sent == 4 && waiting == 6
+            }
+            #expect(held)
+        }
+        #expect(try await p.spool.waiting(for: Spool.messagingLimitCause).count == 6)
+        let restartedAt = Date()
+        try await p.running(p.dispatcher(rate: "500/s", pairSpacing: .zero, currentLimit: { 10 })) {
+            let released = try await eventually(timeout: 10) { await accepted() == 10 }
+            #expect(released)
+            #expect(Date().timeIntervalSince(restartedAt) < 3)
+        }
+        #expect(try await p.spool.waiting(for: Spool.messagingLimitCause).isEmpty)
+    }
+
     @Test func tiersReadAsLimits() {
         #expect(MessagingLimit(tier: "TIER_250") == .people(250))
         #expect(MessagingLimit(tier: "TIER_2K") == .people(2000))
