@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Everything scripts/setup.sh installs, and what only the tests need: zbarimg (QR codes read back),
-# LibreOffice Calc (reports opened by a second reader), Python with the test oracles (openpyxl,
+# Chromium (the status page loaded headless), LibreOffice Calc (reports opened by a second reader), Python with the test oracles (openpyxl,
 # phonenumbers, an SMTP server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,13 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 # phonenumbers is pinned to the release carrying the same numbering data as Debian's libphonenumber 8.12.57,
 # so the differential test compares implementations, not data vintages.
 PIP_PACKAGES=(openpyxl "phonenumbers==8.12.57" aiosmtpd)
+
+# Headless Chromium loads outbox/status.html in a test (DOM, screenshots, no outside request).
+if ! command -v chromium >/dev/null; then
+  echo "setup-tests: installing chromium"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
 
 # LibreOffice reads reports back in a test; without its recommends it is a fraction of the download.
 if ! command -v soffice >/dev/null; then

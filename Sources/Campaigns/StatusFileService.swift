@@ -4,8 +4,8 @@ import Logging
 import ServiceLifecycle
 import WabulkBase
 
-/// outbox/status.json, the seed system's dashboard numbers (campaign progress and rates, the queue, recent
-/// failures), rewritten atomically every `interval` so a dashboard or a curious colleague can read it any time.
+/// outbox/status.json and outbox/status.html, the seed system's dashboard (campaign progress and rates, the
+/// queue, recent failures), rewritten atomically every `interval` so staff can look any time.
 public struct StatusFileService: Service {
     let home: HomeLayout
     let settings: Settings
@@ -32,14 +32,19 @@ public struct StatusFileService: Service {
     }
     let cache: Cache
 
-    public func writeOnce(now: Date = Date()) async throws {
+    /// Writes status.json and status.html from one snapshot; `stopping`: the daemon's last write, which marks
+    /// the page stale.
+    public func writeOnce(now: Date = Date(), stopping: Bool = false) async throws {
         // One read of the new lines feeds both the fold and the tally.
         cache.ledger.catchUp(logDirectory: cache.directory) { cache.tally.add($0) }
         var snapshot = await StatusSnapshot.take(home: home, settings: settings, now: now, ledger: cache.ledger, tally: &cache.tally)
         snapshot.writtenAt = Timestamp.format(now)
+        snapshot.daemon = stopping ? "stopped" : "running"
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try AtomicFile.write(try encoder.encode(snapshot), to: Self.file(in: home), durable: false)
+        let page = StatusPage.render(snapshot, timeZone: TimeZone(identifier: settings.timezone) ?? .gmt)
+        try AtomicFile.write(Data(page.utf8), to: StatusPage.file(in: home), durable: false)
     }
 
     public func run() async throws {
@@ -47,6 +52,6 @@ public struct StatusFileService: Service {
             do { try await writeOnce() } catch { logger.warning("status.json: \(error)") }
             _ = await sleepUnlessStopping(until: ContinuousClock.now + interval)
         }
-        try? await writeOnce()
+        try? await writeOnce(stopping: true)
     }
 }

@@ -1,4 +1,5 @@
 import Account
+import CloudAPI
 import EventLog
 import Foundation
 import Spool
@@ -32,6 +33,15 @@ public struct StatusSnapshot: Codable, Sendable {
         public var title: String
         public var count: Int
         public var last: String
+        /// Meta's error in plain words, and what wabulk does about it (MetaErrorCatalog).
+        public var explanation: String?
+        public var action: String?
+    }
+
+    /// Messages waiting for something other than their turn, by why.
+    public struct WaitingReason: Codable, Sendable, Equatable {
+        public var why: String
+        public var count: Int
     }
 
     public var campaigns: [CampaignLine]
@@ -52,6 +62,17 @@ public struct StatusSnapshot: Codable, Sendable {
         public var unlimited: Bool
         public var nextFreeAt: String?
     }
+    /// Sends per hour over the last 24 hours, oldest first (the last is the hour now running).
+    public var sentByHour: [Int]?
+    /// Start of the first of those hours.
+    public var hoursFrom: String?
+    public var optOutsLastDay: Int?
+    /// Deferred messages by why (Meta's error, the messaging limit, the send window …), most first.
+    public var waiting: [WaitingReason]?
+    /// The newest workbooks in outbox/reports/ (file names), newest first.
+    public var latestReports: [String]?
+    /// "running", or "stopped" when the daemon wrote this on its way out.
+    public var daemon: String?
     public var paused: SpoolControl.Hold?
     /// Marketing sends held (Meta flagged the number's quality); others go on.
     public var marketingHeld: SpoolControl.Hold?
@@ -74,7 +95,18 @@ public struct StatusSnapshot: Codable, Sendable {
         let depth = await Spool(directory: home.spool).depth()
         var lines: [CampaignLine] = []
         var countsByCampaign: [String: CampaignCounts] = [:]
-        ledger.forEach(texts: false) { m in countsByCampaign[m.campaign ?? "", default: CampaignCounts()].add(m) }
+        var waitingWhy: [String: Int] = [:]
+        // Why messages wait, without reading any text back (a million waiting would be a million reads every
+        // 30 s): Meta's code from the fold, the messaging limit from the spool, the rest waiting for their time.
+        var byCode = 0
+        ledger.forEach(texts: false) { m in
+            countsByCampaign[m.campaign ?? "", default: CampaignCounts()].add(m)
+            guard m.status == .deferred, let code = m.errorCode else { return }
+            waitingWhy["(#\(code)) \(MetaErrorCatalog.entry(for: code).title)", default: 0] += 1
+            byCode += 1
+        }
+        let forLimit = Spool.waitingCount(for: Spool.messagingLimitCause, in: home.spool)
+        if forLimit > 0 { waitingWhy["Meta's messaging limit reached"] = forLimit }
         let started = tally.started
         let lastEvent = tally.lastEvent
         for record in CampaignRecord.loadAll(in: home.campaigns) {
@@ -110,6 +142,8 @@ public struct StatusSnapshot: Codable, Sendable {
                 )
             )
         }
+        let rest = depth.deferred - byCode - forLimit
+        if rest > 0 { waitingWhy["waiting for their time (a retry, the send window, the start time)"] = rest }
         let sentLastMinute = tally.recentSends.count
         let limit = settings.messagingLimit ?? AccountState.load(home)?.messagingLimit
         var messaging = Messaging(used: tally.reached.used, limit: limit?.people, unlimited: limit == .unlimited, nextFreeAt: nil)
@@ -117,7 +151,17 @@ public struct StatusSnapshot: Codable, Sendable {
         let last = tally.lastError
         var errors: [Int: ErrorCount] = [:]
         for e in tally.recentErrors {
-            var entry = errors[e.code] ?? ErrorCount(code: e.code, title: e.title, count: 0, last: e.time)
+            let known = MetaErrorCatalog.entry(for: e.code)
+            var entry =
+                errors[e.code]
+                ?? ErrorCount(
+                    code: e.code,
+                    title: e.title,
+                    count: 0,
+                    last: e.time,
+                    explanation: known.explanation,
+                    action: Self.words(for: known.action)
+                )
             entry.count += 1
             entry.last = max(entry.last, e.time)
             errors[e.code] = entry
@@ -135,12 +179,44 @@ public struct StatusSnapshot: Codable, Sendable {
             configuredRate: settings.rate.description,
             sentLastMinute: sentLastMinute,
             messaging: messaging,
+            sentByHour: Self.hours(tally.sentByHour, now: now),
+            hoursFrom: Timestamp.format(Self.hourStart(now.addingTimeInterval(-23 * 3600))),
+            optOutsLastDay: tally.recentOptOuts.count,
+            waiting: waitingWhy.map { WaitingReason(why: $0.key, count: $0.value) }.sorted { ($0.count, $1.why) > ($1.count, $0.why) },
+            latestReports: Self.latestReports(home.reports),
+            daemon: "running",
             paused: control.queueHold,
             marketingHeld: control.marketingHold,
             lastError: last.map {
                 LastError(time: $0.time, campaign: $0.campaign, phone: $0.phone, code: $0.errorCode, title: $0.errorTitle ?? $0.reason)
             }
         )
+    }
+
+    /// What wabulk does about a Meta error, for staff.
+    static func words(for action: ErrorAction) -> String {
+        switch action {
+        case .retry: "tried again later"
+        case .slowDown: "tried again later, and sending slows down"
+        case .slowDownRecipient: "tried again later for that person only"
+        case .retryAfterADay: "tried again after a day"
+        case .stopQueue: "all sending paused until `wabulk resume`"
+        case .stopCampaign: "the campaign stopped until it is resumed"
+        case .fail: "not tried again"
+        }
+    }
+
+    static func hourStart(_ date: Date) -> Date { Date(timeIntervalSince1970: (date.timeIntervalSince1970 / 3600).rounded(.down) * 3600) }
+
+    /// The 24 hours up to now, oldest first.
+    static func hours(_ byHour: [String: Int], now: Date) -> [Int] {
+        (0..<24).map { i in byHour[String(Timestamp.format(now.addingTimeInterval(Double(i - 23) * 3600)).prefix(13))] ?? 0 }
+    }
+
+    static func latestReports(_ directory: URL) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        // Named from their time, so the name sorts by age.
+        return Array(names.filter { $0.hasSuffix(".xlsx") && !$0.hasPrefix(".") }.sorted(by: >).prefix(5))
     }
 
     static let buckets = [(5, "0-5m"), (10, "5-10m"), (20, "10-20m"), (40, "20-40m"), (80, "40-80m"), (160, "80-160m"), (Int.max, "160m+")]

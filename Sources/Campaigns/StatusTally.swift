@@ -15,10 +15,15 @@ public struct StatusTally: Sendable {
     var lastError: MessageEvent?
     /// The people messaged in the last 24 hours, for the messaging limit's line.
     var reached = MessagingBudget(limit: nil)
+    /// Sends by UTC hour ("2026-12-05T11"), the last day's only: the status page's timeline.
+    var sentByHour: [String: Int] = [:]
+    /// Times of opt-outs, the last day's only.
+    var recentOptOuts: [String] = []
 
     public init() {}
 
     public mutating func add(_ e: MessageEvent) {
+        if e.kind == .optOut { recentOptOuts.append(e.time) }
         guard e.kind == .status else { return }
         if let c = e.campaign {
             if e.status == .sending, started[c] == nil { started[c] = e.time }
@@ -26,6 +31,7 @@ public struct StatusTally: Sendable {
         }
         if e.status == .sent && e.origin == .dispatch {
             recentSends.append(e.time)
+            sentByHour[String(e.time.prefix(13)), default: 0] += 1
             if let phone = e.phone, let at = e.date { reached.record(phone, at: at) }
         }
         if (e.status == .failed || e.status == .deferred) && e.errorCode != nil || e.status == .failed { lastError = e }
@@ -40,6 +46,9 @@ public struct StatusTally: Sendable {
         let dayAgo = Timestamp.format(now.addingTimeInterval(-86_400))
         recentSends.removeAll { $0 < minuteAgo }
         recentErrors.removeAll { $0.time < dayAgo }
+        recentOptOuts.removeAll { $0 < dayAgo }
+        let firstHour = String(Timestamp.format(now.addingTimeInterval(-23 * 3600)).prefix(13))
+        sentByHour = sentByHour.filter { $0.key >= firstHour }
         reached.expire(now: now)
     }
 }

@@ -7,9 +7,11 @@ actor SendGate {
 
     init(pauseAfterDigits: String?) { self.pauseAfterDigits = pauseAfterDigits }
 
-    /// Waits while the gate is closed (a held request stays unanswered, as a slow Meta would leave it).
+    /// Waits while the gate is closed (a held request stays unanswered, as a slow Meta would leave it), at
+    /// most 30 s: a sandbox asked to stop waits for its requests, and nobody may come to open it.
     func waitUntilOpen() async {
-        while closed { try? await Task.sleep(for: .milliseconds(10)) }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while closed, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
     }
 
     /// A send to `digits` arrived (accepted or refused): the gate closes behind it, once.

@@ -59,6 +59,18 @@ extension Spool {
         }
     }
 
+    /// How many deferred jobs wait for `cause`, read on a read-only connection (`wabulk status`).
+    public static func waitingCount(for cause: String, in directory: URL) -> Int {
+        guard FileManager.default.fileExists(atPath: databaseFile(in: directory).path), let pool = try? ReadOnlySpool.pool(in: directory) else {
+            return 0
+        }
+        return
+            (try? pool.read { db in
+                guard try db.columns(in: "jobs").contains(where: { $0.name == "waiting_for" }) else { return 0 }
+                return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE state = 'deferred' AND waiting_for = ?", arguments: [cause]) ?? 0
+            }) ?? 0
+    }
+
     /// Per campaign and state, how long ago each job last changed (for `wabulk status`'s queue shape).
     public static func ages(in directory: URL, now: Date) -> [(campaign: String, state: State, seconds: Double)] {
         guard FileManager.default.fileExists(atPath: databaseFile(in: directory).path), let pool = try? ReadOnlySpool.pool(in: directory) else {

@@ -174,6 +174,13 @@ public struct SettingKey: Sendable {
             s.liftHealthHolds = try bool(text, key: "liftHealthHolds", source: src)
         },
         .init(
+            "statusSeconds",
+            "WABULK_STATUS_SECONDS",
+            "how often outbox/status.json and outbox/status.html are rewritten"
+        ) { text, s, src throws(SettingsError) in
+            s.statusSeconds = try double(text, key: "statusSeconds", source: src, range: 1...3600)
+        },
+        .init(
             "rawWebhookRetentionDays",
             "WABULK_RAW_WEBHOOK_RETENTION_DAYS",
             "days webhook bodies as received are kept in the event log (names, reply texts) before they are blanked; their events stay"

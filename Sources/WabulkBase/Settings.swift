@@ -43,6 +43,8 @@ public struct Settings: Sendable, Equatable {
     public var messagingLimit: MessagingLimit?
     /// The callback URL saved in Meta's app dashboard, for `wabulk doctor`'s handshake check ("": not checked).
     public var publicWebhookURL: String = ""
+    /// How often outbox/status.json and status.html are rewritten (the seed's dashboard refreshed every 30 s).
+    public var statusSeconds: Double = 30
     /// Whether Meta's good news lifts the hold its bad news set (else only `wabulk resume` does).
     public var liftHealthHolds: Bool = true
     /// Days webhook bodies as received stay in the event log before they are blanked (their events stay).

@@ -137,7 +137,7 @@ struct Daemon {
         var services: [any Service] = [
             listener.application(onRunning: onListening), watcher, dispatcher,
             follower,
-            StatusFileService(home: home, settings: settings, logger: logger),
+            StatusFileService(home: home, settings: settings, interval: .milliseconds(Int(settings.statusSeconds * 1000)), logger: logger),
             RawBodyRetentionService(
                 retention: RawBodyRetention(directory: home.log, days: settings.rawWebhookRetentionDays),
                 logger: logger

@@ -49,7 +49,7 @@ struct SandboxCommand: AsyncParsableCommand {
     var messagingLimit: Int?
     @Option(
         name: .customLong("pause-after"),
-        help: "After the first accepted send to PHONE, hold every later send unanswered until POST /sandbox/resume."
+        help: "After the first send to PHONE, hold every later send unanswered until POST /sandbox/resume (30 s at most)."
     )
     var pauseAfter: String?
     @Flag(help: "List no app as subscribed to the business account's webhooks.")

@@ -1,6 +1,11 @@
 #ifndef WABULK_LINE_SCAN_H
 #define WABULK_LINE_SCAN_H
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -34,6 +39,12 @@ static inline long wabulk_line_quotes(const uint8_t *p, long n, int32_t *quotes,
         }
     }
     return count;
+}
+
+/* Whether `needle` occurs in the line: glibc's memmem (two-way, SIMD), which Swift's Glibc module does not
+ * export without _GNU_SOURCE. */
+static inline int wabulk_contains(const void *line, long n, const void *needle, long m) {
+    return memmem(line, (size_t)n, needle, (size_t)m) != 0;
 }
 
 #endif
