@@ -69,6 +69,8 @@ struct EventFields: Equatable {
     @AbsentText var language: Text?
     @AbsentText var userID: Text?
     @AbsentText var parentUserID: Text?
+    @AbsentText var payload: Text?
+    @AbsentText var replyTo: Text?
     @AbsentInteger var attempt: Int?
     @AbsentInteger var errorCode: Int?
     @AbsentInteger var metaTime: Int?
@@ -186,6 +188,8 @@ struct EventFields: Equatable {
         case .language: language = value
         case .userID: userID = value
         case .parentUserID: parentUserID = value
+        case .payload: payload = value
+        case .replyTo: replyTo = value
         default: break
         }
     }
@@ -203,7 +207,7 @@ struct EventFields: Equatable {
     enum Key: CaseIterable {
         case attempt, campaign, errorCode, errorDetails, errorTitle, failure, job, kind, metaTime, name, phone
         case pricingCategory, pricingType, reason, source, status, time, wamid, raw, template, language, userID, parentUserID
-        case messagingLimit
+        case messagingLimit, payload, replyTo
     }
 
     private static func key(_ text: Text, in line: UnsafeRawBufferPointer) -> Key? {
@@ -237,6 +241,8 @@ struct EventFields: Equatable {
         case (8, UInt8(ascii: "l")): return named("language", .language)
         case (6, UInt8(ascii: "u")): return named("userID", .userID)
         case (12, UInt8(ascii: "p")): return named("parentUserID", .parentUserID)
+        case (7, UInt8(ascii: "p")): return named("payload", .payload)
+        case (7, UInt8(ascii: "r")): return named("replyTo", .replyTo)
         default: return nil
         }
     }

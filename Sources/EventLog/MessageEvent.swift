@@ -41,6 +41,10 @@ public struct MessageEvent: Codable, Sendable, Equatable {
     public var parentUserID: String?
     /// The business portfolio's messaging limit an `accountUpdate` carries (-1: unlimited).
     public var messagingLimit: Int?
+    /// An inbound reply's button payload (a quick-reply button of a template sends the payload the campaign set).
+    public var payload: String?
+    /// Meta's id of the message an inbound reply answers (its `context`), when the person replied to one.
+    public var replyTo: String?
 
     public init(
         kind: Kind = .status,
@@ -66,7 +70,9 @@ public struct MessageEvent: Codable, Sendable, Equatable {
         failure: FailureKind? = nil,
         userID: String? = nil,
         parentUserID: String? = nil,
-        messagingLimit: Int? = nil
+        messagingLimit: Int? = nil,
+        payload: String? = nil,
+        replyTo: String? = nil
     ) {
         self.kind = kind
         self.time = Timestamp.format(time)
@@ -92,6 +98,8 @@ public struct MessageEvent: Codable, Sendable, Equatable {
         self.userID = userID
         self.parentUserID = parentUserID
         self.messagingLimit = messagingLimit
+        self.payload = payload
+        self.replyTo = replyTo
     }
 
     public var date: Date? { Timestamp.parse(time) }
@@ -140,5 +148,7 @@ public struct MessageEvent: Codable, Sendable, Equatable {
         userID = text(f.userID)
         parentUserID = text(f.parentUserID)
         messagingLimit = f.messagingLimit
+        payload = text(f.payload)
+        replyTo = text(f.replyTo)
     }
 }

@@ -37,6 +37,21 @@ public struct MessageLedger: Sendable {
     /// Status events whose message id matched no send we know of (kept, never dropped).
     public private(set) var orphans: [MessageEvent] = []
     public private(set) var inboundCount = 0
+    /// Customers' replies, in log order (an opt-out reply too: `optOutReplies` names those).
+    public private(set) var replies: [Reply] = []
+    /// Meta's ids of the replies that were opt-outs (STOP, the opt-out button).
+    public private(set) var optOutReplies: Set<String> = []
+
+    /// One inbound message, as the Replies sheet shows it.
+    public struct Reply: Sendable, Equatable {
+        public var time: Int
+        public var phone: String
+        public var text: String
+        public var payload: String?
+        /// Meta's id of the message it answered, when the person replied to one.
+        public var replyTo: String?
+        public var wamid: String?
+    }
     /// Meta's word on the account (messaging limit, quality, standing), in log order: the report's history.
     public private(set) var accountUpdates: [MessageEvent] = []
     public private(set) var unreadableLines = 0
@@ -98,6 +113,7 @@ public struct MessageLedger: Sendable {
     static let statusBytes = Array("status".utf8)
     static let inboundBytes = Array("inbound".utf8)
     static let accountUpdateBytes = Array(MessageEvent.Kind.accountUpdate.rawValue.utf8)
+    static let optOutKindBytes = Array(MessageEvent.Kind.optOut.rawValue.utf8)
     static let retryBytes = Array(EventSource.retry.rawValue.utf8)
     static let optOutBytes = Array(EventSource.optOut.rawValue.utf8)
     static let statusValues = MessageStatus.allCases.map { (Array($0.rawValue.utf8), $0) }
@@ -129,6 +145,22 @@ public struct MessageLedger: Sendable {
         }
         if EventFields.equals(kind, Self.inboundBytes, in: line) {
             inboundCount += 1
+            if let e = MessageEvent(fields: f, in: line), let phone = e.phone, let at = e.date {
+                replies.append(
+                    Reply(
+                        time: Int(at.timeIntervalSince1970),
+                        phone: phone,
+                        text: e.reason ?? "",
+                        payload: e.payload,
+                        replyTo: e.replyTo,
+                        wamid: e.wamid
+                    )
+                )
+            }
+            return
+        }
+        if EventFields.equals(kind, Self.optOutKindBytes, in: line) {
+            if let wamid = f.wamid { optOutReplies.insert(EventFields.string(wamid, in: line)) }
             return
         }
         if EventFields.equals(kind, Self.accountUpdateBytes, in: line) {

@@ -107,4 +107,50 @@ extension CampaignReport {
         default: "Meta reported it as \(type), not regular: not charged"
         }
     }
+
+    /// Customers' replies other than opt-outs: who, when, what, and which campaign they answered when it can
+    /// be told — the message the reply quoted (a button tap quotes the template it came with), else the last
+    /// message sent to that person before the reply, of any campaign. A campaign's report lists the replies
+    /// that answered it; the summary, all in its period.
+    func writeReplies(_ sheet: XLSXSheet) {
+        let headers = ["Received at", "Phone", "Campaign", "Told by", "Reply", "Button payload"]
+        sheet.write(row: 0, headers.map { .text($0) }, style: .header)
+        sheet.setColumnWidths([20, 16, 18, 28, 60, 22])
+        sheet.freezeHeader()
+        let replies = ledger.replies.filter { reply in
+            let at = Date(timeIntervalSince1970: TimeInterval(reply.time))
+            return !(reply.wamid.map(ledger.optOutReplies.contains) ?? false) && (scope.from.map { at >= $0 } ?? true)
+                && (scope.to.map { at < $0 } ?? true)
+        }
+        // Every campaign's messages to the people who replied (one pass, only when someone did).
+        let repliers = Set(replies.map(\.phone))
+        let quoted = Set(replies.compactMap(\.replyTo))
+        var sentTo: [String: [(at: Int, campaign: String)]] = [:]
+        var campaignOfQuoted: [String: String] = [:]
+        if !replies.isEmpty {
+            ledger.forEach { m in
+                if let phone = m.phone, repliers.contains(phone), let at = m.sentAt { sentTo[phone, default: []].append((at, m.campaign ?? "")) }
+                if let wamid = m.wamid, quoted.contains(wamid) { campaignOfQuoted[wamid] = m.campaign ?? "" }
+            }
+        }
+        var row = 1
+        for reply in replies {
+            var campaign: String?
+            var toldBy = "no message before it"
+            if let quoted = reply.replyTo, let c = campaignOfQuoted[quoted] {
+                campaign = c
+                toldBy = reply.payload != nil ? "the button it tapped" : "the message it quoted"
+            } else if let last = sentTo[reply.phone]?.filter({ $0.at <= reply.time }).max(by: { $0.at < $1.at }) {
+                campaign = last.campaign
+                toldBy = "the last message before it"
+            }
+            if let only = scope.campaign, campaign != only { continue }
+            sheet.write(
+                row: row,
+                [date(reply.time), .text(reply.phone), .text(campaign ?? ""), .text(toldBy), .text(reply.text), .text(reply.payload ?? "")]
+            )
+            row += 1
+        }
+        if row == 1 { sheet.write(row: 1, [.text("no replies"), .empty, .empty, .empty, .empty, .empty]) }
+    }
 }

@@ -197,7 +197,10 @@ public enum WebhookPayload {
         case "interactive":
             let i = m["interactive"]
             text = (i?["button_reply"] ?? i?["list_reply"])?["title"]?.string ?? "[interactive]"
-        default: text = "[\(type)]"
+        default:
+            // Media and the rest: the kind, and the caption a picture, video or document came with.
+            let caption = m[type]?["caption"]?.string ?? m[type]?["filename"]?.string
+            text = "[\(type)]" + (caption.map { " " + $0 } ?? "")
         }
         if text.count > 1000 { text = String(text.prefix(1000)) }
         let from = m["from"]?.string.flatMap { $0.isEmpty ? nil : $0 }
@@ -210,7 +213,10 @@ public enum WebhookPayload {
             reason: text,
             source: EventSource.webhook.rawValue,
             userID: m["from_user_id"]?.string.flatMap { $0.isEmpty ? nil : $0 },
-            parentUserID: m["from_parent_user_id"]?.string
+            parentUserID: m["from_parent_user_id"]?.string,
+            payload: (m["button"]?["payload"] ?? m["interactive"]?["button_reply"]?["id"] ?? m["interactive"]?["list_reply"]?["id"])?.string
+                .map { String($0.prefix(256)) },
+            replyTo: m["context"]?["id"]?.string.map { String($0.prefix(256)) }
         )
     }
 

@@ -71,7 +71,9 @@ import WabulkBase
             failure: .gaveUp,
             userID: "IN.1234567890abcdef",
             parentUserID: "IN.parent.42",
-            messagingLimit: 2000
+            messagingLimit: 2000,
+            payload: "diwali-stop",
+            replyTo: "wamid.HBgOut"
         )
         let declared = Mirror(reflecting: full).children.compactMap(\.label)
         for child in Mirror(reflecting: full).children {

@@ -72,7 +72,7 @@ import WabulkBase
         try CampaignReport(ledger: MessageLedger(events: Self.events()), scope: Self.scope).write(to: out, generatedAt: Self.t0)
         let book = try await readXLSX(out.path)
         #expect(!FileManager.default.fileExists(atPath: dir.url.appendingPathComponent(".r.xlsx.tmp").path))
-        #expect(Array(book.keys).sorted() == ["Campaigns", "Cost", "Failures", "Messages", "Summary", "Timeline", "__charts__"])
+        #expect(Array(book.keys).sorted() == ["Campaigns", "Cost", "Failures", "Messages", "Replies", "Summary", "Timeline", "__charts__"])
         // Funnel and status split on Summary, messages per hour on Timeline: native charts in the file.
         #expect(book["__charts__"] == [["xl/charts/chart1.xml"], ["xl/charts/chart2.xml"], ["xl/charts/chart3.xml"]])
 

@@ -74,7 +74,7 @@ import WabulkBase
         #expect(try await rig.wabulk(["templates", "sync"]).status == 0)
         try rig.drop("contacts.csv", "Name,Phone\n" + (1...8).map { "P\($0),\(Self.phone($0))" }.joined(separator: "\n") + "\n")
         try rig.daemon.start()
-        #expect(try await eventually { rig.receipt("contacts.csv") != nil })
+        try #require(try await eventually(timeout: 60) { rig.receipt("contacts.csv") != nil }, "\(rig.daemonLog().suffix(4000))")
         let hostile = "<img src=x onerror=alert(1)>"
         try rig.drop(
             "diwali.json",
@@ -95,15 +95,19 @@ import WabulkBase
                 return ((diwali?["counts"] as? [String: Any])?["sent"] as? Int ?? 0) >= 3
             }
         )
-        // status.json and status.html are written together; read both between two writes.
+        // status.json and status.html are written from one snapshot: both are copied at once (again if a write
+        // fell between the two reads, told by the page's own `datetime`), and the copy is loaded.
         var json: [String: Any] = [:]
-        var loaded = (dom: "", requested: [String]())
-        for _ in 0..<5 {
-            let before = try Data(contentsOf: statusFile)
-            loaded = try await Self.load(page, in: rig.home)
-            json = try #require(try JSONSerialization.jsonObject(with: before) as? [String: Any])
-            if try Data(contentsOf: statusFile) == before { break }
+        let copy = outbox.appendingPathComponent("status-copy.html")
+        var matched = false
+        for _ in 0..<50 where !matched {
+            let html = try String(contentsOf: page, encoding: .utf8)
+            json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: statusFile)) as? [String: Any])
+            matched = html.contains(#"datetime="\#(json["writtenAt"] as? String ?? "-")""#)
+            if matched { try Data(html.utf8).write(to: copy) } else { try await Task.sleep(for: .milliseconds(50)) }
         }
+        #expect(matched, "no page and status.json of the same time")
+        let loaded = try await Self.load(copy, in: rig.home)
         let dom = loaded.dom
         #expect(loaded.requested == [])
         let campaign = try #require((json["campaigns"] as? [[String: Any]])?.first { $0["id"] as? String == "diwali" })
