@@ -128,7 +128,7 @@ extension CampaignReport {
         var sentTo: [String: [(at: Int, campaign: String)]] = [:]
         var campaignOfQuoted: [String: String] = [:]
         if !replies.isEmpty {
-            ledger.forEach { m in
+            ledger.forEach(texts: true) { m in
                 if let phone = m.phone, repliers.contains(phone), let at = m.sentAt { sentTo[phone, default: []].append((at, m.campaign ?? "")) }
                 if let wamid = m.wamid, quoted.contains(wamid) { campaignOfQuoted[wamid] = m.campaign ?? "" }
             }
