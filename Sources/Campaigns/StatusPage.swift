@@ -131,10 +131,19 @@ public enum StatusPage {
             for w in waiting { out += "<tr><td>\(escape(w.why))</td><td class=\"num\">\(w.count)</td></tr>" }
             out += "</table>"
         }
-        let held = s.campaigns.filter { $0.state == "paused" || $0.state == "stopped" }
+        let held = s.campaigns.filter { $0.hold != nil }
         if !held.isEmpty {
-            out += "<p>Held: " + held.map { "\(escape($0.id)) (\(escape($0.state)))" }.joined(separator: ", ")
-            out += " — see <code>wabulk status</code> for why; <code>wabulk resume --campaign ID</code> once it is fixed.</p>"
+            out += "<table><tr><th>Held campaign</th><th>Why</th><th>To go on</th></tr>"
+            for c in held {
+                let hold = c.hold!
+                let action =
+                    hold.cause.isPause
+                    ? "<code>wabulk resume --campaign \(escape(c.id))</code>"
+                    : "fix the cause, then <code>wabulk resume --campaign \(escape(c.id))</code>"
+                out +=
+                    "<tr><td>\(escape(c.id))</td><td>\(escape(hold.reason))<br><small>since \(escape(hold.since))</small></td><td>\(action)</td></tr>"
+            }
+            out += "</table>"
         }
         return out + "</section>"
     }

@@ -19,6 +19,8 @@ public struct StatusSnapshot: Codable, Sendable {
         public var deliveryRate: Double
         public var readRate: Double
         public var failureRate: Double
+        /// Why it is paused or stopped, and since when (nil: not held).
+        public var hold: SpoolControl.Hold?
     }
     public struct LastError: Codable, Sendable {
         public var time: String
@@ -138,7 +140,8 @@ public struct StatusSnapshot: Codable, Sendable {
                     counts: counts,
                     deliveryRate: counts.deliveryRate,
                     readRate: counts.readRate,
-                    failureRate: counts.failureRate
+                    failureRate: counts.failureRate,
+                    hold: control.campaignHolds[record.id]
                 )
             )
         }
