@@ -89,7 +89,9 @@ kill -INT $DAEMON; wait $DAEMON || true
 # IDLE_SECONDS=0 skips this phase.
 [ "$IDLE" -gt 0 ] || exit 0
 rm -rf "$WORK/home/var/spool" "$WORK/home/var/campaigns"
-env -u WABULK_INBOX_SCAN_SECONDS -u WABULK_INBOX_SETTLE_SECONDS WABULK_RATE=30/min "$BIN" run --log-level warning > "$WORK/daemon-idle.log" 2>&1 &
+# STATUS_SECONDS: how often status.json and status.html are rewritten (3600: the status service's cost left out).
+env -u WABULK_INBOX_SCAN_SECONDS -u WABULK_INBOX_SETTLE_SECONDS WABULK_RATE=30/min WABULK_STATUS_SECONDS="${STATUS_SECONDS:-30}" \
+  "$BIN" run --log-level warning > "$WORK/daemon-idle.log" 2>&1 &
 DAEMON=$!
 sleep 2
 echo '{"id": "idle", "template": {"name": "t", "language": "en"}, "audience": {"all": true}}' > "$WORK/home/inbox/idle.json"
@@ -98,5 +100,5 @@ sleep 35
 T0=$(cpu_ticks $DAEMON)
 sleep "$IDLE"
 T1=$(cpu_ticks $DAEMON)
-python3 -c "import json,sys; t=int(sys.argv[1]); hz=int(sys.argv[2]); s=int(sys.argv[3]); print(json.dumps({'idle_seconds': s, 'daemon_cpu_seconds': t/hz, 'percent_of_a_core': round(100*t/hz/s, 3)}))" "$((T1 - T0))" "$(getconf CLK_TCK)" "$IDLE"
+python3 -c "import json,sys; t=int(sys.argv[1]); hz=int(sys.argv[2]); s=int(sys.argv[3]); print(json.dumps({'idle_seconds': s, 'status_seconds': float(sys.argv[4]), 'daemon_cpu_seconds': t/hz, 'percent_of_a_core': round(100*t/hz/s, 3)}))" "$((T1 - T0))" "$(getconf CLK_TCK)" "$IDLE" "${STATUS_SECONDS:-30}"
 kill -INT $DAEMON; wait $DAEMON || true

@@ -93,7 +93,9 @@ import WabulkBase
         #expect(raised.status == 200)
         #expect(try await eventually(timeout: 10) { await Self.accepted(rig, campaign: "promo").count >= 4 })
         let fourth = await Self.accepted(rig, campaign: "promo").sorted()[3]
-        #expect(fourth.timeIntervalSince(raised.at) < 3, "the first held message went \(fourth.timeIntervalSince(raised.at)) s after the 200")
+        // The follower sees the webhook within 250 ms, the dispatcher the new limit within 2 s; the rest is for a busy
+        // machine. Without the release the held messages would wait a day.
+        #expect(fourth.timeIntervalSince(raised.at) < 5, "the first held message went \(fourth.timeIntervalSince(raised.at)) s after the 200")
         #expect(try await eventually(timeout: 10) { await Self.accepted(rig, campaign: "promo").count >= 6 })
 
         // 2. Meta flags the number's quality: no marketing send arrives later than a second after the 200.

@@ -142,7 +142,10 @@ import WabulkBase
             let raisedAt = Date()
             let released = try await eventually(timeout: 10) { await accepted() == 10 }
             #expect(released)
-            #expect(Date().timeIntervalSince(raisedAt) < 3)
+            // The dispatcher looks at the limit every 2 s; a held job then goes with the next claim. The rest of
+            // the bound is for a busy machine (3.5 s seen while other suites ran): waiting for the window would
+            // take a day.
+            #expect(Date().timeIntervalSince(raisedAt) < 6)
         }
     }
 
@@ -168,7 +171,7 @@ import WabulkBase
         try await p.running(p.dispatcher(rate: "500/s", pairSpacing: .zero, currentLimit: { 10 })) {
             let released = try await eventually(timeout: 10) { await accepted() == 10 }
             #expect(released)
-            #expect(Date().timeIntervalSince(restartedAt) < 3)
+            #expect(Date().timeIntervalSince(restartedAt) < 6)
         }
         #expect(try await p.spool.waiting(for: Spool.messagingLimitCause).isEmpty)
     }
