@@ -55,9 +55,22 @@ public enum StatusPage {
 
     // MARK: sections
 
+    /// Campaigns still going (or held, or scheduled), and those that ended in the last week: a year of
+    /// campaigns would bury today's.
+    static func shown(_ s: StatusSnapshot) -> [StatusSnapshot.CampaignLine] {
+        let weekAgo = Timestamp.format((s.writtenAt.flatMap(Timestamp.parse) ?? Date()).addingTimeInterval(-7 * 86_400))
+        return s.campaigns.filter { c in
+            switch c.state {
+            case "completed", "cancelled", "dry run": (c.completedAt ?? c.createdAt) >= weekAgo
+            default: true
+            }
+        }
+    }
+
     static func campaignsSection(_ s: StatusSnapshot) -> String {
         var rows: [String] = []
-        for c in s.campaigns {
+        let shown = shown(s)
+        for c in shown {
             let n = c.counts
             let total = max(n.total, 1)
             let parts: [(String, Int)] = [
@@ -77,7 +90,9 @@ public enum StatusPage {
                 """
             )
         }
-        return "<section><h2>Campaigns</h2>\(rows.isEmpty ? "<p>No campaigns yet.</p>" : rows.joined(separator: "\n"))</section>"
+        let older = s.campaigns.count - shown.count
+        let more = older > 0 ? "<p><small>\(older) campaigns that ended more than a week ago: <code>wabulk status</code> lists them.</small></p>" : ""
+        return "<section><h2>Campaigns</h2>\(rows.isEmpty ? "<p>No campaigns this week.</p>" : rows.joined(separator: "\n"))\(more)</section>"
     }
 
     static func funnelSection(_ s: StatusSnapshot) -> String {
@@ -85,7 +100,7 @@ public enum StatusPage {
         var sent = 0
         var delivered = 0
         var read = 0
-        for c in s.campaigns where c.state != "dry run" {
+        for c in shown(s) where c.state != "dry run" {
             total += c.counts.total
             sent += c.counts.sent
             delivered += c.counts.delivered
@@ -101,7 +116,7 @@ public enum StatusPage {
                 #"<text x="0" y="\#(y + 18)">\#(label)</text><rect x="90" y="\#(y + 4)" width="\#(String(format: "%.1f", width))" height="22" class="f\#(i)"></rect><text x="\#(String(format: "%.1f", 96 + width))" y="\#(y + 20)">\#(value)</text>"#
         }
         svg += "</svg>"
-        return "<section><h2>Funnel</h2>\(svg)</section>"
+        return "<section><h2>Funnel</h2>\(svg)<p><small>The campaigns above.</small></p></section>"
     }
 
     static func timelineSection(_ s: StatusSnapshot, timeZone: TimeZone) -> String {
