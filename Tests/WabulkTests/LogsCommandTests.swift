@@ -149,6 +149,16 @@ import WabulkBase
             ]
         )
         #expect(
+            try await home.lines(["--since", "2025-12-02T00:00:00Z"]) == [
+                "spring.0000001 queued", "spring.0000001 sending", "spring.0000001 sent", "spring.0000001 delivered",
+            ]
+        )
+        #expect(
+            try await home.lines(["--until", "2025-12-01T08:00:11Z"]) == [
+                "diwali.0000001 queued", "diwali.0000002 queued", "diwali.0000003 queued", "diwali.0000001 sending",
+            ]
+        )
+        #expect(
             try await home.lines(["--since", "2025-12-02T08:00:06Z", "--status", "sent,delivered"]) == [
                 "spring.0000001 sent", "spring.0000001 delivered",
             ]
