@@ -15,7 +15,12 @@ import Glibc
 
     @Test func aFullDiskPausesSendingAndLosesOrDoublesNothing() async throws {
         try #require(getuid() == 0, "mounting a tmpfs needs root (CI runs as root)")
-        let rig = try SuppressionFlowTests.Rig(sandboxArguments: ["--webhook-retry-cap-ms", "1000"], settings: ["WABULK_RATE": "120/min"])
+        // The sandbox holds the sends after the fifth until the disk is full: the campaign cannot finish first,
+        // however slowly this busy machine runs the test.
+        let rig = try SuppressionFlowTests.Rig(
+            sandboxArguments: ["--webhook-retry-cap-ms", "1000", "--pause-after", Self.phone(5)],
+            settings: ["WABULK_RATE": "120/min"]
+        )
         let home = rig.home
         let mounted = try runProcessBlocking(
             "/bin/mount",
@@ -43,7 +48,7 @@ import Glibc
         let text = "hello " + String(repeating: "x", count: 8000)
         let inbound = SuppressionFlowTests.inbound(#""type":"text","text":{"body":"\#(text)"}"#)
         let (answerWhileFull, sentAtFill, sentAfterPause) = try await onOwnThread { () throws -> (String, Int, Int) in
-            // A few sends go out, then the disk fills up to the last byte.
+            // Five sends go out (the sandbox then holds the rest), then the disk fills up to the last byte.
             let deadline = Date().addingTimeInterval(60)
             while rig.recordsBlocking().count < 5, Date() < deadline { usleep(50_000) }
             let fd = open(filler.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
@@ -53,6 +58,13 @@ import Glibc
             while write(fd, &byte, 1) == 1 {}
             close(fd)
             let answer = rig.postWebhookBlocking(inbound)
+            // The sends held at the sandbox are answered now: their requests left before the disk filled.
+            _ = try? runProcessBlocking(
+                "/usr/bin/curl",
+                ["-s", "-X", "POST", "http://127.0.0.1:\(rig.sandboxPort)/sandbox/resume"],
+                environment: nil,
+                input: nil
+            )
             // Sends already past their durable marker may finish; then nothing more leaves.
             sleep(2)
             let atFill = rig.recordsBlocking().count
