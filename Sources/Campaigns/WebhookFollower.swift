@@ -220,11 +220,11 @@ public struct WebhookFollower: Service {
         guard event.origin != .graph else { return }
         if let limit = event.messagingLimit {
             try AccountState.update(home) { state in
-                state.messagingLimit = limit < 0 ? .unlimited : .people(limit)
+                state.messagingLimit = MessagingLimit(eventValue: limit)
                 state.limitSource = .webhook
                 state.limitAt = event.time
             }
-            logger.notice("messaging limit set by Meta (\(event.reason ?? "webhook")): \(limit < 0 ? "unlimited" : String(limit))")
+            logger.notice("messaging limit set by Meta (\(event.reason ?? "webhook")): \(MessagingLimit(eventValue: limit).description)")
         }
         let change = HealthChange(field: event.reason ?? "", event: event.errorTitle, details: event.errorDetails)
         let cause = HoldCause.account(event: event.errorTitle ?? "")

@@ -39,17 +39,20 @@ public struct LogListing: Sendable {
         switch format {
         case .json: return String(decoding: line, as: UTF8.self)
         case .table:
-            return Self.aligned([
-                e.date.map(formatter.string(from:)) ?? e.time, e.campaign ?? e.job.map(Self.campaign(ofJob:)) ?? "", e.job ?? "", e.phone ?? "",
-                status(e), e.attempt.map(String.init) ?? "", e.errorCode.map(String.init) ?? "", Self.oneLine(detail(e)),
-            ])
-        case .csv:
-            let cells = [
-                e.date.map(formatter.string(from:)) ?? e.time, e.campaign ?? e.job.map(Self.campaign(ofJob:)) ?? "", e.job ?? "", e.phone ?? "",
-                status(e), e.attempt.map(String.init) ?? "", e.errorCode.map(String.init) ?? "", detail(e), e.wamid ?? "",
-            ]
-            return cells.map(SafeCSV.cell).joined(separator: ",")
+            var cells = cells(e)
+            cells.removeLast()  // Meta's id: too long for a terminal's line
+            cells[cells.count - 1] = Self.oneLine(cells[cells.count - 1])
+            return Self.aligned(cells)
+        case .csv: return cells(e).map(SafeCSV.cell).joined(separator: ",")
         }
+    }
+
+    /// The columns of `columns`, in order.
+    func cells(_ e: MessageEvent) -> [String] {
+        [
+            e.date.map(formatter.string(from:)) ?? e.time, e.campaign ?? e.job.map(Self.campaign(ofJob:)) ?? "", e.job ?? "", e.phone ?? "",
+            status(e), e.attempt.map(String.init) ?? "", e.errorCode.map(String.init) ?? "", detail(e), e.wamid ?? "",
+        ]
     }
 
     /// The status, or for a person's other events what they did.

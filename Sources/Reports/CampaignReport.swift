@@ -191,7 +191,7 @@ public struct CampaignReport: Sendable {
         }
         for (i, e) in history.enumerated() {
             var what = [e.reason ?? "update", e.errorTitle].compactMap { $0 }.joined(separator: " ")
-            if let limit = e.messagingLimit { what += ": messaging limit " + (limit < 0 ? "unlimited" : String(limit)) }
+            if let limit = e.messagingLimit { what += ": messaging limit " + MessagingLimit(eventValue: limit).description }
             if let details = e.errorDetails { what += " (\(details))" }
             if e.source == EventSource.graph.rawValue { what += " [read from the phone number]" }
             sheet.write(row: row + 1 + i, [e.date.map { .date($0.shifted(to: scope.timeZone)) } ?? .empty, .text(what)])

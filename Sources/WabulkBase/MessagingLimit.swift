@@ -19,7 +19,7 @@ public enum MessagingLimit: Sendable, Equatable {
         }
         guard t.hasPrefix("TIER_") else {
             guard let n = Int(t) else { return nil }
-            self = n < 0 ? .unlimited : .people(n)
+            self.init(eventValue: n)
             return
         }
         var digits = t.dropFirst(5)
@@ -31,6 +31,12 @@ public enum MessagingLimit: Sendable, Equatable {
         guard let n = Int(digits) else { return nil }
         self = .people(n * scale)
     }
+
+    /// From the count an event line carries (-1: unlimited).
+    public init(eventValue: Int) { self = eventValue < 0 ? .unlimited : .people(eventValue) }
+
+    /// As people read it: a number, or "unlimited".
+    public var description: String { people.map(String.init) ?? "unlimited" }
 
     /// The count an event line carries (-1: unlimited).
     public var eventValue: Int {

@@ -104,7 +104,7 @@ public enum WebhookPayload {
     /// event, `errorDetails` what came with it.
     static func accountEvent(field: String, _ value: JSONValue, receivedAt: Date) -> MessageEvent {
         let limit =
-            value["max_daily_conversations_per_business"]?.integer.map { $0 < 0 ? MessagingLimit.unlimited : .people($0) }
+            value["max_daily_conversations_per_business"]?.integer.map(MessagingLimit.init(eventValue:))
             ?? value["current_limit"]?.string.flatMap(MessagingLimit.init(tier:))
         var details: [String] = []
         if let v = value["violation_info"]?["violation_type"]?.string { details.append("violation: \(v)") }

@@ -91,12 +91,7 @@ struct LogsCommand: ParsableCommand {
         if let last = text.last, let unit = ["s": 1.0, "m": 60, "h": 3600, "d": 86_400][String(last)], let n = Double(text.dropLast()), n >= 0 {
             return now.addingTimeInterval(-n * unit)
         }
-        if let full = Timestamp.parse(text) { return full }
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = .current
-        f.dateFormat = "yyyy-MM-dd"
-        if let day = f.date(from: text) { return day }
+        if let date = ReportWriter.parseDate(text, timeZone: .current) { return date }
         throw ValidationError("\(option): \"\(text)\" is not a date (2026-12-01), a time (2026-12-01T09:30:00Z) or a duration (2h)")
     }
 }
