@@ -74,136 +74,139 @@ public struct CampaignPlanner: Sendable {
         public var warnings: [String] = []
     }
 
+    /// Contacts read, rendered and written per batch: memory stays the same for any audience, and the
+    /// dispatcher can send a batch's jobs while the next ones are read.
+    static let batchSize = 5_000
+
     public func plan(_ manifest: CampaignManifest, sourceFile: String) async throws(PlanError) -> Plan {
-        if let existing = CampaignRecord.load(manifest.id, in: campaignsDirectory), existing.phase != .planning {
+        let existing = CampaignRecord.load(manifest.id, in: campaignsDirectory)
+        if let existing, existing.phase != .planning {
             throw .duplicate(id: manifest.id, firstFile: existing.sourceFile)
         }
-        let contacts: [Contact]
-        do { contacts = try registry.all() } catch { throw .storage("\(error)") }
         let catalog = templatesFile.flatMap(TemplateCatalog.load)
+        let template = catalog?.templates.first { $0.name == manifest.template.name && $0.language == manifest.template.language }
         // Unknown without a template list: a marketing-only opt-out then keeps the contact out too.
-        let category = catalog?.templates.first { $0.name == manifest.template.name && $0.language == manifest.template.language }?.category
-        var (recipients, skippedContacts, problems) = resolve(manifest.audience, contacts: contacts, category: category)
-        if let catalog {
-            problems = catalog.problems(for: manifest) + problems
+        let category = template?.category
+        var problems: [ManifestProblem] = catalog?.problems(for: manifest) ?? []
+        if manifest.audience.phones == nil, let tags = manifest.audience.tags {
+            let known: Set<String>
+            do { known = try registry.knownTags(tags.map(ContactRegistry.tagKey)) } catch { throw .storage("\(error)") }
+            for tag in tags.map(ContactRegistry.tagKey) where !known.contains(tag) {
+                problems.append(.init(field: "audience.tags", reason: "no contact has the tag \"\(tag)\""))
+            }
         }
         problems += mediaProblems(manifest.variables?.header)
         if !problems.isEmpty { throw .rejected(ManifestRejection(problems: problems)) }
 
-        let start = manifest.startAt.flatMap(Timestamp.parse)
-        let window = manifest.sendWindow.flatMap { SendWindowSchedule(from: $0.from, to: $0.to, timezone: $0.timezone) }
-        var jobs: [SpoolJob] = []
-        var skipped: [Skip] = skippedContacts
-        let rendering = VariableRendering(
-            manifest.variables,
-            template: catalog?.templates.first { $0.name == manifest.template.name && $0.language == manifest.template.language }
-        )
-        for contact in recipients {
-            switch rendering.parameters(for: contact) {
-            case .success(let parameters):
-                let template = SpoolJob.Template(
-                    name: manifest.template.name,
-                    language: manifest.template.language,
-                    parameters: parameters,
-                    category: category
-                )
-                jobs.append(
-                    SpoolJob(
-                        campaign: manifest.id,
-                        sequence: jobs.count + 1,
-                        phone: contact.phone,
-                        name: contact.name,
-                        template: template,
-                        notBefore: start,
-                        campaignRate: manifest.rate,
-                        window: window
-                    )
-                )
-            case .failure(let missing):
-                skipped.append(Skip(contact: contact, reason: "no value for {\(missing.field)}"))
-            }
-        }
-        var counts: [String: Int] = [:]
-        for skip in skipped { counts[skip.reason, default: 0] += 1 }
-        let dryRun = manifest.dryRun == true
-        var warnings: [String] = []
-        if let forecast = await forecast(jobs), !forecast.fits {
-            let explanation = forecast.explanation(startingAt: max(start ?? now(), now()))
-            if manifest.onLimit == .refuse {
-                throw .rejected(ManifestRejection(problems: [.init(field: "onLimit", reason: explanation + "; refused as onLimit is refuse")]))
-            }
-            warnings.append(explanation)
-        }
-        let record = CampaignRecord(
+        let batches = PlanBatches(
             manifest: manifest,
-            phase: dryRun ? .dryRun : .planning,
-            createdAt: Timestamp.format(now()),
-            sourceFile: sourceFile,
-            queued: jobs.count,
-            skipped: counts
+            reader: AudienceReader(manifest.audience, registry: registry, normalizer: normalizer, batchSize: Self.batchSize),
+            rendering: VariableRendering(manifest.variables, template: template),
+            category: category
         )
+        let dryRun = manifest.dryRun == true
+        // A record still planning is a crash's leftover: go on after the last batch that landed.
+        var stored: PlanProgress?
+        if existing != nil {
+            do { stored = try await spool.planProgress(campaign: manifest.id) } catch { throw .storage("\(error)") }
+        }
+        let resumed = stored != nil
+        var progress = stored ?? PlanProgress(campaign: manifest.id)
+
+        // Read ahead to the first message before anything is written: an audience that reaches no one is
+        // refused, not recorded as an empty campaign.
+        var pending: [PlanBatches.Batch] = []
+        var warnings: [String] = []
+        if !resumed {
+            var lookahead = progress
+            repeat {
+                let batch: PlanBatches.Batch
+                do { batch = try batches.next(after: lookahead) } catch { throw .storage("\(error)") }
+                lookahead = batch.progress
+                pending.append(batch)
+            } while pending.allSatisfy({ $0.jobs.isEmpty }) && !lookahead.finished
+            if pending.allSatisfy({ $0.jobs.isEmpty }) {
+                throw .rejected(ManifestRejection(problems: [.init(field: "audience", reason: "matches no contact that can be messaged")]))
+            }
+            if let forecast = await forecast(batches), !forecast.fits {
+                let start = manifest.startAt.flatMap(Timestamp.parse)
+                let explanation = forecast.explanation(startingAt: max(start ?? now(), now()))
+                if manifest.onLimit == .refuse {
+                    throw .rejected(ManifestRejection(problems: [.init(field: "onLimit", reason: explanation + "; refused as onLimit is refuse")]))
+                }
+                warnings.append(explanation)
+            }
+        }
+        let sample = Array(pending.flatMap(\.jobs).prefix(3))
+
+        if dryRun {
+            // Counted, never written.
+            var counted = pending.last?.progress ?? progress
+            do {
+                while !counted.finished { counted = try batches.next(after: counted).progress }
+                try CampaignRecord(
+                    manifest: manifest,
+                    phase: .dryRun,
+                    createdAt: Timestamp.format(now()),
+                    sourceFile: sourceFile,
+                    queued: counted.jobs,
+                    skipped: counted.skipped
+                ).save(in: campaignsDirectory)
+            } catch {
+                throw .storage("\(error)")
+            }
+            return Plan(campaign: manifest.id, queued: counted.jobs, skipped: counted.skipped, dryRun: true, sample: sample, warnings: warnings)
+        }
+
         do {
-            if dryRun {
-                try record.save(in: campaignsDirectory)
-                return Plan(
-                    campaign: manifest.id,
-                    queued: jobs.count,
-                    skipped: counts,
-                    dryRun: true,
-                    sample: Array(jobs.prefix(3)),
-                    warnings: warnings
-                )
+            if !resumed {
+                try CampaignRecord(
+                    manifest: manifest,
+                    phase: .planning,
+                    createdAt: Timestamp.format(now()),
+                    sourceFile: sourceFile,
+                    queued: 0,
+                    skipped: [:]
+                ).save(in: campaignsDirectory)
             }
-            try record.save(in: campaignsDirectory)
-            let stamp = now()
-            var lines = jobs.map {
-                MessageEvent(
-                    time: stamp,
-                    status: .queued,
-                    campaign: $0.campaign,
-                    job: $0.id,
-                    phone: $0.phone,
-                    name: $0.name,
-                    source: EventSource.campaign.rawValue
-                )
+            while !progress.finished {
+                let batch = pending.isEmpty ? try batches.next(after: progress) : pending.removeFirst()
+                // Events first: a message spooled but never logged would be invisible to reports. A crash
+                // between the two logs the batch again on the next start, under the same job ids.
+                try await events.append(batch.events(at: now()), durable: true)
+                guard try await spool.enqueue(batch.jobs, progress: batch.progress) else { break }  // cancelled meanwhile
+                progress = batch.progress
             }
-            for (i, skip) in skipped.enumerated() {
-                lines.append(
-                    MessageEvent(
-                        time: stamp,
-                        status: .skipped,
-                        campaign: manifest.id,
-                        job: "\(manifest.id).skip-\(i + 1)",
-                        phone: skip.contact.phone,
-                        name: skip.contact.name,
-                        reason: skip.reason,
-                        // A number not to message is skipped by the opt-out rule; the report counts those by it.
-                        source: (skip.suppressed ? EventSource.optOut : EventSource.campaign).rawValue
-                    )
-                )
-            }
-            // Events first: a message spooled but never logged would be invisible to reports.
-            try await events.append(lines, durable: true)
-            try await spool.enqueue(jobs)
             // A cancel that came in while the jobs were written stays cancelled.
-            try CampaignRecord.update(manifest.id, in: campaignsDirectory) { if $0.phase == .planning { $0.phase = .spooled } }
+            try CampaignRecord.update(manifest.id, in: campaignsDirectory) { record in
+                record.queued = progress.jobs
+                record.skipped = progress.skipped
+                if record.phase == .planning { record.phase = .spooled }
+            }
         } catch {
             throw .storage("\(error)")
         }
-        return Plan(campaign: manifest.id, queued: jobs.count, skipped: counts, dryRun: false, sample: Array(jobs.prefix(3)), warnings: warnings)
+        return Plan(campaign: manifest.id, queued: progress.jobs, skipped: progress.skipped, dryRun: false, sample: sample, warnings: warnings)
     }
 
-    /// The limit's bearing on these jobs, when a limit is known (and not unlimited).
-    func forecast(_ jobs: [SpoolJob]) async -> LimitForecast? {
-        guard let limit = messagingLimit?()?.people, let logDirectory, !jobs.isEmpty else { return nil }
+    /// The limit's bearing on the campaign, when a limit is known (and not unlimited): the audience is read
+    /// once more, counting the people it adds to the 24-hour window.
+    func forecast(_ batches: PlanBatches) async -> LimitForecast? {
+        guard let limit = messagingLimit?()?.people, let logDirectory else { return nil }
         let now = now()
         let window = Set(
             EventLogReader(directory: logDirectory).messagesSent(since: now.addingTimeInterval(-MessagingBudget.window), until: now).map(\.phone)
         )
         let waiting = ((try? await spool.waitingPhones()) ?? []).subtracting(window)
         // Someone another campaign is waiting to reach costs this one nothing more.
-        let mine = Set(jobs.map(\.phone)).subtracting(window).subtracting(waiting)
-        return LimitForecast(limit: limit, used: window.count, ahead: waiting.count, newPeople: mine.count)
+        var mine = 0
+        var progress = PlanProgress(campaign: batches.manifest.id)
+        while !progress.finished {
+            guard let batch = try? batches.next(after: progress) else { return nil }
+            mine += batch.jobs.count { !window.contains($0.phone) && !waiting.contains($0.phone) }
+            progress = batch.progress
+        }
+        return LimitForecast(limit: limit, used: window.count, ahead: waiting.count, newPeople: mine)
     }
 
     /// A contact the campaign will not message, and why; `suppressed` when the opt-out rule stops it.
@@ -213,65 +216,18 @@ public struct CampaignPlanner: Sendable {
         var suppressed = false
     }
 
-    /// Who the audience names: reachable contacts to message, unreachable ones to count as skipped,
-    /// and problems that make the manifest unusable (no one matched, unknown tags).
-    func resolve(
-        _ audience: CampaignManifest.Audience,
-        contacts: [Contact],
-        category: String? = nil
-    ) -> ([Contact], [Skip], [ManifestProblem]) {
-        var problems: [ManifestProblem] = []
-        let exclude = Set((audience.excludeTags ?? []).map { $0.lowercased() })
-        var matched: [Contact] = []
-        var skipped: [Skip] = []
-        if let phones = audience.phones {
-            let byPhone = Dictionary(contacts.map { ($0.phone, $0) }, uniquingKeysWith: { a, _ in a })
-            var seen = Set<String>()
-            for raw in phones {
-                switch normalizer.normalize(raw) {
-                case .valid(let e164):
-                    guard seen.insert(e164).inserted else { continue }
-                    matched.append(byPhone[e164] ?? Contact(phone: e164))
-                case .invalid(let reason):
-                    skipped.append(Skip(contact: Contact(phone: raw), reason: "invalid number: \(reason)"))
-                }
-            }
-        } else if let tags = audience.tags {
-            let wanted = tags.map { $0.lowercased() }
-            let known = Set(contacts.flatMap { $0.tags.map { $0.lowercased() } })
-            for tag in wanted where !known.contains(tag) {
-                problems.append(.init(field: "audience.tags", reason: "no contact has the tag \"\(tag)\""))
-            }
-            for c in contacts {
-                let has = Set(c.tags.map { $0.lowercased() })
-                let ok = audience.match == .all ? wanted.allSatisfy(has.contains) : wanted.contains(where: has.contains)
-                if ok { matched.append(c) }
-            }
-        } else {
-            matched = contacts
+    /// Why the campaign may not message this contact (removed, opted out, a US number for marketing); nil
+    /// when it may.
+    static func unreachable(_ c: Contact, category: String?) -> Skip? {
+        if !c.active { return Skip(contact: c, reason: "removed from contacts", suppressed: true) }
+        if !c.isReachable(category: category) {
+            return Skip(contact: c, reason: c.optOutScope == .marketing ? "opted out of marketing" : "opted out", suppressed: true)
         }
-        var recipients: [Contact] = []
-        for c in matched {
-            if !exclude.isEmpty, c.tags.contains(where: { exclude.contains($0.lowercased()) }) { continue }
-            if !c.active {
-                skipped.append(Skip(contact: c, reason: "removed from contacts", suppressed: true))
-                continue
-            }
-            if !c.isReachable(category: category) {
-                skipped.append(Skip(contact: c, reason: c.optOutScope == .marketing ? "opted out of marketing" : "opted out", suppressed: true))
-                continue
-            }
-            // Meta has not delivered marketing templates to US numbers since 1 April 2025: each would fail at Meta.
-            if category?.uppercased() == "MARKETING", c.phone.hasPrefix("+1"), PhoneNormalizer.region(ofE164: c.phone) == "US" {
-                skipped.append(Skip(contact: c, reason: Self.usMarketingReason))
-                continue
-            }
-            recipients.append(c)
+        // Meta has not delivered marketing templates to US numbers since 1 April 2025: each would fail at Meta.
+        if category?.uppercased() == "MARKETING", c.phone.hasPrefix("+1"), PhoneNormalizer.region(ofE164: c.phone) == "US" {
+            return Skip(contact: c, reason: usMarketingReason)
         }
-        if recipients.isEmpty && problems.isEmpty {
-            problems.append(.init(field: "audience", reason: "matches no contact that can be messaged"))
-        }
-        return (recipients, skipped, problems)
+        return nil
     }
 
     static let usMarketingReason = "US number: Meta does not deliver marketing templates to US (+1) numbers"

@@ -81,6 +81,7 @@ public actor Spool {
             }
             // An opt-out drops a number's waiting jobs in the same transaction that records it.
             try db.execute(sql: "CREATE INDEX IF NOT EXISTS jobs_by_phone ON jobs (phone, state)")
+            try createPlansTable(db)
             // Holds (SpoolControl): the whole queue under "*", campaigns by id.
             try db.execute(
                 sql: """
@@ -115,33 +116,36 @@ public actor Spool {
     public func enqueue(_ jobs: [SpoolJob]) throws {
         try load()
         let stamp = Date().timeIntervalSince1970
-        var windows: [SendWindowSchedule: String] = [:]
-        let added: [SpoolJob] = try db().write { db in
-            let insert = try db.cachedStatement(
-                sql: """
-                    INSERT OR IGNORE INTO jobs (id, campaign, state, not_before, updated_at, phone, name, template, language, header, body,
-                                                buttons, attempt, campaign_rate, window, category)
-                    VALUES (?, ?, 'ready', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            )
-            var added: [SpoolJob] = []
-            for job in jobs {
-                var window: String?
-                if let w = job.window {
-                    window = try windows[w] ?? String(decoding: JSONEncoder().encode(w), as: UTF8.self)
-                    windows[w] = window
-                }
-                try insert.execute(arguments: [
-                    job.id, job.campaign, job.notBefore?.timeIntervalSince1970, stamp, job.phone, job.name,
-                    job.template.name, job.template.language, job.template.parameters.headerColumn,
-                    job.template.parameters.bodyColumn, job.template.parameters.buttonsColumn,
-                    job.attempt, job.campaignRate, window, job.template.category,
-                ])
-                if db.changesCount > 0 { added.append(job) }
-            }
-            return added
-        }
+        let added = try db().write { db in try insert(jobs, stamp: stamp, db) }
         for job in added { index(Entry(id: job.id, notBefore: job.notBefore), campaign: job.campaign, deferred: false) }
+    }
+
+    /// Inserts the jobs not yet spooled (by id); returns those it added.
+    func insert(_ jobs: [SpoolJob], stamp: Double, _ db: Database) throws -> [SpoolJob] {
+        var windows: [SendWindowSchedule: String] = [:]
+        let insert = try db.cachedStatement(
+            sql: """
+                INSERT OR IGNORE INTO jobs (id, campaign, state, not_before, updated_at, phone, name, template, language, header, body,
+                                            buttons, attempt, campaign_rate, window, category)
+                VALUES (?, ?, 'ready', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        )
+        var added: [SpoolJob] = []
+        for job in jobs {
+            var window: String?
+            if let w = job.window {
+                window = try windows[w] ?? String(decoding: JSONEncoder().encode(w), as: UTF8.self)
+                windows[w] = window
+            }
+            try insert.execute(arguments: [
+                job.id, job.campaign, job.notBefore?.timeIntervalSince1970, stamp, job.phone, job.name,
+                job.template.name, job.template.language, job.template.parameters.headerColumn,
+                job.template.parameters.bodyColumn, job.template.parameters.buttonsColumn,
+                job.attempt, job.campaignRate, window, job.template.category,
+            ])
+            if db.changesCount > 0 { added.append(job) }
+        }
+        return added
     }
 
     /// Takes the next job that may go now, fairly across campaigns, and marks it in flight.
@@ -290,7 +294,7 @@ public actor Spool {
         try readIndex()
     }
 
-    private func load() throws {
+    func load() throws {
         guard !loaded else { return }
         loaded = true
         lastMarker = ChangeMarker(file: Self.markerFile(in: directory)).stamp()
@@ -307,7 +311,7 @@ public actor Spool {
         }
     }
 
-    private func index(_ entry: Entry, campaign: String, deferred: Bool) {
+    func index(_ entry: Entry, campaign: String, deferred: Bool) {
         if waiting[campaign] == nil {
             waiting[campaign] = CampaignQueue()
             if !campaignOrder.contains(campaign) { campaignOrder.append(campaign) }

@@ -1,0 +1,108 @@
+import Contacts
+import EventLog
+import Foundation
+import Spool
+import WabulkBase
+
+/// One campaign's audience turned into jobs and skips a batch at a time, each batch carrying the progress
+/// that follows it: what `CampaignPlanner` writes in one go, and resumes from after a crash.
+struct PlanBatches {
+    let manifest: CampaignManifest
+    let reader: AudienceReader
+    let rendering: VariableRendering
+    /// The template's category (nil: unknown, which counts as marketing).
+    let category: String?
+    private let start: Date?
+    private let window: SendWindowSchedule?
+
+    init(manifest: CampaignManifest, reader: AudienceReader, rendering: VariableRendering, category: String?) {
+        self.manifest = manifest
+        self.reader = reader
+        self.rendering = rendering
+        self.category = category
+        start = manifest.startAt.flatMap(Timestamp.parse)
+        window = manifest.sendWindow.flatMap { SendWindowSchedule(from: $0.from, to: $0.to, timezone: $0.timezone) }
+    }
+
+    struct Batch {
+        var jobs: [SpoolJob]
+        /// Each with its line's number (`<campaign>.skip-N`).
+        var skips: [(number: Int, skip: CampaignPlanner.Skip)]
+        /// How far planning has come once this batch is written.
+        var progress: PlanProgress
+
+        /// A `queued` line per job and a `skipped` line per skip.
+        func events(at stamp: Date) -> [MessageEvent] {
+            var lines = jobs.map {
+                MessageEvent(
+                    time: stamp,
+                    status: .queued,
+                    campaign: $0.campaign,
+                    job: $0.id,
+                    phone: $0.phone,
+                    name: $0.name,
+                    source: EventSource.campaign.rawValue
+                )
+            }
+            for (number, skip) in skips {
+                lines.append(
+                    MessageEvent(
+                        time: stamp,
+                        status: .skipped,
+                        campaign: progress.campaign,
+                        job: "\(progress.campaign).skip-\(number)",
+                        phone: skip.contact.phone,
+                        name: skip.contact.name,
+                        reason: skip.reason,
+                        // A number not to message is skipped by the opt-out rule; the report counts those by it.
+                        source: (skip.suppressed ? EventSource.optOut : EventSource.campaign).rawValue
+                    )
+                )
+            }
+            return lines
+        }
+    }
+
+    /// The batch after `progress`.
+    func next(after progress: PlanProgress) throws(ContactsError) -> Batch {
+        let read = try reader.batch(after: progress.cursor)
+        var batch = Batch(jobs: [], skips: [], progress: progress)
+        func skip(_ s: CampaignPlanner.Skip) {
+            batch.progress.skipped[s.reason, default: 0] += 1
+            batch.skips.append((progress.skips + batch.skips.count + 1, s))
+        }
+        read.invalid.forEach(skip)
+        for contact in read.contacts {
+            if let reason = CampaignPlanner.unreachable(contact, category: category) {
+                skip(reason)
+                continue
+            }
+            switch rendering.parameters(for: contact) {
+            case .success(let parameters):
+                batch.jobs.append(
+                    SpoolJob(
+                        campaign: manifest.id,
+                        sequence: progress.jobs + batch.jobs.count + 1,
+                        phone: contact.phone,
+                        name: contact.name,
+                        template: .init(
+                            name: manifest.template.name,
+                            language: manifest.template.language,
+                            parameters: parameters,
+                            category: category
+                        ),
+                        notBefore: start,
+                        campaignRate: manifest.rate,
+                        window: window
+                    )
+                )
+            case .failure(let missing):
+                skip(.init(contact: contact, reason: "no value for {\(missing.field)}"))
+            }
+        }
+        batch.progress.jobs += batch.jobs.count
+        batch.progress.cursor = read.cursor
+        batch.progress.finished = read.cursor == nil
+        return batch
+    }
+}
