@@ -83,6 +83,7 @@ let package = Package(
             dependencies: [
                 "WabulkBase", .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
         .target(

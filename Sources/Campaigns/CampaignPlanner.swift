@@ -23,6 +23,9 @@ public struct CampaignPlanner: Sendable {
     /// count the people in its window; nil: no forecast.
     let messagingLimit: (@Sendable () -> MessagingLimit?)?
     let logDirectory: URL?
+    /// Contacts read, rendered and written per batch: memory stays the same for any audience, and the
+    /// dispatcher can send a batch's jobs while the next ones are read.
+    let batchSize: Int
 
     public init(
         registry: ContactRegistry,
@@ -34,8 +37,10 @@ public struct CampaignPlanner: Sendable {
         mediaDirectory: URL? = nil,
         messagingLimit: (@Sendable () -> MessagingLimit?)? = nil,
         logDirectory: URL? = nil,
+        batchSize: Int = 5_000,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
+        self.batchSize = batchSize
         self.messagingLimit = messagingLimit
         self.logDirectory = logDirectory
         self.templatesFile = templatesFile
@@ -74,10 +79,6 @@ public struct CampaignPlanner: Sendable {
         public var warnings: [String] = []
     }
 
-    /// Contacts read, rendered and written per batch: memory stays the same for any audience, and the
-    /// dispatcher can send a batch's jobs while the next ones are read.
-    static let batchSize = 5_000
-
     public func plan(_ manifest: CampaignManifest, sourceFile: String) async throws(PlanError) -> Plan {
         let existing = CampaignRecord.load(manifest.id, in: campaignsDirectory)
         if let existing, existing.phase != .planning {
@@ -100,7 +101,7 @@ public struct CampaignPlanner: Sendable {
 
         let batches = PlanBatches(
             manifest: manifest,
-            reader: AudienceReader(manifest.audience, registry: registry, normalizer: normalizer, batchSize: Self.batchSize),
+            reader: AudienceReader(manifest.audience, registry: registry, normalizer: normalizer, batchSize: batchSize),
             rendering: VariableRendering(manifest.variables, template: template),
             category: category
         )
@@ -169,14 +170,38 @@ public struct CampaignPlanner: Sendable {
                     skipped: [:]
                 ).save(in: campaignsDirectory)
             }
-            while !progress.finished {
-                let batch = pending.isEmpty ? try batches.next(after: progress) : pending.removeFirst()
-                // Events first: a message spooled but never logged would be invisible to reports. A crash
-                // between the two logs the batch again on the next start, under the same job ids.
-                try await events.append(batch.events(at: now()), durable: true)
-                guard try await spool.enqueue(batch.jobs, progress: batch.progress) else { break }  // cancelled meanwhile
-                progress = batch.progress
+            // Three stages at once: the batch after next is read and rendered on another thread, the next
+            // batch's lines are logged, and this batch is spooled. Each batch is logged before it is spooled
+            // (a message spooled but never logged would be invisible to reports); a crash between the two
+            // logs it again on the next start, under the same job ids.
+            let reading = { (after: PlanProgress) in Task.detached { try batches.next(after: after) } }
+            var upcoming = pending.isEmpty && !progress.finished ? reading(progress) : nil
+            func nextBatch() async throws -> PlanBatches.Batch {
+                let batch = pending.isEmpty ? try await upcoming!.value : pending.removeFirst()
+                if pending.isEmpty && !batch.progress.finished { upcoming = reading(batch.progress) }
+                return batch
             }
+            if !progress.finished {
+                var current = try await nextBatch()
+                try await events.append(current.events(at: now()), durable: true)
+                while true {
+                    let next = current.progress.finished ? nil : try await nextBatch()
+                    let (jobs, reached, lines) = (current.jobs, current.progress, next?.events(at: now()) ?? [])
+                    async let spooled = spool.enqueue(jobs, progress: reached)
+                    async let logged: Void = events.append(lines, durable: true)
+                    let landed = try await spooled
+                    try await logged
+                    guard landed else {
+                        // Cancelled meanwhile: the lines logged for jobs that were never spooled are closed.
+                        try await events.append(cancelledLines(current.jobs + (next?.jobs ?? [])), durable: true)
+                        break
+                    }
+                    progress = current.progress
+                    guard let next else { break }
+                    current = next
+                }
+            }
+            upcoming?.cancel()
             // A cancel that came in while the jobs were written stays cancelled.
             try CampaignRecord.update(manifest.id, in: campaignsDirectory) { record in
                 record.queued = progress.jobs
@@ -187,6 +212,22 @@ public struct CampaignPlanner: Sendable {
             throw .storage("\(error)")
         }
         return Plan(campaign: manifest.id, queued: progress.jobs, skipped: progress.skipped, dryRun: false, sample: sample, warnings: warnings)
+    }
+
+    /// `cancelled` lines for jobs logged as queued that a cancel kept out of the spool.
+    func cancelledLines(_ jobs: [SpoolJob]) -> [MessageEvent] {
+        let stamp = now()
+        return jobs.map {
+            MessageEvent(
+                time: stamp,
+                status: .cancelled,
+                campaign: $0.campaign,
+                job: $0.id,
+                phone: $0.phone,
+                reason: "cancelled while it was being planned",
+                source: EventSource.control.rawValue
+            )
+        }
     }
 
     /// The limit's bearing on the campaign, when a limit is known (and not unlimited): the audience is read
@@ -210,7 +251,7 @@ public struct CampaignPlanner: Sendable {
     }
 
     /// A contact the campaign will not message, and why; `suppressed` when the opt-out rule stops it.
-    struct Skip {
+    struct Skip: Sendable {
         var contact: Contact
         var reason: String
         var suppressed = false

@@ -24,7 +24,7 @@ struct PlanBatches {
         window = manifest.sendWindow.flatMap { SendWindowSchedule(from: $0.from, to: $0.to, timezone: $0.timezone) }
     }
 
-    struct Batch {
+    struct Batch: Sendable {
         var jobs: [SpoolJob]
         /// Each with its line's number (`<campaign>.skip-N`).
         var skips: [(number: Int, skip: CampaignPlanner.Skip)]

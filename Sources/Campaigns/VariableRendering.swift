@@ -14,6 +14,14 @@ struct VariableRendering {
     private let urlButtonIndexes: [Int]
     private let bodyNames: [String]
     private let headerNames: [String]
+    /// Every value string of the manifest, parsed once: a million contacts fill the same few strings.
+    private let compiled: [String: [Piece]]
+
+    /// A value string as literal text and `{field|fallback}` placeholders, field names normalized.
+    enum Piece {
+        case literal(Substring)
+        case field(name: String, key: String, fallback: Substring?)
+    }
 
     init(_ variables: CampaignManifest.Variables?, template: MessageTemplate?) {
         self.variables = variables
@@ -22,6 +30,31 @@ struct VariableRendering {
             ?? Array(0..<(variables?.buttons?.count ?? 0))
         bodyNames = template?.bodyPlaceholders ?? []
         headerNames = template?.headerPlaceholders ?? []
+        var strings: [String] = (variables?.buttons ?? []).map(\.value)
+        for values in [variables?.body, { if case .text(let v)? = variables?.header { v } else { nil } }()] {
+            switch values {
+            case .positional(let list)?: strings += list
+            case .named(let map)?: strings += map.values
+            case nil: break
+            }
+        }
+        compiled = Dictionary(strings.map { ($0, Self.compile($0)) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    static func compile(_ item: String) -> [Piece] {
+        var pieces: [Piece] = []
+        var rest = Substring(item)
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            if open > rest.startIndex { pieces.append(.literal(rest[..<open])) }
+            // "{field}" skips a contact without the field; "{field|fallback}" uses the fallback instead.
+            let placeholder = rest[rest.index(after: open)..<close]
+            let parts = placeholder.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = String(parts[0]).trimmingCharacters(in: .whitespaces)
+            pieces.append(.field(name: name, key: ColumnMapping.normalize(name), fallback: parts.count == 2 ? parts[1] : nil))
+            rest = rest[rest.index(after: close)...]
+        }
+        if !rest.isEmpty { pieces.append(.literal(rest)) }
+        return pieces
     }
 
     func parameters(for contact: Contact) -> Result<TemplateParameters, MissingField> {
@@ -72,24 +105,23 @@ struct VariableRendering {
 
     /// Fills `{field}` placeholders from the contact; anything else is a literal.
     func fill(_ item: String, _ contact: Contact) throws -> String {
-        var text = ""
-        var rest = Substring(item)
-        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
-            text += rest[..<open]
-            // "{field}" skips a contact without the field; "{field|fallback}" uses the fallback instead.
-            let placeholder = rest[rest.index(after: open)..<close]
-            let parts = placeholder.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
-            let field = String(parts[0]).trimmingCharacters(in: .whitespaces)
-            if let value = contact.value(of: field) {
-                text += value
-            } else if parts.count == 2 {
-                text += parts[1]
-            } else {
-                throw MissingField(field: field)
-            }
-            rest = rest[rest.index(after: close)...]
+        let pieces = compiled[item] ?? Self.compile(item)
+        if pieces.count == 1, case .field(let name, let key, let fallback) = pieces[0] {
+            return try value(name: name, key: key, fallback: fallback, contact)
         }
-        text += rest
+        var text = ""
+        for piece in pieces {
+            switch piece {
+            case .literal(let literal): text += literal
+            case .field(let name, let key, let fallback): text += try value(name: name, key: key, fallback: fallback, contact)
+            }
+        }
         return text
+    }
+
+    private func value(name: String, key: String, fallback: Substring?, _ contact: Contact) throws -> String {
+        if let value = contact.value(ofKey: key) { return value }
+        if let fallback { return String(fallback) }
+        throw MissingField(field: name)
     }
 }

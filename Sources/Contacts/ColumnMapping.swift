@@ -24,7 +24,27 @@ public struct ColumnMapping: Sendable, Equatable {
 
     /// "Phone 1 - Value" → "phone1value".
     public static func normalize(_ header: String) -> String {
-        String(header.lowercased().unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) }.map(Character.init))
+        // Most headers are ASCII: a byte loop gives the same key without a lowercased copy and a character-set
+        // lookup per scalar (templates look up a contact's fields by this key once per placeholder).
+        var header = header
+        if let ascii = header.withUTF8({ bytes -> String? in
+            guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+            return String(unsafeUninitializedCapacity: bytes.count) { out in
+                var n = 0
+                for b in bytes {
+                    switch b {
+                    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): out[n] = b
+                    case UInt8(ascii: "A")...UInt8(ascii: "Z"): out[n] = b + 32
+                    default: continue
+                    }
+                    n += 1
+                }
+                return n
+            }
+        }) {
+            return ascii
+        }
+        return String(header.lowercased().unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) }.map(Character.init))
     }
 
     public init?(headers: [String]) {

@@ -51,7 +51,11 @@ public struct Contact: Sendable, Equatable, Codable {
 
     /// A template variable `{field}`: name and phone, then custom fields, header case and spaces ignored.
     public func value(of field: String) -> String? {
-        let key = ColumnMapping.normalize(field)
+        value(ofKey: ColumnMapping.normalize(field))
+    }
+
+    /// `value(of:)` for a field name already normalized (`ColumnMapping.normalize`).
+    public func value(ofKey key: String) -> String? {
         switch key {
         case "name", "fullname": return name.isEmpty ? nil : name
         case "phone", "phonenumber", "mobile": return phone

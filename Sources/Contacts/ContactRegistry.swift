@@ -16,7 +16,8 @@ public final class ContactRegistry: Sendable {
             config.prepareDatabase { db in
                 // The unique index outgrows SQLite's default 2 MiB cache at a few hundred thousand rows; 40 MB keeps
                 // a million-row import fast while the whole process stays under 150 MB.
-                try db.execute(sql: "PRAGMA cache_size = -40000")
+                // Readers (audiences, lookups) go through pages once: they keep SQLite's default cache.
+                if !db.configuration.readonly { try db.execute(sql: "PRAGMA cache_size = -40000") }
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
                 db.add(function: Self.tagKeyFunction)
             }

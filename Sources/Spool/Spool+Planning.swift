@@ -38,7 +38,7 @@ extension Spool {
     public func enqueue(_ jobs: [SpoolJob], progress: PlanProgress) throws -> Bool {
         try load()
         let stamp = Date().timeIntervalSince1970
-        let added: [SpoolJob]? = try db().write { db in
+        let added: [(campaign: String, entry: Entry)]? = try db().write { db in
             let cause = try String.fetchOne(db, sql: "SELECT cause FROM holds WHERE target = ?", arguments: [progress.campaign])
             if let cause, case .cancelled = HoldCause(stored: cause) { return nil }
             let added = try insert(jobs, stamp: stamp, db)
@@ -50,7 +50,7 @@ extension Spool {
             return added
         }
         guard let added else { return false }
-        for job in added { index(Entry(id: job.id, notBefore: job.notBefore), campaign: job.campaign, deferred: false) }
+        for (campaign, entry) in added { index(entry, campaign: campaign, deferred: false) }
         return true
     }
 }

@@ -15,13 +15,22 @@ extension Spool {
             let pool = try? database ?? ReadOnlySpool.pool(in: directory)
         else { return Depth() }
         var d = Depth()
+        // One campaign: its primary-key range. All: the jobs out of line by their index, ready ones as the rest.
         let rows =
-            (try? pool.read { db in
-                try Row.fetchAll(
-                    db,
-                    sql: "SELECT state, COUNT(*) AS n FROM jobs WHERE ?1 IS NULL OR campaign = ?1 GROUP BY state",
-                    arguments: [campaign]
-                )
+            (try? pool.read { db -> [Row] in
+                if let campaign {
+                    let (first, end) = idRange(campaign)
+                    return try Row.fetchAll(
+                        db,
+                        sql: "SELECT state, COUNT(*) AS n FROM jobs WHERE id > ? AND id < ? AND campaign = ? GROUP BY state",
+                        arguments: [first, end, campaign]
+                    )
+                }
+                var rows = try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM jobs WHERE state != 'ready' GROUP BY state")
+                let outOfLine = rows.reduce(0) { $0 + ($1["n"] as Int) }
+                let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs") ?? 0
+                if total > outOfLine { rows.append(["state": "ready", "n": total - outOfLine]) }
+                return rows
             }) ?? []
         for row in rows {
             let n: Int = row["n"]
@@ -67,7 +76,11 @@ extension Spool {
         return
             (try? pool.read { db in
                 guard try db.columns(in: "jobs").contains(where: { $0.name == "waiting_for" }) else { return 0 }
-                return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE state = 'deferred' AND waiting_for = ?", arguments: [cause]) ?? 0
+                return try Int.fetchOne(
+                    db,
+                    sql: "SELECT COUNT(*) FROM jobs WHERE state != 'ready' AND state = 'deferred' AND waiting_for = ?",
+                    arguments: [cause]
+                ) ?? 0
             }) ?? 0
     }
 
@@ -89,7 +102,12 @@ extension Spool {
     /// the daemon claimed meanwhile is in flight and is not among them.
     public static func cancelWaiting(in directory: URL, campaign: String) throws -> [String] {
         try openDatabase(in: directory).write { db in
-            try String.fetchAll(db, sql: "DELETE FROM jobs WHERE campaign = ? AND state IN ('ready', 'deferred') RETURNING id", arguments: [campaign])
+            let (first, end) = idRange(campaign)
+            return try String.fetchAll(
+                db,
+                sql: "DELETE FROM jobs WHERE id > ? AND id < ? AND campaign = ? AND state IN ('ready', 'deferred') RETURNING id",
+                arguments: [first, end, campaign]
+            )
         }.sorted()
     }
 

@@ -60,7 +60,6 @@ public actor Spool {
                         window TEXT,
                         category TEXT
                     ) WITHOUT ROWID;
-                    CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, campaign, id);
                     CREATE TABLE IF NOT EXISTS suppressions (
                         phone TEXT PRIMARY KEY NOT NULL,
                         scope TEXT NOT NULL,
@@ -79,6 +78,12 @@ public actor Spool {
             if try !db.columns(in: "jobs").contains(where: { $0.name == "waiting_for" }) {
                 try db.execute(sql: "ALTER TABLE jobs ADD COLUMN waiting_for TEXT")
             }
+            // Jobs out of line (deferred, in flight, failed) by state. Ready jobs, nearly all of a big campaign,
+            // are read through the primary key (`<campaign>.<sequence>` keeps a campaign's jobs together in
+            // planning order): an index entry each cost a fifth of spooling a million jobs. Queries that use
+            // it say `state != 'ready'` in so many words, as SQLite needs to see to choose a partial index.
+            try db.execute(sql: "DROP INDEX IF EXISTS jobs_by_state")
+            try db.execute(sql: "CREATE INDEX IF NOT EXISTS jobs_out_of_line ON jobs (state, campaign, id) WHERE state != 'ready'")
             // An opt-out drops a number's waiting jobs in the same transaction that records it.
             try db.execute(sql: "CREATE INDEX IF NOT EXISTS jobs_by_phone ON jobs (phone, state)")
             try createPlansTable(db)
@@ -117,11 +122,11 @@ public actor Spool {
         try load()
         let stamp = Date().timeIntervalSince1970
         let added = try db().write { db in try insert(jobs, stamp: stamp, db) }
-        for job in added { index(Entry(id: job.id, notBefore: job.notBefore), campaign: job.campaign, deferred: false) }
+        for (campaign, entry) in added { index(entry, campaign: campaign, deferred: false) }
     }
 
     /// Inserts the jobs not yet spooled (by id); returns those it added.
-    func insert(_ jobs: [SpoolJob], stamp: Double, _ db: Database) throws -> [SpoolJob] {
+    func insert(_ jobs: [SpoolJob], stamp: Double, _ db: Database) throws -> [(campaign: String, entry: Entry)] {
         var windows: [SendWindowSchedule: String] = [:]
         let insert = try db.cachedStatement(
             sql: """
@@ -130,20 +135,26 @@ public actor Spool {
                 VALUES (?, ?, 'ready', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         )
-        var added: [SpoolJob] = []
+        var added: [(campaign: String, entry: Entry)] = []
+        added.reserveCapacity(jobs.count)
         for job in jobs {
             var window: String?
             if let w = job.window {
                 window = try windows[w] ?? String(decoding: JSONEncoder().encode(w), as: UTF8.self)
                 windows[w] = window
             }
-            try insert.execute(arguments: [
-                job.id, job.campaign, job.notBefore?.timeIntervalSince1970, stamp, job.phone, job.name,
-                job.template.name, job.template.language, job.template.parameters.headerColumn,
-                job.template.parameters.bodyColumn, job.template.parameters.buttonsColumn,
-                job.attempt, job.campaignRate, window, job.template.category,
+            // Bound through SQLite's C API: GRDB's argument arrays box every value, which was a third of
+            // spooling a million jobs.
+            let row = RawInsert(insert)
+            try row.bind([
+                .text(job.id), .text(job.campaign), job.notBefore.map { .real($0.timeIntervalSince1970) } ?? .null, .real(stamp),
+                .text(job.phone), .text(job.name), .text(job.template.name), .text(job.template.language),
+                .text(job.template.parameters.headerColumn), .text(job.template.parameters.bodyColumn),
+                .text(job.template.parameters.buttonsColumn), .integer(job.attempt), job.campaignRate.map { .text($0) } ?? .null,
+                window.map { .text($0) } ?? .null, job.template.category.map { .text($0) } ?? .null,
             ])
-            if db.changesCount > 0 { added.append(job) }
+            try row.step(db)
+            if db.changesCount > 0 { added.append((job.campaign, Entry(id: job.id, notBefore: job.notBefore))) }
         }
         return added
     }
@@ -160,7 +171,9 @@ public actor Spool {
             var claimed: SpoolJob?
             // The queue is changed in place in the dictionary: a copy taken out shared the deque's storage,
             // so every claim copied the whole campaign's line (20,000 entries, a retain each).
-            while let entry = waiting[campaign]?.takeDue(now: now) {
+            while true {
+                if waiting[campaign]?.ready.isEmpty == true, waiting[campaign]?.moreReady == true { try readReady(campaign) }
+                guard let entry = waiting[campaign]?.takeDue(now: now) else { break }
                 do {
                     // Another process may have cancelled it meanwhile: then it is simply gone.
                     if let job = try take(entry.id) {
@@ -220,7 +233,11 @@ public actor Spool {
     /// The jobs deferred with this `waitingFor`.
     public func waiting(for cause: String) throws -> [String] {
         try db().read { db in
-            try String.fetchAll(db, sql: "SELECT id FROM jobs WHERE state = 'deferred' AND waiting_for = ? ORDER BY id", arguments: [cause])
+            try String.fetchAll(
+                db,
+                sql: "SELECT id FROM jobs WHERE state != 'ready' AND state = 'deferred' AND waiting_for = ? ORDER BY id",
+                arguments: [cause]
+            )
         }
     }
 
@@ -265,7 +282,9 @@ public actor Spool {
 
     /// Jobs found in flight at start-up: their request may or may not have reached Meta.
     public func inFlightAtStartup() throws -> [SpoolJob] {
-        try db().read { db in try Row.fetchAll(db, sql: "SELECT * FROM jobs WHERE state = 'active' ORDER BY id").map(Self.job(from:)) }
+        try db().read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM jobs WHERE state != 'ready' AND state = 'active' ORDER BY id").map(Self.job(from:))
+        }
     }
 
     public struct Depth: Sendable, Codable, Equatable {
@@ -302,13 +321,65 @@ public actor Spool {
     }
 
     private func readIndex() throws {
-        let rows = try db().read { db in
-            try Row.fetchAll(db, sql: "SELECT id, campaign, state, not_before FROM jobs WHERE state IN ('ready', 'deferred') ORDER BY id")
+        let (deferred, campaigns) = try db().read { db in
+            (
+                try Row.fetchAll(db, sql: "SELECT id, campaign, not_before FROM jobs WHERE state != 'ready' AND state = 'deferred' ORDER BY id"),
+                try Self.campaignsWithReadyJobs(db)
+            )
         }
-        for row in rows {
+        for row in deferred {
             let notBefore = (row["not_before"] as Double?).map { Date(timeIntervalSince1970: $0) }
-            index(Entry(id: row["id"], notBefore: notBefore), campaign: row["campaign"], deferred: (row["state"] as String) == "deferred")
+            index(Entry(id: row["id"], notBefore: notBefore), campaign: row["campaign"], deferred: true)
         }
+        for campaign in campaigns {
+            if waiting[campaign] == nil {
+                waiting[campaign] = CampaignQueue()
+                campaignOrder.append(campaign)
+            }
+            waiting[campaign]!.moreReady = true
+            try readReady(campaign)
+        }
+    }
+
+    /// The primary-key range that holds a campaign's jobs: ids are `<campaign>.<sequence>`, and campaign ids
+    /// have no dots, so they lie after `<campaign>.` and before `<campaign>/`.
+    static func idRange(_ campaign: String) -> (after: String, before: String) { (campaign + ".", campaign + "/") }
+
+    /// Campaigns with ready jobs, one primary-key step per campaign instead of a pass over every job.
+    static func campaignsWithReadyJobs(_ db: Database) throws -> [String] {
+        var campaigns: [String] = []
+        var after = ""
+        while let campaign = try String.fetchOne(db, sql: "SELECT campaign FROM jobs WHERE id > ? ORDER BY id LIMIT 1", arguments: [after]) {
+            let (first, end) = idRange(campaign)
+            if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM jobs WHERE id > ? AND id < ? AND state = 'ready')", arguments: [first, end])
+                == true
+            {
+                campaigns.append(campaign)
+            }
+            after = max(end, after + "\u{1}")
+        }
+        return campaigns
+    }
+
+    /// The next window of a campaign's ready jobs, in planning order.
+    private func readReady(_ campaign: String) throws {
+        let (first, end) = Self.idRange(campaign)
+        let after = max(waiting[campaign]?.lastReady ?? first, first)
+        let rows = try db().read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT id, not_before FROM jobs WHERE id > ? AND id < ? AND state = 'ready' AND campaign = ? ORDER BY id LIMIT ?",
+                arguments: [after, end, campaign, CampaignQueue.window]
+            )
+        }
+        // Taken out and put back: a copy left in the dictionary would share, and so copy, the deque.
+        guard var queue = waiting.removeValue(forKey: campaign) else { return }
+        for row in rows {
+            queue.ready.append(Entry(id: row["id"], notBefore: (row["not_before"] as Double?).map { Date(timeIntervalSince1970: $0) }))
+        }
+        queue.lastReady = queue.ready.last?.id ?? queue.lastReady
+        queue.moreReady = rows.count == CampaignQueue.window
+        waiting[campaign] = queue
     }
 
     func index(_ entry: Entry, campaign: String, deferred: Bool) {
@@ -319,7 +390,7 @@ public actor Spool {
         if deferred {
             waiting[campaign]!.deferred.append(entry)
         } else {
-            waiting[campaign]!.ready.append(entry)
+            waiting[campaign]!.addReady(entry)
         }
     }
 }

@@ -28,7 +28,15 @@ extension Spool {
 /// Template parameter lists as compact JSON text in the spool's columns.
 enum JSONList {
     static func encode(_ items: [String]) -> String {
-        "[" + items.map(JSONEscape.quoted).joined(separator: ",") + "]"
+        guard !items.isEmpty else { return "[]" }
+        var out: [UInt8] = [UInt8(ascii: "[")]
+        out.reserveCapacity(items.reduce(2) { $0 + $1.utf8.count + 3 })
+        for (i, item) in items.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            JSONEscape.quote(item, into: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func decode(_ text: String) -> [String] {

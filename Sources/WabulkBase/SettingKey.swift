@@ -67,6 +67,12 @@ public struct SettingKey: Sendable {
         .init("inboxSettleSeconds", "WABULK_INBOX_SETTLE_SECONDS", "a file is taken once unchanged this long") { text, s, src throws(SettingsError) in
             s.inboxSettleSeconds = try double(text, key: "inboxSettleSeconds", source: src, range: 0...3600)
         },
+        .init("planBatchSize", "WABULK_PLAN_BATCH_SIZE", "contacts planned per transaction (a batch's messages may go while the next is planned)") {
+            text,
+            s,
+            src throws(SettingsError) in
+            s.planBatchSize = try int(text, key: "planBatchSize", source: src, range: 100...100_000)
+        },
         .init("timezone", "WABULK_TIMEZONE", "time zone of report dates") { text, s, src throws(SettingsError) in
             guard TimeZone(identifier: text) != nil else {
                 throw .malformed(key: "timezone", source: src, value: text, expected: "an IANA time zone like Asia/Kolkata")

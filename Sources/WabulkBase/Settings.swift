@@ -16,6 +16,8 @@ public struct Settings: Sendable, Equatable {
     public var defaultCountry: String = "91"
     public var inboxScanSeconds: Double = 2
     public var inboxSettleSeconds: Double = 2
+    /// Contacts a campaign's planning reads, renders, logs and spools in one go.
+    public var planBatchSize: Int = 5_000
     public var timezone: String = "UTC"
     public var insecureWebhooks: Bool = false
     /// Read letters in a phone cell as keypad digits (vanity numbers) instead of rejecting the row.

@@ -106,7 +106,8 @@ struct CampaignCommand: AsyncParsableCommand {
                 templatesFile: home.templatesFile,
                 mediaDirectory: home.media,
                 messagingLimit: { [home, settings] in settings.messagingLimit ?? AccountState.load(home)?.messagingLimit },
-                logDirectory: home.log
+                logDirectory: home.log,
+                batchSize: settings.planBatchSize
             )
             let plan = try await planner.plan(manifest, sourceFile: url.lastPathComponent)
             try Spool.announceChange(in: home.spool)

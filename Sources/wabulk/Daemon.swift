@@ -46,7 +46,8 @@ struct Daemon {
             templatesFile: home.templatesFile,
             mediaDirectory: home.media,
             messagingLimit: { [home, settings] in settings.messagingLimit ?? AccountState.load(home)?.messagingLimit },
-            logDirectory: home.log
+            logDirectory: home.log,
+            batchSize: settings.planBatchSize
         )
         // libphonenumber scales across processes, not threads: imports use one worker process per core.
         let workers = try? NormalizerWorkers(

@@ -87,6 +87,95 @@ import WebhookListener
         #expect(phones == count)
     }
 
+    /// Planning streams batches that the dispatcher sends while the next are read: kills while both run
+    /// must leave each person of the audience spooled and sent exactly once (issue 22).
+    @Test func planningWhileSendingSurvivesTwentyKills() async throws {
+        let dir = TempDir("wabulk-crash-plan-send")
+        let home = HomeLayout(root: dir.url.appendingPathComponent("home"))
+        try home.create()
+        let registry = try ContactRegistry(path: home.contactsDatabase)
+        let contacts = 24_000
+        // Every other contact is in the audience; every 7th of those is excluded or opted out.
+        _ = try registry.merge(
+            (0..<contacts).map { i in
+                Contact(
+                    phone: "+9192\(String(format: "%08d", i))",
+                    name: "P\(i)",
+                    tags: i % 2 == 0 ? (i % 7 == 0 ? ["spring", "staff"] : ["spring"]) : ["autumn"]
+                )
+            },
+            now: Date()
+        )
+        let audience = Set((0..<contacts).filter { $0 % 2 == 0 && $0 % 7 != 0 }.map { "+9192\(String(format: "%08d", $0))" })
+        let sandboxPort = freePort()
+        var env = baseEnvironment(home: home.root)
+        env["WHATSAPP_API_BASE_URL"] = "http://127.0.0.1:\(sandboxPort)"
+        env["WABULK_RATE"] = "400/s"
+        env["WABULK_SEND_CONCURRENCY"] = "8"
+        env["WABULK_RECONCILE_SECONDS"] = "4"
+        // Small batches: many of them land while the kills come.
+        env["WABULK_PLAN_BATCH_SIZE"] = "200"
+        let listen = env["WABULK_LISTEN"]!
+        let sandbox = WabulkProcess(env: env, log: dir.url.appendingPathComponent("sandbox.log"))
+        let record = dir.url.appendingPathComponent("sends.jsonl")
+        try sandbox.start([
+            "sandbox", "--port", "\(sandboxPort)", "--webhook", "http://\(listen)/api/whatsapp/webhook",
+            "--status-delay-ms", "50", "--webhook-retry-cap-ms", "1000", "--record", record.path,
+        ])
+        defer { sandbox.stop() }
+        let daemon = WabulkProcess(env: env, log: dir.url.appendingPathComponent("daemon.log"))
+        try Data(
+            #"{"id": "plan", "template": {"name": "t", "language": "en"}, "audience": {"tags": ["spring"], "excludeTags": ["staff"]}, "variables": {"body": ["{name}"]}}"#
+                .utf8
+        )
+        .write(to: home.inbox.appendingPathComponent("plan.json"))
+        let receipt = home.receipts.appendingPathComponent("plan.json.receipt.json")
+        let taken = home.intake.appendingPathComponent("plan.json")
+        let spool = home.spool
+        let exists: @Sendable (URL) -> Bool = { FileManager.default.fileExists(atPath: $0.path) }
+        // How far planning has come, as the spool records it with each batch.
+        let spoolDatabase = try Spool.openDatabase(in: spool)
+        let planned: @Sendable () -> (jobs: Int, finished: Bool)? = {
+            try? spoolDatabase.read { db in
+                try Row.fetchOne(db, sql: "SELECT jobs, finished FROM plans WHERE campaign = 'plan'").map {
+                    ($0["jobs"], ($0["finished"] as Int) == 1)
+                }
+            }
+        }
+        let killedMidPlanning = try await onOwnThread { () -> Int in
+            var landed = 0
+            for _ in 0..<20 {
+                try daemon.start()
+                // Killed as soon as a new batch has landed (and a random moment after: between a batch's
+                // lines and its jobs, or while sending), until planning is done; then while sending.
+                let before = planned()?.jobs ?? 0
+                let deadline = Date().addingTimeInterval(30)
+                while Date() < deadline, !exists(receipt), (planned()?.jobs ?? 0) == before { usleep(5_000) }
+                usleep(UInt32.random(in: 0...30_000))
+                if let now = planned(), !now.finished, Spool.depth(in: spool).total > 0 { landed += 1 }
+                daemon.kill9()
+            }
+            return landed
+        }
+        try daemon.start()
+        let drained = try await eventually(timeout: 300) { Spool.depth(in: home.spool).total == 0 && exists(receipt) }
+        #expect(drained)
+        daemon.stop()
+
+        let r = try JSONSerialization.jsonObject(with: Data(contentsOf: receipt)) as! [String: Any]
+        #expect((r["campaign"] as? [String: Any])?["queued"] as? Int == audience.count)
+        #expect(killedMidPlanning >= 10, "the kills should land while planning (\(killedMidPlanning) did)")
+        print("planningWhileSendingSurvivesTwentyKills: \(killedMidPlanning) kills landed mid-planning")
+        let lines = try String(contentsOf: record, encoding: .utf8).split(separator: "\n")
+        let recipients = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .filter { $0["outcome"] as? String == "accepted" }.map { $0["to"] as! String }
+        var seen = Set<String>()
+        var twice: [String] = []
+        for r in recipients where !seen.insert(r).inserted { twice.append(r) }
+        #expect(twice.isEmpty, "sent twice: \(twice.prefix(10))")
+        #expect(seen == audience, "\(seen.subtracting(audience).count) outside the audience, \(audience.subtracting(seen).count) never reached")
+    }
+
     @Test func drainingTenThousandAgainstTheSandboxSurvivesTwentyKills() async throws {
         let dir = TempDir("wabulk-crash-send")
         let home = HomeLayout(root: dir.url.appendingPathComponent("home"))
