@@ -103,7 +103,8 @@ public struct CampaignPlanner: Sendable {
             manifest: manifest,
             reader: AudienceReader(manifest.audience, registry: registry, normalizer: normalizer, batchSize: batchSize),
             rendering: VariableRendering(manifest.variables, template: template),
-            category: category
+            category: category,
+            now: now
         )
         let dryRun = manifest.dryRun == true
         // A record still planning is a crash's leftover: go on after the last batch that landed.
@@ -183,11 +184,11 @@ public struct CampaignPlanner: Sendable {
             }
             if !progress.finished {
                 var current = try await nextBatch()
-                try await events.append(current.events(at: now()), durable: true)
+                try await events.append(current.lines, durable: true)
                 while true {
                     let next = current.progress.finished ? nil : try await nextBatch()
-                    let (jobs, reached, lines) = (current.jobs, current.progress, next?.events(at: now()) ?? [])
-                    async let spooled = spool.enqueue(jobs, progress: reached)
+                    let (rows, reached, lines) = (current.rows, current.progress, next?.lines ?? [])
+                    async let spooled = spool.enqueue(rows, progress: reached)
                     async let logged: Void = events.append(lines, durable: true)
                     let landed = try await spooled
                     try await logged

@@ -14,18 +14,28 @@ struct PlanBatches {
     let category: String?
     private let start: Date?
     private let window: SendWindowSchedule?
+    private let windowColumn: String?
 
-    init(manifest: CampaignManifest, reader: AudienceReader, rendering: VariableRendering, category: String?) {
+    /// The time the lines are stamped with.
+    let now: @Sendable () -> Date
+
+    init(manifest: CampaignManifest, reader: AudienceReader, rendering: VariableRendering, category: String?, now: @escaping @Sendable () -> Date) {
+        self.now = now
         self.manifest = manifest
         self.reader = reader
         self.rendering = rendering
         self.category = category
         start = manifest.startAt.flatMap(Timestamp.parse)
         window = manifest.sendWindow.flatMap { SendWindowSchedule(from: $0.from, to: $0.to, timezone: $0.timezone) }
+        windowColumn = window.map(SpoolRow.encodeWindow)
     }
 
     struct Batch: Sendable {
         var jobs: [SpoolJob]
+        /// The jobs as spool rows, encoded on the reading thread.
+        var rows: [SpoolRow] = []
+        /// Their `queued` lines and the skips' `skipped` lines.
+        var lines: [MessageEvent] = []
         /// Each with its line's number (`<campaign>.skip-N`).
         var skips: [(number: Int, skip: CampaignPlanner.Skip)]
         /// How far planning has come once this batch is written.
@@ -103,6 +113,9 @@ struct PlanBatches {
         batch.progress.jobs += batch.jobs.count
         batch.progress.cursor = read.cursor
         batch.progress.finished = read.cursor == nil
+        let stamp = now()
+        batch.rows = batch.jobs.map { SpoolRow($0, window: windowColumn, at: stamp) }
+        batch.lines = batch.events(at: stamp)
         return batch
     }
 }

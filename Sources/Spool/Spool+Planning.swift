@@ -35,13 +35,12 @@ extension Spool {
     /// Adds one batch of a campaign being planned and records how far planning came, in one transaction.
     /// False, with nothing written, when the campaign was cancelled meanwhile (its cancel hold is in the same
     /// database, so a cancel never misses a batch that lands after it).
-    public func enqueue(_ jobs: [SpoolJob], progress: PlanProgress) throws -> Bool {
+    public func enqueue(_ rows: [SpoolRow], progress: PlanProgress) throws -> Bool {
         try load()
-        let stamp = Date().timeIntervalSince1970
         let added: [(campaign: String, entry: Entry)]? = try db().write { db in
             let cause = try String.fetchOne(db, sql: "SELECT cause FROM holds WHERE target = ?", arguments: [progress.campaign])
             if let cause, case .cancelled = HoldCause(stored: cause) { return nil }
-            let added = try insert(jobs, stamp: stamp, db)
+            let added = try insert(rows, db)
             let skipped = String(decoding: try JSONEncoder().encode(progress.skipped), as: UTF8.self)
             try db.execute(
                 sql: "INSERT OR REPLACE INTO plans (campaign, cursor, jobs, skipped, finished) VALUES (?, ?, ?, ?, ?)",

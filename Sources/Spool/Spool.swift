@@ -31,6 +31,16 @@ public actor Spool {
     /// Opens (and creates) the spool database; used by the actor and by other processes' tools.
     public static func openDatabase(in directory: URL) throws -> DatabasePool {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // A new spool gets 16 KiB pages: spooling a million jobs took a sixth less than with 4 KiB (SQLite
+        // keeps the page size a file was made with, so older spools stay as they are).
+        if !FileManager.default.fileExists(atPath: databaseFile(in: directory).path) {
+            let fresh = try DatabaseQueue(path: databaseFile(in: directory).path)
+            try fresh.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA page_size = 16384")
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+            }
+            try fresh.close()
+        }
         var config = Configuration()
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
@@ -120,41 +130,29 @@ public actor Spool {
     /// so planning again after a crash is harmless.
     public func enqueue(_ jobs: [SpoolJob]) throws {
         try load()
-        let stamp = Date().timeIntervalSince1970
-        let added = try db().write { db in try insert(jobs, stamp: stamp, db) }
+        let stamp = Date()
+        let rows = jobs.map { SpoolRow($0, at: stamp) }
+        let added = try db().write { db in try insert(rows, db) }
         for (campaign, entry) in added { index(entry, campaign: campaign, deferred: false) }
     }
 
     /// Inserts the jobs not yet spooled (by id); returns those it added.
-    func insert(_ jobs: [SpoolJob], stamp: Double, _ db: Database) throws -> [(campaign: String, entry: Entry)] {
-        var windows: [SendWindowSchedule: String] = [:]
+    func insert(_ rows: [SpoolRow], _ db: Database) throws -> [(campaign: String, entry: Entry)] {
         let insert = try db.cachedStatement(
             sql: """
-                INSERT OR IGNORE INTO jobs (id, campaign, state, not_before, updated_at, phone, name, template, language, header, body,
-                                            buttons, attempt, campaign_rate, window, category)
-                VALUES (?, ?, 'ready', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT OR IGNORE INTO jobs (id, campaign, not_before, phone, name, template, language, header, body,
+                                            buttons, attempt, campaign_rate, window, category, state, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ready', ?)
                 """
         )
         var added: [(campaign: String, entry: Entry)] = []
-        added.reserveCapacity(jobs.count)
-        for job in jobs {
-            var window: String?
-            if let w = job.window {
-                window = try windows[w] ?? String(decoding: JSONEncoder().encode(w), as: UTF8.self)
-                windows[w] = window
-            }
-            // Bound through SQLite's C API: GRDB's argument arrays box every value, which was a third of
-            // spooling a million jobs.
-            let row = RawInsert(insert)
-            try row.bind([
-                .text(job.id), .text(job.campaign), job.notBefore.map { .real($0.timeIntervalSince1970) } ?? .null, .real(stamp),
-                .text(job.phone), .text(job.name), .text(job.template.name), .text(job.template.language),
-                .text(job.template.parameters.headerColumn), .text(job.template.parameters.bodyColumn),
-                .text(job.template.parameters.buttonsColumn), .integer(job.attempt), job.campaignRate.map { .text($0) } ?? .null,
-                window.map { .text($0) } ?? .null, job.template.category.map { .text($0) } ?? .null,
-            ])
-            try row.step(db)
-            if db.changesCount > 0 { added.append((job.campaign, Entry(id: job.id, notBefore: job.notBefore))) }
+        added.reserveCapacity(rows.count)
+        // Bound through SQLite's C API: GRDB's argument arrays box every value, which was a third of
+        // spooling a million jobs.
+        let statement = RawInsert(insert)
+        for row in rows {
+            try statement.run(row.values, db)
+            if db.changesCount > 0 { added.append((row.campaign, Entry(id: row.id, notBefore: row.notBefore))) }
         }
         return added
     }
