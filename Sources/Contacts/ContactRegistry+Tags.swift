@@ -2,42 +2,39 @@ import Foundation
 import GRDB
 
 extension ContactRegistry {
-    /// A tag as audiences compare it: case does not matter (Unicode lowercase, as staff expect "VIP" and
-    /// "vip" to be one tag).
-    public static func tagKey(_ tag: String) -> String { tag.lowercased() }
-
-    /// `wabulk_tag_key(text)`: `tagKey` inside SQLite, for the triggers that keep `contact_tags`.
-    static let tagKeyFunction = DatabaseFunction("wabulk_tag_key", argumentCount: 1, pure: true) { values in
-        guard let text = String.fromDatabaseValue(values[0]) else { return nil }
-        return tagKey(text)
+    /// A tag as audiences compare it: ASCII letters without regard to case ("VIP" and "vip" are one tag),
+    /// as SQLite's LIKE compares them. Other letters compare as written.
+    public static func tagKey(_ tag: String) -> String {
+        var tag = tag
+        return tag.withUTF8 { bytes in
+            guard bytes.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) else { return String(decoding: bytes, as: UTF8.self) }
+            return String(decoding: bytes.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 + 32 : $0 }, as: UTF8.self)
+        }
     }
 
-    /// `contact_tags` holds one row per contact and tag key, so an audience by tag is an index range instead
-    /// of a JSON parse of every contact. Triggers keep it in step with `contacts.tags` whichever statement
-    /// writes them (imports, merges inside SQLite, retagging, opt-outs adding unknown numbers).
-    static func createTagTable(_ db: Database) throws {
-        guard try !db.tableExists("contact_tags") else { return }
+    /// A LIKE pattern (escape `\`) that holds for every contact whose tag list has this tag, and for few
+    /// others: the tag as the list's JSON writes it, quotes included. Rows it lets through are checked
+    /// exactly against their decoded tags. A tag table kept by triggers was tried: it made importing a
+    /// million tagged rows two to three times slower (docs/BENCHMARKS.md, issue 22).
+    static func likePattern(_ tag: String) -> String {
+        let encoded = String(CompactJSON.array([tag]).dropFirst().dropLast())
+        var pattern = "%"
+        for c in encoded {
+            if c == "%" || c == "_" || c == "\\" { pattern.append("\\") }
+            pattern.append(c)
+        }
+        return pattern + "%"
+    }
+
+    /// Drops the tag table and its triggers that a build of 2026-12-05 made (never released), so such a
+    /// registry imports at full speed again.
+    static func dropTagTable(_ db: Database) throws {
         try db.execute(
             sql: """
-                CREATE TABLE contact_tags (
-                    tag TEXT NOT NULL,
-                    phone TEXT NOT NULL,
-                    PRIMARY KEY (tag, phone)
-                ) WITHOUT ROWID;
-                CREATE INDEX contact_tags_by_phone ON contact_tags (phone);
-                INSERT OR IGNORE INTO contact_tags (tag, phone)
-                    SELECT wabulk_tag_key(json_each.value), contacts.phone FROM contacts, json_each(contacts.tags)
-                    WHERE contacts.tags != '[]';
-                CREATE TRIGGER contact_tags_on_insert AFTER INSERT ON contacts WHEN NEW.tags != '[]' BEGIN
-                    INSERT OR IGNORE INTO contact_tags (tag, phone) SELECT wabulk_tag_key(value), NEW.phone FROM json_each(NEW.tags);
-                END;
-                CREATE TRIGGER contact_tags_on_update AFTER UPDATE OF tags ON contacts WHEN NEW.tags != OLD.tags BEGIN
-                    DELETE FROM contact_tags WHERE phone = OLD.phone;
-                    INSERT OR IGNORE INTO contact_tags (tag, phone) SELECT wabulk_tag_key(value), NEW.phone FROM json_each(NEW.tags);
-                END;
-                CREATE TRIGGER contact_tags_on_delete AFTER DELETE ON contacts WHEN OLD.tags != '[]' BEGIN
-                    DELETE FROM contact_tags WHERE phone = OLD.phone;
-                END;
+                DROP TRIGGER IF EXISTS contact_tags_on_insert;
+                DROP TRIGGER IF EXISTS contact_tags_on_update;
+                DROP TRIGGER IF EXISTS contact_tags_on_delete;
+                DROP TABLE IF EXISTS contact_tags;
                 """
         )
     }
@@ -47,9 +44,18 @@ extension ContactRegistry {
         guard !keys.isEmpty else { return [] }
         return try read { db in
             var known = Set<String>()
-            for key in Set(keys)
-            where try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM contact_tags WHERE tag = ?)", arguments: [key]) == true {
-                known.insert(key)
+            for key in Set(keys) {
+                let rows = try String.fetchCursor(
+                    db,
+                    sql: #"SELECT tags FROM contacts WHERE tags LIKE ? ESCAPE '\'"#,
+                    arguments: [Self.likePattern(key)]
+                )
+                while let tags = try rows.next() {
+                    if Self.decodeTags(tags).contains(where: { Self.tagKey($0) == key }) {
+                        known.insert(key)
+                        break
+                    }
+                }
             }
             return known
         }

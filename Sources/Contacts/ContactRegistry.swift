@@ -19,14 +19,13 @@ public final class ContactRegistry: Sendable {
                 // Readers (audiences, lookups) go through pages once: they keep SQLite's default cache.
                 if !db.configuration.readonly { try db.execute(sql: "PRAGMA cache_size = -40000") }
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
-                db.add(function: Self.tagKeyFunction)
             }
             pool = try DatabasePool(path: path.path, configuration: config)
             // Looked at first with a read: while an import holds the write lock, opening the registry (every
             // CLI command, the daemon's start) must not wait for it.
             let current = try pool.read { db in
                 try db.tableExists("imports") && db.tableExists("contacts") && db.columns(in: "contacts").contains { $0.name == "preference_at" }
-                    && db.tableExists("user_links") && db.tableExists("contact_tags")
+                    && db.tableExists("user_links") && !db.tableExists("contact_tags")
             }
             if !current {
                 try pool.write { db in
@@ -75,7 +74,7 @@ public final class ContactRegistry: Sendable {
                             CREATE INDEX IF NOT EXISTS pending_by_user ON pending_preferences (user_id);
                             """
                     )
-                    try Self.createTagTable(db)
+                    try Self.dropTagTable(db)
                 }
             }
         } catch {

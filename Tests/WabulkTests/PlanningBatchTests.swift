@@ -72,12 +72,14 @@ import WabulkBase
         let cases: [(String, (Set<String>) -> Bool)] = [
             (#"{"tags": ["A", "b"]}"#, { !$0.isDisjoint(with: ["a", "b"]) }),
             (#"{"tags": ["a", "c"], "match": "all"}"#, { $0.isSuperset(of: ["a", "c"]) }),
+            // ASCII letters match without regard to case, others as written ("É" is not "é").
             (#"{"tags": ["é"], "excludeTags": ["B"]}"#, { $0.contains("é") && !$0.contains("b") }),
+            (#"{"tags": ["É"]}"#, { $0.contains("É") }),
             (#"{"all": true, "excludeTags": ["a", "c"]}"#, { $0.isDisjoint(with: ["a", "c"]) }),
         ]
         for (n, (audience, rule)) in cases.enumerated() {
             let plan = try await f.planner(batchSize: 97).plan(try f.manifest(audience, id: "case\(n)"), sourceFile: "m.json")
-            let named = contacts.filter { rule(Set($0.tags.map { $0.lowercased() })) }.map(\.phone)
+            let named = contacts.filter { rule(Set($0.tags.map(ContactRegistry.tagKey))) }.map(\.phone)
             let expected = named.filter { !optedOut.contains($0) && !removed.contains($0) }
             let jobs = try await Spool.openDatabase(in: f.spoolDirectory).read { db in
                 try String.fetchAll(db, sql: "SELECT phone FROM jobs WHERE campaign = ? ORDER BY id", arguments: ["case\(n)"])
@@ -89,29 +91,49 @@ import WabulkBase
         }
     }
 
-    @Test func retaggingAndMergingKeepTheTagTableInStep() async throws {
+    @Test func retaggingAndMergingChangeTheAudienceAndLookalikeTagsDoNot() async throws {
         let f = try Fixture()
-        _ = try f.registry.merge([Contact(phone: Self.phone(1), tags: ["Old"]), Contact(phone: Self.phone(2), tags: ["old", "keep"])], now: Date())
+        _ = try f.registry.merge(
+            [
+                Contact(phone: Self.phone(1), tags: ["Old"]), Contact(phone: Self.phone(2), tags: ["old", "keep"]),
+                // Tags whose JSON holds another tag's quoted text, and LIKE's own wildcards.
+                Contact(phone: Self.phone(3), tags: [#"x","new"#, "50%_off"]), Contact(phone: Self.phone(4), tags: ["50%xoff", #"a\\b"#]),
+            ],
+            now: Date()
+        )
         _ = try f.registry.merge([Contact(phone: Self.phone(1), tags: ["New"])], now: Date())  // tags united
         try f.registry.retag(phones: [Self.phone(2)], add: ["NEW"], remove: ["OLD"], now: Date())
-        #expect(try f.registry.knownTags(["old", "new", "keep", "gone"]) == ["old", "new", "keep"])
-        let new = try f.registry.audienceBatch(AudienceQuery(.anyTag(["new"])), after: nil, limit: 10).contacts.map(\.phone)
-        let old = try f.registry.audienceBatch(AudienceQuery(.anyTag(["old"])), after: nil, limit: 10).contacts.map(\.phone)
-        #expect(new == [Self.phone(1), Self.phone(2)])
-        #expect(old == [Self.phone(1)])
+        #expect(try f.registry.knownTags(["old", "new", "keep", "gone", "50%_off", #"a\\b"#, "50_"]) == ["old", "new", "keep", "50%_off", #"a\\b"#])
+        func audience(_ query: AudienceQuery) throws -> [String] { try f.registry.audienceBatch(query, after: nil, limit: 10).contacts.map(\.phone) }
+        #expect(try audience(AudienceQuery(.anyTag(["new"]))) == [Self.phone(1), Self.phone(2)])
+        #expect(try audience(AudienceQuery(.anyTag(["old"]))) == [Self.phone(1)])
+        #expect(try audience(AudienceQuery(.anyTag(["50%_off"]))) == [Self.phone(3)])
+        #expect(try audience(AudienceQuery(.anyTag([#"a\\b"#]))) == [Self.phone(4)])
+        #expect(try audience(AudienceQuery(.allTags(["new", "keep"]))) == [Self.phone(2)])
+        #expect(try audience(AudienceQuery(.everyone, excluding: ["new"])) == [Self.phone(3), Self.phone(4)])
     }
 
-    @Test func aRegistryFromBeforeTheTagTableGetsIt() async throws {
+    /// A build of this session kept a tag table by triggers (three times slower imports); a registry it made
+    /// is put back as it was.
+    @Test func aRegistryWithTheTagTableLosesIt() async throws {
         let dir = TempDir()
         let path = dir.url.appendingPathComponent("c.sqlite")
-        _ = try ContactRegistry(path: path).merge([Contact(phone: Self.phone(1), tags: ["VIP"]), Contact(phone: Self.phone(2))], now: Date())
-        // As an older wabulk left it: no tag table, no triggers.
+        _ = try ContactRegistry(path: path).merge([Contact(phone: Self.phone(1), tags: ["VIP"])], now: Date())
         try await DatabaseQueue(path: path.path).write { db in
-            try db.execute(sql: "DROP TRIGGER contact_tags_on_insert; DROP TRIGGER contact_tags_on_update; DROP TRIGGER contact_tags_on_delete")
-            try db.execute(sql: "DROP TABLE contact_tags")
+            try db.execute(sql: "CREATE TABLE contact_tags (tag TEXT NOT NULL, phone TEXT NOT NULL, PRIMARY KEY (tag, phone)) WITHOUT ROWID")
+            try db.execute(
+                sql:
+                    "CREATE TRIGGER contact_tags_on_insert AFTER INSERT ON contacts BEGIN INSERT INTO contact_tags VALUES (wabulk_tag_key(NEW.tags), NEW.phone); END"
+            )
         }
         let registry = try ContactRegistry(path: path)
-        #expect(try registry.audienceBatch(AudienceQuery(.anyTag(["vip"])), after: nil, limit: 10).contacts.map(\.phone) == [Self.phone(1)])
+        _ = try registry.merge([Contact(phone: Self.phone(2), tags: ["vip"])], now: Date())
+        #expect(
+            try registry.audienceBatch(AudienceQuery(.anyTag(["vip"])), after: nil, limit: 10).contacts.map(\.phone) == [
+                Self.phone(1), Self.phone(2),
+            ]
+        )
+        #expect(try await DatabaseQueue(path: path.path).read { db in try db.tableExists("contact_tags") } == false)
     }
 
     @Test func aPlanResumesAfterTheLastBatchThatLanded() async throws {
