@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""The hand-rolled planner a competent Python user would write against the same registry: one SQL query over
-the tag table (the same index wabulk uses) with the opt-out and exclusion rules in SQL, the body rendered
+"""The hand-rolled planner a competent Python user would write against the same registry: one SQL query with
+the tag, opt-out and exclusion rules in SQL (json_each over the tag list), the body rendered
 with str methods, every job inserted with executemany in one transaction into a spool table, and a JSON
 line per message appended to a log file and fsynced once. It keeps no progress: a crash starts it over.
 usage: baseline_python.py REGISTRY.sqlite TAG EXCLUDED_TAG WORKDIR"""
@@ -10,10 +10,11 @@ registry, tag, excluded, work = sys.argv[1:5]
 os.makedirs(work, exist_ok=True)
 src = sqlite3.connect(f"file:{registry}?mode=ro", uri=True)
 rows = src.execute(
-    """SELECT c.phone, c.name, c.fields FROM contact_tags t JOIN contacts c ON c.phone = t.phone
-       WHERE t.tag = ? AND c.active = 1 AND c.opted_out = 0
-       AND NOT EXISTS (SELECT 1 FROM contact_tags x WHERE x.phone = c.phone AND x.tag = ?)
-       ORDER BY t.phone""",
+    """SELECT c.phone, c.name, c.fields FROM contacts c
+       WHERE c.active = 1 AND c.opted_out = 0
+       AND EXISTS (SELECT 1 FROM json_each(c.tags) WHERE lower(value) = ?)
+       AND NOT EXISTS (SELECT 1 FROM json_each(c.tags) WHERE lower(value) = ?)
+       ORDER BY c.phone""",
     (tag, excluded),
 )
 spool = sqlite3.connect(os.path.join(work, "jobs.sqlite"))

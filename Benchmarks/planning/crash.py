@@ -67,8 +67,9 @@ daemon.send_signal(signal.SIGINT); daemon.wait()
 sandbox.send_signal(signal.SIGINT); sandbox.wait()
 
 reg = sqlite3.connect(f"file:{registry}?mode=ro", uri=True)
-audience = {r[0] for r in reg.execute("""SELECT c.phone FROM contact_tags t JOIN contacts c ON c.phone = t.phone WHERE t.tag = 'spring'
-    AND c.active = 1 AND c.opted_out = 0 AND NOT EXISTS (SELECT 1 FROM contact_tags x WHERE x.phone = c.phone AND x.tag = 'staff')""")}
+audience = {r[0] for r in reg.execute("""SELECT c.phone FROM contacts c WHERE c.active = 1 AND c.opted_out = 0
+    AND EXISTS (SELECT 1 FROM json_each(c.tags) WHERE lower(value) = 'spring')
+    AND NOT EXISTS (SELECT 1 FROM json_each(c.tags) WHERE lower(value) = 'staff')""")}
 seen, twice = set(), 0
 with open(record) as f:
     for line in f:
