@@ -12,7 +12,6 @@ unsigned char *HMAC(const EVP_MD *evp_md, const void *key, int key_len, const un
 ]]
 local crypto = ffi.load("crypto")
 local secret = os.getenv("WHATSAPP_APP_SECRET")
-local pace = tonumber(os.getenv("RATE_DELAY_MS") or "0")
 local digest = ffi.new("unsigned char[32]")
 local length = ffi.new("unsigned int[1]")
 local hex = {}
@@ -57,13 +56,4 @@ function request()
   return wrk.format("POST", nil, { ["Content-Type"] = "application/json", ["X-Hub-Signature-256"] = sign(body) }, body)
 end
 
-function delay()
-  return pace
-end
-
-done = function(summary, latency, requests)
-  local non2xx = summary.errors.status
-  io.write(string.format("RESULT requests=%d seconds=%.2f rps=%.1f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f non2xx=%d\n",
-    summary.requests, summary.duration / 1e6, summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000, non2xx))
-end
+dofile("Benchmarks/webhooks/result.lua")

@@ -89,10 +89,10 @@ public struct CampaignPlanner: Sendable {
         // Unknown without a template list: a marketing-only opt-out then keeps the contact out too.
         let category = template?.category
         var problems: [ManifestProblem] = catalog?.problems(for: manifest) ?? []
-        if manifest.audience.phones == nil, let tags = manifest.audience.tags {
+        if manifest.audience.phones == nil, let tags = manifest.audience.tags?.map(ContactRegistry.tagKey) {
             let known: Set<String>
-            do { known = try registry.knownTags(tags.map(ContactRegistry.tagKey)) } catch { throw .storage("\(error)") }
-            for tag in tags.map(ContactRegistry.tagKey) where !known.contains(tag) {
+            do { known = try registry.knownTags(tags) } catch { throw .storage("\(error)") }
+            for tag in tags where !known.contains(tag) {
                 problems.append(.init(field: "audience.tags", reason: "no contact has the tag \"\(tag)\""))
             }
         }
@@ -145,7 +145,7 @@ public struct CampaignPlanner: Sendable {
             // Counted, never written.
             var counted = pending.last?.progress ?? progress
             do {
-                while !counted.finished { counted = try batches.next(after: counted).progress }
+                while !counted.finished { counted = try batches.next(after: counted, encoded: false).progress }
                 try CampaignRecord(
                     manifest: manifest,
                     phase: .dryRun,
@@ -244,7 +244,7 @@ public struct CampaignPlanner: Sendable {
         var mine = 0
         var progress = PlanProgress(campaign: batches.manifest.id)
         while !progress.finished {
-            guard let batch = try? batches.next(after: progress) else { return nil }
+            guard let batch = try? batches.next(after: progress, encoded: false) else { return nil }
             mine += batch.jobs.count { !window.contains($0.phone) && !waiting.contains($0.phone) }
             progress = batch.progress
         }

@@ -73,8 +73,8 @@ struct PlanBatches {
         }
     }
 
-    /// The batch after `progress`.
-    func next(after progress: PlanProgress) throws(ContactsError) -> Batch {
+    /// The batch after `progress`; `encoded`: with its spool rows and log lines (counting needs neither).
+    func next(after progress: PlanProgress, encoded: Bool = true) throws(ContactsError) -> Batch {
         let read = try reader.batch(after: progress.cursor)
         var batch = Batch(jobs: [], skips: [], progress: progress)
         func skip(_ s: CampaignPlanner.Skip) {
@@ -113,6 +113,7 @@ struct PlanBatches {
         batch.progress.jobs += batch.jobs.count
         batch.progress.cursor = read.cursor
         batch.progress.finished = read.cursor == nil
+        guard encoded else { return batch }
         let stamp = now()
         batch.rows = batch.jobs.map { SpoolRow($0, window: windowColumn, at: stamp) }
         batch.lines = batch.events(at: stamp)

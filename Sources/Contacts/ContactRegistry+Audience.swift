@@ -75,9 +75,6 @@ extension ContactRegistry {
         return contacts
     }
 
-}
-
-extension ContactRegistry {
     /// The stored contacts among these numbers, by number (a number not in the registry is absent).
     public func contacts(phones: [String]) throws(ContactsError) -> [String: Contact] {
         guard !phones.isEmpty else { return [:] }

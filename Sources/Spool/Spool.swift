@@ -131,7 +131,15 @@ public actor Spool {
     public func enqueue(_ jobs: [SpoolJob]) throws {
         try load()
         let stamp = Date()
-        let rows = jobs.map { SpoolRow($0, at: stamp) }
+        // A campaign's jobs share one window: encoded once, not once a job.
+        var windows: [SendWindowSchedule: String] = [:]
+        func column(_ window: SendWindowSchedule) -> String {
+            if let encoded = windows[window] { return encoded }
+            let encoded = SpoolRow.encodeWindow(window)
+            windows[window] = encoded
+            return encoded
+        }
+        let rows = jobs.map { SpoolRow($0, window: $0.window.map(column), at: stamp) }
         let added = try db().write { db in try insert(rows, db) }
         for (campaign, entry) in added { index(entry, campaign: campaign, deferred: false) }
     }
@@ -347,14 +355,16 @@ public actor Spool {
     static func campaignsWithReadyJobs(_ db: Database) throws -> [String] {
         var campaigns: [String] = []
         var after = ""
-        while let campaign = try String.fetchOne(db, sql: "SELECT campaign FROM jobs WHERE id > ? ORDER BY id LIMIT 1", arguments: [after]) {
+        while let row = try Row.fetchOne(db, sql: "SELECT id, campaign FROM jobs WHERE id > ? ORDER BY id LIMIT 1", arguments: [after]) {
+            let campaign: String = row["campaign"]
             let (first, end) = idRange(campaign)
             if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM jobs WHERE id > ? AND id < ? AND state = 'ready')", arguments: [first, end])
                 == true
             {
                 campaigns.append(campaign)
             }
-            after = max(end, after + "\u{1}")
+            // Past the campaign's range, and at least past the row found, so the walk always moves on.
+            after = max(end, row["id"])
         }
         return campaigns
     }

@@ -23,6 +23,36 @@ import WebhookListener
         return env
     }
 
+    /// The sandbox recording every send, and the daemon's environment to send to it wide open (400/s, 8 in
+    /// flight) with a short reconcile window; `extra` settings on top.
+    func startSendingSandbox(home: HomeLayout, dir: TempDir, extra: [String: String] = [:]) throws -> ([String: String], WabulkProcess, URL) {
+        let sandboxPort = freePort()
+        var env = baseEnvironment(home: home.root)
+        env["WHATSAPP_API_BASE_URL"] = "http://127.0.0.1:\(sandboxPort)"
+        env["WABULK_RATE"] = "400/s"
+        env["WABULK_SEND_CONCURRENCY"] = "8"
+        env["WABULK_RECONCILE_SECONDS"] = "4"
+        env.merge(extra) { _, new in new }
+        let sandbox = WabulkProcess(env: env, log: dir.url.appendingPathComponent("sandbox.log"))
+        let record = dir.url.appendingPathComponent("sends.jsonl")
+        try sandbox.start([
+            "sandbox", "--port", "\(sandboxPort)", "--webhook", "http://\(env["WABULK_LISTEN"]!)/api/whatsapp/webhook",
+            "--status-delay-ms", "50", "--webhook-retry-cap-ms", "1000", "--record", record.path,
+        ])
+        return (env, sandbox, record)
+    }
+
+    /// Who the sandbox accepted a send for, and who more than once.
+    func acceptedRecipients(_ record: URL) throws -> (seen: Set<String>, twice: [String]) {
+        let lines = try String(contentsOf: record, encoding: .utf8).split(separator: "\n")
+        let recipients = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .filter { $0["outcome"] as? String == "accepted" }.map { $0["to"] as! String }
+        var seen = Set<String>()
+        var twice: [String] = []
+        for r in recipients where !seen.insert(r).inserted { twice.append(r) }
+        return (seen, twice)
+    }
+
     func files(_ dir: URL) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasSuffix(".json") }
     }
@@ -107,21 +137,8 @@ import WebhookListener
             now: Date()
         )
         let audience = Set((0..<contacts).filter { $0 % 2 == 0 && $0 % 7 != 0 }.map { "+9192\(String(format: "%08d", $0))" })
-        let sandboxPort = freePort()
-        var env = baseEnvironment(home: home.root)
-        env["WHATSAPP_API_BASE_URL"] = "http://127.0.0.1:\(sandboxPort)"
-        env["WABULK_RATE"] = "400/s"
-        env["WABULK_SEND_CONCURRENCY"] = "8"
-        env["WABULK_RECONCILE_SECONDS"] = "4"
         // Small batches: many of them land while the kills come.
-        env["WABULK_PLAN_BATCH_SIZE"] = "200"
-        let listen = env["WABULK_LISTEN"]!
-        let sandbox = WabulkProcess(env: env, log: dir.url.appendingPathComponent("sandbox.log"))
-        let record = dir.url.appendingPathComponent("sends.jsonl")
-        try sandbox.start([
-            "sandbox", "--port", "\(sandboxPort)", "--webhook", "http://\(listen)/api/whatsapp/webhook",
-            "--status-delay-ms", "50", "--webhook-retry-cap-ms", "1000", "--record", record.path,
-        ])
+        let (env, sandbox, record) = try startSendingSandbox(home: home, dir: dir, extra: ["WABULK_PLAN_BATCH_SIZE": "200"])
         defer { sandbox.stop() }
         let daemon = WabulkProcess(env: env, log: dir.url.appendingPathComponent("daemon.log"))
         try Data(
@@ -130,7 +147,6 @@ import WebhookListener
         )
         .write(to: home.inbox.appendingPathComponent("plan.json"))
         let receipt = home.receipts.appendingPathComponent("plan.json.receipt.json")
-        let taken = home.intake.appendingPathComponent("plan.json")
         let spool = home.spool
         let exists: @Sendable (URL) -> Bool = { FileManager.default.fileExists(atPath: $0.path) }
         // How far planning has come, as the spool records it with each batch.
@@ -166,12 +182,7 @@ import WebhookListener
         #expect((r["campaign"] as? [String: Any])?["queued"] as? Int == audience.count)
         #expect(killedMidPlanning >= 10, "the kills should land while planning (\(killedMidPlanning) did)")
         print("planningWhileSendingSurvivesTwentyKills: \(killedMidPlanning) kills landed mid-planning")
-        let lines = try String(contentsOf: record, encoding: .utf8).split(separator: "\n")
-        let recipients = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-            .filter { $0["outcome"] as? String == "accepted" }.map { $0["to"] as! String }
-        var seen = Set<String>()
-        var twice: [String] = []
-        for r in recipients where !seen.insert(r).inserted { twice.append(r) }
+        let (seen, twice) = try acceptedRecipients(record)
         #expect(twice.isEmpty, "sent twice: \(twice.prefix(10))")
         #expect(seen == audience, "\(seen.subtracting(audience).count) outside the audience, \(audience.subtracting(seen).count) never reached")
     }
@@ -183,19 +194,7 @@ import WebhookListener
         let registry = try ContactRegistry(path: home.contactsDatabase)
         let count = 10_000
         _ = try registry.merge((0..<count).map { Contact(phone: "+9191\(String(format: "%08d", $0))", name: "P\($0)") }, now: Date())
-        let sandboxPort = freePort()
-        var env = baseEnvironment(home: home.root)
-        env["WHATSAPP_API_BASE_URL"] = "http://127.0.0.1:\(sandboxPort)"
-        env["WABULK_RATE"] = "400/s"
-        env["WABULK_SEND_CONCURRENCY"] = "8"
-        env["WABULK_RECONCILE_SECONDS"] = "4"
-        let listen = env["WABULK_LISTEN"]!
-        let sandbox = WabulkProcess(env: env, log: dir.url.appendingPathComponent("sandbox.log"))
-        let record = dir.url.appendingPathComponent("sends.jsonl")
-        try sandbox.start([
-            "sandbox", "--port", "\(sandboxPort)", "--webhook", "http://\(listen)/api/whatsapp/webhook",
-            "--status-delay-ms", "50", "--webhook-retry-cap-ms", "1000", "--record", record.path,
-        ])
+        let (env, sandbox, record) = try startSendingSandbox(home: home, dir: dir)
         defer { sandbox.stop() }
         let daemon = WabulkProcess(env: env, log: dir.url.appendingPathComponent("daemon.log"))
         try Data(#"{"id": "drain", "template": {"name": "t", "language": "en"}, "audience": {"all": true}}"#.utf8)
@@ -214,13 +213,7 @@ import WebhookListener
         #expect(drained)
         daemon.stop()
 
-        let lines = try String(contentsOf: record, encoding: .utf8).split(separator: "\n")
-        let accepted = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-            .filter { $0["outcome"] as? String == "accepted" }
-        let recipients = accepted.map { $0["to"] as! String }
-        var seen = Set<String>()
-        var twice: [String] = []
-        for r in recipients where !seen.insert(r).inserted { twice.append(r) }
+        let (seen, twice) = try acceptedRecipients(record)
         #expect(twice.isEmpty, "sent twice: \(twice.prefix(10))")
         #expect(seen.count == count, "nothing lost: \(seen.count) of \(count) recipients reached")
     }
