@@ -32,14 +32,24 @@ public actor Spool {
     public static func openDatabase(in directory: URL) throws -> DatabasePool {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         // A new spool gets 16 KiB pages: spooling a million jobs took a sixth less than with 4 KiB (SQLite
-        // keeps the page size a file was made with, so older spools stay as they are).
-        if !FileManager.default.fileExists(atPath: databaseFile(in: directory).path) {
-            let fresh = try DatabaseQueue(path: databaseFile(in: directory).path)
-            try fresh.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA page_size = 16384")
-                try db.execute(sql: "PRAGMA journal_mode = WAL")
+        // keeps the page size a file was made with, so older spools stay as they are). At a daemon's start
+        // several services open the new file at once, so it is made under a lock beside it, whole (page size
+        // and WAL mode set) under another name, and renamed into place: an opener sees no file or a made one.
+        let file = databaseFile(in: directory)
+        if !FileManager.default.fileExists(atPath: file.path) {
+            try FileLock.withExclusive(directory.appendingPathComponent(".create.lock")) {
+                guard !FileManager.default.fileExists(atPath: file.path) else { return }
+                let fresh = directory.appendingPathComponent("jobs.sqlite.new")
+                // A crash's half-made file goes first.
+                for suffix in ["", "-wal", "-shm"] { unlink(fresh.path + suffix) }
+                let queue = try DatabaseQueue(path: fresh.path)
+                try queue.writeWithoutTransaction { db in
+                    try db.execute(sql: "PRAGMA page_size = 16384")
+                    try db.execute(sql: "PRAGMA journal_mode = WAL")
+                }
+                try queue.close()
+                guard rename(fresh.path, file.path) == 0 else { throw FileError.cannotWrite(path: file.path, errno: errno) }
             }
-            try fresh.close()
         }
         var config = Configuration()
         config.busyMode = .timeout(10)

@@ -160,7 +160,8 @@ import WabulkBase
             try await eventually { FileManager.default.fileExists(atPath: outbox.appendingPathComponent("receipts/people.csv.receipt.json").path) }
         )
         let days = try FileManager.default.contentsOfDirectory(atPath: outbox.appendingPathComponent("archive").path)
-        #expect(days.count == 1)
+        // Required: with no day folder, `days[0]` below would crash the whole test process.
+        try #require(days.count == 1, "\(daemon.log.path): \((try? String(contentsOf: daemon.log, encoding: .utf8)) ?? "")")
         #expect(FileManager.default.fileExists(atPath: outbox.appendingPathComponent("archive/\(days[0])/people.csv").path))
         #expect(!FileManager.default.fileExists(atPath: home.appendingPathComponent("inbox").path))
         #expect(!FileManager.default.fileExists(atPath: home.appendingPathComponent("outbox").path))

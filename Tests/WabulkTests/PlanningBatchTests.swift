@@ -220,3 +220,20 @@ import WabulkBase
         #expect(indexes == ["jobs_by_phone", "jobs_out_of_line"])
     }
 }
+
+/// A new spool is made by whoever opens it first; at a daemon's start several services do at once.
+@Suite struct SpoolCreationTests {
+    @Test func manyOpenersOfANewSpoolAllSucceed() throws {
+        for _ in 0..<20 {
+            let dir = TempDir()
+            let failures = NSLock()
+            nonisolated(unsafe) var failed: [String] = []
+            DispatchQueue.concurrentPerform(iterations: 8) { _ in
+                do { _ = try Spool.openDatabase(in: dir.url) } catch { failures.withLock { failed.append("\(error)") } }
+            }
+            #expect(failed.isEmpty, "\(failed.first ?? "")")
+            let pageSize = try DatabaseQueue(path: Spool.databaseFile(in: dir.url).path).read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") }
+            #expect(pageSize == 16_384)
+        }
+    }
+}
