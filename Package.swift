@@ -40,6 +40,7 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
         .systemLibrary(name: "CQRencode", path: "Sources/CQRencode", providers: [.apt(["libqrencode-dev"])]),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", providers: [.apt(["libzstd-dev"])]),
         // libphonenumber is C++; Swift's C++ interop crashes on it, so a tiny C API sits in front.
         .target(
             name: "CPhoneNumber",
@@ -63,7 +64,7 @@ let package = Package(
         .target(
             name: "EventLog",
             dependencies: [
-                "WabulkBase", "CLineScan",
+                "WabulkBase", "CLineScan", "CZstd",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

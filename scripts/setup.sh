@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine with the Swift toolchain lacks to build and run wabulk: the C libraries
-# it links (libcsv, libxlsxwriter, libcurl, libphonenumber, PCRE2, SQLite, libqrencode, mimalloc) and curl.
+# it links (libcsv, libxlsxwriter, libcurl, libphonenumber, PCRE2, SQLite, libqrencode, libzstd, mimalloc) and curl.
 # What only the tests need (zbarimg, LibreOffice, the Python oracles) is scripts/setup-tests.sh's, which
 # passes its own apt packages as arguments.
 # usage: scripts/setup.sh [MORE_APT_PACKAGES…]
 set -euo pipefail
 
-APT_PACKAGES=(libcsv-dev libxlsxwriter-dev libmimalloc-dev libcurl4-openssl-dev libphonenumber-dev libpcre2-dev libsqlite3-dev libqrencode-dev pkg-config curl "$@")
+APT_PACKAGES=(libcsv-dev libxlsxwriter-dev libmimalloc-dev libcurl4-openssl-dev libphonenumber-dev libpcre2-dev libsqlite3-dev libqrencode-dev libzstd-dev pkg-config curl "$@")
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

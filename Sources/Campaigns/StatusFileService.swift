@@ -28,6 +28,7 @@ public struct StatusFileService: Service {
         let directory: URL
         var ledger = MessageLedger()
         var tally = StatusTally()
+        var started = false
         init(directory: URL) { self.directory = directory }
     }
     let cache: Cache
@@ -35,8 +36,13 @@ public struct StatusFileService: Service {
     /// Writes status.json and status.html from one snapshot; `stopping`: the daemon's last write, which marks
     /// the page stale.
     public func writeOnce(now: Date = Date(), stopping: Bool = false) async throws {
-        // One read of the new lines feeds both the fold and the tally.
-        cache.ledger.catchUp(logDirectory: cache.directory) { cache.tally.add($0) }
+        // One read of the new lines feeds both the fold and the tally; the first reads the status's window.
+        if cache.started {
+            cache.ledger.catchUp(logDirectory: cache.directory) { cache.tally.add($0) }
+        } else {
+            cache.ledger.catchUp(selection: StatusSnapshot.logSelection(home: home, now: now)) { cache.tally.add($0) }
+            cache.started = true
+        }
         var snapshot = await StatusSnapshot.take(home: home, settings: settings, now: now, ledger: cache.ledger, tally: &cache.tally)
         snapshot.writtenAt = Timestamp.format(now)
         snapshot.daemon = stopping ? "stopped" : "running"

@@ -85,8 +85,18 @@ public struct StatusSnapshot: Codable, Sendable {
     public static func take(home: HomeLayout, settings: Settings, now: Date) async -> StatusSnapshot {
         var tally = StatusTally()
         var ledger = MessageLedger()
-        ledger.catchUp(logDirectory: home.log) { tally.add($0) }
+        ledger.catchUp(selection: logSelection(home: home, now: now)) { tally.add($0) }
         return await take(home: home, settings: settings, now: now, ledger: ledger, tally: &tally)
+    }
+
+    /// Campaigns the status shows: those with a line in the log in the last 7 days, created in them, or
+    /// still in the spool. Older ones are in reports; the status reads no more of the log than they need.
+    public static let window: TimeInterval = 7 * 86_400
+
+    /// The log the status folds: the window's days, and of earlier days the lines of campaigns in it or
+    /// still in the spool.
+    public static func logSelection(home: HomeLayout, now: Date) -> LogSelection {
+        .recent(in: home.log, since: now.addingTimeInterval(-window), also: Spool.campaignsWithJobs(in: home.spool))
     }
 
     /// From a ledger and a tally kept up to date (the daemon's status file reads only what is new).
@@ -111,7 +121,9 @@ public struct StatusSnapshot: Codable, Sendable {
         if forLimit > 0 { waitingWhy["Meta's messaging limit reached"] = forLimit }
         let started = tally.started
         let lastEvent = tally.lastEvent
+        let windowStart = now.addingTimeInterval(-window)
         for record in CampaignRecord.loadAll(in: home.campaigns) {
+            guard countsByCampaign[record.id] != nil || (Timestamp.parse(record.createdAt).map { $0 >= windowStart } ?? true) else { continue }
             let counts = countsByCampaign[record.id] ?? CampaignCounts()
             let state: String
             if record.phase == .dryRun {

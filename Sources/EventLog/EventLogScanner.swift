@@ -28,9 +28,7 @@ enum EventLogScanner {
         readBytes: Int = 1 << 20,
         _ body: (UnsafeRawPointer, UInt64, [(start: Int, count: Int)]) -> Bool
     ) -> UInt64 {
-        let fd = open(file.path, O_RDONLY)
-        guard fd >= 0 else { return offset }
-        defer { close(fd) }
+        guard let source = LogSource(file) else { return offset }
         var capacity = readBytes
         var buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
         defer { buffer.deallocate() }
@@ -46,7 +44,7 @@ enum EventLogScanner {
                 buffer = bigger
                 capacity *= 2
             }
-            let n = pread(fd, buffer + filled, capacity - filled, off_t(bufferOffset + UInt64(filled)))
+            let n = source.read(into: buffer + filled, count: capacity - filled, at: bufferOffset + UInt64(filled))
             guard n > 0 else { break }
             filled += n
             var lineStart = 0
@@ -70,7 +68,7 @@ enum EventLogScanner {
 /// Reads lines back at offsets recorded during a scan, through a window that is refilled only when a line
 /// falls outside it: rows of a report ask for lines in nearly the order they were written.
 final class LineWindow {
-    private let fd: Int32
+    private let source: LogSource
     private var buffer: UnsafeMutableRawPointer
     /// 256 kB: a report holds two (names, message ids) while a million rows are written; rows ask for lines
     /// in nearly the order they were written, so a bigger window saves few reads and costs resident memory.
@@ -79,15 +77,12 @@ final class LineWindow {
     private var count = 0
 
     init?(_ file: URL) {
-        fd = open(file.path, O_RDONLY)
-        guard fd >= 0 else { return nil }
+        guard let source = LogSource(file) else { return nil }
+        self.source = source
         buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
     }
 
-    deinit {
-        close(fd)
-        buffer.deallocate()
-    }
+    deinit { buffer.deallocate() }
 
     /// The line starting at `offset` (without its newline), valid until the next call.
     func line(at offset: UInt64) -> UnsafeRawBufferPointer? {
@@ -98,7 +93,7 @@ final class LineWindow {
             return UnsafeRawBufferPointer(start: buffer + from, count: UnsafeMutableRawPointer(found) - buffer - from)
         }
         while true {
-            let n = pread(fd, buffer, capacity, off_t(offset))
+            let n = source.read(into: buffer, count: capacity, at: offset)
             guard n > 0 else { return nil }
             start = offset
             count = n

@@ -67,10 +67,8 @@ public struct EventLogTail: Sendable {
     /// Where the log ends now: a tail from here sees only lines written later (nil: no log yet, so a tail
     /// from the start sees the same).
     public static func end(of directory: URL) -> Position? {
-        guard let last = EventLogReader(directory: directory).files().last,
-            let size = (try? FileManager.default.attributesOfItem(atPath: last.path))?[.size] as? NSNumber
-        else { return nil }
-        return Position(file: last.lastPathComponent, offset: size.uint64Value)
+        guard let last = EventLogReader(directory: directory).files().last else { return nil }
+        return Position(file: last.lastPathComponent, offset: LogSource.size(of: last))
     }
 
     /// The job id of an event line, read in place from `"job":"<id>"` without decoding the line (ids are

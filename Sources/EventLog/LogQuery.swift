@@ -53,6 +53,11 @@ public struct LogQuery: Sendable {
             let name = file.lastPathComponent
             if let since, name < "events-\(Timestamp.day(since.addingTimeInterval(-86_400))).jsonl" { return false }
             if let until, name > "events-\(Timestamp.day(until.addingTimeInterval(86_400))).jsonl" { return false }
+            // A day that names neither the campaign nor a status without one cannot answer.
+            if let campaign {
+                let index = LogDayIndex.load(file)
+                return index.unjoined > 0 || index.campaigns.contains(campaign)
+            }
             return true
         }
         for file in files {

@@ -6,7 +6,10 @@ extension MessageLedger {
     final class TextReader {
         private let files: [URL]
         private let arena: [UInt8]
-        private var windows: [Int: LineWindow] = [:]
+        private var windows: [Int: (window: LineWindow, used: Int)] = [:]
+        private var uses = 0
+        /// Windows open at once: a report over a year of days would otherwise hold two per day.
+        static let openWindows = 16
 
         init(_ ledger: MessageLedger) {
             files = ledger.files
@@ -39,14 +42,18 @@ extension MessageLedger {
             // A window per file and kind: names come from planning's lines and message ids from the
             // dispatcher's, two far-apart runs of one file that a shared window would refill on every row.
             let key = file * 2 + kind
+            uses += 1
             let window: LineWindow
             if let open = windows[key] {
-                window = open
+                window = open.window
             } else {
                 guard let opened = LineWindow(files[file]) else { return nil }
-                windows[key] = opened
+                if windows.count >= Self.openWindows, let oldest = windows.min(by: { $0.value.used < $1.value.used })?.key {
+                    windows[oldest] = nil
+                }
                 window = opened
             }
+            windows[key] = (window, uses)
             return window.line(at: ref.offset).map(body)
         }
 

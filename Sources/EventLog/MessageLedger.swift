@@ -70,11 +70,26 @@ public struct MessageLedger: Sendable {
         catchUp(logDirectory: logDirectory)
     }
 
+    /// The days a selection names, with only the lines it keeps of each (a report for a period).
+    public init(selection: LogSelection) {
+        self.init()
+        catchUp(selection: selection)
+    }
+
     /// Applies the lines written since the last call (all of them the first time), then joins pending events.
     /// `statusEvents` sees each status event read, for callers that also need single events (the status
-    /// file's tally), so the log is read once.
+    /// file's tally), so the log is read once. Once days are known, only the last two known and later ones
+    /// are looked at: the writer appends to no day before the newest (two: a writer may finish a line in the
+    /// old day just after another started the new one).
     public mutating func catchUp(logDirectory: URL, statusEvents: ((MessageEvent) -> Void)? = nil) {
-        for file in EventLogReader(directory: logDirectory).files() {
+        let floor = files.map(\.lastPathComponent).sorted().suffix(2).first ?? ""
+        let days = EventLogReader(directory: logDirectory).files().filter { $0.lastPathComponent >= floor }
+        catchUp(selection: LogSelection(days: days.map { LogSelection.Day(file: $0, filter: nil) }), statusEvents: statusEvents)
+    }
+
+    public mutating func catchUp(selection: LogSelection, statusEvents: ((MessageEvent) -> Void)? = nil) {
+        for day in selection.days {
+            let file = day.file
             let name = file.lastPathComponent
             let index: Int
             if let known = files.firstIndex(of: file) {
@@ -85,7 +100,10 @@ public struct MessageLedger: Sendable {
             }
             let from = filePositions[name] ?? 0
             // Raw webhook bodies are kept for the record, not for folds: skipped before parsing.
-            filePositions[name] = ParsedLogScanner.scan(file, from: from, skipping: EventLogReader.webhookLinePrefix) { line, offset, fields in
+            filePositions[name] = ParsedLogScanner.scan(file, from: from, skipping: EventLogReader.webhookLinePrefix, keeping: day.filter) {
+                line,
+                offset,
+                fields in
                 apply(line: line, fields: fields, ref: .file(index, offset: offset), statusEvents: statusEvents)
             }
         }

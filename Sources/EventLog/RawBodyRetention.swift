@@ -22,8 +22,14 @@ public struct RawBodyRetention: Sendable {
     var doneFile: URL { directory.appendingPathComponent(".raw-blanked-through") }
 
     /// Blanks the bodies in every day file older than `days` days before `now`; returns how many were blanked.
+    /// A compressed day is written again with its bodies blanked (`LogCompactor`, whose lock this takes).
     @discardableResult
     public func apply(now: Date) throws -> Int {
+        let compactor = LogCompactor(directory: directory, days: 0)
+        return try FileLock.withExclusive(compactor.lockFile) { try applyLocked(now: now, compactor: compactor) }
+    }
+
+    func applyLocked(now: Date, compactor: LogCompactor) throws -> Int {
         let cutoff = Timestamp.day(now.addingTimeInterval(-Double(days) * 86_400))
         let done = (try? String(contentsOf: doneFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         var blanked = 0
@@ -32,7 +38,11 @@ public struct RawBodyRetention: Sendable {
             let day = String(file.lastPathComponent.dropFirst("events-".count).prefix(10))
             guard day < cutoff else { break }
             guard day > done else { continue }
-            blanked += try blank(file)
+            if FileManager.default.fileExists(atPath: file.path) {
+                blanked += try blank(file)
+            } else {
+                blanked += try compactor.compress(file, blanking: true).blanked
+            }
             through = day
         }
         if through != done { try AtomicFile.write(Data(through.utf8), to: doneFile, durable: false) }

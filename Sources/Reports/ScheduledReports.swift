@@ -75,7 +75,7 @@ public struct ScheduledReports: Service {
 
     /// Writes the run's reports; the summary first.
     public func write(_ run: ReportSchedule.Run) throws -> [Written] {
-        let ledger = MessageLedger(logDirectory: home.log)
+        let ledger = MessageLedger(selection: .forReport(in: home.log, campaign: nil, from: run.from, to: run.at))
         let stamp = Timestamp.fileStamp(run.at)
         let summary = CampaignReport(ledger: ledger, scope: scope(nil, run.from, run.at))
         var written: [Written] = []

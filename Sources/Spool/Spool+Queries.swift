@@ -69,6 +69,24 @@ extension Spool {
     }
 
     /// How many deferred jobs wait for `cause`, read on a read-only connection (`wabulk status`).
+    /// Campaigns with any job in the spool, one primary-key lookup per campaign (not a read of every row).
+    public static func campaignsWithJobs(in directory: URL) -> Set<String> {
+        guard FileManager.default.fileExists(atPath: databaseFile(in: directory).path), let pool = try? ReadOnlySpool.pool(in: directory) else {
+            return []
+        }
+        return
+            (try? pool.read { db in
+                var campaigns = Set<String>()
+                var after = ""
+                while let row = try Row.fetchOne(db, sql: "SELECT id, campaign FROM jobs WHERE id > ? ORDER BY id LIMIT 1", arguments: [after]) {
+                    let campaign: String = row["campaign"]
+                    campaigns.insert(campaign)
+                    after = max(idRange(campaign).1, row["id"])
+                }
+                return campaigns
+            }) ?? []
+    }
+
     public static func waitingCount(for cause: String, in directory: URL) -> Int {
         guard FileManager.default.fileExists(atPath: databaseFile(in: directory).path), let pool = try? ReadOnlySpool.pool(in: directory) else {
             return 0

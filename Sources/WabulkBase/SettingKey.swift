@@ -194,6 +194,13 @@ public struct SettingKey: Sendable {
             s.rawWebhookRetentionDays = try int(text, key: "rawWebhookRetentionDays", source: src, range: 0...3650)
         },
         .init(
+            "compressLogsAfterDays",
+            "WABULK_COMPRESS_LOGS_AFTER_DAYS",
+            "day files of the event log older than this many days are compressed with zstd, and still read by reports and `wabulk logs` (0: never; less than 7, Meta's webhook redelivery horizon, counts as 7)"
+        ) { text, s, src throws(SettingsError) in
+            s.compressLogsAfterDays = try int(text, key: "compressLogsAfterDays", source: src, range: 0...3650)
+        },
+        .init(
             "inboxDir",
             "WABULK_INBOX_DIR",
             "the shared folder staff drop files into (absolute, or relative to the home; empty: inbox/ in the home)"

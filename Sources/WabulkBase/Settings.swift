@@ -51,6 +51,9 @@ public struct Settings: Sendable, Equatable {
     public var liftHealthHolds: Bool = true
     /// Days webhook bodies as received stay in the event log before they are blanked (their events stay).
     public var rawWebhookRetentionDays: Int = 30
+    /// Day files older than this many days are compressed (0: never; below Meta's 7-day redelivery horizon
+    /// counts as 7).
+    public var compressLogsAfterDays: Int = 7
     /// The folders shared with staff, when not `inbox/` and `outbox/` inside the home.
     public var inboxDir: String = ""
     public var outboxDir: String = ""

@@ -139,8 +139,9 @@ struct Daemon {
             listener.application(onRunning: onListening), watcher, dispatcher,
             follower,
             StatusFileService(home: home, settings: settings, interval: .milliseconds(Int(settings.statusSeconds * 1000)), logger: logger),
-            RawBodyRetentionService(
+            LogMaintenanceService(
                 retention: RawBodyRetention(directory: home.log, days: settings.rawWebhookRetentionDays),
+                compactor: LogCompactor(directory: home.log, days: settings.compressLogsAfterDays),
                 logger: logger
             ),
         ]

@@ -99,7 +99,7 @@ struct ReportWriter {
     }
 
     static func write(home: HomeLayout, scope: ReportScope, out: URL?, now: Date = Date()) throws -> Result {
-        let ledger = MessageLedger(logDirectory: home.log)
+        let ledger = MessageLedger(selection: .forReport(in: home.log, campaign: scope.campaign, from: scope.from, to: scope.to))
         let report = CampaignReport(ledger: ledger, scope: scope)
         let path = out ?? home.reports.appendingPathComponent("\(Timestamp.fileStamp(now))-\(scope.campaign ?? "all").xlsx")
         let c = try report.write(to: path, generatedAt: now).counts

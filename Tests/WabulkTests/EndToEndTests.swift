@@ -120,10 +120,16 @@ import Testing
 
         // Nothing secret in what staff see.
         for folder in ["outbox/receipts", "var/log"] {
-            for name in try FileManager.default.contentsOfDirectory(atPath: home.appendingPathComponent(folder).path) {
-                let text = try String(contentsOf: home.appendingPathComponent(folder).appendingPathComponent(name), encoding: .utf8)
+            // Every file below, the log's day indexes (var/log/index/) too.
+            let files = FileManager.default.enumerator(at: home.appendingPathComponent(folder), includingPropertiesForKeys: [.isRegularFileKey])
+            var checked = 0
+            while let url = files?.nextObject() as? URL {
+                guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
+                let text = try String(contentsOf: url, encoding: .utf8)
                 #expect(!text.contains("e2e-token") && !text.contains("e2e-app-secret"))
+                checked += 1
             }
+            #expect(checked > 0)
         }
 
         // Prometheus text at /metrics: every request timed, outcomes and statuses counted, the queue empty.

@@ -1,0 +1,327 @@
+import Foundation
+import Reports
+import Testing
+import WabulkBase
+
+@testable import EventLog
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Logs that age: days past Meta's redelivery horizon compressed (and read at the same offsets), reports
+/// and the status reading only the days that can matter to them.
+@Suite struct LogCompactionTests {
+    static let start = Timestamp.parse("2026-10-01T00:00:00.000Z")!
+
+    static func report(_ selection: LogSelection, _ scope: ReportScope, in dir: TempDir, name: String) async throws -> [String: [[String]]] {
+        let path = dir.url.appendingPathComponent("\(name).xlsx")
+        try CampaignReport(ledger: MessageLedger(selection: selection), scope: scope).write(to: path, generatedAt: start)
+        return try await readXLSX(path.path)
+    }
+
+    @Test func aCompressedDayReadsByteForByteAtEveryOffset() async throws {
+        let dir = TempDir()
+        let log = dir.url.appendingPathComponent("log")
+        try await LogHistory.write(LogHistory.events(days: 3, perDay: 400, start: Self.start), to: log)
+        // A line longer than a frame (a huge raw body), and a last line torn by a crash.
+        let first = log.appendingPathComponent("events-2026-10-01.jsonl")
+        let handle = try FileHandle(forWritingTo: first)
+        try handle.seekToEnd()
+        try handle.write(
+            Data(
+                #"{"kind":"webhook","raw":"\#(String(repeating: "x", count: 3 << 20))","source":"webhook","time":"2026-10-01T23:59:59.000Z"}"#.utf8
+                    + [0x0A]
+            )
+        )
+        try handle.write(Data(#"{"kind":"status","status":"se"#.utf8))
+        try handle.close()
+        let before = try LogHistory.contents(of: log)
+        let plain = try Data(contentsOf: first)
+
+        let outcome = try LogCompactor(directory: log, days: 7).apply(now: LogHistory.dayStart(Self.start, 10))
+        // Three days written, and a fourth for the third's late reads: the newest is never compressed.
+        #expect(outcome.compressed == ["2026-10-01", "2026-10-02", "2026-10-03"])
+        #expect(!FileManager.default.fileExists(atPath: first.path))
+        let zst = LogSource.compressedPath(first)
+        #expect(FileManager.default.fileExists(atPath: zst.path))
+        #expect(FileManager.default.fileExists(atPath: log.appendingPathComponent("events-2026-10-04.jsonl").path))
+        #expect(outcome.compressedBytes * 5 < outcome.plainBytes)
+        #expect(try LogHistory.contents(of: log) == before)
+
+        // Random reads across frame boundaries, as a report's line window makes them.
+        let source = try #require(LogSource(first))
+        #expect(source.isCompressed)
+        #expect(source.size == UInt64(plain.count))
+        var generator = SystemRandomNumberGenerator()
+        for i in 0..<300 {
+            let offset = Int.random(in: 0..<plain.count, using: &generator)
+            let count = Int.random(in: 1...(i % 10 == 0 ? 3 << 20 : 64 << 10), using: &generator)
+            var got = [UInt8](repeating: 0, count: count)
+            let n = got.withUnsafeMutableBytes { source.read(into: $0.baseAddress!, count: count, at: UInt64(offset)) }
+            #expect(n == min(count, plain.count - offset))
+            let same = got.withUnsafeBytes { g in plain.withUnsafeBytes { p in memcmp(g.baseAddress!, p.baseAddress! + offset, n) == 0 } }
+            #expect(same, "\(n) bytes at \(offset)")
+        }
+        var end = [UInt8](repeating: 0, count: 1)
+        #expect(end.withUnsafeMutableBytes { source.read(into: $0.baseAddress!, count: 1, at: UInt64(plain.count)) } == 0)
+        // zstd's own tool reads the file as one stream.
+        let unpacked = try await runProcess("/usr/bin/zstd", ["-dc", zst.path])
+        #expect(unpacked.status == 0)
+        #expect(unpacked.stdout == String(decoding: plain, as: UTF8.self))
+        // The scanner hands out the same complete lines (the torn one left out).
+        var lines = 0
+        EventLogScanner.scan(first) { _, _ in lines += 1 }
+        #expect(lines == plain.split(separator: 0x0A).count - 1)
+    }
+
+    /// What a compaction killed between its steps leaves: a half-written `.zst.tmp`, or both forms of a day.
+    @Test func whatAStoppedCompactionLeftIsReadRightAndTidied() async throws {
+        let dir = TempDir()
+        let log = dir.url.appendingPathComponent("log")
+        try await LogHistory.write(LogHistory.events(days: 3, perDay: 100, start: Self.start), to: log)
+        let before = try LogHistory.contents(of: log)
+        let day0 = log.appendingPathComponent("events-2026-10-01.jsonl")
+        let day1 = log.appendingPathComponent("events-2026-10-02.jsonl")
+        let plain0 = try Data(contentsOf: day0)
+        try LogCompactor(directory: log, days: 7).apply(now: LogHistory.dayStart(Self.start, 10))
+        // Day 0 in both forms (stopped before the plain file was removed); day 1 plain with a torn temp file.
+        try plain0.write(to: day0)
+        let zst1 = LogSource.compressedPath(day1)
+        let compressed1 = try Data(contentsOf: zst1)
+        try FileManager.default.removeItem(at: zst1)
+        try before["events-2026-10-02.jsonl"].map { Data($0) }!.write(to: day1)
+        try compressed1.prefix(compressed1.count / 2).write(to: URL(fileURLWithPath: zst1.path + ".tmp"))
+        #expect(try LogHistory.contents(of: log) == before)
+        #expect(LogSource(day0)?.isCompressed == false)
+
+        let outcome = try LogCompactor(directory: log, days: 7).apply(now: LogHistory.dayStart(Self.start, 10))
+        #expect(outcome.leftoversRemoved == 1)
+        #expect(outcome.compressed == ["2026-10-02"])
+        #expect(try LogHistory.contents(of: log) == before)
+        let names = try FileManager.default.contentsOfDirectory(atPath: log.path).filter { $0.hasPrefix("events-") }.sorted()
+        #expect(names == ["events-2026-10-01.jsonl.zst", "events-2026-10-02.jsonl.zst", "events-2026-10-03.jsonl.zst", "events-2026-10-04.jsonl"])
+    }
+
+    @Test func reportsFromCompressedDaysAreTheSameAsFromPlainOnes() async throws {
+        let dir = TempDir()
+        let log = dir.url.appendingPathComponent("log")
+        try await LogHistory.write(LogHistory.events(days: 6, perDay: 300, start: Self.start), to: log)
+        let scopes: [(String, ReportScope)] = [
+            ("all", ReportScope()),
+            ("long", ReportScope(campaign: "long")),
+            ("day2", ReportScope(from: LogHistory.dayStart(Self.start, 2), to: LogHistory.dayStart(Self.start, 3))),
+            ("week", ReportScope(from: LogHistory.dayStart(Self.start, 0), to: LogHistory.dayStart(Self.start, 4))),
+        ]
+        var plain: [String: [String: [[String]]]] = [:]
+        for (name, scope) in scopes {
+            plain[name] = try await Self.report(
+                .forReport(in: log, campaign: scope.campaign, from: scope.from, to: scope.to),
+                scope,
+                in: dir,
+                name: "plain-\(name)"
+            )
+        }
+        let outcome = try LogCompactor(directory: log, days: 7).apply(now: LogHistory.dayStart(Self.start, 20))
+        #expect(outcome.compressed.count == 6)
+        for (name, scope) in scopes {
+            let compressed = try await Self.report(
+                .forReport(in: log, campaign: scope.campaign, from: scope.from, to: scope.to),
+                scope,
+                in: dir,
+                name: "zst-\(name)"
+            )
+            #expect(compressed == plain[name], "report \(name)")
+        }
+        // The numbers are real: 300 a day, one in 17 failed, the long campaign's 300 over three days.
+        let summary = try #require(plain["all"]?["Campaigns"])
+        #expect(summary.count == 1 + 7)
+        let long = try #require(summary.first { $0.first == "long" })
+        #expect(long.contains("300"))
+    }
+
+    @Test func aPeriodReportReadsOnlyTheDaysThatCanHoldItAndCountsTheSame() async throws {
+        let dir = TempDir()
+        let log = dir.url.appendingPathComponent("log")
+        try await LogHistory.write(LogHistory.events(days: 8, perDay: 200, start: Self.start), to: log)
+        let day = { (n: Int) in LogHistory.dayStart(Self.start, n) }
+        // Eight days written; day 7's late reads make a ninth file.
+        let name = { (n: Int) in "events-\(Timestamp.day(day(n))).jsonl" }
+
+        // Day 4: the sends of day 3 (for replies to them), its own file whole, day 5 for its late reads;
+        // days 6 and 7 only for statuses naming a message by Meta's id alone (every day has some); not day 8
+        // (day 7's late reads only), nothing else before it.
+        let day4 = LogSelection.forReport(in: log, campaign: nil, from: day(4), to: day(5))
+        #expect(day4.days.map(\.file.lastPathComponent) == [name(3), name(4), name(5), name(6), name(7)])
+        #expect(day4.days.map { $0.filter == nil } == [false, true, false, false, false])
+        // A campaign's report: the days that name it.
+        let long = LogSelection.forReport(in: log, campaign: "long", from: nil, to: nil)
+        #expect(long.days.filter { $0.filter == nil }.map(\.file.lastPathComponent) == [name(1), name(2), name(3)])
+
+        for (label, scope) in [
+            ("day4", ReportScope(from: day(4), to: day(5))),
+            ("week", ReportScope(from: day(1), to: day(4))),
+            ("long", ReportScope(campaign: "long")),
+            ("day3-long", ReportScope(campaign: "long", from: day(1), to: day(2))),
+        ] {
+            let chosen = try await Self.report(
+                .forReport(in: log, campaign: scope.campaign, from: scope.from, to: scope.to),
+                scope,
+                in: dir,
+                name: "chosen-\(label)"
+            )
+            let everything = try await Self.report(.all(in: log), scope, in: dir, name: "all-\(label)")
+            #expect(chosen == everything, "report \(label)")
+        }
+        // And the day's numbers are its own: 200 messages, 12 failed (one in 17), late reads counted.
+        let counts = CampaignReport(ledger: MessageLedger(selection: day4), scope: ReportScope(from: day(4), to: day(5))).counts
+        #expect(counts.total == 200)
+        #expect(counts.failed == 12)
+        #expect(counts.read == (0..<200).filter { $0 % 3 == 0 && $0 % 17 != 0 }.count)
+    }
+
+    @Test func theStatusReadsItsWindowAndTheWholeOfCampaignsStillGoing() async throws {
+        let dir = TempDir()
+        let log = dir.url.appendingPathComponent("log")
+        try await LogHistory.write(LogHistory.events(days: 12, perDay: 100, start: Self.start), to: log)
+        let now = LogHistory.dayStart(Self.start, 11).addingTimeInterval(20 * 3600)
+        let selection = LogSelection.recent(in: log, since: now.addingTimeInterval(-3 * 86_400), also: ["long"])
+        let names = selection.days.map(\.file.lastPathComponent)
+        // Days 9–12 whole (12 holds day 11's late reads; day 8's late reads put day 8's campaign in the
+        // window, so day 8 for its lines); the long campaign's days for its lines only; nothing else.
+        #expect(selection.days.filter { $0.filter == nil }.count == 4)
+        #expect(names.contains("events-2026-10-02.jsonl"))
+        #expect(!names.contains("events-2026-10-05.jsonl"))
+        var ledger = MessageLedger()
+        ledger.catchUp(selection: selection)
+        var byCampaign: [String: Int] = [:]
+        ledger.forEach(texts: false) { byCampaign[$0.campaign ?? "", default: 0] += 1 }
+        #expect(byCampaign == ["long": 100, "day8": 100, "day9": 100, "day10": 100, "day11": 100])
+    }
+
+    @Test func bodiesPastTheirRetentionAreBlankedInACompressedDay() async throws {
+        let dir = TempDir()
+        let log = dir.url.appendingPathComponent("log")
+        try await LogHistory.write(LogHistory.events(days: 3, perDay: 50, start: Self.start), to: log)
+        try LogCompactor(directory: log, days: 7).apply(now: LogHistory.dayStart(Self.start, 10))
+        let before = try LogHistory.contents(of: log)
+        let blanked = try RawBodyRetention(directory: log, days: 30).apply(now: LogHistory.dayStart(Self.start, 32))
+        // Days 0 and 1 are past 30 days: all their bodies (two or three statuses a message).
+        let day0 = try #require(before["events-2026-10-01.jsonl"])
+        let day1 = try #require(before["events-2026-10-02.jsonl"])
+        let expected = String(decoding: day0 + day1, as: UTF8.self).split(separator: "\n").filter { $0.hasPrefix(#"{"kind":"webhook""#) }.count
+        #expect(expected > 100)
+        #expect(blanked == expected)
+        let after = try LogHistory.contents(of: log)
+        let file = log.appendingPathComponent("events-2026-10-01.jsonl")
+        #expect(!FileManager.default.fileExists(atPath: file.path))
+        let a = try #require(after["events-2026-10-01.jsonl"])
+        #expect(a.count == day0.count)
+        let old = String(decoding: day0, as: UTF8.self).split(separator: "\n")
+        let new = String(decoding: a, as: UTF8.self).split(separator: "\n")
+        #expect(old.count == new.count)
+        for (o, n) in zip(old, new) {
+            if o.hasPrefix(#"{"kind":"webhook""#) {
+                #expect(!n.contains("wamid"))
+                #expect(n.count == o.count)
+            } else {
+                #expect(o == n)
+            }
+        }
+        #expect(after["events-2026-10-03.jsonl"] == before["events-2026-10-03.jsonl"])
+    }
+
+    @Test func aFollowerAndLogQueriesGoOnThroughACompressedDay() async throws {
+        let dir = TempDir()
+        let log = dir.url.appendingPathComponent("log")
+        try await LogHistory.write(LogHistory.events(days: 3, perDay: 60, start: Self.start), to: log)
+        var query = LogQuery()
+        query.campaign = "day0"
+        query.statuses = [.failed]
+        var plainLines: [[UInt8]] = []
+        query.scan(directory: log) { line, _ in plainLines.append(Array(line)) }
+        // A follower stopped part-way into day 0, after its 100th line.
+        let day0 = try Data(contentsOf: log.appendingPathComponent("events-2026-10-01.jsonl"))
+        let cut = day0.enumerated().filter { $0.element == 0x0A }.dropFirst(99).first!.offset + 1
+        let place = EventLogTail.Position(file: "events-2026-10-01.jsonl", offset: UInt64(cut))
+        var fromPlain = EventLogTail(directory: log, from: place)
+        let expected = fromPlain.next().map(\.time)
+
+        try LogCompactor(directory: log, days: 7).apply(now: LogHistory.dayStart(Self.start, 10))
+        #expect(!FileManager.default.fileExists(atPath: log.appendingPathComponent("events-2026-10-01.jsonl").path))
+        var compressedLines: [[UInt8]] = []
+        query.scan(directory: log) { line, _ in compressedLines.append(Array(line)) }
+        #expect(plainLines.count == 4)
+        #expect(compressedLines == plainLines)
+        var fromCompressed = EventLogTail(directory: log, from: place)
+        #expect(fromCompressed.next().map(\.time) == expected)
+        #expect(expected.count > 300)
+        #expect(fromCompressed.position?.file == "events-2026-10-04.jsonl")
+    }
+}
+
+/// `wabulk compact` killed with SIGKILL at random moments until one run finishes: after every kill each day
+/// reads back exactly as it was written, whichever forms of it are on disk.
+@Suite(.serialized) struct LogCompactionCrashTests {
+    @Test func killedCompactionsLoseNothing() async throws {
+        let dir = TempDir()
+        let home = dir.url.appendingPathComponent("home")
+        let log = home.appendingPathComponent("var/log")
+        try await LogHistory.write(LogHistory.events(days: 14, perDay: 1_200, start: LogCompactionTests.start), to: log)
+        let original = try LogHistory.contents(of: log)
+        #expect(original.count == 15)
+        var env = ProcessInfo.processInfo.environment
+        env["WABULK_HOME"] = home.path
+        // Bodies kept: only compression changes files here.
+        env["WABULK_RAW_WEBHOOK_RETENTION_DAYS"] = "3650"
+        let now = "2026-11-01T00:00:00.000Z"
+        let pristine = dir.url.appendingPathComponent("pristine")
+        try FileManager.default.copyItem(at: log, to: pristine)
+        // On a thread of its own: waiting for a killed process blocks, which on the cooperative pool stalls
+        // other tests (and theirs this one). Each run is killed at a moment seen in the folder, not after a
+        // time (a loaded machine runs it at any speed): while a compressed day is being written, just after
+        // one was put in place beside its plain day, or once a first day is done.
+        let compactEnv = env
+        let killed = try await onOwnThread { () -> Int in
+            var kills = 0
+            for round in 0..<20 {
+                let p = WabulkProcess(env: compactEnv, log: dir.url.appendingPathComponent("compact-\(round).log"))
+                try p.start(["compact", "--now", now])
+                let deadline = Date().addingTimeInterval(60)
+                while p.process?.isRunning == true, Date() < deadline {
+                    let names = Set((try? FileManager.default.contentsOfDirectory(atPath: log.path)) ?? [])
+                    let writing = names.contains { $0.hasSuffix(".zst.tmp") }
+                    let both = names.contains { $0.hasSuffix(".zst") && names.contains(String($0.dropLast(4))) }
+                    let oneDone = names.contains { $0.hasSuffix(".zst") }
+                    if round % 3 == 0 ? writing : round % 3 == 1 ? both : oneDone { break }
+                    usleep(500)
+                }
+                if p.process?.isRunning == true {
+                    p.kill9()
+                    kills += 1
+                } else {
+                    p.process?.waitUntilExit()
+                    #expect(p.process?.terminationStatus == 0)
+                }
+                #expect(try LogHistory.contents(of: log) == original, "after round \(round)")
+                // Runs resume what killed ones left; one that finished leaves nothing to do, so the days are
+                // put back plain for the next.
+                if p.process == nil { continue }
+                try FileManager.default.removeItem(at: log)
+                try FileManager.default.copyItem(at: pristine, to: log)
+            }
+            return kills
+        }
+        let kills = killed
+        print("compaction: \(kills) of 20 runs killed part-way")
+        #expect(kills >= 10, "kills that landed before the compaction finished: \(kills)")
+        let last = try await runProcess(wabulkBinary, ["compact", "--now", now], environment: env)
+        #expect(last.status == 0)
+        #expect(try LogHistory.contents(of: log) == original)
+        // Every day but the newest is compressed, and nothing else is left.
+        let names = try FileManager.default.contentsOfDirectory(atPath: log.path).filter { $0.hasPrefix("events-") }.sorted()
+        #expect(names.count == 15)
+        #expect(names.filter { $0.hasSuffix(".jsonl.zst") }.count == 14)
+        #expect(names.last == "events-2026-10-15.jsonl")
+    }
+}
