@@ -1,6 +1,10 @@
 import Foundation
 import WabulkBase
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// What one day file holds, so a report or the status reads only the days that can matter to it:
 /// the span of its events' times, the campaigns its lines belong to and how many lines of each kind.
 /// Kept in `var/log/index/<day file>.json` and brought up to date from where it stopped (day files only
@@ -37,10 +41,15 @@ public struct LogDayIndex: Codable, Sendable, Equatable {
     /// The index of `file`, read from disk and extended over the lines written since (saved when it grew).
     public static func load(_ file: URL) -> LogDayIndex {
         let path = indexFile(for: file)
-        let size = LogSource.size(of: file)
-        var index =
-            (try? Data(contentsOf: path)).flatMap { try? JSONDecoder().decode(LogDayIndex.self, from: $0) }
-            .flatMap { $0.version == currentVersion && $0.bytes <= size ? $0 : nil } ?? LogDayIndex(day: EventLogReader.day(of: file))
+        let stored = (try? Data(contentsOf: path)).flatMap { try? JSONDecoder().decode(LogDayIndex.self, from: $0) }
+            .flatMap { $0.version == currentVersion ? $0 : nil }
+        // A compressed day no longer grows (and keeps its length when its bodies are blanked): its index is
+        // whole without opening it, so choosing days over a year of them reads only their small indexes.
+        var st = stat()
+        let plain = stat(file.path, &st) == 0
+        if !plain, let stored, FileManager.default.fileExists(atPath: LogSource.compressedPath(file).path) { return stored }
+        let size = plain ? UInt64(st.st_size) : LogSource.size(of: file)
+        var index = stored.flatMap { $0.bytes <= size ? $0 : nil } ?? LogDayIndex(day: EventLogReader.day(of: file))
         guard index.bytes < size else { return index }
         var campaigns = Set(index.campaigns)
         index.bytes = EventLogScanner.scan(file, from: index.bytes) { line, _ in index.add(line, campaigns: &campaigns) }

@@ -12,41 +12,71 @@ public struct LogSelection: Sendable {
     }
 
     /// Lines of some campaigns (and, when asked, statuses that name no job or campaign, which join a message
-    /// through its `sent` line), found by their bytes before anything is parsed.
+    /// through its `sent` line), told by the bytes of their `job` or `campaign` value before anything is
+    /// parsed; or only the dispatcher's `sent` lines.
     public struct LineFilter: Sendable {
-        var markers: [[UInt8]]
+        var campaigns: [[UInt8]]
         var unjoinedStatuses: Bool
+        var sendsOnly = false
 
         init(campaigns: Set<String>, unjoinedStatuses: Bool) {
-            markers = campaigns.sorted().flatMap { [Array(#""job":"\#($0)."#.utf8), Array(#""campaign":"\#($0)""#.utf8)] }
+            self.campaigns = campaigns.sorted().map { Array($0.utf8) }
             self.unjoinedStatuses = unjoinedStatuses
         }
 
-        /// Lines telling a message was sent: who got what, and Meta's id, for the replies a report ties to
-        /// the message they answered.
-        static let sends = LineFilter(markers: [Array(#""status":"sent""#.utf8)], unjoinedStatuses: false)
-
-        init(markers: [[UInt8]], unjoinedStatuses: Bool) {
-            self.markers = markers
-            self.unjoinedStatuses = unjoinedStatuses
-        }
+        /// The dispatcher's lines telling a message was sent: who got what, and Meta's id, for the replies a
+        /// report ties to the message they answered.
+        static let sends: LineFilter = {
+            var f = LineFilter(campaigns: [], unjoinedStatuses: false)
+            f.sendsOnly = true
+            return f
+        }()
 
         static let statusKind = Array(#""kind":"status""#.utf8)
+        static let sentStatus = Array(#""status":"sent""#.utf8)
+        static let dispatchSource = Array(#""source":"dispatch""#.utf8)
         static let jobKey = Array(#""job":""#.utf8)
         static let campaignKey = Array(#""campaign":""#.utf8)
 
         func keeps(_ line: UnsafeRawBufferPointer) -> Bool {
-            if markers.contains(where: { Self.contains(line, $0) }) { return true }
-            return unjoinedStatuses && Self.contains(line, Self.statusKind) && !Self.contains(line, Self.jobKey)
-                && !Self.contains(line, Self.campaignKey)
+            if sendsOnly { return Self.find(line, Self.sentStatus) != nil && Self.find(line, Self.dispatchSource) != nil }
+            if let job = Self.value(of: Self.jobKey, in: line) {
+                // `<campaign>.<seq>`: the campaign is all before the last dot.
+                guard let dot = job.lastIndex(of: UInt8(ascii: ".")) else { return false }
+                return names(UnsafeRawBufferPointer(rebasing: job[..<dot]))
+            }
+            if let campaign = Self.value(of: Self.campaignKey, in: line) { return names(UnsafeRawBufferPointer(rebasing: campaign)) }
+            return unjoinedStatuses && Self.find(line, Self.statusKind) != nil
         }
 
-        static func contains(_ line: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Bool {
-            needle.withUnsafeBytes { n in wabulk_contains(line.baseAddress!, line.count, n.baseAddress!, n.count) != 0 }
+        private func names(_ campaign: UnsafeRawBufferPointer) -> Bool {
+            campaigns.contains { c in
+                c.count == campaign.count && c.withUnsafeBytes { memcmp($0.baseAddress!, campaign.baseAddress!, c.count) == 0 }
+            }
+        }
+
+        static func find(_ line: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Int? {
+            let at = needle.withUnsafeBytes { n in wabulk_find(line.baseAddress!, line.count, n.baseAddress!, n.count) }
+            return at < 0 ? nil : at
+        }
+
+        /// A string value as written (ids are written unescaped), up to its closing quote.
+        static func value(of key: [UInt8], in line: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer.SubSequence? {
+            guard let at = find(line, key) else { return nil }
+            let start = at + key.count
+            guard let end = line[start...].firstIndex(of: UInt8(ascii: "\"")) else { return nil }
+            return line[start..<end]
         }
     }
 
     public var days: [Day]
+    /// The campaigns whose messages the selection holds whole (nil: every campaign of the log).
+    public var campaigns: Set<String>?
+
+    init(days: [Day], campaigns: Set<String>? = nil) {
+        self.days = days
+        self.campaigns = campaigns
+    }
 
     /// Every day, every line.
     public static func all(in directory: URL) -> LogSelection {
@@ -74,7 +104,7 @@ public struct LogSelection: Sendable {
         } else {
             for (i, seed) in seeds.enumerated() where seed { campaigns.formUnion(indexes[i].campaigns) }
         }
-        guard let start = seeds.firstIndex(of: true) else { return LogSelection(days: []) }
+        guard let start = seeds.firstIndex(of: true) else { return LogSelection(days: [], campaigns: []) }
         let filter = LineFilter(campaigns: campaigns, unjoinedStatuses: true)
         var days: [Day] = []
         if from != nil, start > 0 { days.append(Day(file: files[start - 1], filter: .sends)) }
@@ -85,7 +115,7 @@ public struct LogSelection: Sendable {
                 days.append(Day(file: files[i], filter: filter))
             }
         }
-        return LogSelection(days: days)
+        return LogSelection(days: days, campaigns: campaigns)
     }
 
     /// For the status: every day written since `since`, and of earlier days the lines of the campaigns
@@ -107,6 +137,6 @@ public struct LogSelection: Sendable {
                 days.append(Day(file: files[i], filter: filter))
             }
         }
-        return LogSelection(days: days)
+        return LogSelection(days: days, campaigns: campaigns)
     }
 }

@@ -33,8 +33,10 @@ struct ReportCommand: ParsableCommand {
             }
             return d
         }
-        let scope = ReportWriter.scope(home: home, settings: settings, campaign: campaign, from: try date(from, "--from"), to: try date(to, "--to"))
-        let result = try ReportWriter.write(home: home, scope: scope, out: out.map { URL(fileURLWithPath: $0) })
+        let (start, end) = (try date(from, "--from"), try date(to, "--to"))
+        let selection = LogSelection.forReport(in: home.log, campaign: campaign, from: start, to: end)
+        let scope = ReportWriter.scope(home: home, settings: settings, campaign: campaign, from: start, to: end, campaigns: selection.campaigns)
+        let result = try ReportWriter.write(home: home, scope: scope, selection: selection, out: out.map { URL(fileURLWithPath: $0) })
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -68,8 +70,11 @@ struct ReportWriter {
     }
 
     /// The report's scope: the campaigns' facts from their records, the timezone and rate card from settings.
-    static func scope(home: HomeLayout, settings: Settings, campaign: String?, from: Date?, to: Date?) -> ReportScope {
-        let infos = CampaignRecord.loadAll(in: home.campaigns).map {
+    /// `campaigns`: the records to read (those the report's days can name); nil: all of them.
+    static func scope(home: HomeLayout, settings: Settings, campaign: String?, from: Date?, to: Date?, campaigns: Set<String>? = nil) -> ReportScope {
+        let records =
+            campaigns.map { $0.sorted().compactMap { CampaignRecord.load($0, in: home.campaigns) } } ?? CampaignRecord.loadAll(in: home.campaigns)
+        let infos = records.map {
             ReportScope.CampaignInfo(
                 id: $0.id,
                 name: $0.manifest.name ?? "",
@@ -98,8 +103,8 @@ struct ReportWriter {
         return f.date(from: text)
     }
 
-    static func write(home: HomeLayout, scope: ReportScope, out: URL?, now: Date = Date()) throws -> Result {
-        let ledger = MessageLedger(selection: .forReport(in: home.log, campaign: scope.campaign, from: scope.from, to: scope.to))
+    static func write(home: HomeLayout, scope: ReportScope, selection: LogSelection? = nil, out: URL?, now: Date = Date()) throws -> Result {
+        let ledger = MessageLedger(selection: selection ?? .forReport(in: home.log, campaign: scope.campaign, from: scope.from, to: scope.to))
         let report = CampaignReport(ledger: ledger, scope: scope)
         let path = out ?? home.reports.appendingPathComponent("\(Timestamp.fileStamp(now))-\(scope.campaign ?? "all").xlsx")
         let c = try report.write(to: path, generatedAt: now).counts

@@ -47,4 +47,10 @@ static inline int wabulk_contains(const void *line, long n, const void *needle, 
     return memmem(line, (size_t)n, needle, (size_t)m) != 0;
 }
 
+/* Where `needle` first occurs in the line, or -1. */
+static inline long wabulk_find(const void *line, long n, const void *needle, long m) {
+    const char *at = memmem(line, (size_t)n, needle, (size_t)m);
+    return at ? (long)(at - (const char *)line) : -1;
+}
+
 #endif
