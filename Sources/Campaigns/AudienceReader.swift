@@ -12,12 +12,17 @@ struct AudienceReader {
     private let invalid: [CampaignPlanner.Skip]
     private let excluded: Set<String>
 
-    init(_ audience: CampaignManifest.Audience, registry: ContactRegistry, normalizer: PhoneNormalizer, batchSize: Int) {
+    /// `resolved`: a follow-up's people, already E.164 (`FollowUpAudience`), read in that order.
+    init(_ audience: CampaignManifest.Audience, registry: ContactRegistry, normalizer: PhoneNormalizer, batchSize: Int, resolved: [String]? = nil) {
         self.registry = registry
         self.batchSize = batchSize
         let excludedTags = audience.excludeTags ?? []
         excluded = Set(excludedTags.map(ContactRegistry.tagKey))
-        if let phones = audience.phones {
+        if let resolved {
+            query = nil
+            listed = resolved
+            invalid = []
+        } else if let phones = audience.phones {
             query = nil
             var seen = Set<String>()
             var listed: [String] = []

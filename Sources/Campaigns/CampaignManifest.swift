@@ -14,6 +14,13 @@ public struct CampaignManifest: Sendable, Equatable, Codable {
         public var match: Match?
         public var phones: [String]?
         public var excludeTags: [String]?
+        /// A follow-up: the people of this earlier campaign whose message ended in one of `outcome`.
+        public var campaign: String?
+        public var outcome: [String]?
+        /// Only messages sent at least this long ago ("48h", "2d").
+        public var after: String?
+        /// Leave out people who replied to the earlier campaign (default true).
+        public var excludeReplied: Bool?
     }
 
     public struct SendWindow: Sendable, Equatable, Codable {

@@ -77,6 +77,10 @@ public struct CampaignPlanner: Sendable {
         public var sample: [SpoolJob]
         /// Accepted, but staff should know (the messaging limit will spread it over days).
         public var warnings: [String] = []
+        /// A follow-up: how many of the earlier campaign's people each outcome matched, and how many who
+        /// replied to it were left out.
+        public var outcomes: [String: Int]?
+        public var repliedLeftOut: Int?
     }
 
     public func plan(_ manifest: CampaignManifest, sourceFile: String) async throws(PlanError) -> Plan {
@@ -97,11 +101,32 @@ public struct CampaignPlanner: Sendable {
             }
         }
         problems += mediaProblems(manifest.variables?.header)
+        var followUp: FollowUpAudience.Resolution?
+        if let earlier = manifest.audience.campaign {
+            if earlier == manifest.id || CampaignRecord.load(earlier, in: campaignsDirectory) == nil {
+                problems.append(.init(field: "audience.campaign", reason: "there is no earlier campaign \"\(earlier)\""))
+            } else if let logDirectory {
+                if existing != nil, let saved = FollowUpAudience.load(id: manifest.id, in: campaignsDirectory) {
+                    followUp = .init(phones: saved, matched: [:], replied: 0)
+                } else {
+                    followUp = FollowUpAudience.resolve(
+                        campaign: earlier,
+                        outcomes: (manifest.audience.outcome ?? []).compactMap(FollowUpAudience.Outcome.init(rawValue:)),
+                        olderThan: manifest.audience.after.flatMap(FollowUpAudience.duration),
+                        excludeReplied: manifest.audience.excludeReplied ?? true,
+                        logDirectory: logDirectory,
+                        now: now()
+                    )
+                }
+            } else {
+                problems.append(.init(field: "audience.campaign", reason: "follow-ups need the event log"))
+            }
+        }
         if !problems.isEmpty { throw .rejected(ManifestRejection(problems: problems)) }
 
         let batches = PlanBatches(
             manifest: manifest,
-            reader: AudienceReader(manifest.audience, registry: registry, normalizer: normalizer, batchSize: batchSize),
+            reader: AudienceReader(manifest.audience, registry: registry, normalizer: normalizer, batchSize: batchSize, resolved: followUp?.phones),
             rendering: VariableRendering(manifest.variables, template: template),
             category: category,
             now: now
@@ -128,7 +153,11 @@ public struct CampaignPlanner: Sendable {
                 pending.append(batch)
             } while pending.allSatisfy({ $0.jobs.isEmpty }) && !lookahead.finished
             if pending.allSatisfy({ $0.jobs.isEmpty }) {
-                throw .rejected(ManifestRejection(problems: [.init(field: "audience", reason: "matches no contact that can be messaged")]))
+                var reason = "matches no contact that can be messaged"
+                if let followUp {
+                    reason += " (\(Self.describe(followUp)))"
+                }
+                throw .rejected(ManifestRejection(problems: [.init(field: "audience", reason: reason)]))
             }
             if let forecast = await forecast(batches), !forecast.fits {
                 let start = manifest.startAt.flatMap(Timestamp.parse)
@@ -157,10 +186,15 @@ public struct CampaignPlanner: Sendable {
             } catch {
                 throw .storage("\(error)")
             }
-            return Plan(campaign: manifest.id, queued: counted.jobs, skipped: counted.skipped, dryRun: true, sample: sample, warnings: warnings)
+            var plan = Plan(campaign: manifest.id, queued: counted.jobs, skipped: counted.skipped, dryRun: true, sample: sample, warnings: warnings)
+            plan.outcomes = followUp?.matched
+            plan.repliedLeftOut = followUp?.replied
+            return plan
         }
 
         do {
+            // A follow-up's people are kept before planning starts, so a resumed plan walks the same list.
+            if let followUp, existing == nil { try FollowUpAudience.save(followUp.phones, id: manifest.id, in: campaignsDirectory) }
             if !resumed {
                 try CampaignRecord(
                     manifest: manifest,
@@ -212,7 +246,19 @@ public struct CampaignPlanner: Sendable {
         } catch {
             throw .storage("\(error)")
         }
-        return Plan(campaign: manifest.id, queued: progress.jobs, skipped: progress.skipped, dryRun: false, sample: sample, warnings: warnings)
+        var plan = Plan(campaign: manifest.id, queued: progress.jobs, skipped: progress.skipped, dryRun: false, sample: sample, warnings: warnings)
+        if existing == nil {
+            plan.outcomes = followUp?.matched
+            plan.repliedLeftOut = followUp?.replied
+        }
+        return plan
+    }
+
+    /// "of diwali: 40 delivered-not-read, 12 sent-not-delivered; 3 who replied left out"
+    static func describe(_ f: FollowUpAudience.Resolution) -> String {
+        let counts = FollowUpAudience.Outcome.allCases.compactMap { o in f.matched[o.rawValue].map { "\($0) \(o.rawValue)" } }
+        return (counts.isEmpty ? "no message of that campaign ended that way" : counts.joined(separator: ", "))
+            + (f.replied > 0 ? "; \(f.replied) who replied left out" : "")
     }
 
     /// `cancelled` lines for jobs logged as queued that a cancel kept out of the spool.

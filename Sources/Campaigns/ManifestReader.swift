@@ -72,7 +72,7 @@ public enum ManifestReader {
 
         var audience = CampaignManifest.Audience()
         if let a = object["audience"], a.isObject {
-            check(a, "audience", known: ["all", "tags", "match", "phones", "excludeTags"])
+            check(a, "audience", known: ["all", "tags", "match", "phones", "excludeTags", "campaign", "outcome", "after", "excludeReplied"])
             if let all = a["all"] {
                 if let b = all.bool { audience.all = b } else { problems.append(.init(field: "audience.all", reason: "must be true or false")) }
             }
@@ -86,9 +86,43 @@ public enum ManifestReader {
                     problems.append(.init(field: "audience.match", reason: "must be \"any\" or \"all\""))
                 }
             }
-            let kinds = [audience.all == true, audience.tags != nil, audience.phones != nil].filter { $0 }.count
+            audience.campaign = string(a["campaign"], "audience.campaign", required: false)
+            audience.outcome = strings(a["outcome"], "audience.outcome")
+            audience.after = string(a["after"], "audience.after", required: false)
+            if let r = a["excludeReplied"] {
+                if let b = r.bool {
+                    audience.excludeReplied = b
+                } else {
+                    problems.append(.init(field: "audience.excludeReplied", reason: "must be true or false"))
+                }
+            }
+            let kinds = [audience.all == true, audience.tags != nil, audience.phones != nil, audience.campaign != nil].filter { $0 }.count
             if kinds != 1 {
-                problems.append(.init(field: "audience", reason: "needs exactly one of \"all\": true, \"tags\": [...] or \"phones\": [...]"))
+                problems.append(
+                    .init(field: "audience", reason: "needs exactly one of \"all\": true, \"tags\": [...], \"phones\": [...] or \"campaign\": \"ID\"")
+                )
+            }
+            if audience.campaign != nil {
+                let names = FollowUpAudience.Outcome.allCases.map(\.rawValue)
+                if let outcome = audience.outcome, !outcome.isEmpty {
+                    for o in outcome where !names.contains(o) {
+                        problems.append(.init(field: "audience.outcome", reason: "\"\(o)\" is not one of \(names.joined(separator: ", "))"))
+                    }
+                } else {
+                    problems.append(
+                        .init(field: "audience.outcome", reason: "is required with \"campaign\": one or more of \(names.joined(separator: ", "))")
+                    )
+                }
+                if let after = audience.after, FollowUpAudience.duration(after) == nil {
+                    problems.append(.init(field: "audience.after", reason: "\"\(after)\" is not a duration like 48h, 30m or 2d"))
+                }
+            } else {
+                for (key, present) in [
+                    ("outcome", audience.outcome != nil), ("after", audience.after != nil), ("excludeReplied", audience.excludeReplied != nil),
+                ]
+                where present {
+                    problems.append(.init(field: "audience.\(key)", reason: "only goes with \"campaign\": \"ID\" (a follow-up)"))
+                }
             }
             if let tags = audience.tags, tags.isEmpty { problems.append(.init(field: "audience.tags", reason: "is empty")) }
             if let phones = audience.phones, phones.isEmpty { problems.append(.init(field: "audience.phones", reason: "is empty")) }

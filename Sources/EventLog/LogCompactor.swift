@@ -30,6 +30,9 @@ public struct LogCompactor: Sendable {
         public var compressedBytes: UInt64 = 0
         /// Plain files left by an earlier compaction that stopped after its compressed file was in place.
         public var leftoversRemoved = 0
+        /// Compressed days whose frames no longer read (a damaged disk, a hand edit): readers skip them, so
+        /// they are named here for the operator to restore.
+        public var unreadable: [String] = []
     }
 
     /// Both compactions and the blanking of old webhook bodies take this lock: one rewrites files the
@@ -44,6 +47,30 @@ public struct LogCompactor: Sendable {
 
     func applyLocked(now: Date) throws -> Outcome {
         var outcome = Outcome()
+        outcome.leftoversRemoved = try tidy()
+        // Walking a day's frame headers is cheap next to reading it: every compressed day is checked.
+        let known = EventLogReader(directory: directory).files()
+        outcome.unreadable = known.filter { !FileManager.default.fileExists(atPath: $0.path) && LogSource($0) == nil }.map(EventLogReader.day(of:))
+        guard days > 0 else { return outcome }
+        let files = EventLogReader(directory: directory).files()
+        let cutoff = Timestamp.day(now.addingTimeInterval(-Double(max(days, Self.redeliveryDays)) * 86_400))
+        for file in files.dropLast() where EventLogReader.day(of: file) < cutoff {
+            guard FileManager.default.fileExists(atPath: file.path) else { continue }
+            // Indexed while its bytes are at hand, so the first report after a compaction reads no old day.
+            _ = LogDayIndex.load(file)
+            let (plain, compressed, _) = try compress(file)
+            outcome.compressed.append(EventLogReader.day(of: file))
+            outcome.plainBytes += plain
+            outcome.compressedBytes += compressed
+        }
+        return outcome
+    }
+
+    /// Finishes what a stopped compaction left (under the lock): removes half-written `.zst.tmp` files, and
+    /// of a day in both forms the plain one; returns how many plain days were removed. Run before anything
+    /// else rewrites old days, so bodies are never blanked in one form and kept in the other.
+    func tidy() throws -> Int {
+        var removed = 0
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         for name in names where name.hasPrefix("events-") && name.hasSuffix(".zst.tmp") {
             unlink(directory.appendingPathComponent(name).path)
@@ -56,23 +83,12 @@ public struct LogCompactor: Sendable {
             // was checked against it before the rename, so only its length is checked again.
             if let compressed = LogSource(compressed: zst), compressed.size == LogSource.size(of: file) {
                 try remove(file)
-                outcome.leftoversRemoved += 1
+                removed += 1
             } else {
                 unlink(zst.path)
             }
         }
-        guard days > 0 else { return outcome }
-        let cutoff = Timestamp.day(now.addingTimeInterval(-Double(max(days, Self.redeliveryDays)) * 86_400))
-        for file in files.dropLast() where EventLogReader.day(of: file) < cutoff {
-            guard FileManager.default.fileExists(atPath: file.path) else { continue }
-            // Indexed while its bytes are at hand, so the first report after a compaction reads no old day.
-            _ = LogDayIndex.load(file)
-            let (plain, compressed, _) = try compress(file)
-            outcome.compressed.append(EventLogReader.day(of: file))
-            outcome.plainBytes += plain
-            outcome.compressedBytes += compressed
-        }
-        return outcome
+        return removed
     }
 
     /// Lines per frame: about this many plain bytes, cut at a line's end (a longer line is a frame alone).

@@ -34,6 +34,11 @@ public struct LogMaintenanceService: Service {
                         "event log: compressed \(done.compressed.count) day(s) (\(done.compressed.first!) to \(done.compressed.last!)), \(done.plainBytes) bytes to \(done.compressedBytes)"
                     )
                 }
+                if !done.unreadable.isEmpty {
+                    logger.error(
+                        "event log: compressed day(s) \(done.unreadable.joined(separator: ", ")) cannot be read; reports leave them out until they are restored"
+                    )
+                }
             } catch {
                 logger.warning("event log: days could not be compressed: \(error)")
             }

@@ -30,6 +30,9 @@ public struct RawBodyRetention: Sendable {
     }
 
     func applyLocked(now: Date, compactor: LogCompactor) throws -> Int {
+        // A day left in both forms by a stopped compaction becomes one first: blanking only the plain form
+        // would leave the bodies in the compressed one.
+        _ = try compactor.tidy()
         let cutoff = Timestamp.day(now.addingTimeInterval(-Double(days) * 86_400))
         let done = (try? String(contentsOf: doneFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         var blanked = 0

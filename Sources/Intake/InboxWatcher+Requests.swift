@@ -116,7 +116,19 @@ extension InboxWatcher {
                     : "campaign \(plan.campaign): \(plan.queued) messages queued, \(skipped) skipped",
                 processedAt: now()
             )
-            receipt.campaign = .init(id: plan.campaign, queued: plan.queued, skipped: plan.skipped, dryRun: plan.dryRun)
+            receipt.campaign = .init(
+                id: plan.campaign,
+                queued: plan.queued,
+                skipped: plan.skipped,
+                dryRun: plan.dryRun,
+                outcomes: plan.outcomes,
+                repliedLeftOut: plan.repliedLeftOut
+            )
+            if let outcomes = plan.outcomes, let earlier = manifest.audience.campaign {
+                let counts = outcomes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+                receipt.message += "; follow-up of \(earlier): \(counts.isEmpty ? "none matched" : counts)"
+                if let replied = plan.repliedLeftOut, replied > 0 { receipt.message += ", \(replied) who replied left out" }
+            }
             if !plan.warnings.isEmpty {
                 receipt.warnings = plan.warnings
                 receipt.message += "; warning: " + plan.warnings.joined(separator: "; ")

@@ -13,6 +13,9 @@ public struct Receipt: Codable, Sendable, Equatable {
         public var queued: Int
         public var skipped: [String: Int]
         public var dryRun: Bool
+        /// A follow-up: people of the earlier campaign each outcome matched, and those left out for replying.
+        public var outcomes: [String: Int]?
+        public var repliedLeftOut: Int?
     }
 
     public var file: String

@@ -33,18 +33,26 @@ struct CompactCommand: ParsableCommand {
             let object: [String: Any] = [
                 "blankedBodies": blanked, "compressedDays": outcome.compressed, "plainBytes": outcome.plainBytes,
                 "compressedBytes": outcome.compressedBytes, "leftoversRemoved": outcome.leftoversRemoved,
+                "unreadableDays": outcome.unreadable,
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
-            return
-        }
-        print("webhook bodies blanked: \(blanked)")
-        if outcome.compressed.isEmpty {
-            print("no day to compress")
         } else {
-            print(
-                "compressed \(outcome.compressed.count) day(s), \(outcome.compressed.first!) to \(outcome.compressed.last!): \(outcome.plainBytes) bytes to \(outcome.compressedBytes)"
+            print("webhook bodies blanked: \(blanked)")
+            if outcome.compressed.isEmpty {
+                print("no day to compress")
+            } else {
+                print(
+                    "compressed \(outcome.compressed.count) day(s), \(outcome.compressed.first!) to \(outcome.compressed.last!): \(outcome.plainBytes) bytes to \(outcome.compressedBytes)"
+                )
+            }
+        }
+        if !outcome.unreadable.isEmpty {
+            // Said on stderr and in the exit code, so a cron job or a monitor notices.
+            FileHandle.standardError.write(
+                Data("compressed day(s) that cannot be read (restore them from a backup): \(outcome.unreadable.joined(separator: ", "))\n".utf8)
             )
+            throw ExitCode(1)
         }
     }
 }

@@ -38,7 +38,7 @@ import Testing
                 "colour: unknown key",
                 "id: \"bad id\" must be 1–64 letters, digits, - or _ (no dots, slashes or spaces)",
                 "template.language: is required",
-                "audience: needs exactly one of \"all\": true, \"tags\": [...] or \"phones\": [...]",
+                "audience: needs exactly one of \"all\": true, \"tags\": [...], \"phones\": [...] or \"campaign\": \"ID\"",
                 "startAt: \"tomorrow\" is not an ISO 8601 time with offset, like 2026-11-01T09:00:00+05:30",
                 "rate: \"fast\" is not a rate like 20/min",
             ]

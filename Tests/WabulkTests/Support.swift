@@ -244,7 +244,8 @@ enum IntakeFixture {
             spool: Spool(directory: home.spool),
             events: events,
             campaignsDirectory: home.campaigns,
-            templatesFile: templatesFile
+            templatesFile: templatesFile,
+            logDirectory: home.log
         )
         var logger = Logger(label: "test")
         logger.logLevel = .critical
