@@ -42,6 +42,18 @@ public struct CampaignManifest: Sendable, Equatable, Codable {
     /// What to do when the audience needs more than Meta's messaging limit leaves: wait (the default: accepted
     /// with a warning saying when it will finish) or refuse.
     public var onLimit: OnLimit?
+    /// An A/B test: each number gets one variant by a stable hash (`VariantSplit`), in these shares.
+    public var variants: [Variant]?
+
+    /// Every template the campaign sends: each variant's, or its own.
+    public var templates: [Template] { variants?.map(\.template) ?? [template] }
+
+    public struct Variant: Sendable, Equatable, Codable {
+        public var template: Template
+        public var variables: Variables?
+        /// Percent of the audience; the shares sum to 100.
+        public var share: Int
+    }
 
     public enum OnLimit: String, Sendable, Equatable, Codable { case wait, refuse }
 }

@@ -89,10 +89,21 @@ public struct CampaignPlanner: Sendable {
             throw .duplicate(id: manifest.id, firstFile: existing.sourceFile)
         }
         let catalog = templatesFile.flatMap(TemplateCatalog.load)
-        let template = catalog?.templates.first { $0.name == manifest.template.name && $0.language == manifest.template.language }
-        // Unknown without a template list: a marketing-only opt-out then keeps the contact out too.
-        let category = template?.category
-        var problems: [ManifestProblem] = catalog?.problems(for: manifest) ?? []
+        // One choice per variant of an A/B test (else the manifest's own template), each checked against the
+        // template list; a category unknown without a list counts as marketing for the opt-out rule.
+        var problems: [ManifestProblem] = []
+        var choices: [PlanBatches.Choice] = []
+        for (i, variant) in (manifest.variants ?? [.init(template: manifest.template, variables: manifest.variables, share: 100)]).enumerated() {
+            let template = catalog?.templates.first { $0.name == variant.template.name && $0.language == variant.template.language }
+            var checked = manifest
+            checked.template = variant.template
+            checked.variables = variant.variables
+            let found = catalog?.problems(for: checked) ?? []
+            problems += manifest.variants == nil ? found : found.map { .init(field: "variants[\(i)].\($0.field)", reason: $0.reason) }
+            choices.append(
+                .init(template: variant.template, rendering: VariableRendering(variant.variables, template: template), category: template?.category)
+            )
+        }
         if manifest.audience.phones == nil, let tags = manifest.audience.tags?.map(ContactRegistry.tagKey) {
             let known: Set<String>
             do { known = try registry.knownTags(tags) } catch { throw .storage("\(error)") }
@@ -100,6 +111,7 @@ public struct CampaignPlanner: Sendable {
                 problems.append(.init(field: "audience.tags", reason: "no contact has the tag \"\(tag)\""))
             }
         }
+        for variant in manifest.variants ?? [] { problems += mediaProblems(variant.variables?.header) }
         problems += mediaProblems(manifest.variables?.header)
         var followUp: FollowUpAudience.Resolution?
         if let earlier = manifest.audience.campaign {
@@ -127,8 +139,7 @@ public struct CampaignPlanner: Sendable {
         let batches = PlanBatches(
             manifest: manifest,
             reader: AudienceReader(manifest.audience, registry: registry, normalizer: normalizer, batchSize: batchSize, resolved: followUp?.phones),
-            rendering: VariableRendering(manifest.variables, template: template),
-            category: category,
+            choices: choices,
             now: now
         )
         let dryRun = manifest.dryRun == true

@@ -6,7 +6,7 @@ import WabulkBase
 public enum ManifestReader {
     static let knownKeys: Set<String> = [
         "id", "name", "description", "template", "audience", "variables", "startAt",
-        "sendWindow", "rate", "dryRun", "onLimit",
+        "sendWindow", "rate", "dryRun", "onLimit", "variants",
     ]
 
     /// `fileName` gives the id when the manifest has none.
@@ -62,7 +62,13 @@ public enum ManifestReader {
         let description = string(object["description"], "description", required: false)
 
         var template = CampaignManifest.Template(name: "", language: "")
-        if let t = object["template"], t.isObject {
+        let variants = readVariants(object["variants"], problems: &problems)
+        if let variants {
+            // Each variant names its own template; the first stands for the campaign where one is shown.
+            template = variants.first?.template ?? template
+            if object["template"] != nil { problems.append(.init(field: "template", reason: "goes in each variant when variants are given")) }
+            if object["variables"] != nil { problems.append(.init(field: "variables", reason: "go in each variant when variants are given")) }
+        } else if let t = object["template"], t.isObject {
             template.name = string(t["name"], "template.name", required: true) ?? ""
             template.language = string(t["language"], "template.language", required: true) ?? ""
             check(t, "template", known: ["name", "language"])
@@ -181,7 +187,50 @@ public enum ManifestReader {
             sendWindow: window,
             rate: rate,
             dryRun: dryRun,
-            onLimit: onLimit
+            onLimit: onLimit,
+            variants: variants
         )
+    }
+
+    /// `"variants": [{"template": {...}, "variables": {...}, "share": 50}, ...]`: 2 to 5, shares summing to 100.
+    static func readVariants(_ value: JSONValue?, problems: inout [ManifestProblem]) -> [CampaignManifest.Variant]? {
+        guard let value else { return nil }
+        guard let items = value.items, (2...5).contains(items.count) else {
+            problems.append(.init(field: "variants", reason: "must be a list of 2 to 5 variants"))
+            return []
+        }
+        var variants: [CampaignManifest.Variant] = []
+        for (i, item) in items.enumerated() {
+            let field = "variants[\(i)]"
+            guard item.isObject else {
+                problems.append(.init(field: field, reason: "must be an object with template, variables and share"))
+                continue
+            }
+            for member in item.members ?? [] where !["template", "variables", "share"].contains(member.key) {
+                problems.append(.init(field: "\(field).\(member.key)", reason: "unknown key"))
+            }
+            let name = item["template"]?["name"]?.string ?? ""
+            let language = item["template"]?["language"]?.string ?? ""
+            if name.isEmpty || language.isEmpty {
+                problems.append(.init(field: "\(field).template", reason: "needs a name and a language"))
+            }
+            var variables: CampaignManifest.Variables?
+            if let v = item["variables"] {
+                // Problems inside a variant's variables name the variant.
+                let before = problems.count
+                variables = v.isObject ? .read(v, problems: &problems) : nil
+                if !v.isObject { problems.append(.init(field: "variables", reason: "must be an object")) }
+                for k in before..<problems.count { problems[k].field = "\(field).\(problems[k].field)" }
+            }
+            guard let share = item["share"]?.integer, (1...99).contains(share) else {
+                problems.append(.init(field: "\(field).share", reason: "must be a whole percent from 1 to 99"))
+                continue
+            }
+            variants.append(.init(template: .init(name: name, language: language), variables: variables, share: share))
+        }
+        if variants.count == items.count, variants.map(\.share).reduce(0, +) != 100 {
+            problems.append(.init(field: "variants", reason: "shares add up to \(variants.map(\.share).reduce(0, +)), not 100"))
+        }
+        return variants
     }
 }

@@ -9,9 +9,9 @@ import WabulkBase
 struct PlanBatches {
     let manifest: CampaignManifest
     let reader: AudienceReader
-    let rendering: VariableRendering
-    /// The template's category (nil: unknown, which counts as marketing).
-    let category: String?
+    /// What a contact can be sent: the manifest's template, or one per variant of an A/B test.
+    let choices: [Choice]
+    private let shares: [Int]
     private let start: Date?
     private let window: SendWindowSchedule?
     private let windowColumn: String?
@@ -19,12 +19,19 @@ struct PlanBatches {
     /// The time the lines are stamped with.
     let now: @Sendable () -> Date
 
-    init(manifest: CampaignManifest, reader: AudienceReader, rendering: VariableRendering, category: String?, now: @escaping @Sendable () -> Date) {
+    struct Choice {
+        var template: CampaignManifest.Template
+        var rendering: VariableRendering
+        /// The template's category (nil: unknown, which counts as marketing).
+        var category: String?
+    }
+
+    init(manifest: CampaignManifest, reader: AudienceReader, choices: [Choice], now: @escaping @Sendable () -> Date) {
         self.now = now
         self.manifest = manifest
         self.reader = reader
-        self.rendering = rendering
-        self.category = category
+        self.choices = choices
+        shares = manifest.variants?.map(\.share) ?? [100]
         start = manifest.startAt.flatMap(Timestamp.parse)
         window = manifest.sendWindow.flatMap { SendWindowSchedule(from: $0.from, to: $0.to, timezone: $0.timezone) }
         windowColumn = window.map(SpoolRow.encodeWindow)
@@ -83,11 +90,12 @@ struct PlanBatches {
         }
         read.invalid.forEach(skip)
         for contact in read.contacts {
-            if let reason = CampaignPlanner.unreachable(contact, category: category) {
+            let choice = choices.count == 1 ? choices[0] : choices[VariantSplit.variant(campaign: manifest.id, phone: contact.phone, shares: shares)]
+            if let reason = CampaignPlanner.unreachable(contact, category: choice.category) {
                 skip(reason)
                 continue
             }
-            switch rendering.parameters(for: contact) {
+            switch choice.rendering.parameters(for: contact) {
             case .success(let parameters):
                 batch.jobs.append(
                     SpoolJob(
@@ -96,10 +104,10 @@ struct PlanBatches {
                         phone: contact.phone,
                         name: contact.name,
                         template: .init(
-                            name: manifest.template.name,
-                            language: manifest.template.language,
+                            name: choice.template.name,
+                            language: choice.template.language,
                             parameters: parameters,
-                            category: category
+                            category: choice.category
                         ),
                         notBefore: start,
                         campaignRate: manifest.rate,

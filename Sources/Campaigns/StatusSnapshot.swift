@@ -82,11 +82,25 @@ public struct StatusSnapshot: Codable, Sendable {
     /// Set when the daemon writes outbox/status.json.
     public var writtenAt: String?
 
-    public static func take(home: HomeLayout, settings: Settings, now: Date) async -> StatusSnapshot {
+    /// Which campaigns a snapshot shows: those of the status's window (`wabulk status`, the status page),
+    /// every one (`wabulk campaign list`: reads the whole log), or one (`wabulk campaign show`: its own days).
+    public enum Campaigns: Sendable, Equatable {
+        case window
+        case all
+        case only(String)
+    }
+
+    public static func take(home: HomeLayout, settings: Settings, now: Date, campaigns: Campaigns = .window) async -> StatusSnapshot {
         var tally = StatusTally()
         var ledger = MessageLedger()
-        ledger.catchUp(selection: logSelection(home: home, now: now)) { tally.add($0) }
-        return await take(home: home, settings: settings, now: now, ledger: ledger, tally: &tally)
+        let selection: LogSelection
+        switch campaigns {
+        case .window: selection = logSelection(home: home, now: now)
+        case .all: selection = .all(in: home.log)
+        case .only(let id): selection = .forReport(in: home.log, campaign: id, from: nil, to: nil)
+        }
+        ledger.catchUp(selection: selection) { tally.add($0) }
+        return await take(home: home, settings: settings, now: now, ledger: ledger, tally: &tally, campaigns: campaigns)
     }
 
     /// Campaigns the status shows: those with a line in the log in the last 7 days, created in them, or
@@ -100,8 +114,14 @@ public struct StatusSnapshot: Codable, Sendable {
     }
 
     /// From a ledger and a tally kept up to date (the daemon's status file reads only what is new).
-    public static func take(home: HomeLayout, settings: Settings, now: Date, ledger: MessageLedger, tally: inout StatusTally) async -> StatusSnapshot
-    {
+    public static func take(
+        home: HomeLayout,
+        settings: Settings,
+        now: Date,
+        ledger: MessageLedger,
+        tally: inout StatusTally,
+        campaigns shown: Campaigns = .window
+    ) async -> StatusSnapshot {
         tally.prune(now: now)
         let control = SpoolControl.load(spool: home.spool)
         let depth = await Spool(directory: home.spool).depth()
@@ -123,7 +143,12 @@ public struct StatusSnapshot: Codable, Sendable {
         let lastEvent = tally.lastEvent
         let windowStart = now.addingTimeInterval(-window)
         for record in CampaignRecord.loadAll(in: home.campaigns) {
-            guard countsByCampaign[record.id] != nil || (Timestamp.parse(record.createdAt).map { $0 >= windowStart } ?? true) else { continue }
+            switch shown {
+            case .all: break
+            case .only(let id): guard record.id == id else { continue }
+            case .window:
+                guard countsByCampaign[record.id] != nil || (Timestamp.parse(record.createdAt).map { $0 >= windowStart } ?? true) else { continue }
+            }
             let counts = countsByCampaign[record.id] ?? CampaignCounts()
             let state: String
             if record.phase == .dryRun {

@@ -173,8 +173,9 @@ public struct WebhookFollower: Service {
             try cache.save(home.templatesFile)
         }
         let affected = CampaignRecord.loadAll(in: home.campaigns).filter { (record: CampaignRecord) -> Bool in
-            record.phase == .spooled && record.manifest.template.name == name
-                && (event.language == nil || record.manifest.template.language == event.language)
+            // An A/B test is held whole when any of its variants' templates is paused.
+            record.phase == .spooled
+                && record.manifest.templates.contains { $0.name == name && (event.language == nil || $0.language == event.language) }
         }
         try SpoolControl.update(spool: home.spool) { control in
             for record in affected {

@@ -115,6 +115,9 @@ public struct CampaignReport: Sendable {
         writeTimeline(timeline, workbook, totals)
         writeCost(cost, totals)
         writeReplies(replies)
+        if let id = scope.campaign, let variants = scope.campaigns[id]?.variants, variants.count >= 2 {
+            writeVariants(workbook.addSheet("Variants"), campaign: id, variants: variants)
+        }
         try workbook.close()
         guard rename(temp.path, path.path) == 0 else { throw FileError.cannotMove(from: temp.path, to: path.path, errno: errno) }
         return Outcome(counts: totals.all.counts, campaignIDs: totals.campaignIDs)

@@ -11,13 +11,28 @@ public struct ReportScope: Sendable {
         public var template: String
         public var language: String
         public var createdAt: Date?
+        /// An A/B test's variants in order: template (language) and share in percent.
+        public var variants: [Variant]
 
-        public init(id: String, name: String, template: String, language: String, createdAt: Date?) {
+        public struct Variant: Sendable, Equatable {
+            public var template: String
+            public var language: String
+            public var share: Int
+
+            public init(template: String, language: String, share: Int) {
+                self.template = template
+                self.language = language
+                self.share = share
+            }
+        }
+
+        public init(id: String, name: String, template: String, language: String, createdAt: Date?, variants: [Variant] = []) {
             self.id = id
             self.name = name
             self.template = template
             self.language = language
             self.createdAt = createdAt
+            self.variants = variants
         }
     }
 

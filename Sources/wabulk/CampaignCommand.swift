@@ -21,7 +21,7 @@ struct CampaignCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (home, settings) = try homeOptions.layout()
-            let snapshot = await StatusSnapshot.take(home: home, settings: settings, now: Date())
+            let snapshot = await StatusSnapshot.take(home: home, settings: settings, now: Date(), campaigns: .all)
             if json {
                 try printJSON(snapshot.campaigns)
             } else {
@@ -51,7 +51,7 @@ struct CampaignCommand: AsyncParsableCommand {
         func run() async throws {
             let (home, settings) = try homeOptions.layout()
             guard let record = CampaignRecord.load(id, in: home.campaigns) else { throw ValidationError("no campaign \"\(id)\"") }
-            let snapshot = await StatusSnapshot.take(home: home, settings: settings, now: Date())
+            let snapshot = await StatusSnapshot.take(home: home, settings: settings, now: Date(), campaigns: .only(id))
             guard let line = snapshot.campaigns.first(where: { $0.id == id }) else { throw ValidationError("no campaign \"\(id)\"") }
             let details = Details(
                 campaign: line,
@@ -71,6 +71,12 @@ struct CampaignCommand: AsyncParsableCommand {
                     "total \(n.total): sent \(n.sent), delivered \(n.delivered), read \(n.read), failed \(n.failed), skipped \(n.skipped), cancelled \(n.cancelled), waiting \(n.pending)"
                 )
                 if let hold = details.hold { print("held since \(hold.since): \(hold.reason)") }
+                for (i, v) in (record.manifest.variants ?? []).enumerated() {
+                    print("variant \(String(UnicodeScalar(UInt8(65 + i)))): \(v.share)% template \(v.template.name)/\(v.template.language)")
+                }
+                if let earlier = record.manifest.audience.campaign {
+                    print("follow-up of \(earlier): \((record.manifest.audience.outcome ?? []).joined(separator: ", "))")
+                }
             }
         }
     }

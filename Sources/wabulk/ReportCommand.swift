@@ -80,7 +80,8 @@ struct ReportWriter {
                 name: $0.manifest.name ?? "",
                 template: $0.manifest.template.name,
                 language: $0.manifest.template.language,
-                createdAt: Timestamp.parse($0.createdAt)
+                createdAt: Timestamp.parse($0.createdAt),
+                variants: ($0.manifest.variants ?? []).map { .init(template: $0.template.name, language: $0.template.language, share: $0.share) }
             )
         }
         return ReportScope(

@@ -258,6 +258,32 @@ import Glibc
         #expect((counts["day1"] ?? 0) < 40)
     }
 
+    /// `wabulk status` shows the window's campaigns; `campaign show` and `campaign list` still find older ones.
+    @Test func anOldCampaignIsShownFromItsOwnDays() async throws {
+        let dir = TempDir()
+        let home = dir.url.appendingPathComponent("home")
+        try await LogHistory.write(LogHistory.events(days: 3, perDay: 40, start: Self.start), to: home.appendingPathComponent("var/log"))
+        try FileManager.default.createDirectory(at: home.appendingPathComponent("var/campaigns"), withIntermediateDirectories: true)
+        for day in 0..<3 {
+            let record =
+                #"{"manifest": {"id": "day\#(day)", "template": {"name": "t", "language": "en"}, "audience": {"all": true}}, "phase": "spooled", "createdAt": "2026-10-0\#(day + 1)T09:00:00.000Z", "sourceFile": "day\#(day).json", "queued": 40, "skipped": {}}"#
+            try Data(record.utf8).write(to: home.appendingPathComponent("var/campaigns/day\(day).json"))
+        }
+        var env = ProcessInfo.processInfo.environment
+        env["WABULK_HOME"] = home.path
+        let status = try await runProcess(wabulkBinary, ["status", "--json"], environment: env)
+        let campaigns = (try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])?["campaigns"] as? [[String: Any]]
+        #expect(campaigns?.isEmpty == true)
+        let show = try await runProcess(wabulkBinary, ["campaign", "show", "day1", "--json"], environment: env)
+        #expect(show.status == 0, "\(show.stderr)")
+        let line = (try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any])?["campaign"] as? [String: Any]
+        #expect((line?["counts"] as? [String: Any])?["total"] as? Int == 40)
+        #expect(line?["state"] as? String == "completed")
+        let list = try await runProcess(wabulkBinary, ["campaign", "list", "--json"], environment: env)
+        let all = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]]
+        #expect(all?.map { $0["id"] as? String } == ["day0", "day1", "day2"])
+    }
+
     /// A day left in both forms: blanking must not keep the bodies in the compressed form.
     @Test func bodiesAreBlankedInADayLeftInBothForms() async throws {
         let dir = TempDir()

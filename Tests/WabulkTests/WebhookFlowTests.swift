@@ -343,8 +343,13 @@ import WebhookListener
                 #expect(answer == 200)
             }
         }
+        // An A/B test whose second variant uses the template is held whole with it.
+        let ab =
+            #"{"manifest": {"id": "ab", "template": {"name": "spring_sale", "language": "en_US"}, "audience": {"all": true}, "variants": [{"template": {"name": "spring_sale", "language": "en_US"}, "share": 50}, {"template": {"name": "diwali_offer", "language": "en_US"}, "share": 50}]}, "phase": "spooled", "createdAt": "2026-12-01T09:00:00.000Z", "sourceFile": "ab.json", "queued": 0, "skipped": {}}"#
+        try Data(ab.utf8).write(to: f.home.campaigns.appendingPathComponent("ab.json"))
         try await post("PAUSED")
         #expect(try await f.follow() == 1)
+        #expect(SpoolControl.load(spool: f.home.spool).campaignHolds["ab"]?.reason.hasPrefix("template diwali_offer is PAUSED") == true)
         let hold = try #require(SpoolControl.load(spool: f.home.spool).campaignHolds["diwali"])
         #expect(
             hold.reason
@@ -367,6 +372,7 @@ import WebhookListener
         try await post("APPROVED")
         #expect(try await f.follow() == 1)
         #expect(SpoolControl.load(spool: f.home.spool).campaignHolds["diwali"] == nil)
+        #expect(SpoolControl.load(spool: f.home.spool).campaignHolds["ab"] == nil)
         #expect(Spool.depth(in: f.home.spool, campaign: "diwali").ready == 4)
     }
 }
