@@ -48,11 +48,10 @@ public struct LogCompactor: Sendable {
     func applyLocked(now: Date) throws -> Outcome {
         var outcome = Outcome()
         outcome.leftoversRemoved = try tidy()
-        // Walking a day's frame headers is cheap next to reading it: every compressed day is checked.
-        let known = EventLogReader(directory: directory).files()
-        outcome.unreadable = known.filter { !FileManager.default.fileExists(atPath: $0.path) && LogSource($0) == nil }.map(EventLogReader.day(of:))
-        guard days > 0 else { return outcome }
         let files = EventLogReader(directory: directory).files()
+        // Walking a day's frame headers is cheap next to reading it: every compressed day is checked.
+        outcome.unreadable = files.filter { !FileManager.default.fileExists(atPath: $0.path) && LogSource($0) == nil }.map(EventLogReader.day(of:))
+        guard days > 0 else { return outcome }
         let cutoff = Timestamp.day(now.addingTimeInterval(-Double(max(days, Self.redeliveryDays)) * 86_400))
         for file in files.dropLast() where EventLogReader.day(of: file) < cutoff {
             guard FileManager.default.fileExists(atPath: file.path) else { continue }

@@ -27,6 +27,8 @@ enum ZstdFrames {
         var contentSize: Int
     }
 
+    static let maxFrameContent: UInt64 = 64 << 20
+
     static func frames(in bytes: UnsafeRawBufferPointer) throws(Failure) -> [Frame] {
         var frames: [Frame] = []
         var at = 0
@@ -39,6 +41,9 @@ enum ZstdFrames {
             guard content != ZSTD_CONTENTSIZE_UNKNOWN, content != ZSTD_CONTENTSIZE_ERROR else {
                 throw .corrupt("frame at byte \(at) does not state its size")
             }
+            // Ours hold about 1 MiB (one line longer than that, at most the listener's 4 MB body cap, escaped):
+            // a frame claiming far more is damage, not a reason to allocate it.
+            guard content <= maxFrameContent else { throw .corrupt("frame at byte \(at) claims \(content) bytes") }
             frames.append(Frame(compressed: at..<(at + size), contentSize: Int(content)))
             at += size
         }
