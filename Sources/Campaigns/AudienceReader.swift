@@ -13,9 +13,20 @@ struct AudienceReader {
     private let excluded: Set<String>
 
     /// `resolved`: a follow-up's people, already E.164 (`FollowUpAudience`), read in that order.
-    init(_ audience: CampaignManifest.Audience, registry: ContactRegistry, normalizer: PhoneNormalizer, batchSize: Int, resolved: [String]? = nil) {
+    /// People left out whatever the audience says (a recurring campaign's last occurrence reached them).
+    private let excludedPhones: Set<String>
+
+    init(
+        _ audience: CampaignManifest.Audience,
+        registry: ContactRegistry,
+        normalizer: PhoneNormalizer,
+        batchSize: Int,
+        resolved: [String]? = nil,
+        excludingPhones: Set<String> = []
+    ) {
         self.registry = registry
         self.batchSize = batchSize
+        excludedPhones = excludingPhones
         let excludedTags = audience.excludeTags ?? []
         excluded = Set(excludedTags.map(ContactRegistry.tagKey))
         if let resolved {
@@ -55,14 +66,15 @@ struct AudienceReader {
     func batch(after cursor: String?) throws(ContactsError) -> Batch {
         if let query {
             let batch = try registry.audienceBatch(query, after: cursor, limit: batchSize)
-            return Batch(contacts: batch.contacts, invalid: [], cursor: batch.cursor)
+            let contacts = excludedPhones.isEmpty ? batch.contacts : batch.contacts.filter { !excludedPhones.contains($0.phone) }
+            return Batch(contacts: contacts, invalid: [], cursor: batch.cursor)
         }
         let start = cursor.flatMap(Int.init) ?? 0
         let end = min(listed.count, start + batchSize)
         let phones = Array(listed[min(start, end)..<end])
         let stored = try registry.contacts(phones: phones)
         let contacts = phones.map { stored[$0] ?? Contact(phone: $0) }.filter { contact in
-            excluded.isEmpty || !contact.tags.contains { excluded.contains(ContactRegistry.tagKey($0)) }
+            !excludedPhones.contains(contact.phone) && (excluded.isEmpty || !contact.tags.contains { excluded.contains(ContactRegistry.tagKey($0)) })
         }
         return Batch(contacts: contacts, invalid: cursor == nil ? invalid : [], cursor: end < listed.count ? String(end) : nil)
     }

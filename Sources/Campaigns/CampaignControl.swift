@@ -47,9 +47,23 @@ public struct CampaignControl: Sendable {
         self.now = now
     }
 
-    /// Carries out an action; returns a sentence for the receipt or the terminal.
+    /// Carries out an action; returns a sentence for the receipt or the terminal. A recurring or trigger
+    /// campaign's pause, resume and cancel reach each of its occurrences too (new ones inherit its hold; a
+    /// cancelled one has none).
     public func perform(_ action: Action, campaign id: String, by source: String) async throws(ControlError) -> String {
         guard let record = CampaignRecord.load(id, in: campaignsDirectory) else { throw .unknownCampaign(id) }
+        let parent = record.manifest.repeat != nil || record.manifest.trigger != nil
+        if parent, action != .retryFailed {
+            let occurrences = CampaignRecord.loadAll(in: campaignsDirectory).filter { $0.id.hasPrefix("\(id)--") && $0.phase != .cancelled }
+            for occurrence in occurrences { _ = try await performOne(action, record: occurrence, by: source) }
+            let said = try await performOne(action, record: record, by: source)
+            return occurrences.isEmpty ? said : "\(said) (and \(occurrences.count) occurrence(s))"
+        }
+        return try await performOne(action, record: record, by: source)
+    }
+
+    func performOne(_ action: Action, record: CampaignRecord, by source: String) async throws(ControlError) -> String {
+        let id = record.id
         do {
             switch action {
             case .pause:
@@ -85,7 +99,7 @@ public struct CampaignControl: Sendable {
                 return "campaign \(id) cancelled: \(removed.count) waiting messages will not be sent"
             case .retryFailed:
                 if record.phase == .cancelled { throw ControlError.alreadyCancelled(id) }
-                let ledger = MessageLedger(logDirectory: eventsDirectory)
+                let ledger = MessageLedger(selection: .forReport(in: eventsDirectory, campaign: id, from: nil, to: nil))
                 let candidates = ledger.records(campaign: id).filter { $0.status == .failed && Self.isTransient($0) }
                 let moved = Set(try Spool.requeueFailed(in: spoolDirectory, ids: candidates.map(\.job)))
                 let requeued = candidates.filter { moved.contains($0.job) }
@@ -117,7 +131,7 @@ public struct CampaignControl: Sendable {
     /// A failure worth retrying later: Meta said transient/throttled, or the network failed.
     static func isTransient(_ message: MessageRecord) -> Bool {
         if let code = message.errorCode {
-            return [.retry, .slowDown, .slowDownRecipient, .retryAfterADay].contains(MetaErrorCatalog.entry(for: code).action)
+            return MetaErrorCatalog.entry(for: code).action.isTransient
         }
         let kind = message.failure ?? FailureKind.fromLegacy(errorCode: nil, title: message.errorTitle, reason: message.reason)
         return kind?.isTransientWithoutCode ?? false

@@ -44,6 +44,30 @@ public struct CampaignManifest: Sendable, Equatable, Codable {
     public var onLimit: OnLimit?
     /// An A/B test: each number gets one variant by a stable hash (`VariantSplit`), in these shares.
     public var variants: [Variant]?
+    /// An A/B test run on a sample first: `holdout` percent of the audience wait, and `winnerAfter` (a duration
+    /// like "6h") after the campaign was planned they get the variant with the better read rate.
+    public var winnerAfter: String?
+    public var holdout: Int?
+    /// Planned again at each occurrence of this schedule, each occurrence a campaign of its own.
+    public var `repeat`: Repeat?
+    /// `"contact-added"`: sent to every contact that enters the audience after the campaign is dropped, once.
+    public var trigger: String?
+    /// A trigger campaign greets no one after this time (ISO 8601).
+    public var until: String?
+
+    public struct Repeat: Sendable, Equatable, Codable {
+        public enum Every: String, Sendable, Codable { case day, week }
+        public var every: Every
+        /// The weekday of a weekly one: mon, tue, wed, thu, fri, sat, sun.
+        public var on: String?
+        /// Local time of day, HH:MM.
+        public var at: String
+        public var timezone: String
+        /// No occurrence after this time (ISO 8601).
+        public var until: String?
+        /// Leave out the people the last occurrence messaged (default: everyone the audience holds again).
+        public var excludePrevious: Bool?
+    }
 
     /// Every template the campaign sends: each variant's, or its own.
     public var templates: [Template] { variants?.map(\.template) ?? [template] }

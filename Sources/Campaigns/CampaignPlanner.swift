@@ -81,9 +81,18 @@ public struct CampaignPlanner: Sendable {
         /// replied to it were left out.
         public var outcomes: [String: Int]?
         public var repliedLeftOut: Int?
+        /// A recurring campaign: when its first occurrence is planned.
+        public var nextOccurrence: String?
     }
 
-    public func plan(_ manifest: CampaignManifest, sourceFile: String) async throws(PlanError) -> Plan {
+    /// `excludingPhones`: people this plan leaves out (a recurring campaign's last occurrence reached them);
+    /// `heldOutOf`: only the people an A/B test held out (its rest, planned with the winner).
+    public func plan(
+        _ manifest: CampaignManifest,
+        sourceFile: String,
+        excludingPhones: Set<String> = [],
+        heldOutOf: (campaign: String, holdout: Int)? = nil
+    ) async throws(PlanError) -> Plan {
         let existing = CampaignRecord.load(manifest.id, in: campaignsDirectory)
         if let existing, existing.phase != .planning {
             throw .duplicate(id: manifest.id, firstFile: existing.sourceFile)
@@ -136,10 +145,52 @@ public struct CampaignPlanner: Sendable {
         }
         if !problems.isEmpty { throw .rejected(ManifestRejection(problems: problems)) }
 
+        // A trigger campaign records who is in its audience now; those who enter it later are greeted.
+        if manifest.trigger != nil {
+            do {
+                try TriggerCampaigns.saveKnown(try audiencePhones(manifest), id: manifest.id, in: campaignsDirectory)
+                try CampaignRecord(
+                    manifest: manifest,
+                    phase: .greeting,
+                    createdAt: Timestamp.format(now()),
+                    sourceFile: sourceFile,
+                    queued: 0,
+                    skipped: [:]
+                )
+                .save(in: campaignsDirectory)
+            } catch { throw .storage("\(error)") }
+            return Plan(campaign: manifest.id, queued: 0, skipped: [:], dryRun: false, sample: [])
+        }
+        // A recurring campaign is only recorded here; each occurrence is planned when it comes.
+        if let schedule = manifest.repeat {
+            do {
+                try CampaignRecord(
+                    manifest: manifest,
+                    phase: .recurring,
+                    createdAt: Timestamp.format(now()),
+                    sourceFile: sourceFile,
+                    queued: 0,
+                    skipped: [:]
+                )
+                .save(in: campaignsDirectory)
+            } catch { throw .storage("\(error)") }
+            var plan = Plan(campaign: manifest.id, queued: 0, skipped: [:], dryRun: false, sample: [])
+            plan.nextOccurrence = RecurringCampaigns.next(schedule, after: now()).map(Timestamp.format)
+            return plan
+        }
+
         let batches = PlanBatches(
             manifest: manifest,
-            reader: AudienceReader(manifest.audience, registry: registry, normalizer: normalizer, batchSize: batchSize, resolved: followUp?.phones),
+            reader: AudienceReader(
+                manifest.audience,
+                registry: registry,
+                normalizer: normalizer,
+                batchSize: batchSize,
+                resolved: followUp?.phones,
+                excludingPhones: excludingPhones
+            ),
             choices: choices,
+            heldOutOf: heldOutOf,
             now: now
         )
         let dryRun = manifest.dryRun == true
@@ -270,6 +321,19 @@ public struct CampaignPlanner: Sendable {
         let counts = FollowUpAudience.Outcome.allCases.compactMap { o in f.matched[o.rawValue].map { "\($0) \(o.rawValue)" } }
         return (counts.isEmpty ? "no message of that campaign ended that way" : counts.joined(separator: ", "))
             + (f.replied > 0 ? "; \(f.replied) who replied left out" : "")
+    }
+
+    /// Every number the manifest's audience (tags or all, less excluded tags) holds now.
+    func audiencePhones(_ manifest: CampaignManifest) throws -> Set<String> {
+        let reader = AudienceReader(manifest.audience, registry: registry, normalizer: normalizer, batchSize: batchSize)
+        var phones = Set<String>()
+        var cursor: String?
+        repeat {
+            let batch = try reader.batch(after: cursor)
+            for c in batch.contacts { phones.insert(c.phone) }
+            cursor = batch.cursor
+        } while cursor != nil
+        return phones
     }
 
     /// `cancelled` lines for jobs logged as queued that a cancel kept out of the spool.

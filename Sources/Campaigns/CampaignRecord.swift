@@ -16,6 +16,10 @@ public struct CampaignRecord: Sendable, Equatable, Codable {
         case cancelled
         /// A dry run: validated and counted, nothing spooled.
         case dryRun
+        /// Repeats on a schedule: each occurrence is planned as a campaign of its own (`RecurringCampaigns`).
+        case recurring
+        /// Greets each contact that enters its audience later, once (`TriggerCampaigns`).
+        case greeting
     }
 
     public var manifest: CampaignManifest
@@ -24,6 +28,10 @@ public struct CampaignRecord: Sendable, Equatable, Codable {
     public var sourceFile: String
     public var queued: Int
     public var skipped: [String: Int]
+    /// A recurring campaign's last occurrence planned (or found to reach nobody): its campaign id.
+    public var lastOccurrence: String?
+    /// An A/B test with a holdout: the variant the held-out people were sent (index), once it was chosen.
+    public var winner: Int?
 
     public var id: String { manifest.id }
 

@@ -46,7 +46,8 @@ struct FollowUpAudience {
         case .delivered: return [.deliveredNotRead]
         case .read: return [.read]
         case .failed:
-            let transient = m.errorCode.map { MetaErrorCatalog.entry(for: $0).action.isTransient } ?? false
+            // As `retry-failed` judges it: Meta's code, else a network failure with no answer.
+            let transient = m.errorCode.map { MetaErrorCatalog.entry(for: $0).action.isTransient } ?? (m.failure?.isTransientWithoutCode ?? false)
             return transient ? [.failed, .failedTransient] : [.failed]
         case .skipped, .cancelled: return [.notSent]
         default: return []
@@ -111,7 +112,7 @@ struct FollowUpAudience {
 }
 
 extension ErrorAction {
-    /// Meta's code says the same message may go through later (wabulk retries it).
+    /// Meta's code says the same message may go through later (wabulk retries it, `retry-failed` may).
     var isTransient: Bool {
         switch self {
         case .retry, .slowDown, .slowDownRecipient, .retryAfterADay: true

@@ -6,7 +6,7 @@ import WabulkBase
 public enum ManifestReader {
     static let knownKeys: Set<String> = [
         "id", "name", "description", "template", "audience", "variables", "startAt",
-        "sendWindow", "rate", "dryRun", "onLimit", "variants",
+        "sendWindow", "rate", "dryRun", "onLimit", "variants", "repeat", "trigger", "until", "winnerAfter", "holdout",
     ]
 
     /// `fileName` gives the id when the manifest has none.
@@ -175,6 +175,41 @@ public enum ManifestReader {
             if onLimit == nil { problems.append(.init(field: "onLimit", reason: "\"\(text)\" is not wait or refuse")) }
         }
 
+        let schedule = readRepeat(object["repeat"], problems: &problems)
+        if schedule != nil, startAt != nil {
+            problems.append(.init(field: "startAt", reason: "does not go with repeat (each occurrence starts at its time)"))
+        }
+        let winnerAfter = string(object["winnerAfter"], "winnerAfter", required: false)
+        var holdout: Int?
+        if let h = object["holdout"] {
+            holdout = h.integer
+            if !(holdout.map { (1...99).contains($0) } ?? false) {
+                problems.append(.init(field: "holdout", reason: "must be a whole percent from 1 to 99"))
+            }
+        }
+        if let winnerAfter, FollowUpAudience.duration(winnerAfter) == nil {
+            problems.append(.init(field: "winnerAfter", reason: "\"\(winnerAfter)\" is not a duration like 6h or 1d"))
+        }
+        if (winnerAfter == nil) != (object["holdout"] == nil) {
+            problems.append(.init(field: winnerAfter == nil ? "winnerAfter" : "holdout", reason: "winnerAfter and holdout go together"))
+        }
+        if winnerAfter != nil, variants == nil { problems.append(.init(field: "winnerAfter", reason: "only goes with variants")) }
+        let trigger = string(object["trigger"], "trigger", required: false)
+        if let trigger {
+            if trigger != "contact-added" { problems.append(.init(field: "trigger", reason: "\"\(trigger)\" is not contact-added")) }
+            if schedule != nil { problems.append(.init(field: "trigger", reason: "does not go with repeat")) }
+            if audience.phones != nil || audience.campaign != nil {
+                problems.append(.init(field: "trigger", reason: "needs an audience of tags or all contacts (who enters it later is greeted)"))
+            }
+        }
+        let until = string(object["until"], "until", required: false)
+        if let until {
+            if trigger == nil {
+                problems.append(.init(field: "until", reason: "only goes with trigger (a recurring campaign's end is repeat.until)"))
+            }
+            if Timestamp.parse(until) == nil { problems.append(.init(field: "until", reason: "\"\(until)\" is not an ISO 8601 time")) }
+        }
+
         guard problems.isEmpty else { throw ManifestRejection(problems: problems) }
         return CampaignManifest(
             id: id,
@@ -188,8 +223,53 @@ public enum ManifestReader {
             rate: rate,
             dryRun: dryRun,
             onLimit: onLimit,
-            variants: variants
+            variants: variants,
+            winnerAfter: winnerAfter,
+            holdout: holdout,
+            repeat: schedule,
+            trigger: trigger,
+            until: until
         )
+    }
+
+    static let weekdays = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
+
+    /// `"repeat": {"every": "week", "on": "mon", "at": "10:00", "timezone": "Asia/Kolkata"}`.
+    static func readRepeat(_ value: JSONValue?, problems: inout [ManifestProblem]) -> CampaignManifest.Repeat? {
+        guard let value else { return nil }
+        guard value.isObject else {
+            problems.append(.init(field: "repeat", reason: "must be an object with every, at and timezone"))
+            return nil
+        }
+        for member in value.members ?? [] where !["every", "on", "at", "timezone", "until", "excludePrevious"].contains(member.key) {
+            problems.append(.init(field: "repeat.\(member.key)", reason: "unknown key"))
+        }
+        let before = problems.count
+        let every = value["every"]?.string.flatMap(CampaignManifest.Repeat.Every.init(rawValue:))
+        if every == nil { problems.append(.init(field: "repeat.every", reason: "must be \"day\" or \"week\"")) }
+        let on = value["on"]?.string
+        if every == .week, !(on.map(weekdays.contains) ?? false) {
+            problems.append(.init(field: "repeat.on", reason: "a weekly campaign needs its day: one of \(weekdays.joined(separator: ", "))"))
+        }
+        if every == .day, on != nil { problems.append(.init(field: "repeat.on", reason: "only goes with \"every\": \"week\"")) }
+        let at = value["at"]?.string ?? ""
+        if SendWindowSchedule.minutes(at) == nil { problems.append(.init(field: "repeat.at", reason: "\"\(at)\" is not HH:MM")) }
+        let zone = value["timezone"]?.string ?? ""
+        if TimeZone(identifier: zone) == nil {
+            problems.append(.init(field: "repeat.timezone", reason: "\"\(zone)\" is not a time zone like Asia/Kolkata"))
+        }
+        let until = value["until"]?.string
+        if let until, Timestamp.parse(until) == nil { problems.append(.init(field: "repeat.until", reason: "\"\(until)\" is not an ISO 8601 time")) }
+        var excludePrevious: Bool?
+        if let e = value["excludePrevious"] {
+            if let b = e.bool {
+                excludePrevious = b
+            } else {
+                problems.append(.init(field: "repeat.excludePrevious", reason: "must be true or false"))
+            }
+        }
+        guard problems.count == before, let every else { return nil }
+        return .init(every: every, on: on, at: at, timezone: zone, until: until, excludePrevious: excludePrevious)
     }
 
     /// `"variants": [{"template": {...}, "variables": {...}, "share": 50}, ...]`: 2 to 5, shares summing to 100.

@@ -26,7 +26,17 @@ struct PlanBatches {
         var category: String?
     }
 
-    init(manifest: CampaignManifest, reader: AudienceReader, choices: [Choice], now: @escaping @Sendable () -> Date) {
+    /// The rest of an A/B test: only those its holdout kept back.
+    private let heldOutOf: (campaign: String, holdout: Int)?
+
+    init(
+        manifest: CampaignManifest,
+        reader: AudienceReader,
+        choices: [Choice],
+        heldOutOf: (campaign: String, holdout: Int)? = nil,
+        now: @escaping @Sendable () -> Date
+    ) {
+        self.heldOutOf = heldOutOf
         self.now = now
         self.manifest = manifest
         self.reader = reader
@@ -80,6 +90,11 @@ struct PlanBatches {
         }
     }
 
+    /// Whether `phone` is in the share of an A/B test's audience that waits for the winner.
+    static func heldOut(_ campaign: String, _ phone: String, _ holdout: Int) -> Bool {
+        VariantSplit.variant(campaign: campaign + "#holdout", phone: phone, shares: [100 - holdout, holdout]) == 1
+    }
+
     /// The batch after `progress`; `encoded`: with its spool rows and log lines (counting needs neither).
     func next(after progress: PlanProgress, encoded: Bool = true) throws(ContactsError) -> Batch {
         let read = try reader.batch(after: progress.cursor)
@@ -90,6 +105,9 @@ struct PlanBatches {
         }
         read.invalid.forEach(skip)
         for contact in read.contacts {
+            // A test on a sample: the held-out people wait for the winner (`WinnerPicker` plans them).
+            if let holdout = manifest.holdout, Self.heldOut(manifest.id, contact.phone, holdout) { continue }
+            if let (test, holdout) = heldOutOf, !Self.heldOut(test, contact.phone, holdout) { continue }
             let choice = choices.count == 1 ? choices[0] : choices[VariantSplit.variant(campaign: manifest.id, phone: contact.phone, shares: shares)]
             if let reason = CampaignPlanner.unreachable(contact, category: choice.category) {
                 skip(reason)

@@ -153,6 +153,10 @@ public struct StatusSnapshot: Codable, Sendable {
             let state: String
             if record.phase == .dryRun {
                 state = "dry run"
+            } else if record.phase == .recurring {
+                state = "recurring"
+            } else if record.phase == .greeting {
+                state = "greeting new contacts"
             } else if record.phase == .cancelled {
                 state = "cancelled"
             } else if let hold = control.campaignHolds[record.id] {

@@ -124,6 +124,16 @@ extension InboxWatcher {
                 outcomes: plan.outcomes,
                 repliedLeftOut: plan.repliedLeftOut
             )
+            if manifest.trigger != nil {
+                receipt.message =
+                    "campaign \(plan.campaign) greets each contact who enters its audience from now on, once"
+                    + (manifest.until.map { " (until \($0))" } ?? "")
+            }
+            if let schedule = manifest.repeat {
+                let when = schedule.every == .week ? "every \(schedule.on ?? "") at \(schedule.at)" : "every day at \(schedule.at)"
+                receipt.message =
+                    "campaign \(plan.campaign) repeats \(when) (\(schedule.timezone)); first occurrence at \(plan.nextOccurrence ?? "none before its end")"
+            }
             if let outcomes = plan.outcomes, let earlier = manifest.audience.campaign {
                 let counts = outcomes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
                 receipt.message += "; follow-up of \(earlier): \(counts.isEmpty ? "none matched" : counts)"

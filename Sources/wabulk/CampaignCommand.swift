@@ -74,6 +74,12 @@ struct CampaignCommand: AsyncParsableCommand {
                 for (i, v) in (record.manifest.variants ?? []).enumerated() {
                     print("variant \(String(UnicodeScalar(UInt8(65 + i)))): \(v.share)% template \(v.template.name)/\(v.template.language)")
                 }
+                if let schedule = record.manifest.repeat {
+                    print("repeats every \(schedule.every == .week ? schedule.on ?? "week" : "day") at \(schedule.at) (\(schedule.timezone))")
+                    for occurrence in CampaignRecord.loadAll(in: home.campaigns) where occurrence.id.hasPrefix("\(id)--") {
+                        print("occurrence \(occurrence.id): \(occurrence.phase.rawValue), \(occurrence.queued) queued")
+                    }
+                }
                 if let earlier = record.manifest.audience.campaign {
                     print("follow-up of \(earlier): \((record.manifest.audience.outcome ?? []).joined(separator: ", "))")
                 }

@@ -139,6 +139,9 @@ struct Daemon {
             listener.application(onRunning: onListening), watcher, dispatcher,
             follower,
             StatusFileService(home: home, settings: settings, interval: .milliseconds(Int(settings.statusSeconds * 1000)), logger: logger),
+            RecurringCampaigns(planner: planner, spoolDirectory: home.spool, logger: logger),
+            TriggerCampaigns(planner: planner, spoolDirectory: home.spool, logger: logger),
+            WinnerPicker(planner: planner, spoolDirectory: home.spool, logger: logger),
             LogMaintenanceService(
                 retention: RawBodyRetention(directory: home.log, days: settings.rawWebhookRetentionDays),
                 compactor: LogCompactor(directory: home.log, days: settings.compressLogsAfterDays),

@@ -1,6 +1,7 @@
 import Campaigns
 import EventLog
 import Foundation
+import Logging
 import Reports
 import Sandbox
 import Testing
@@ -35,9 +36,11 @@ import WabulkBase
         let plan = try await p.planner.plan(manifest, sourceFile: "ab.json")
         #expect(plan.queued == 300)
         try await p.running(p.dispatcher(rate: "3000/min", pairSpacing: .zero)) {
+            // Every status the sandbox will send is in the log (a read after its delivery too).
             let settled = try await eventually(timeout: 60) {
-                await p.sandbox.records().count == 300
-                    && p.ledger().records(campaign: "ab").filter { [.read, .delivered].contains($0.status) }.count == 300
+                let records = await p.sandbox.records()
+                let logged = Dictionary(uniqueKeysWithValues: p.ledger().records(campaign: "ab").map { ($0.job, $0.status.rawValue) })
+                return records.count == 300 && records.allSatisfy { logged[$0.callbackData ?? ""] == $0.finalStatus }
             }
             #expect(settled)
         }
@@ -101,6 +104,51 @@ import WabulkBase
         let expectedP = try #require(Double(reference.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(abs(pValue - expectedP) < 1e-12, "\(pValue) vs \(expectedP)")
         #expect(sheet[2][12] == (expectedP < 0.05 ? "yes" : "no"))
+    }
+
+    /// `winnerAfter` + `holdout`: a sample first, then the rest with the variant read more.
+    @Test func aTestOnASampleSendsTheRestTheWinner() async throws {
+        let rig = try RecurringTests.Rig()
+        try rig.add(1...1000)
+        let manifest = try ManifestReader.read(
+            Data(
+                #"{"id": "ab", "audience": {"tags": ["weekly"]}, "winnerAfter": "6h", "holdout": 80, "variants": [{"template": {"name": "offer_a", "language": "en"}, "share": 50}, {"template": {"name": "offer_b", "language": "en"}, "share": 50}]}"#
+                    .utf8
+            ),
+            fileName: "ab.json"
+        )
+        let test = try await rig.planner.plan(manifest, sourceFile: "ab.json")
+        let sample = rig.queued("ab")
+        #expect(test.queued == sample.count)
+        #expect(sample.count > 150 && sample.count < 250, "\(sample.count) in the sample")
+        // Meta's word on the sample: every message delivered, variant B's read.
+        let jobs = MessageLedger(logDirectory: rig.home.log).records(campaign: "ab")
+        var lines: [MessageEvent] = []
+        for job in jobs {
+            let phone = try #require(job.phone)
+            let b = VariantSplit.variant(campaign: "ab", phone: phone, shares: [50, 50]) == 1
+            for status in b ? [MessageStatus.sent, .delivered, .read] : [.sent, .delivered] {
+                lines.append(
+                    MessageEvent(time: Date(), status: status, campaign: "ab", job: job.job, phone: phone, wamid: "w-\(job.job)", source: "webhook")
+                )
+            }
+        }
+        try await rig.events.append(lines)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let picker = WinnerPicker(planner: rig.planner, spoolDirectory: rig.home.spool, logger: logger)
+        let planned = try #require(Timestamp.parse("2026-12-06T04:30:00.000Z"))
+        #expect(await picker.pickDue(now: planned.addingTimeInterval(5 * 3600)) == [])
+        #expect(await picker.pickDue(now: planned.addingTimeInterval(6 * 3600)) == ["ab--rest"])
+        #expect(await picker.pickDue(now: planned.addingTimeInterval(7 * 3600)) == [])
+        #expect(CampaignRecord.load("ab", in: rig.home.campaigns)?.winner == 1)
+        let rest = try #require(CampaignRecord.load("ab--rest", in: rig.home.campaigns))
+        #expect(rest.manifest.template.name == "offer_b")
+        #expect(rest.manifest.variants == nil)
+        // Everyone once: the sample and the rest split the audience.
+        let restPhones = rig.queued("ab--rest")
+        #expect(restPhones.isDisjoint(with: sample))
+        #expect(restPhones.count + sample.count == 1000)
     }
 
     @Test func variantsAreCheckedFieldByField() {

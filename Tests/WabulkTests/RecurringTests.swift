@@ -1,0 +1,182 @@
+import Campaigns
+import Contacts
+import EventLog
+import Foundation
+import Logging
+import Spool
+import Testing
+import WabulkBase
+
+/// Recurring campaigns (issue 23): each occurrence planned when it comes, with the registry as it is then.
+@Suite struct RecurringTests {
+    final class Rig: @unchecked Sendable {
+        let dir = TempDir("wabulk-recurring")
+        let home: HomeLayout
+        let registry: ContactRegistry
+        let events: EventLogWriter
+        let planner: CampaignPlanner
+        let service: RecurringCampaigns
+
+        init() throws {
+            home = dir.home
+            try home.create()
+            registry = try ContactRegistry(path: home.contactsDatabase)
+            events = EventLogWriter(directory: home.log)
+            planner = CampaignPlanner(
+                registry: registry,
+                normalizer: try PhoneNormalizer(defaultCountry: "91"),
+                spool: Spool(directory: home.spool),
+                events: events,
+                campaignsDirectory: home.campaigns,
+                logDirectory: home.log,
+                now: { Timestamp.parse("2026-12-06T04:30:00.000Z")! }
+            )
+            var logger = Logger(label: "test")
+            logger.logLevel = .critical
+            service = RecurringCampaigns(planner: planner, spoolDirectory: home.spool, logger: logger)
+        }
+
+        func add(_ numbers: ClosedRange<Int>) throws {
+            _ = try registry.merge(
+                numbers.map { Contact(phone: "+9198765\(String(format: "%05d", $0))", name: "C\($0)", tags: ["weekly"]) },
+                now: Date()
+            )
+        }
+
+        func queued(_ campaign: String) -> Set<String> {
+            Set(MessageLedger(logDirectory: home.log).records(campaign: campaign).filter { $0.status == .queued }.compactMap(\.phone))
+        }
+
+        /// What the dispatcher would log once each of the occurrence's messages went.
+        func sendAll(_ campaign: String) async throws {
+            let jobs = MessageLedger(logDirectory: home.log).records(campaign: campaign)
+            try await events.append(
+                jobs.map {
+                    MessageEvent(
+                        time: Date(),
+                        status: .sent,
+                        campaign: campaign,
+                        job: $0.job,
+                        phone: $0.phone,
+                        wamid: "w-\($0.job)",
+                        source: "dispatch"
+                    )
+                }
+            )
+        }
+    }
+
+    static let monday = Timestamp.parse("2026-12-07T04:35:00.000Z")!  // 10:05 in Kolkata
+    static func week(_ n: Int) -> Date { monday.addingTimeInterval(Double(n) * 7 * 86_400) }
+
+    @Test(arguments: [false, true]) func threeMondaysReachTheContactsAddedBetweenThem(excludePrevious: Bool) async throws {
+        let rig = try Rig()
+        try rig.add(1...5)
+        let manifest = try ManifestReader.read(
+            Data(
+                #"{"id": "weekly", "template": {"name": "t", "language": "en"}, "audience": {"tags": ["weekly"]}, "repeat": {"every": "week", "on": "mon", "at": "10:00", "timezone": "Asia/Kolkata", "excludePrevious": \#(excludePrevious)}}"#
+                    .utf8
+            ),
+            fileName: "weekly.json"
+        )
+        let parent = try await rig.planner.plan(manifest, sourceFile: "weekly.json")
+        #expect(parent.queued == 0)
+        #expect(parent.nextOccurrence == "2026-12-07T04:30:00.000Z")
+        // Sunday: nothing is due yet.
+        #expect(await rig.service.planDue(now: Self.monday.addingTimeInterval(-86_400)) == [])
+
+        #expect(await rig.service.planDue(now: Self.week(0)) == ["weekly--2026-12-07"])
+        #expect(await rig.service.planDue(now: Self.week(0).addingTimeInterval(3600)) == [])
+        #expect(rig.queued("weekly--2026-12-07").count == 5)
+        try await rig.sendAll("weekly--2026-12-07")
+
+        try rig.add(6...7)
+        #expect(await rig.service.planDue(now: Self.week(1)) == ["weekly--2026-12-14"])
+        let second = rig.queued("weekly--2026-12-14")
+        #expect(second == Set((excludePrevious ? 6...7 : 1...7).map { "+9198765\(String(format: "%05d", $0))" }))
+        try await rig.sendAll("weekly--2026-12-14")
+
+        try rig.add(8...8)
+        // Paused as a whole: the next occurrence is planned held.
+        let control = CampaignControl(
+            campaignsDirectory: rig.home.campaigns,
+            spoolDirectory: rig.home.spool,
+            events: rig.events,
+            eventsDirectory: rig.home.log
+        )
+        _ = try await control.perform(.pause, campaign: "weekly", by: "test")
+        #expect(await rig.service.planDue(now: Self.week(2)) == ["weekly--2026-12-21"])
+        // With excludePrevious only the last occurrence's people (6 and 7) are left out.
+        #expect(rig.queued("weekly--2026-12-21").count == (excludePrevious ? 6 : 8))
+        let holds = SpoolControl.load(spool: rig.home.spool).campaignHolds
+        #expect(Set(holds.keys) == ["weekly", "weekly--2026-12-07", "weekly--2026-12-14", "weekly--2026-12-21"])
+
+        // Cancelled as a whole: no occurrence after it.
+        _ = try await control.perform(.cancel, campaign: "weekly", by: "test")
+        #expect(await rig.service.planDue(now: Self.week(3)) == [])
+        #expect(CampaignRecord.load("weekly--2026-12-21", in: rig.home.campaigns)?.phase == .cancelled)
+    }
+
+    @Test func aContactAddedCampaignGreetsEachNewcomerOnce() async throws {
+        let rig = try Rig()
+        try rig.add(1...3)
+        let manifest = try ManifestReader.read(
+            Data(
+                #"{"id": "welcome", "template": {"name": "t", "language": "en"}, "audience": {"tags": ["weekly"]}, "trigger": "contact-added"}"#.utf8
+            ),
+            fileName: "welcome.json"
+        )
+        #expect(try await rig.planner.plan(manifest, sourceFile: "welcome.json").queued == 0)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let trigger = TriggerCampaigns(planner: rig.planner, spoolDirectory: rig.home.spool, logger: logger)
+        // Those in the audience when it was dropped are not greeted.
+        #expect(await trigger.greetNew(now: Date()) == [])
+        try rig.add(4...4)
+        #expect(await trigger.greetNew(now: Date()) == ["welcome--1"])
+        #expect(rig.queued("welcome--1") == ["+919876500004"])
+        // Imported again and tagged again: nothing more.
+        try rig.add(4...4)
+        _ = try rig.registry.retag(phones: ["+919876500004"], add: ["weekly"], remove: [], now: Date())
+        #expect(await trigger.greetNew(now: Date()) == [])
+        // Someone already in the registry enters the audience by a new tag; leaving and entering again is once.
+        _ = try rig.registry.merge([Contact(phone: "+919876500009", name: "N", tags: [])], now: Date())
+        #expect(await trigger.greetNew(now: Date()) == [])
+        _ = try rig.registry.retag(phones: ["+919876500009"], add: ["weekly"], remove: [], now: Date())
+        #expect(await trigger.greetNew(now: Date()) == ["welcome--2"])
+        #expect(rig.queued("welcome--2") == ["+919876500009"])
+        _ = try rig.registry.retag(phones: ["+919876500009"], add: [], remove: ["weekly"], now: Date())
+        _ = try rig.registry.retag(phones: ["+919876500009"], add: ["weekly"], remove: [], now: Date())
+        #expect(await trigger.greetNew(now: Date()) == [])
+        // Cancelled as a whole: no one after it.
+        let control = CampaignControl(
+            campaignsDirectory: rig.home.campaigns,
+            spoolDirectory: rig.home.spool,
+            events: rig.events,
+            eventsDirectory: rig.home.log
+        )
+        _ = try await control.perform(.cancel, campaign: "welcome", by: "test")
+        try rig.add(10...10)
+        #expect(await trigger.greetNew(now: Date()) == [])
+        #expect(CampaignRecord.load("welcome--2", in: rig.home.campaigns)?.phase == .cancelled)
+    }
+
+    @Test func aScheduleIsCheckedFieldByField() {
+        func problems(_ schedule: String) -> [String] {
+            let json = #"{"id": "r", "template": {"name": "t", "language": "en"}, "audience": {"all": true}, "repeat": \#(schedule)}"#
+            do {
+                _ = try ManifestReader.read(Data(json.utf8), fileName: "r.json")
+                return []
+            } catch { return error.problems.map { "\($0.field): \($0.reason)" } }
+        }
+        #expect(problems(#"{"every": "day", "at": "09:30", "timezone": "Asia/Kolkata", "until": "2027-01-01T00:00:00Z"}"#) == [])
+        #expect(
+            problems(#"{"every": "week", "at": "25:00", "timezone": "Mars/Olympus"}"#) == [
+                "repeat.on: a weekly campaign needs its day: one of sun, mon, tue, wed, thu, fri, sat",
+                "repeat.at: \"25:00\" is not HH:MM",
+                "repeat.timezone: \"Mars/Olympus\" is not a time zone like Asia/Kolkata",
+            ]
+        )
+        #expect(problems(#"{"every": "month", "at": "09:00", "timezone": "UTC"}"#) == ["repeat.every: must be \"day\" or \"week\""])
+    }
+}
