@@ -27,10 +27,13 @@ import WabulkBase
         _ = try await p.planner.plan(first, sourceFile: "first.json")
         try await p.running(p.dispatcher(rate: "3000/min", pairSpacing: .zero, maxAttempts: 1)) {
             // Settled: 111 accepted and their last status in; 9 failed at the send.
+            // Every status the sandbox will send is in the log (a read after its delivery too).
             let settled = try await eventually(timeout: 60) {
                 let records = await p.sandbox.records().filter { $0.outcome == "accepted" }
                 guard records.count == 111 else { return false }
-                return p.ledger().records(campaign: "first").filter { [.read, .delivered, .failed].contains($0.status) }.count == 120
+                let logged = Dictionary(uniqueKeysWithValues: p.ledger().records(campaign: "first").map { ($0.job, $0.status.rawValue) })
+                return logged.count == 120 && logged.values.count { $0 == "failed" } == 9
+                    && records.allSatisfy { logged[$0.callbackData ?? ""] == $0.finalStatus }
             }
             #expect(settled)
         }
@@ -112,6 +115,51 @@ import WabulkBase
             guard case .rejected(let r) = error else { return ["\(error)"] }
             return r.problems.map { "\($0.field): \($0.reason)" }
         }
+    }
+
+    /// The real daemon and sandbox: a campaign, then a follow-up dropped into inbox/ for whoever did not read it,
+    /// which reaches exactly them.
+    @Test func theDaemonSendsTheFollowUpToExactlyTheUnread() async throws {
+        let rig = try SuppressionFlowTests.Rig(sandboxArguments: ["--unread-share", "0.4"], settings: ["WABULK_RATE": "1200/min"])
+        #expect(try await eventually { await rig.get("/sandbox/stats") != nil })
+        try rig.daemon.start()
+        defer { rig.daemon.stop() }
+        try rig.drop(
+            "contacts.csv",
+            "Name,Phone\n" + (1...30).map { "Person \($0),\(SuppressionFlowTests.phone($0))" }.joined(separator: "\n") + "\n"
+        )
+        try rig.drop(
+            "first.json",
+            #"{"id": "first", "template": {"name": "spring_sale", "language": "en_US"}, "audience": {"all": true}, "variables": {"body": ["{name}"]}}"#
+        )
+        // Every final status the sandbox sends is in the daemon's log.
+        let settled = try await eventually(timeout: 60) {
+            let records = await rig.records()
+            guard records.count == 30, let events = try? rig.events() else { return false }
+            let logged = Set(
+                events.compactMap { e -> String? in
+                    guard let job = e["job"] as? String, let status = e["status"] as? String else { return nil }
+                    return "\(job) \(status)"
+                }
+            )
+            return records.allSatisfy { logged.contains("\($0["callbackData"] as? String ?? "") \($0["finalStatus"] as? String ?? "")") }
+        }
+        #expect(settled, "\(rig.daemonLog())")
+        let first = await rig.records()
+        let unread = Set(first.filter { $0["finalStatus"] as? String == "delivered" }.compactMap { $0["to"] as? String })
+        #expect(unread.count > 4 && unread.count < 20)
+        try rig.drop(
+            "nudge.json",
+            #"{"id": "nudge", "template": {"name": "spring_sale", "language": "en_US"}, "audience": {"campaign": "first", "outcome": ["delivered-not-read"]}, "variables": {"body": ["{name}"]}}"#
+        )
+        #expect(try await eventually { rig.receipt("nudge.json") != nil })
+        #expect((rig.receipt("nudge.json")?["message"] as? String)?.hasSuffix("follow-up of first: \(unread.count) delivered-not-read") == true)
+        #expect(try await eventually(timeout: 60) { await rig.records().count == 30 + unread.count })
+        try await Task.sleep(for: .seconds(1))
+        let second = await rig.records().dropFirst(30)
+        #expect(second.count == unread.count)
+        #expect(Set(second.compactMap { $0["to"] as? String }) == unread)
+        #expect(second.allSatisfy { ($0["callbackData"] as? String)?.hasPrefix("nudge.") == true })
     }
 
     /// Through the inbox: the receipt says what each outcome matched and who was left out for replying.

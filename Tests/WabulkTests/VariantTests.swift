@@ -104,6 +104,13 @@ import WabulkBase
         let expectedP = try #require(Double(reference.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(abs(pValue - expectedP) < 1e-12, "\(pValue) vs \(expectedP)")
         #expect(sheet[2][12] == (expectedP < 0.05 ? "yes" : "no"))
+        // `wabulk report --campaign ab` builds the same sheet from the campaign's record.
+        var env = ProcessInfo.processInfo.environment
+        env["WABULK_HOME"] = p.home.root.path
+        let cli = p.dir.url.appendingPathComponent("cli.xlsx")
+        let run = try await runProcess(wabulkBinary, ["report", "--campaign", "ab", "--out", cli.path], environment: env)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try await readXLSX(cli.path)["Variants"] == sheet)
     }
 
     /// `winnerAfter` + `holdout`: a sample first, then the rest with the variant read more.
