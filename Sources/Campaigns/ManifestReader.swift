@@ -108,6 +108,12 @@ public enum ManifestReader {
                     .init(field: "audience", reason: "needs exactly one of \"all\": true, \"tags\": [...], \"phones\": [...] or \"campaign\": \"ID\"")
                 )
             }
+            if let earlier = audience.campaign,
+                earlier.count > 100 || earlier.range(of: #"^[A-Za-z0-9][A-Za-z0-9_-]*$"#, options: .regularExpression) == nil
+            {
+                // A campaign id names a file under var/campaigns: nothing else may pass for one.
+                problems.append(.init(field: "audience.campaign", reason: "\"\(earlier)\" is not a campaign id"))
+            }
             if audience.campaign != nil {
                 let names = FollowUpAudience.Outcome.allCases.map(\.rawValue)
                 if let outcome = audience.outcome, !outcome.isEmpty {

@@ -231,6 +231,7 @@ import WabulkBase
             ]
         )
         #expect(problems(#"{"all": true, "outcome": ["read"]}"#) == ["audience.outcome: only goes with \"campaign\": \"ID\" (a follow-up)"])
+        #expect(problems(#"{"campaign": "../../secrets", "outcome": ["read"]}"#) == ["audience.campaign: \"../../secrets\" is not a campaign id"])
         #expect(
             problems(#"{"campaign": "a", "tags": ["x"], "outcome": ["read"]}"#) == [
                 "audience: needs exactly one of \"all\": true, \"tags\": [...], \"phones\": [...] or \"campaign\": \"ID\""
