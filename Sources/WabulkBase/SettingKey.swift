@@ -187,6 +187,13 @@ public struct SettingKey: Sendable {
             s.statusSeconds = try double(text, key: "statusSeconds", source: src, range: 1...3600)
         },
         .init(
+            "campaignScanSeconds",
+            "WABULK_CAMPAIGN_SCAN_SECONDS",
+            "how often the daemon looks for recurring campaigns' occurrences that are due, newcomers to welcome (trigger) campaigns' audiences and A/B tests whose winner is due"
+        ) { text, s, src throws(SettingsError) in
+            s.campaignScanSeconds = try double(text, key: "campaignScanSeconds", source: src, range: 0.1...3600)
+        },
+        .init(
             "rawWebhookRetentionDays",
             "WABULK_RAW_WEBHOOK_RETENTION_DAYS",
             "days webhook bodies as received are kept in the event log (names, reply texts) before they are blanked; their events stay"

@@ -47,6 +47,8 @@ public struct Settings: Sendable, Equatable {
     public var publicWebhookURL: String = ""
     /// How often outbox/status.json and status.html are rewritten (the seed's dashboard refreshed every 30 s).
     public var statusSeconds: Double = 30
+    /// How often recurring, welcome (trigger) and sampled A/B campaigns are looked at.
+    public var campaignScanSeconds: Double = 30
     /// Whether Meta's good news lifts the hold its bad news set (else only `wabulk resume` does).
     public var liftHealthHolds: Bool = true
     /// Days webhook bodies as received stay in the event log before they are blanked (their events stay).

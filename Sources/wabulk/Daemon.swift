@@ -135,13 +135,14 @@ struct Daemon {
             events: events,
             logger: logger
         )
+        let campaignScan = Duration.milliseconds(Int(settings.campaignScanSeconds * 1000))
         var services: [any Service] = [
             listener.application(onRunning: onListening), watcher, dispatcher,
             follower,
             StatusFileService(home: home, settings: settings, interval: .milliseconds(Int(settings.statusSeconds * 1000)), logger: logger),
-            RecurringCampaigns(planner: planner, spoolDirectory: home.spool, logger: logger),
-            TriggerCampaigns(planner: planner, spoolDirectory: home.spool, logger: logger),
-            WinnerPicker(planner: planner, spoolDirectory: home.spool, logger: logger),
+            RecurringCampaigns(planner: planner, spoolDirectory: home.spool, logger: logger, interval: campaignScan),
+            TriggerCampaigns(planner: planner, spoolDirectory: home.spool, logger: logger, interval: campaignScan),
+            WinnerPicker(planner: planner, spoolDirectory: home.spool, logger: logger, interval: campaignScan),
             LogMaintenanceService(
                 retention: RawBodyRetention(directory: home.log, days: settings.rawWebhookRetentionDays),
                 compactor: LogCompactor(directory: home.log, days: settings.compressLogsAfterDays),

@@ -162,6 +162,52 @@ import WabulkBase
         #expect(second.allSatisfy { ($0["callbackData"] as? String)?.hasPrefix("nudge.") == true })
     }
 
+    /// The real daemon: a welcome campaign greets a contact imported after it once, however often the file is
+    /// dropped again; a daily campaign's occurrence is planned and sent when its minute comes.
+    @Test func theDaemonGreetsNewcomersOnceAndSendsADailyOccurrence() async throws {
+        let rig = try SuppressionFlowTests.Rig(sandboxArguments: [], settings: ["WABULK_RATE": "1200/min", "WABULK_CAMPAIGN_SCAN_SECONDS": "0.2"])
+        #expect(try await eventually { await rig.get("/sandbox/stats") != nil })
+        try rig.daemon.start()
+        defer { rig.daemon.stop() }
+        try rig.drop(
+            "contacts.csv",
+            "Name,Phone,Tags\n" + (1...3).map { "Person \($0),\(SuppressionFlowTests.phone($0)),member" }.joined(separator: "\n") + "\n"
+        )
+        #expect(try await eventually { rig.receipt("contacts.csv") != nil })
+        // The next whole minute (UTC) at least 40 s away: the manifests and the newcomer are in before it.
+        let next = Date(timeIntervalSince1970: ((Date().timeIntervalSince1970 + 40) / 60).rounded(.up) * 60)
+        let at = String(Timestamp.format(next).dropFirst(11).prefix(5))
+        try rig.drop(
+            "welcome.json",
+            #"{"id": "welcome", "template": {"name": "spring_sale", "language": "en_US"}, "audience": {"tags": ["member"]}, "trigger": "contact-added", "variables": {"body": ["{name}"]}}"#
+        )
+        try rig.drop(
+            "daily.json",
+            #"{"id": "daily", "template": {"name": "spring_sale", "language": "en_US"}, "audience": {"tags": ["member"]}, "repeat": {"every": "day", "at": "\#(at)", "timezone": "UTC"}, "variables": {"body": ["{name}"]}}"#
+        )
+        #expect(try await eventually { rig.receipt("welcome.json") != nil && rig.receipt("daily.json") != nil })
+        #expect((rig.receipt("daily.json")?["message"] as? String)?.contains("first occurrence at \(Timestamp.format(next))") == true)
+        // A newcomer, then the same file again and the person tagged again: one greeting.
+        let newcomer = SuppressionFlowTests.phone(4)
+        try rig.drop("more.csv", "Name,Phone,Tags\nPerson 4,\(newcomer),member\n")
+        #expect(try await eventually { await rig.records().contains { $0["to"] as? String == newcomer } })
+        try rig.drop("more-again.csv", "Name,Phone,Tags\nPerson 4,\(newcomer),\"member, vip\"\n")
+        #expect(try await eventually { rig.receipt("more-again.csv") != nil })
+        // The daily occurrence: all four members, once each.
+        let daily = "daily--\(Timestamp.day(next))"
+        #expect(
+            // The minute can be up to 100 s away: wait for it, then a minute more.
+            try await eventually(timeout: next.timeIntervalSinceNow + 60) {
+                await rig.records().count { ($0["callbackData"] as? String)?.hasPrefix(daily + ".") == true } == 4
+            },
+            "\(rig.daemonLog())"
+        )
+        let records = await rig.records()
+        #expect(records.count { ($0["callbackData"] as? String)?.hasPrefix("welcome--") == true } == 1)
+        #expect(records.first { ($0["callbackData"] as? String)?.hasPrefix("welcome--") == true }?["to"] as? String == newcomer)
+        #expect(records.count == 5)
+    }
+
     /// Through the inbox: the receipt says what each outcome matched and who was left out for replying.
     @Test func theReceiptCountsEachOutcome() async throws {
         let dir = TempDir()
