@@ -5,6 +5,7 @@ import Foundation
 import Intake
 import Logging
 import Spool
+import Synchronization
 import Testing
 import WabulkBase
 
@@ -143,9 +144,14 @@ func eventually(timeout: Double = 30, _ condition: () async throws -> Bool) asyn
 /// A free loopback port below the kernel's ephemeral range (32768 and up), picked at random: a port
 /// handed out by bind(0) can be taken by some client connection's ephemeral end before the server binds
 /// it, which made listeners fail to start when many tests run at once.
+/// Ports handed out in this run: two tests picking the same free port before either binds it collided
+/// ("Address already in use" in a full run), so a port goes to one caller only.
+private let handedOut = Mutex(Set<UInt16>())
+
 func freePort() -> Int {
     while true {
         let port = UInt16.random(in: 15_000..<32_000)
+        guard handedOut.withLock({ $0.insert(port).inserted }) else { continue }
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
