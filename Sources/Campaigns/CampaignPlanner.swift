@@ -145,28 +145,14 @@ public struct CampaignPlanner: Sendable {
         }
         if !problems.isEmpty { throw .rejected(ManifestRejection(problems: problems)) }
 
-        // A trigger campaign records who is in its audience now; those who enter it later are greeted.
-        if manifest.trigger != nil {
+        // A trigger campaign records who is in its audience now, those who enter it later are greeted; a
+        // recurring one is only recorded, each occurrence planned when it comes.
+        if manifest.trigger != nil || manifest.repeat != nil {
             do {
-                try TriggerCampaigns.saveKnown(try audiencePhones(manifest), id: manifest.id, in: campaignsDirectory)
+                if manifest.trigger != nil { try TriggerCampaigns.saveKnown(try audiencePhones(manifest), id: manifest.id, in: campaignsDirectory) }
                 try CampaignRecord(
                     manifest: manifest,
-                    phase: .greeting,
-                    createdAt: Timestamp.format(now()),
-                    sourceFile: sourceFile,
-                    queued: 0,
-                    skipped: [:]
-                )
-                .save(in: campaignsDirectory)
-            } catch { throw .storage("\(error)") }
-            return Plan(campaign: manifest.id, queued: 0, skipped: [:], dryRun: false, sample: [])
-        }
-        // A recurring campaign is only recorded here; each occurrence is planned when it comes.
-        if let schedule = manifest.repeat {
-            do {
-                try CampaignRecord(
-                    manifest: manifest,
-                    phase: .recurring,
+                    phase: manifest.trigger != nil ? .greeting : .recurring,
                     createdAt: Timestamp.format(now()),
                     sourceFile: sourceFile,
                     queued: 0,
@@ -175,7 +161,7 @@ public struct CampaignPlanner: Sendable {
                 .save(in: campaignsDirectory)
             } catch { throw .storage("\(error)") }
             var plan = Plan(campaign: manifest.id, queued: 0, skipped: [:], dryRun: false, sample: [])
-            plan.nextOccurrence = RecurringCampaigns.next(schedule, after: now()).map(Timestamp.format)
+            plan.nextOccurrence = manifest.repeat.flatMap { RecurringCampaigns.next($0, after: now()) }.map(Timestamp.format)
             return plan
         }
 

@@ -1,7 +1,6 @@
 import EventLog
 import Foundation
 import Logging
-import ServiceLifecycle
 import Spool
 import WabulkBase
 
@@ -9,32 +8,15 @@ import WabulkBase
 /// `<id>--YYYY-MM-DD`, from the parent's manifest and the registry as it is then (so contacts added since the
 /// last occurrence are in it). Only the latest occurrence is planned (a daemon that was down does not send a
 /// week's worth at once); a parent paused or cancelled pauses or cancels its occurrences (`CampaignControl`).
-public struct RecurringCampaigns: Service {
+public struct RecurringCampaigns: Sendable {
     let planner: CampaignPlanner
     let spoolDirectory: URL
     let logger: Logger
-    let interval: Duration
-    let now: @Sendable () -> Date
 
-    public init(
-        planner: CampaignPlanner,
-        spoolDirectory: URL,
-        logger: Logger,
-        interval: Duration = .seconds(30),
-        now: @escaping @Sendable () -> Date = Date.init
-    ) {
+    public init(planner: CampaignPlanner, spoolDirectory: URL, logger: Logger) {
         self.planner = planner
         self.spoolDirectory = spoolDirectory
         self.logger = logger
-        self.interval = interval
-        self.now = now
-    }
-
-    public func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            _ = await planDue(now: now())
-            _ = await sleepUnlessStopping(until: ContinuousClock.now + interval)
-        }
     }
 
     /// Plans the occurrences due at `now` that are not planned yet; returns their campaign ids.
@@ -55,10 +37,7 @@ public struct RecurringCampaigns: Service {
                 excluded = Self.messaged(previous, logDirectory: planner.logDirectory)
             }
             do {
-                // A paused parent's occurrence is held before its first job can go.
-                if let hold = SpoolControl.load(spool: spoolDirectory).campaignHolds[parent.id] {
-                    try SpoolControl.update(spool: spoolDirectory) { $0.campaignHolds[id] = hold }
-                }
+                try SpoolControl.inheritHold(from: parent.id, to: id, spool: spoolDirectory)
                 let plan = try await planner.plan(manifest, sourceFile: parent.sourceFile, excludingPhones: excluded)
                 logger.notice("recurring campaign \(parent.id): occurrence \(id) planned, \(plan.queued) messages queued")
                 planned.append(id)

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import ServiceLifecycle
 import Spool
 import WabulkBase
 
@@ -10,32 +9,15 @@ import WabulkBase
 /// ones as a campaign of their own, `<id>--N`, at the campaign's rate and window; each person once, however
 /// often they are imported again or tagged. The newcomers are written down (`<id>.pending`) before they are
 /// planned, so a crash in between plans the same people under the same id, never twice.
-public struct TriggerCampaigns: Service {
+public struct TriggerCampaigns: Sendable {
     let planner: CampaignPlanner
     let spoolDirectory: URL
     let logger: Logger
-    let interval: Duration
-    let now: @Sendable () -> Date
 
-    public init(
-        planner: CampaignPlanner,
-        spoolDirectory: URL,
-        logger: Logger,
-        interval: Duration = .seconds(60),
-        now: @escaping @Sendable () -> Date = Date.init
-    ) {
+    public init(planner: CampaignPlanner, spoolDirectory: URL, logger: Logger) {
         self.planner = planner
         self.spoolDirectory = spoolDirectory
         self.logger = logger
-        self.interval = interval
-        self.now = now
-    }
-
-    public func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            _ = await greetNew(now: now())
-            _ = await sleepUnlessStopping(until: ContinuousClock.now + interval)
-        }
     }
 
     /// Plans the people who entered each trigger campaign's audience since the last look; returns the ids of
@@ -61,9 +43,7 @@ public struct TriggerCampaigns: Service {
                 manifest.trigger = nil
                 manifest.until = nil
                 manifest.audience = .init(phones: phones)
-                if let hold = SpoolControl.load(spool: spoolDirectory).campaignHolds[parent.id] {
-                    try SpoolControl.update(spool: spoolDirectory) { $0.campaignHolds[id] = hold }
-                }
+                try SpoolControl.inheritHold(from: parent.id, to: id, spool: spoolDirectory)
                 let outcome: Result<CampaignPlanner.Plan, CampaignPlanner.PlanError>
                 do { outcome = .success(try await planner.plan(manifest, sourceFile: parent.sourceFile)) } catch { outcome = .failure(error) }
                 switch outcome {

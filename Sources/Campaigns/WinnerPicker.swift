@@ -1,39 +1,21 @@
 import EventLog
 import Foundation
 import Logging
-import ServiceLifecycle
 import Spool
 import WabulkBase
 
 /// Finishes A/B tests run on a sample (`"winnerAfter": "6h", "holdout": 80`): once the time has passed since
 /// the campaign was planned, the variant with the best read rate (read of delivered; a tie goes to the earlier
 /// variant) is sent to the held-out people as a campaign of its own, `<id>--rest`.
-public struct WinnerPicker: Service {
+public struct WinnerPicker: Sendable {
     let planner: CampaignPlanner
     let spoolDirectory: URL
     let logger: Logger
-    let interval: Duration
-    let now: @Sendable () -> Date
 
-    public init(
-        planner: CampaignPlanner,
-        spoolDirectory: URL,
-        logger: Logger,
-        interval: Duration = .seconds(60),
-        now: @escaping @Sendable () -> Date = Date.init
-    ) {
+    public init(planner: CampaignPlanner, spoolDirectory: URL, logger: Logger) {
         self.planner = planner
         self.spoolDirectory = spoolDirectory
         self.logger = logger
-        self.interval = interval
-        self.now = now
-    }
-
-    public func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            _ = await pickDue(now: now())
-            _ = await sleepUnlessStopping(until: ContinuousClock.now + interval)
-        }
     }
 
     /// Plans the rest of each test whose time has come; returns the ids planned.
@@ -53,9 +35,7 @@ public struct WinnerPicker: Service {
             rest.winnerAfter = nil
             rest.holdout = nil
             do {
-                if let hold = SpoolControl.load(spool: spoolDirectory).campaignHolds[record.id] {
-                    try SpoolControl.update(spool: spoolDirectory) { $0.campaignHolds[rest.id] = hold }
-                }
+                try SpoolControl.inheritHold(from: record.id, to: rest.id, spool: spoolDirectory)
                 let outcome: Result<CampaignPlanner.Plan, CampaignPlanner.PlanError>
                 do {
                     outcome = .success(try await planner.plan(rest, sourceFile: record.sourceFile, heldOutOf: (record.id, holdout)))

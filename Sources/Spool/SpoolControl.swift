@@ -81,6 +81,13 @@ public struct SpoolControl: Codable, Sendable, Equatable {
         }
     }
 
+    /// A campaign planned on another's behalf (a recurring campaign's occurrence, a welcome campaign's
+    /// newcomers, an A/B test's rest) starts held when that one is, before its first job can go.
+    public static func inheritHold(from parent: String, to child: String, spool: URL) throws {
+        guard let hold = load(spool: spool).campaignHolds[parent] else { return }
+        try update(spool: spool) { $0.campaignHolds[child] = hold }
+    }
+
     /// Reads, changes and writes the holds back in one transaction; other writers wait their turn.
     public static func update(spool: URL, _ change: (inout SpoolControl) -> Void) throws {
         try Spool.openDatabase(in: spool).write { db in

@@ -135,14 +135,16 @@ struct Daemon {
             events: events,
             logger: logger
         )
-        let campaignScan = Duration.milliseconds(Int(settings.campaignScanSeconds * 1000))
         var services: [any Service] = [
             listener.application(onRunning: onListening), watcher, dispatcher,
             follower,
             StatusFileService(home: home, settings: settings, interval: .milliseconds(Int(settings.statusSeconds * 1000)), logger: logger),
-            RecurringCampaigns(planner: planner, spoolDirectory: home.spool, logger: logger, interval: campaignScan),
-            TriggerCampaigns(planner: planner, spoolDirectory: home.spool, logger: logger, interval: campaignScan),
-            WinnerPicker(planner: planner, spoolDirectory: home.spool, logger: logger, interval: campaignScan),
+            CampaignScanService(
+                recurring: RecurringCampaigns(planner: planner, spoolDirectory: home.spool, logger: logger),
+                welcome: TriggerCampaigns(planner: planner, spoolDirectory: home.spool, logger: logger),
+                winners: WinnerPicker(planner: planner, spoolDirectory: home.spool, logger: logger),
+                interval: .milliseconds(Int(settings.campaignScanSeconds * 1000))
+            ),
             LogMaintenanceService(
                 retention: RawBodyRetention(directory: home.log, days: settings.rawWebhookRetentionDays),
                 compactor: LogCompactor(directory: home.log, days: settings.compressLogsAfterDays),

@@ -179,4 +179,26 @@ import WabulkBase
         )
         #expect(problems(#"{"every": "month", "at": "09:00", "timezone": "UTC"}"#) == ["repeat.every: must be \"day\" or \"week\""])
     }
+
+    @Test func aTriggerIsCheckedFieldByField() {
+        func problems(_ extra: String, audience: String = #"{"tags": ["m"]}"#) -> [String] {
+            let json = #"{"id": "w", "template": {"name": "t", "language": "en"}, "audience": \#(audience), \#(extra)}"#
+            do {
+                _ = try ManifestReader.read(Data(json.utf8), fileName: "w.json")
+                return []
+            } catch { return error.problems.map { "\($0.field): \($0.reason)" } }
+        }
+        #expect(problems(#""trigger": "contact-added", "until": "2027-01-01T00:00:00Z""#) == [])
+        #expect(problems(#""trigger": "on-signup""#) == ["trigger: \"on-signup\" is not contact-added"])
+        #expect(
+            problems(#""trigger": "contact-added""#, audience: #"{"phones": ["+919876500001"]}"#) == [
+                "trigger: needs an audience of tags or all contacts (who enters it later is greeted)"
+            ]
+        )
+        #expect(
+            problems(#""until": "tomorrow""#) == [
+                "until: only goes with trigger (a recurring campaign's end is repeat.until)", "until: \"tomorrow\" is not an ISO 8601 time",
+            ]
+        )
+    }
 }

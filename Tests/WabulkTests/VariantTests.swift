@@ -158,6 +158,26 @@ import WabulkBase
         #expect(restPhones.count + sample.count == 1000)
     }
 
+    @Test func aSampledTestIsCheckedFieldByField() {
+        let variants = #"[{"template": {"name": "a", "language": "en"}, "share": 50}, {"template": {"name": "b", "language": "en"}, "share": 50}]"#
+        func problems(_ extra: String, withVariants: Bool = true) -> [String] {
+            let body = withVariants ? #""variants": \#(variants)"# : #""template": {"name": "a", "language": "en"}"#
+            let json = #"{"id": "s", "audience": {"all": true}, \#(body), \#(extra)}"#
+            do {
+                _ = try ManifestReader.read(Data(json.utf8), fileName: "s.json")
+                return []
+            } catch { return error.problems.map { "\($0.field): \($0.reason)" } }
+        }
+        #expect(problems(#""winnerAfter": "6h", "holdout": 80"#) == [])
+        #expect(
+            problems(#""winnerAfter": "soon", "holdout": 100"#) == [
+                "holdout: must be a whole percent from 1 to 99", "winnerAfter: \"soon\" is not a duration like 6h or 1d",
+            ]
+        )
+        #expect(problems(#""winnerAfter": "6h""#) == ["holdout: winnerAfter and holdout go together"])
+        #expect(problems(#""winnerAfter": "6h", "holdout": 80"#, withVariants: false) == ["winnerAfter: only goes with variants"])
+    }
+
     @Test func variantsAreCheckedFieldByField() {
         func problems(_ variants: String) -> [String] {
             let json = #"{"id": "v", "audience": {"all": true}, "variants": \#(variants)}"#
