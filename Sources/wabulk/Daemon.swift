@@ -25,6 +25,7 @@ struct Daemon {
         credentials: Credentials,
         logger: Logger,
         requirePrivateHome: Bool = true,
+        clock: WallClock = .system,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws {
         try home.create()
@@ -47,7 +48,8 @@ struct Daemon {
             mediaDirectory: home.media,
             messagingLimit: { [home, settings] in settings.messagingLimit ?? AccountState.load(home)?.messagingLimit },
             logDirectory: home.log,
-            batchSize: settings.planBatchSize
+            batchSize: settings.planBatchSize,
+            now: clock.now
         )
         // libphonenumber scales across processes, not threads: imports use one worker process per core.
         let workers = try? NormalizerWorkers(
@@ -98,6 +100,7 @@ struct Daemon {
             client: client,
             options: dispatchOptions(settings, home: home),
             logger: logger,
+            now: clock.now,
             suppressions: suppressions,
             mediaDirectory: home.media,
             beforeSending: {
@@ -143,7 +146,8 @@ struct Daemon {
                 recurring: RecurringCampaigns(planner: planner, spoolDirectory: home.spool, logger: logger),
                 welcome: TriggerCampaigns(planner: planner, spoolDirectory: home.spool, logger: logger),
                 winners: WinnerPicker(planner: planner, spoolDirectory: home.spool, logger: logger),
-                interval: .milliseconds(Int(settings.campaignScanSeconds * 1000))
+                interval: .milliseconds(Int(settings.campaignScanSeconds * 1000)),
+                now: clock.now
             ),
             LogMaintenanceService(
                 retention: RawBodyRetention(directory: home.log, days: settings.rawWebhookRetentionDays),

@@ -21,7 +21,9 @@ struct RunCommand: AsyncParsableCommand {
         var configured = Logger(label: "wabulk", factory: DaemonLogHandler.init(label:))
         configured.logLevel = logLevel
         let logger = configured
-        let daemon = try Daemon(home: home, settings: settings, credentials: credentials, logger: logger) { port in
+        let (clock, clockFile) = WallClock.fromEnvironment()
+        if let clockFile { logger.warning("schedules follow the time in \(clockFile) (\(WallClock.fileVariable)), not the system clock") }
+        let daemon = try Daemon(home: home, settings: settings, credentials: credentials, logger: logger, clock: clock) { port in
             logger.info("listening for webhooks on \(settings.listen.host):\(port)\(settings.webhookPath)")
         }
         logger.info("wabulk running in \(home.root.path) at \(settings.rate), Graph API \(settings.apiBaseURL)/\(settings.apiVersion)")

@@ -117,6 +117,74 @@ import WabulkBase
         #expect(CampaignRecord.load("weekly--2026-12-21", in: rig.home.campaigns)?.phase == .cancelled)
     }
 
+    /// The real daemon and sandbox with the clock injected (`WABULK_CLOCK_FILE`): a weekly campaign is planned on
+    /// three consecutive Mondays, each occurrence reaching the contacts imported since the one before.
+    @Test func theDaemonSendsAWeeklyCampaignOnThreeConsecutiveMondays() async throws {
+        let clockDir = TempDir("wabulk-clock")
+        let clockFile = clockDir.url.appendingPathComponent("now")
+        func setClock(_ time: String) throws { try Data(time.utf8).write(to: clockFile) }
+        try setClock("2027-01-03T06:30:00Z")  // Sunday noon in Kolkata
+        let rig = try SuppressionFlowTests.Rig(
+            sandboxArguments: [],
+            settings: ["WABULK_RATE": "1200/min", "WABULK_CAMPAIGN_SCAN_SECONDS": "0.2", WallClock.fileVariable: clockFile.path]
+        )
+        #expect(try await eventually { await rig.get("/sandbox/stats") != nil })
+        try rig.daemon.start()
+        defer { rig.daemon.stop() }
+        func contacts(_ name: String, _ people: ClosedRange<Int>) async throws {
+            try rig.drop(
+                name,
+                "Name,Phone,Tags\n" + people.map { "Person \($0),\(SuppressionFlowTests.phone($0)),weekly" }.joined(separator: "\n") + "\n"
+            )
+            #expect(try await eventually { rig.receipt(name) != nil })
+        }
+        func sent(_ occurrence: String) async -> [String] {
+            await rig.records().filter { ($0["callbackData"] as? String)?.hasPrefix(occurrence + ".") == true }.compactMap { $0["to"] as? String }
+        }
+        try await contacts("first.csv", 1...3)
+        try rig.drop(
+            "weekly.json",
+            #"{"id": "weekly", "template": {"name": "spring_sale", "language": "en_US"}, "audience": {"tags": ["weekly"]}, "repeat": {"every": "week", "on": "mon", "at": "10:00", "timezone": "Asia/Kolkata", "excludePrevious": true}, "variables": {"body": ["{name}"]}}"#
+        )
+        #expect(try await eventually { rig.receipt("weekly.json") != nil })
+        #expect((rig.receipt("weekly.json")?["message"] as? String)?.contains("first occurrence at 2027-01-04T04:30:00.000Z") == true)
+        // Sunday: a few scans pass and nothing goes.
+        try await Task.sleep(for: .seconds(1))
+        #expect(await rig.records().isEmpty)
+
+        var everyone: [String] = []
+        for (week, monday, added) in [(0, "2027-01-04", 1...3), (1, "2027-01-11", 4...5), (2, "2027-01-18", 6...6)] {
+            if week > 0 { try await contacts("week-\(week).csv", added) }
+            try setClock("\(monday)T04:30:00Z")
+            let occurrence = "weekly--\(monday)"
+            #expect(try await eventually { await sent(occurrence).count == added.count }, "\(rig.daemonLog())")
+            #expect(Set(await sent(occurrence)) == Set(added.map(SuppressionFlowTests.phone)))
+            everyone += added.map(SuppressionFlowTests.phone)
+        }
+        // Nothing twice, nothing else: six people, six messages, one occurrence each Monday.
+        try await Task.sleep(for: .seconds(1))
+        let records = await rig.records()
+        #expect(records.count == 6)
+        #expect(Set(records.compactMap { $0["to"] as? String }) == Set(everyone))
+        let show = try await rig.wabulk(["campaign", "show", "weekly"])
+        for monday in ["2027-01-04", "2027-01-11", "2027-01-18"] { #expect(show.stdout.contains("weekly--\(monday)"), "\(show.stdout)") }
+    }
+
+    /// The injected clock runs at real speed from the time last written; a missing or unreadable time is ignored.
+    @Test func theClockFileIsFollowed() throws {
+        let dir = TempDir("wabulk-clock")
+        let file = dir.url.appendingPathComponent("now")
+        let clock = WallClock.following(file: file)
+        #expect(abs(clock.now().timeIntervalSinceNow) < 5)
+        try Data("2027-01-04T04:30:00Z\n".utf8).write(to: file)
+        let set = Timestamp.parse("2027-01-04T04:30:00Z")!
+        #expect(clock.now() >= set && clock.now() < set.addingTimeInterval(5))
+        try Data("next monday".utf8).write(to: file)
+        #expect(abs(clock.now().timeIntervalSinceNow) < 5)
+        #expect(WallClock.fromEnvironment([:]).file == nil)
+        #expect(WallClock.fromEnvironment([WallClock.fileVariable: file.path]).file == file.path)
+    }
+
     @Test func aContactAddedCampaignGreetsEachNewcomerOnce() async throws {
         let rig = try Rig()
         try rig.add(1...3)
