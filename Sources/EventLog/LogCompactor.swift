@@ -62,6 +62,21 @@ public struct LogCompactor: Sendable {
             outcome.plainBytes += plain
             outcome.compressedBytes += compressed
         }
+        // Extracts follow their day once it is compressed (and only then: a day left in both forms by a stop
+        // keeps plain extracts), including those of days indexed again after they were compressed.
+        let extracts = LogCompactor(directory: directory.appendingPathComponent("index", isDirectory: true), days: days)
+        for file in files where !FileManager.default.fileExists(atPath: file.path) {
+            // An index of an older version is made again here, with its extracts, from the compressed day.
+            _ = LogDayIndex.load(file)
+            for e in LogDayIndex.Extract.allCases {
+                let path = LogDayIndex.extractFile(e, for: file)
+                guard let source = LogSource(path), !source.isCompressed, source.size > 0 else { continue }
+                let (plain, compressed, _) = try extracts.compress(path)
+                outcome.plainBytes += plain
+                outcome.compressedBytes += compressed
+            }
+        }
+        LogDayIndex.writeSummary(of: files)
         return outcome
     }
 
@@ -69,12 +84,17 @@ public struct LogCompactor: Sendable {
     /// of a day in both forms the plain one; returns how many plain days were removed. Run before anything
     /// else rewrites old days, so bodies are never blanked in one form and kept in the other.
     func tidy() throws -> Int {
-        var removed = 0
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        for name in names where name.hasPrefix("events-") && name.hasSuffix(".zst.tmp") {
-            unlink(directory.appendingPathComponent(name).path)
-        }
         let files = EventLogReader(directory: directory).files()
+        let removed = try tidy(files)
+        // The days' extracts, in the index folder, the same way (not counted: they are copies).
+        let extracts = LogCompactor(directory: directory.appendingPathComponent("index", isDirectory: true), days: days)
+        _ = try extracts.tidy(files.flatMap { f in LogDayIndex.Extract.allCases.map { LogDayIndex.extractFile($0, for: f) } })
+        return removed
+    }
+
+    private func tidy(_ files: [URL]) throws -> Int {
+        var removed = 0
+        for file in files { unlink(LogSource.compressedPath(file).path + ".tmp") }
         for file in files {
             let zst = LogSource.compressedPath(file)
             guard FileManager.default.fileExists(atPath: file.path), FileManager.default.fileExists(atPath: zst.path) else { continue }

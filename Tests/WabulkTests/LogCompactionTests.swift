@@ -124,6 +124,16 @@ import Glibc
         }
         let outcome = try LogCompactor(directory: log, days: 7).apply(now: LogHistory.dayStart(Self.start, 20))
         #expect(outcome.compressed.count == 6)
+        // Their indexes in one summary, the same as each day's own.
+        let files = EventLogReader(directory: log).files()
+        let compressedDays = try JSONDecoder().decode([String: LogDayIndex].self, from: Data(contentsOf: LogDayIndex.summaryFile(in: log)))
+        #expect(compressedDays.keys.sorted() == outcome.compressed.map { "events-\($0).jsonl" })
+        #expect(LogDayIndex.loadAll(files) == files.map(LogDayIndex.load))
+        // Their extracts with them: the sends of every compressed day are kept compressed only.
+        for day in outcome.compressed {
+            let sends = LogDayIndex.extractFile(.sends, for: log.appendingPathComponent("events-\(day).jsonl"))
+            #expect(!FileManager.default.fileExists(atPath: sends.path) && FileManager.default.fileExists(atPath: sends.path + ".zst"), "\(day)")
+        }
         for (name, scope) in scopes {
             let compressed = try await Self.report(
                 .forReport(in: log, campaign: scope.campaign, from: scope.from, to: scope.to),
@@ -150,10 +160,50 @@ import Glibc
 
         // Day 4: the sends of day 3 (for replies to them), its own file whole, day 5 for its late reads;
         // days 6 and 7 only for statuses naming a message by Meta's id alone (every day has some); not day 8
-        // (day 7's late reads only), nothing else before it.
+        // (day 7's late reads only), nothing else before it. Of the days read in part, their extracts: the
+        // sends of day 3, the lines of campaigns planned earlier (and statuses naming no job) of days 5–7.
         let day4 = LogSelection.forReport(in: log, campaign: nil, from: day(4), to: day(5))
-        #expect(day4.days.map(\.file.lastPathComponent) == [name(3), name(4), name(5), name(6), name(7)])
+        #expect(
+            day4.days.map(\.file.lastPathComponent) == [
+                name(3) + ".sends.jsonl", name(4), name(5) + ".carried.jsonl", name(6) + ".carried.jsonl", name(7) + ".carried.jsonl",
+            ]
+        )
         #expect(day4.days.map { $0.filter == nil } == [false, true, false, false, false])
+        // Of day 3's sends, only those of the messages days 4–7 name (late reads, replies): not all 200.
+        var joined = 0
+        EventLogScanner.scan(day4.days[0].file) { line, _ in if day4.days[0].filter!.keeps(line) { joined += 1 } }
+        #expect(joined > 0 && joined < 200, "\(joined)")
+        // Each extract is the day's lines its filter keeps, byte for byte.
+        let index = log.appendingPathComponent("index")
+        for n in 3...7 {
+            let dayIndex = LogDayIndex.load(log.appendingPathComponent(name(n)))
+            let earlier = Set(dayIndex.campaigns).subtracting(dayIndex.planned)
+            #expect(dayIndex.planned == ["day\(n)"])
+            for (extract, filter) in [
+                ("sends", LogSelection.LineFilter.sends), ("carried", LogSelection.LineFilter(campaigns: earlier, unjoinedStatuses: true)),
+            ] {
+                let lines = try String(contentsOf: log.appendingPathComponent(name(n)), encoding: .utf8).split(separator: "\n").filter {
+                    Array($0.utf8).withUnsafeBytes { filter.keeps($0) }
+                }
+                let extracted = try String(contentsOf: index.appendingPathComponent("\(name(n)).\(extract).jsonl"), encoding: .utf8)
+                    .split(separator: "\n").filter { Array($0.utf8).withUnsafeBytes { filter.keeps($0) } }
+                #expect(extracted == lines, "\(extract) of day \(n)")
+                #expect(!lines.isEmpty || extract == "carried")
+            }
+        }
+        // An extract gone (removed by hand) is made again from its day; one longer than its index says (lines
+        // appended by a run that stopped before saving the index) is cut back.
+        let removed = index.appendingPathComponent(name(6) + ".carried.jsonl")
+        let before = try Data(contentsOf: removed)
+        try FileManager.default.removeItem(at: removed)
+        #expect(LogSelection.forReport(in: log, campaign: nil, from: day(4), to: day(5)).days[3].file == removed)
+        #expect(try Data(contentsOf: removed) == before)
+        let handle = try FileHandle(forWritingTo: removed)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("{\"job\":\"day4.0001\",\"kind\":\"status\"}\n".utf8))
+        try handle.close()
+        _ = LogSelection.forReport(in: log, campaign: nil, from: day(4), to: day(5))
+        #expect(try Data(contentsOf: removed) == before)
         // A campaign's report: the days that name it.
         let long = LogSelection.forReport(in: log, campaign: "long", from: nil, to: nil)
         #expect(long.days.filter { $0.filter == nil }.map(\.file.lastPathComponent) == [name(1), name(2), name(3)])
@@ -178,6 +228,49 @@ import Glibc
         #expect(counts.total == 200)
         #expect(counts.failed == 12)
         #expect(counts.read == (0..<200).filter { $0 % 3 == 0 && $0 % 17 != 0 }.count)
+    }
+
+    /// A campaign planned across midnight keeps its lines of the second day in that day, not in its carried
+    /// extract: a report of the second day then reads all the first day's sends, and counts the same.
+    @Test func aCampaignPlannedPastMidnightHasTheDayBeforeReadWhole() async throws {
+        let dir = TempDir()
+        let log = dir.url.appendingPathComponent("log")
+        let writer = EventLogWriter(directory: log)
+        let t = { (s: String) in Timestamp.parse(s)! }
+        func message(_ n: Int, queued: String, sent: String) -> [MessageEvent] {
+            let job = "late.000000\(n)"
+            let phone = "+91980000000\(n)"
+            return [
+                MessageEvent(time: t(queued), status: .queued, campaign: "late", job: job, phone: phone, source: "campaign"),
+                MessageEvent(time: t(sent), status: .sent, campaign: "late", job: job, phone: phone, wamid: "wamid.late\(n)", source: "dispatch"),
+            ]
+        }
+        try await writer.append(message(1, queued: "2026-10-01T23:59:57.000Z", sent: "2026-10-01T23:59:58.000Z"))
+        try await writer.append(message(3, queued: "2026-10-01T23:59:58.000Z", sent: "2026-10-01T23:59:59.000Z"))
+        try await writer.append(message(2, queued: "2026-10-02T00:00:01.000Z", sent: "2026-10-02T00:00:02.000Z"))
+        try await writer.append([
+            // Message 3's delivery names no reply: only the day's own lines tell the report it needs its send.
+            MessageEvent(time: t("2026-10-02T00:01:00.000Z"), status: .delivered, job: "late.0000003", wamid: "wamid.late3", source: "webhook"),
+            MessageEvent(
+                kind: .inbound,
+                time: t("2026-10-02T00:02:00.000Z"),
+                phone: "+919800000001",
+                wamid: "wamid.in1",
+                reason: "Yes please",
+                source: "webhook",
+                replyTo: "wamid.late1"
+            ),
+        ])
+        await writer.close()
+        let from = t("2026-10-02T00:00:00.000Z")
+        let to = t("2026-10-03T00:00:00.000Z")
+        let selection = LogSelection.forReport(in: log, campaign: nil, from: from, to: to)
+        #expect(selection.days.map(\.file.lastPathComponent) == ["events-2026-10-01.jsonl.sends.jsonl", "events-2026-10-02.jsonl"])
+        #expect(selection.days.map { $0.filter == nil } == [true, true])
+        let scope = ReportScope(from: from, to: to)
+        let chosen = try await Self.report(selection, scope, in: dir, name: "chosen")
+        #expect(chosen == (try await Self.report(.all(in: log), scope, in: dir, name: "all")))
+        #expect(chosen["Replies"]?.count == 2)
     }
 
     @Test func theStatusReadsItsWindowAndTheWholeOfCampaignsStillGoing() async throws {
