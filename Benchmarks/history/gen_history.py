@@ -83,6 +83,8 @@ def day_campaign(index):
         json.dump({"manifest": {"id": campaign, "name": "Offer of " + day.isoformat(), "template": {"name": "daily_offer", "language": "en_US"},
                    "audience": {"tags": ["subscribers"]}}, "phase": "spooled", "createdAt": iso(planned), "sourceFile": campaign + ".json",
                    "queued": per_day, "skipped": {}}, f)
+    # Dated as the daemon leaves it: written when planned, last changed when its sends finished.
+    os.utime(f"{home}/var/campaigns/{campaign}.json", (planned + 6 * 3600, planned + 6 * 3600))
     base = index * 1_000_000
     for i in range(per_day):
         job = "%s.%07d" % (campaign, i + 1)

@@ -48,6 +48,21 @@ public struct CampaignRecord: Sendable, Equatable, Codable {
             .compactMap { load(String($0.dropLast(5)), in: directory) }
     }
 
+    /// The records of campaigns in `ids` and of those whose record changed since `since` (a record is
+    /// written when its campaign is created): the status's window, without reading a year of records.
+    public static func loadAll(in directory: URL, ids: Set<String>, changedSince since: Date) -> [CampaignRecord] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted().compactMap { name in
+            let id = String(name.dropLast(5))
+            if !ids.contains(id) {
+                let modified =
+                    (try? FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent(name).path))?[.modificationDate] as? Date
+                if let modified, modified < since { return nil }
+            }
+            return load(id, in: directory)
+        }
+    }
+
     /// Writes the record whole (a new campaign); changes to an existing one go through `update`.
     public func save(in directory: URL) throws {
         try Self.locked(directory) { try write(in: directory) }

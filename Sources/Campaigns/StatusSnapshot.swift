@@ -142,7 +142,15 @@ public struct StatusSnapshot: Codable, Sendable {
         let started = tally.started
         let lastEvent = tally.lastEvent
         let windowStart = now.addingTimeInterval(-window)
-        for record in CampaignRecord.loadAll(in: home.campaigns) {
+        // Outside the window, only campaigns the fold holds can show: other records are not even read (a day's
+        // margin for a clock that stepped between writing a record and dating it).
+        let records =
+            if case .window = shown {
+                CampaignRecord.loadAll(in: home.campaigns, ids: Set(countsByCampaign.keys), changedSince: windowStart.addingTimeInterval(-86_400))
+            } else {
+                CampaignRecord.loadAll(in: home.campaigns)
+            }
+        for record in records {
             switch shown {
             case .all: break
             case .only(let id): guard record.id == id else { continue }

@@ -24,7 +24,8 @@ public struct EventLogReader: Sendable {
                 days.insert(String(name.dropLast(4)))
             }
         }
-        return days.sorted().map { directory.appendingPathComponent($0) }
+        // Named as files: a URL built without saying so stats each path to find out.
+        return days.sorted().map { directory.appendingPathComponent($0, isDirectory: false) }
     }
 
     /// The UTC day (`YYYY-MM-DD`) a day file holds.
