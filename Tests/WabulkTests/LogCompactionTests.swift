@@ -486,5 +486,18 @@ import Glibc
         #expect(names.count == 15)
         #expect(names.filter { $0.hasSuffix(".jsonl.zst") }.count == 14)
         #expect(names.last == "events-2026-10-15.jsonl")
+        // The days' extracts, written while days were indexed under the kills, hold each line once: every
+        // compressed day's sends extract is its sent lines, in order.
+        func lines(_ file: URL, _ keep: (UnsafeRawBufferPointer) -> Bool) -> [[UInt8]] {
+            var kept: [[UInt8]] = []
+            EventLogScanner.scan(file) { line, _ in if keep(line) { kept.append(Array(line)) } }
+            return kept
+        }
+        for file in EventLogReader(directory: log).files().dropLast() {
+            let sends = LogDayIndex.extractFile(.sends, for: file)
+            #expect(FileManager.default.fileExists(atPath: sends.path + ".zst"))
+            let expected = lines(file) { LogSelection.LineFilter.sends.keeps($0) }
+            #expect(expected.count > 1_000 && lines(sends) { _ in true } == expected, "\(file.lastPathComponent)")
+        }
     }
 }
