@@ -31,6 +31,9 @@ public enum StatusPage {
                 #"<p class="banner warn">Marketing held since \#(escape(local(m.since, timeZone))): \#(escape(m.reason)). <code>wabulk resume</code> sends it anyway.</p>"#
             )
         }
+        for warning in s.webhooks?.warnings ?? [] {
+            body.append(#"<p class="banner warn webhooks">Webhooks: \#(escape(warning))</p>"#)
+        }
         body.append(campaignsSection(s))
         body.append(funnelSection(s))
         body.append(timelineSection(s, timeZone: timeZone))
@@ -185,6 +188,7 @@ public enum StatusPage {
             )
         }
         items.append("Webhook signatures: \(escape(s.webhookSignatures))")
+        if let w = s.webhooks { items.append("Last status webhook: \(w.lastStatusAt.map { escape(local($0, timeZone)) } ?? "none yet")") }
         if let e = s.lastError {
             items.append(
                 "Last error: \(escape(local(e.time, timeZone))) \(escape(e.campaign ?? "")) \(e.code.map { "(#\($0))" } ?? "") \(escape(e.title ?? ""))"

@@ -81,6 +81,19 @@ public struct StatusSnapshot: Codable, Sendable {
     public var lastError: LastError?
     /// Set when the daemon writes outbox/status.json.
     public var writtenAt: String?
+    /// Whether Meta's webhooks arrive: each field's last arrival and what looks wrong.
+    public var webhooks: Webhooks?
+
+    public struct Webhooks: Codable, Sendable, Equatable {
+        /// Webhook field (as Meta names it) → when it last arrived; a field never seen is absent.
+        public var lastArrival: [String: String]
+        /// When the last status webhook arrived (nil: none known).
+        public var lastStatusAt: String?
+        /// Messages the dispatcher sent after the last status webhook.
+        public var unansweredSends: Int
+        /// What looks wrong, in plain words with the next step.
+        public var warnings: [String]
+    }
 
     /// Which campaigns a snapshot shows: those of the status's window (`wabulk status`, the status page),
     /// every one (`wabulk campaign list`: reads the whole log), or one (`wabulk campaign show`: its own days).
@@ -241,8 +254,36 @@ public struct StatusSnapshot: Codable, Sendable {
             marketingHeld: control.marketingHold,
             lastError: last.map {
                 LastError(time: $0.time, campaign: $0.campaign, phone: $0.phone, code: $0.errorCode, title: $0.errorTitle ?? $0.reason)
-            }
+            },
+            webhooks: webhooks(home: home, settings: settings, tally: tally, now: now)
         )
+    }
+
+    /// Sends unanswered by any status webhook for longer than `webhookSilenceMinutes` (Meta answers within
+    /// seconds: the app's `messages` subscription, its callback URL or the listener is broken), and fields
+    /// never seen once sending has gone on for a day (a hint: the app may not subscribe to them).
+    static func webhooks(home: HomeLayout, settings: Settings, tally: StatusTally, now: Date) -> Webhooks {
+        let arrivals = WebhookArrivals.load(WebhookArrivals.file(in: home))
+        let lastStatus = [tally.lastWebhookStatus, arrivals.statuses].compactMap { $0 }.max()
+        var warnings: [String] = []
+        let silence = settings.webhookSilenceMinutes * 60
+        if tally.unansweredSends > 0, let oldest = tally.oldestUnanswered, let sent = Timestamp.parse(oldest),
+            now.timeIntervalSince(sent) >= silence
+        {
+            warnings.append(
+                "no status webhook for the \(tally.unansweredSends) messages sent since \(oldest); the last status webhook arrived "
+                    + (lastStatus.map { "at \($0)" } ?? "never")
+                    + ": Meta is not posting statuses to wabulk — check that the app subscribes to the `messages` field and that its callback URL reaches the listener (`wabulk doctor`)"
+            )
+        }
+        if let first = tally.firstSend.flatMap(Timestamp.parse), now.timeIntervalSince(first) >= 86_400 {
+            for field in [WebhookField.userPreferences, .templateStatus] where arrivals.fields[field.rawValue] == nil {
+                warnings.append(
+                    "no `\(field.rawValue)` webhook has arrived since sending began (\(Timestamp.format(first))): if the app does not subscribe to it, \(field.why) — check with `wabulk doctor`"
+                )
+            }
+        }
+        return Webhooks(lastArrival: arrivals.fields, lastStatusAt: lastStatus, unansweredSends: tally.unansweredSends, warnings: warnings)
     }
 
     /// What wabulk does about a Meta error, for staff.
@@ -289,6 +330,7 @@ public struct StatusSnapshot: Codable, Sendable {
         if let held = marketingHeld {
             out.append("MARKETING HELD since \(held.since): \(held.reason) — `wabulk resume` sends it anyway")
         }
+        for warning in webhooks?.warnings ?? [] { out.append("WEBHOOKS: \(warning)") }
         out.append(
             "queue: \(queue.ready) ready, \(queue.deferred) deferred, \(queue.active) in flight; rate \(configuredRate), \(sentLastMinute) sent in the last minute"
         )
@@ -324,6 +366,7 @@ public struct StatusSnapshot: Codable, Sendable {
             for e in errorsLastDay { out.append("  (#\(e.code)) \(e.title): \(e.count), last \(e.last)") }
         }
         out.append("webhook signatures: \(webhookSignatures)")
+        if let w = webhooks { out.append("last status webhook: \(w.lastStatusAt ?? "none yet")") }
         if let e = lastError { out.append("last error: \(e.time) \(e.phone ?? "") \(e.code.map { "(#\($0)) " } ?? "")\(e.title ?? "")") }
         return out.joined(separator: "\n")
     }

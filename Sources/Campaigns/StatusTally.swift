@@ -19,6 +19,14 @@ public struct StatusTally: Sendable {
     var sentByHour: [String: Int] = [:]
     /// Times of opt-outs, the last day's only.
     var recentOptOuts: [String] = []
+    /// When a status webhook last arrived (wabulk's time on its line), and the dispatcher's sends since, with
+    /// the oldest: Meta answers a send with a `sent` status within seconds, so a send long unanswered means
+    /// status webhooks are not arriving.
+    /// The oldest dispatcher send the status has seen (its window's).
+    var firstSend: String?
+    var lastWebhookStatus: String?
+    var unansweredSends = 0
+    var oldestUnanswered: String?
 
     public init() {}
 
@@ -29,7 +37,15 @@ public struct StatusTally: Sendable {
             if e.status == .sending, started[c] == nil { started[c] = e.time }
             lastEvent[c] = max(lastEvent[c] ?? e.time, e.time)
         }
+        if e.origin == .webhook {
+            lastWebhookStatus = max(lastWebhookStatus ?? e.time, e.time)
+            unansweredSends = 0
+            oldestUnanswered = nil
+        }
         if e.status == .sent && e.origin == .dispatch {
+            if firstSend == nil { firstSend = e.time }
+            unansweredSends += 1
+            if oldestUnanswered == nil { oldestUnanswered = e.time }
             recentSends.append(e.time)
             sentByHour[String(e.time.prefix(13)), default: 0] += 1
             if let phone = e.phone, let at = e.date { reached.record(phone, at: at) }

@@ -36,6 +36,7 @@ public struct Doctor: Sendable {
         var checks = [homeCheck()]
         checks += await accountChecks()
         checks.append(await callbackCheck())
+        checks += await webhookFieldChecks()
         checks.append(templatesCheck())
         checks.append(await smtpCheck())
         return checks

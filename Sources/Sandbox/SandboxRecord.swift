@@ -27,4 +27,6 @@ public struct SandboxStats: Codable, Sendable, Equatable {
     public var webhookFailures = 0
     /// Media uploads the sandbox accepted.
     public var mediaUploads = 0
+    /// Statuses and account changes not posted: the app does not subscribe to their field.
+    public var notSubscribed = 0
 }

@@ -1,4 +1,5 @@
 import Foundation
+import WabulkBase
 
 /// How the sandbox plays Meta: which sends fail and how, how fast statuses come back, who reads.
 public struct SandboxScript: Sendable, Equatable {
@@ -101,6 +102,10 @@ public struct SandboxScript: Sendable, Equatable {
     public var messagingLimit: Int?
     /// No app is subscribed to the business account's webhooks (`/subscribed_apps` lists none).
     public var unsubscribed = false
+    /// The webhook fields the app subscribes to: only these are posted (Meta drops the rest).
+    public var subscribedFields = Set(WebhookField.allCases)
+    /// The app's id, for `/{app-id}/subscriptions` (its token is `{app-id}|{app secret}`).
+    public var appID = "1234567890"
     /// After the first accepted send to this number, later sends wait unanswered until POST /sandbox/resume.
     public var pauseAfter: String?
     /// The sandbox's clock for that window (tests move it a day on).
@@ -112,7 +117,8 @@ public struct SandboxScript: Sendable, Equatable {
             && a.expectedToken == b.expectedToken && a.webhookRetryCap == b.webhookRetryCap
             && a.templateFailure?.code == b.templateFailure?.code && a.templateFailure?.times == b.templateFailure?.times
             && a.mediaExpiresAfterUses == b.mediaExpiresAfterUses && a.messagingLimit == b.messagingLimit
-            && a.pauseAfter == b.pauseAfter && a.unsubscribed == b.unsubscribed
+            && a.pauseAfter == b.pauseAfter && a.unsubscribed == b.unsubscribed && a.subscribedFields == b.subscribedFields
+            && a.appID == b.appID
     }
 
     /// Parses `80008` (always) or `80008x2` (the first two calls).

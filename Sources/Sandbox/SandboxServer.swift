@@ -13,6 +13,7 @@ public struct SandboxServer: Sendable {
     public let port: Int
     public let script: SandboxScript
     let pump: WebhookPump
+    let subscriptions: SandboxSubscriptions
     let recorder: RequestRecorder
     let media: SandboxMedia
     let gate: SendGate
@@ -35,11 +36,25 @@ public struct SandboxServer: Sendable {
         self.script = script
         self.logger = logger
         self.phoneNumberID = phoneNumberID
-        pump = WebhookPump(url: webhookURL, secret: appSecret, phoneNumberID: phoneNumberID, retryCap: script.webhookRetryCap, logger: logger)
+        subscriptions = SandboxSubscriptions(appID: script.appID, appSecret: appSecret, callbackURL: webhookURL, fields: script.subscribedFields)
+        pump = WebhookPump(
+            url: webhookURL,
+            secret: appSecret,
+            phoneNumberID: phoneNumberID,
+            retryCap: script.webhookRetryCap,
+            subscriptions: subscriptions,
+            logger: logger
+        )
         recorder = RequestRecorder(file: recordFile)
         media = SandboxMedia(expiresAfterUses: script.mediaExpiresAfterUses)
         account = SandboxAccount(messagingLimit: script.messagingLimit)
         gate = SendGate(pauseAfterDigits: script.pauseAfter?.filter(\.isNumber))
+    }
+
+    /// Meta's answer to a subscription change: success, or the fields it did not know.
+    static func changed(_ unknown: [String]) -> Data {
+        let json: [String: Any] = unknown.isEmpty ? ["success": true] : ["success": false, "unknown_fields": unknown]
+        return (try? JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])) ?? Data()
     }
 
     public func stats() async -> SandboxStats {
@@ -105,6 +120,56 @@ public struct SandboxServer: Sendable {
             try graph(request) {
                 script.unsubscribed
                     ? ["data": [[String: Any]]()] : ["data": [["whatsapp_business_api_data": ["id": "1234567890", "name": "wabulk"]]]]
+            }
+        }
+        // The app's webhook subscription, to the app's own token (`{app-id}|{app-secret}`, as Bearer or as
+        // `access_token`): what `wabulk doctor` reads; POST adds fields and DELETE removes them, as on Meta.
+        let subscriptions = subscriptions
+        @Sendable func appRequest(
+            _ request: Request,
+            _ context: BasicRequestContext,
+            _ body: @Sendable (String) async -> Data
+        ) async throws
+            -> Response
+        {
+            let auth = request.headers[.authorization] ?? ""
+            let token = auth.hasPrefix("Bearer ") ? String(auth.dropFirst(7)) : request.uri.queryParameters["access_token"].map(String.init) ?? ""
+            let version = context.parameters.get("version") ?? "v23.0"
+            let status: Int
+            let data: Data
+            if context.parameters.get("account") != subscriptions.appID || !subscriptions.acceptsToken(token) {
+                let (code, json) = MetaErrorShapes.body(
+                    code: context.parameters.get("account") != subscriptions.appID ? 100 : 190,
+                    traceID: "AappXTr4ce"
+                )
+                status = code
+                data = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys, .withoutEscapingSlashes])
+            } else {
+                status = 200
+                data = await body(version)
+            }
+            return Response(
+                status: .init(code: status),
+                headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: data))
+            )
+        }
+        @Sendable func fieldNames(_ request: Request) -> [String] {
+            (request.uri.queryParameters["fields"].map(String.init) ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        router.get("/:version/:account/subscriptions") { request, context -> Response in
+            try await appRequest(request, context) { await subscriptions.listing(version: $0) }
+        }
+        router.post("/:version/:account/subscriptions") { request, context -> Response in
+            let names = fieldNames(request)
+            return try await appRequest(request, context) { _ in
+                Self.changed(await subscriptions.subscribe(names))
+            }
+        }
+        router.delete("/:version/:account/subscriptions") { request, context -> Response in
+            let names = fieldNames(request)
+            return try await appRequest(request, context) { _ in
+                Self.changed(await subscriptions.unsubscribe(names))
             }
         }
         router.get("/:version/:account/message_templates") { request, context -> Response in

@@ -34,7 +34,10 @@ actor WebhookPump {
 
     private let retryCap: Duration
 
-    init(url: String?, secret: Secret, phoneNumberID: String, retryCap: Duration, logger: Logger) {
+    let subscriptions: SandboxSubscriptions
+
+    init(url: String?, secret: Secret, phoneNumberID: String, retryCap: Duration, subscriptions: SandboxSubscriptions, logger: Logger) {
+        self.subscriptions = subscriptions
         self.retryCap = retryCap
         self.url = url
         self.secret = secret
@@ -62,6 +65,12 @@ actor WebhookPump {
             while batch.count < 100, let first = pending.min, first.due <= now { batch.append(pending.removeMin()) }
             if batch.isEmpty {
                 try? await Task.sleep(for: .milliseconds(20))
+                continue
+            }
+            // The app does not subscribe to `messages`: Meta drops them, never retried.
+            guard await subscriptions.allows(.messages) else {
+                stats.notSubscribed += batch.count
+                stats.statusesPending = pending.count
                 continue
             }
             let ok = await post(batch.map(\.status))
@@ -109,6 +118,12 @@ actor WebhookPump {
     /// listener's last answer (0: not reached).
     func postAccountChange(_ json: Data) async -> Int {
         guard let change = try? JSONSerialization.jsonObject(with: json) else { return 0 }
+        if let field = ((change as? [String: Any])?["field"] as? String).flatMap(WebhookField.init(rawValue:)),
+            await !subscriptions.allows(field)
+        {
+            stats.notSubscribed += 1
+            return 0
+        }
         let envelope: [String: Any] = [
             "object": "whatsapp_business_account",
             "entry": [["id": "102290129340398", "time": Int(Date().timeIntervalSince1970), "changes": [change]] as [String: Any]],

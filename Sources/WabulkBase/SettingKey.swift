@@ -173,6 +173,23 @@ public struct SettingKey: Sendable {
             s.publicWebhookURL = text
         },
         .init(
+            "appID",
+            "WHATSAPP_APP_ID",
+            "the Meta app's id; with WHATSAPP_APP_SECRET, `wabulk doctor` reads which webhook fields the app subscribes to"
+        ) { text, s, src throws(SettingsError) in
+            guard text.isEmpty || text.allSatisfy(\.isNumber) else {
+                throw .malformed(key: "appID", source: src, value: text, expected: "the app's numeric id")
+            }
+            s.appID = text
+        },
+        .init(
+            "webhookSilenceMinutes",
+            "WABULK_WEBHOOK_SILENCE_MINUTES",
+            "the status warns when messages sent this long ago have had no status webhook since (Meta answers a send within seconds)"
+        ) { text, s, src throws(SettingsError) in
+            s.webhookSilenceMinutes = try double(text, key: "webhookSilenceMinutes", source: src, range: 0.01...10_080)
+        },
+        .init(
             "liftHealthHolds",
             "WABULK_LIFT_HEALTH_HOLDS",
             "Meta's good news (quality unflagged, account reinstated) lifts the hold its bad news set; off: only `wabulk resume`"

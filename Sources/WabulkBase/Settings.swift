@@ -45,6 +45,10 @@ public struct Settings: Sendable, Equatable {
     public var messagingLimit: MessagingLimit?
     /// The callback URL saved in Meta's app dashboard, for `wabulk doctor`'s handshake check ("": not checked).
     public var publicWebhookURL: String = ""
+    /// The Meta app's id, for `wabulk doctor`'s check of the app's webhook fields ("": not checked).
+    public var appID: String = ""
+    /// Messages sent this long ago with no status webhook since make the status warn that webhooks stopped.
+    public var webhookSilenceMinutes: Double = 60
     /// How often outbox/status.json and status.html are rewritten (the seed's dashboard refreshed every 30 s).
     public var statusSeconds: Double = 30
     /// How often recurring, welcome (trigger) and sampled A/B campaigns are looked at.

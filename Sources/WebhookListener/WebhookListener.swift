@@ -34,6 +34,8 @@ public struct WebhookListener: Sendable {
         /// Called with a POST's opt-outs once they are durable and before its 200, so sending stops for those
         /// numbers from the moment Meta is answered (the follower then records them everywhere).
         public var onOptOut: (@Sendable ([MessageEvent]) -> Void)?
+        /// Where to note when each webhook field last arrived (`WebhookArrivals`; nil: not noted).
+        public var arrivalsFile: URL?
 
         public init(
             host: String,
@@ -117,6 +119,7 @@ public struct WebhookListener: Sendable {
         let links = UserLinkBook()
         // The HMAC key is derived once, not per request.
         let key = options.appSecret.map(WebhookSignature.key)
+        let arrivals = options.arrivalsFile.map(WebhookArrivalRecorder.init(file:))
         @Sendable func count(_ outcome: String) { outcomes[outcome]?.increment() }
         router.get(RouterPath(options.path)) { request, _ -> Response in
             let query = request.uri.queryParameters
@@ -144,10 +147,15 @@ public struct WebhookListener: Sendable {
             }
             let received = now()
             let parsed: [MessageEvent]
+            var fields = Set<WebhookField>()
             do {
-                parsed = try WebhookPayload.events(from: body, receivedAt: received, optOutKeywords: keywords) {
-                    links.contains(phone: $0, userID: $1)
-                }
+                parsed = try WebhookPayload.events(
+                    from: body,
+                    receivedAt: received,
+                    optOutKeywords: keywords,
+                    isKnownLink: { links.contains(phone: $0, userID: $1) },
+                    seen: { fields.insert($0) }
+                )
             } catch {
                 count("malformed")
                 return Response(status: .badRequest)
@@ -162,6 +170,7 @@ public struct WebhookListener: Sendable {
                 count("store_failed")
                 return Response(status: .internalServerError)
             }
+            arrivals?.record(fields, statuses: parsed.contains { $0.kind == .status }, at: received)
             links.remember(parsed.compactMap { e in e.kind == .userLink ? e.phone.flatMap { p in e.userID.map { (p, $0) } } : nil })
             if let onOptOut = options.onOptOut {
                 let optOuts = parsed.filter { $0.kind == .optOut }

@@ -24,7 +24,8 @@ public enum WebhookPayload {
         from body: [UInt8],
         receivedAt: Date,
         optOutKeywords: OptOutKeywords = .init(),
-        isKnownLink: (_ phone: String, _ userID: String) -> Bool = { _, _ in false }
+        isKnownLink: (_ phone: String, _ userID: String) -> Bool = { _, _ in false },
+        seen: (WebhookField) -> Void = { _ in }
     ) throws(ParseError) -> [MessageEvent] {
         guard let document = JSONValue.parse(body), document.isObject else { throw .notJSON }
         guard let entries = document["entry"], case .array = entries else { throw .notWhatsAppEnvelope }
@@ -47,9 +48,11 @@ public enum WebhookPayload {
         }
         for entry in entries.objects {
             for change in entry["changes"]?.objects ?? [] {
-                guard let value = change["value"], value.isObject else { continue }
-                switch change["field"]?.string {
-                case "messages":
+                guard let value = change["value"], value.isObject, let field = change["field"]?.string.flatMap(WebhookField.init(rawValue:))
+                else { continue }
+                seen(field)
+                switch field {
+                case .messages:
                     for status in value["statuses"]?.objects ?? [] {
                         guard let event = statusEvent(status, receivedAt: receivedAt) else { continue }
                         events.append(event)
@@ -84,14 +87,12 @@ public enum WebhookPayload {
                         }
                     }
                     events += preferenceEvents(value, receivedAt: receivedAt)
-                case "user_preferences":
+                case .userPreferences:
                     events += preferenceEvents(value, receivedAt: receivedAt)
-                case "business_capability_update", "phone_number_quality_update", "account_update":
-                    events.append(accountEvent(field: change["field"]?.string ?? "", value, receivedAt: receivedAt))
-                case "message_template_status_update":
+                case .businessCapability, .phoneNumberQuality, .accountUpdate:
+                    events.append(accountEvent(field: field.rawValue, value, receivedAt: receivedAt))
+                case .templateStatus:
                     if let event = templateStatusEvent(value, receivedAt: receivedAt) { events.append(event) }
-                default:
-                    continue
                 }
             }
         }

@@ -109,35 +109,33 @@ struct Daemon {
                 do { try await recorder.reconcile() } catch { logger.error("suppressions: \(error)") }
             }
         )
-        let listener = try WebhookListener(
-            options: .init(
-                host: settings.listen.host,
-                port: settings.listen.port,
-                path: settings.webhookPath,
-                appSecret: credentials.appSecret,
-                verifyToken: credentials.verifyToken,
-                insecure: settings.insecureWebhooks,
-                headerTimeout: .milliseconds(Int(settings.listenerHeaderSeconds * 1000)),
-                bodyTimeout: .milliseconds(Int(settings.listenerBodySeconds * 1000)),
-                maxConnections: settings.listenerMaxConnections,
-                optOutKeywords: settings.optOutKeywords,
-                metrics: { [spool = home.spool] in DaemonMetrics.scrape(spool: spool) },
-                onOptOut: { optOuts in
-                    for e in optOuts {
-                        guard let phone = e.phone else { continue }
-                        suppressions.mark(
-                            Suppression(
-                                phone: phone,
-                                scope: e.errorCode == MessageEvent.marketingOptOutCode ? .marketing : .all,
-                                source: e.preferenceSource
-                            )
+        var listenerOptions = WebhookListener.Options(
+            host: settings.listen.host,
+            port: settings.listen.port,
+            path: settings.webhookPath,
+            appSecret: credentials.appSecret,
+            verifyToken: credentials.verifyToken,
+            insecure: settings.insecureWebhooks,
+            headerTimeout: .milliseconds(Int(settings.listenerHeaderSeconds * 1000)),
+            bodyTimeout: .milliseconds(Int(settings.listenerBodySeconds * 1000)),
+            maxConnections: settings.listenerMaxConnections,
+            optOutKeywords: settings.optOutKeywords,
+            metrics: { [spool = home.spool] in DaemonMetrics.scrape(spool: spool) },
+            onOptOut: { optOuts in
+                for e in optOuts {
+                    guard let phone = e.phone else { continue }
+                    suppressions.mark(
+                        Suppression(
+                            phone: phone,
+                            scope: e.errorCode == MessageEvent.marketingOptOutCode ? .marketing : .all,
+                            source: e.preferenceSource
                         )
-                    }
+                    )
                 }
-            ),
-            events: events,
-            logger: logger
+            }
         )
+        listenerOptions.arrivalsFile = WebhookArrivals.file(in: home)
+        let listener = try WebhookListener(options: listenerOptions, events: events, logger: logger)
         var services: [any Service] = [
             listener.application(onRunning: onListening), watcher, dispatcher,
             follower,

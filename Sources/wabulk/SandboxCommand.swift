@@ -54,6 +54,13 @@ struct SandboxCommand: AsyncParsableCommand {
     var pauseAfter: String?
     @Flag(help: "List no app as subscribed to the business account's webhooks.")
     var unsubscribed = false
+    @Option(
+        name: .customLong("subscribed-fields"),
+        help: "The webhook fields the app subscribes to, comma-separated (default: all wabulk acts on); only these are posted."
+    )
+    var subscribedFields: String?
+    @Option(name: .customLong("app-id"), help: "The app's id: its token for /{app-id}/subscriptions is APP_ID|WHATSAPP_APP_SECRET.")
+    var appID = "1234567890"
     @Option(help: "Log level.")
     var logLevel: Logger.Level = .notice
 
@@ -74,6 +81,11 @@ struct SandboxCommand: AsyncParsableCommand {
             throw ValidationError("--fail-templates \(t): expected CODE or CODExN")
         }
         guard (0...1).contains(unreadShare) else { throw ValidationError("--unread-share must be between 0 and 1") }
+        for name in (subscribedFields ?? "").split(separator: ",") where WebhookField(rawValue: String(name)) == nil {
+            throw ValidationError(
+                "--subscribed-fields: \(name) is not one of \(WebhookField.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
+        }
     }
 
     func run() async throws {
@@ -93,6 +105,10 @@ struct SandboxCommand: AsyncParsableCommand {
         script.messagingLimit = messagingLimit
         script.pauseAfter = pauseAfter
         script.unsubscribed = unsubscribed
+        if let subscribedFields {
+            script.subscribedFields = Set(subscribedFields.split(separator: ",").compactMap { WebhookField(rawValue: String($0)) })
+        }
+        script.appID = appID
         var logger = Logger(label: "wabulk.sandbox")
         logger.logLevel = logLevel
         let secret = ProcessInfo.processInfo.environment["WHATSAPP_APP_SECRET"].flatMap { $0.isEmpty ? nil : Secret($0) }

@@ -65,9 +65,10 @@ import WabulkBase
             }
         )
 
-        let answer = try await Self.doctor(rig, ["WABULK_PUBLIC_WEBHOOK_URL": callback])
+        let answer = try await Self.doctor(rig, ["WABULK_PUBLIC_WEBHOOK_URL": callback, "WHATSAPP_APP_ID": "1234567890"])
         #expect(answer.status == 0, "\(answer.lines)")
-        #expect(answer.lines.count == 8)
+        // The app's callback and its six webhook fields come after the handshake.
+        #expect(answer.lines.count == 15)
         #expect(answer.lines.allSatisfy { $0.hasPrefix("✓ ") }, "\(answer.lines)")
         #expect(
             answer.lines[2]
@@ -76,7 +77,9 @@ import WabulkBase
         #expect(answer.lines[3] == "✓ business account: 102290129340398 has phone number 106540352242922")
         #expect(answer.lines[4] == "✓ webhooks: business account 102290129340398 sends its webhooks to wabulk")
         #expect(answer.lines[5] == "✓ callback: \(callback) answers Meta's verify handshake")
-        #expect(answer.lines[7] == "✓ smtp: smtp://127.0.0.1:\(smtpPort) greeted and answered (no mail sent)")
+        #expect(answer.lines[6] == "✓ webhook callback: Meta posts app 1234567890's WhatsApp webhooks to \(callback)")
+        #expect(answer.lines[7..<13].map { $0 } == WebhookField.allCases.map { "✓ webhook field \($0.rawValue): subscribed" })
+        #expect(answer.lines[14] == "✓ smtp: smtp://127.0.0.1:\(smtpPort) greeted and answered (no mail sent)")
         #expect(answer.checks["templates"]?["found"]?.hasSuffix("approved), synced just now") == true)
         // No mail was sent, and no secret reached the output.
         #expect(!answer.lines.joined().contains("suppression-token"))
