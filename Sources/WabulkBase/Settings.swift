@@ -77,6 +77,20 @@ public struct Settings: Sendable, Equatable {
     /// Reads `file` (missing is fine: defaults apply) and then the environment over it.
     public static func load(file: URL, environment: [String: String] = ProcessInfo.processInfo.environment) throws(SettingsError) -> Settings {
         var settings = Settings()
+        var values = try fileValues(file)
+        for key in SettingKey.all {
+            if let env = environment[key.environmentName] { values[key.fileKey] = env }
+        }
+        for key in SettingKey.all {
+            guard let text = values[key.fileKey] else { continue }
+            let source = environment[key.environmentName] != nil ? "environment \(key.environmentName)" : file.lastPathComponent
+            try key.apply(text, &settings, source)
+        }
+        return settings
+    }
+
+    /// The settings `file` sets, as text (a missing file sets none); refuses secrets and unknown keys.
+    static func fileValues(_ file: URL) throws(SettingsError) -> [String: String] {
         var values: [String: String] = [:]
         if FileManager.default.fileExists(atPath: file.path) {
             let data: Data
@@ -97,15 +111,7 @@ public struct Settings: Sendable, Equatable {
                 values[key] = value.text
             }
         }
-        for key in SettingKey.all {
-            if let env = environment[key.environmentName] { values[key.fileKey] = env }
-        }
-        for key in SettingKey.all {
-            guard let text = values[key.fileKey] else { continue }
-            let source = environment[key.environmentName] != nil ? "environment \(key.environmentName)" : file.lastPathComponent
-            try key.apply(text, &settings, source)
-        }
-        return settings
+        return values
     }
 }
 

@@ -14,7 +14,8 @@ struct Wabulk: AsyncParsableCommand {
             """,
         subcommands: [
             RunCommand.self, StatusCommand.self, ReportCommand.self, ResumeCommand.self, ContactsCommand.self, CampaignCommand.self,
-            TemplatesCommand.self, LogsCommand.self, CompactCommand.self, ShareLinkCommand.self, DoctorCommand.self, NormalizeWorkerCommand.self,
+            TemplatesCommand.self, LogsCommand.self, CompactCommand.self, ShareLinkCommand.self, DoctorCommand.self, ConfigCommand.self,
+            NormalizeWorkerCommand.self,
             SandboxCommand.self, DemoCommand.self,
         ]
     )

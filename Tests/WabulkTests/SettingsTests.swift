@@ -89,5 +89,9 @@ import Testing
         let declared = Dictionary(uniqueKeysWithValues: SettingKey.all.map { ($0.fileKey, $0.environmentName) })
         #expect(documented == declared)
         #expect(declared.count >= 30)
+        // The table is the one `wabulk config --markdown` makes, line for line.
+        let start = try #require(text.range(of: "| key in wabulk.json |"))
+        let table = text[start.lowerBound...].components(separatedBy: "\n\n")[0]
+        #expect(table == SettingKey.markdownTable)
     }
 }

@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+import WabulkBase
+
+/// `wabulk config` (issue 24): the value in force of every setting and where it came from, secrets as set or
+/// unset only; `wabulk config check` without starting anything.
+@Suite struct ConfigCommandTests {
+    static func environment(_ home: URL, _ extra: [String: String]) -> [String: String] {
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("WABULK_") && !$0.key.hasPrefix("WHATSAPP_") }
+        env["WABULK_HOME"] = home.path
+        env.merge(extra) { _, b in b }
+        return env
+    }
+
+    @Test func eachSettingSaysWhereItCameFrom() async throws {
+        let dir = TempDir("wabulk-config")
+        try Data(#"{"rate": "60/min", "timezone": "Europe/Paris"}"#.utf8).write(to: dir.url.appendingPathComponent("wabulk.json"))
+        // One key in the file, one in the environment over the file, one default; a secret set.
+        let env = Self.environment(dir.url, ["WABULK_TIMEZONE": "Asia/Kolkata", "WHATSAPP_TOKEN": "EAAG-config-secret"])
+        let run = try await runProcess(wabulkBinary, ["config", "--json"], environment: env)
+        #expect(run.status == 0, "\(run.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let settings = Dictionary(uniqueKeysWithValues: (json["settings"] as? [[String: Any]] ?? []).map { ($0["key"] as? String ?? "", $0) })
+        #expect(settings.count == SettingKey.all.count)
+        #expect(settings["rate"]?["value"] as? String == "60/min")
+        #expect(settings["rate"]?["origin"] as? String == "file")
+        #expect(settings["rate"]?["from"] as? String == "wabulk.json")
+        #expect(settings["timezone"]?["value"] as? String == "Asia/Kolkata")
+        #expect(settings["timezone"]?["origin"] as? String == "environment")
+        #expect(settings["timezone"]?["from"] as? String == "WABULK_TIMEZONE")
+        #expect(settings["maxAttempts"]?["value"] as? String == "3")
+        #expect(settings["maxAttempts"]?["origin"] as? String == "default")
+        #expect(settings["maxAttempts"]?["documentation"] as? String == "attempts per message for transient errors")
+        let secrets = Dictionary(
+            uniqueKeysWithValues: (json["secrets"] as? [[String: Any]] ?? []).map { ($0["name"] as? String ?? "", $0["set"] as? Bool) }
+        )
+        #expect(secrets["WHATSAPP_TOKEN"] == true && secrets["WHATSAPP_APP_SECRET"] == false)
+        let text = try await runProcess(wabulkBinary, ["config"], environment: env)
+        #expect(text.stdout.contains("WHATSAPP_TOKEN: set"))
+        #expect(text.stdout.split(separator: "\n").contains { $0.hasPrefix("timezone ") && $0.contains("Asia/Kolkata  (WABULK_TIMEZONE)") })
+        for output in [run.stdout, text.stdout] { #expect(!output.contains("EAAG-config-secret")) }
+    }
+
+    @Test func checkSaysWhatRunWouldRefuse() async throws {
+        let dir = TempDir("wabulk-config")
+        chmod(dir.url.path, 0o700)
+        let ready = Self.environment(dir.url, ["WHATSAPP_TOKEN": "t", "WHATSAPP_PHONE_NUMBER_ID": "1", "WHATSAPP_APP_SECRET": "s"])
+        let good = try await runProcess(wabulkBinary, ["config", "check"], environment: ready)
+        #expect(good.status == 0, "\(good.stdout)")
+        #expect(good.stdout.split(separator: "\n").allSatisfy { $0.hasPrefix("✓ ") })
+        var broken = ready
+        broken["WABULK_RATE"] = "lots"
+        broken["WHATSAPP_APP_SECRET"] = nil
+        let bad = try await runProcess(wabulkBinary, ["config", "check"], environment: broken)
+        #expect(bad.status == 1)
+        #expect(
+            bad.stdout.split(separator: "\n").filter { $0.hasPrefix("✗ ") } == [
+                #"✗ settings: setting rate from environment WABULK_RATE: "lots" is not a rate like 30/min"#,
+                "✗ webhooks: WHATSAPP_APP_SECRET is not set: the listener will not start (it verifies Meta's signatures with it)",
+            ]
+        )
+    }
+}
