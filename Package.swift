@@ -174,7 +174,8 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            linkerSettings: [.linkedLibrary("mimalloc")]
+            linkerSettings: [.linkedLibrary("mimalloc")],
+            plugins: ["BuildCommit"]
         ),
         .testTarget(
             name: "WabulkTests",
@@ -185,6 +186,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        .plugin(name: "BuildCommit", capability: .buildTool()),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -12,6 +12,7 @@ struct Wabulk: AsyncParsableCommand {
             WHATSAPP_BUSINESS_ACCOUNT_ID, WHATSAPP_APP_SECRET, WEBHOOK_VERIFY_TOKEN); settings from wabulk.json \
             in the home folder or the environment (docs/CONFIGURATION.md).
             """,
+        version: "wabulk \(wabulkVersion) (commit \(buildCommit))",
         subcommands: [
             RunCommand.self, StatusCommand.self, ReportCommand.self, ResumeCommand.self, ContactsCommand.self, CampaignCommand.self,
             TemplatesCommand.self, LogsCommand.self, CompactCommand.self, ShareLinkCommand.self, DoctorCommand.self, ConfigCommand.self,
@@ -20,6 +21,9 @@ struct Wabulk: AsyncParsableCommand {
         ]
     )
 }
+
+/// The release; `buildCommit` is written at build time by the BuildCommit plugin.
+let wabulkVersion = "0.14.0"
 
 /// `--home DIR` on every command.
 struct HomeOptions: ParsableArguments {

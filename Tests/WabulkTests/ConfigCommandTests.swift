@@ -61,3 +61,16 @@ import WabulkBase
         )
     }
 }
+
+/// `wabulk --version` names the release and the commit the binary was built from.
+@Suite struct VersionTests {
+    @Test func theVersionNamesTheCommit() async throws {
+        let run = try await runProcess(wabulkBinary, ["--version"])
+        #expect(run.status == 0)
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let head = try await runProcess("/usr/bin/git", ["-C", root.path, "rev-parse", "--short=12", "HEAD"])
+        let expected = head.status == 0 ? head.stdout.trimmingCharacters(in: .whitespacesAndNewlines) : "unknown"
+        #expect(run.stdout.hasPrefix("wabulk 0.14.0 (commit \(expected)"), "\(run.stdout)")
+        #expect(run.stdout.hasSuffix(")\n"))
+    }
+}
