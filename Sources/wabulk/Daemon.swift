@@ -32,6 +32,7 @@ struct Daemon {
         // Before anything else touches the spool or the log: a second daemon on this home stops here.
         _ = try HomeLock(home: home)
         if requirePrivateHome { try home.checkPrivate() }
+        OutboxReadme.write(in: home.outbox)
         DaemonMetrics.bootstrap()
         let sending = try credentials.requireForSending()
         let registry = try ContactRegistry(path: home.contactsDatabase)

@@ -1,4 +1,5 @@
 import Foundation
+import Intake
 import Testing
 import WabulkBase
 
@@ -72,5 +73,32 @@ import WabulkBase
         let expected = head.status == 0 ? head.stdout.trimmingCharacters(in: .whitespacesAndNewlines) : "unknown"
         #expect(run.stdout.hasPrefix("wabulk 0.14.0 (commit \(expected)"), "\(run.stdout)")
         #expect(run.stdout.hasSuffix(")\n"))
+    }
+}
+
+/// outbox/README.txt (issue 24): the staff's short guide, written where they look, replacing whatever a staff
+/// member left under that name without writing through it.
+@Suite struct OutboxReadmeTests {
+    @Test func theGuideIsWrittenAndALinkLeftThereIsReplacedNotFollowed() throws {
+        let dir = TempDir("wabulk-readme")
+        let outbox = dir.url.appendingPathComponent("outbox")
+        try FileManager.default.createDirectory(at: outbox, withIntermediateDirectories: true)
+        let target = dir.url.appendingPathComponent("operator-file")
+        try Data("keep".utf8).write(to: target)
+        try FileManager.default.createSymbolicLink(at: outbox.appendingPathComponent("README.txt"), withDestinationURL: target)
+        OutboxReadme.write(in: outbox)
+        let written = outbox.appendingPathComponent("README.txt")
+        #expect(try String(contentsOf: written, encoding: .utf8) == OutboxReadme.text)
+        #expect(try FileManager.default.attributesOfItem(atPath: written.path)[.type] as? FileAttributeType == .typeRegular)
+        #expect(try String(contentsOf: target, encoding: .utf8) == "keep")
+        for words in ["inbox/", "receipt.json", "\"action\": \"pause\"", "optout", "status.html", "reports/", "templates.xlsx"] {
+            #expect(OutboxReadme.text.contains(words), "\(words)")
+        }
+        // The staff guide it points to exists, with its pictures.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let guide = try String(contentsOf: root.appendingPathComponent("docs/STAFF.md"), encoding: .utf8)
+        for picture in ["status-page.png", "report-summary.png"] {
+            #expect(guide.contains("(\(picture))") && FileManager.default.fileExists(atPath: root.appendingPathComponent("docs/\(picture)").path))
+        }
     }
 }
