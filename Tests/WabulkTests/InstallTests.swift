@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+
+/// scripts/install.sh (issue 24) into a staging root: the files, their modes, the unit as systemd reads it,
+/// completions bash loads, the man page man renders; run twice it keeps the operator's secrets; uninstalled,
+/// the data stays.
+@Suite struct InstallTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static func mode(_ path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? NSNumber)?.intValue ?? -1
+    }
+
+    static func install(_ stage: URL, _ extra: [String] = []) async throws -> ProcessResult {
+        try await runProcess(
+            "/bin/bash",
+            [Self.root.appendingPathComponent("scripts/install.sh").path, "--root", stage.path, "--binary", wabulkBinary] + extra
+        )
+    }
+
+    @Test func installIntoAStagingRoot() async throws {
+        let dir = TempDir("wabulk-install")
+        let stage = dir.url.appendingPathComponent("root")
+        let first = try await Self.install(stage)
+        #expect(first.status == 0, "\(first.stderr)")
+        let p = { (path: String) in stage.path + path }
+        let expected: [(String, Int)] = [
+            ("/usr/local/bin/wabulk", 0o755),
+            ("/usr/local/share/bash-completion/completions/wabulk", 0o644),
+            ("/usr/local/share/zsh/site-functions/_wabulk", 0o644),
+            ("/usr/local/share/fish/vendor_completions.d/wabulk.fish", 0o644),
+            ("/usr/local/share/man/man1/wabulk.1", 0o644),
+            ("/etc/systemd/system/wabulk.service", 0o644),
+            ("/etc/wabulk/secrets.env", 0o600),
+            ("/srv/wabulk", 0o750),
+            ("/srv/wabulk/inbox", 0o2770),
+            ("/srv/wabulk/outbox", 0o2770),
+            ("/srv/wabulk/var", 0o700),
+            ("/srv/wabulk/wabulk.json", 0o640),
+        ]
+        for (path, mode) in expected { #expect(Self.mode(p(path)) == mode, "\(path): \(String(Self.mode(p(path)), radix: 8))") }
+
+        // The unit: the installed paths, the hardening, and nothing systemd does not know.
+        let unit = try String(contentsOfFile: p("/etc/systemd/system/wabulk.service"), encoding: .utf8)
+        for line in [
+            "ExecStart=/usr/local/bin/wabulk run --home /srv/wabulk", "User=wabulk", "ReadWritePaths=/srv/wabulk", "NoNewPrivileges=yes",
+            "ProtectSystem=strict", "PrivateTmp=yes", "ProtectHome=yes", "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX",
+            "MemoryDenyWriteExecute=yes", "LimitNOFILE=65536", "EnvironmentFile=/etc/wabulk/secrets.env",
+        ] {
+            #expect(unit.split(separator: "\n").contains(Substring(line)), "\(line)")
+        }
+        #expect(!unit.contains("@"))
+        // systemd-analyze checks the command exists: the staged binary stands in for the installed one.
+        let check = dir.url.appendingPathComponent("wabulk.service")
+        try Data(unit.replacingOccurrences(of: "=/usr/local/bin/wabulk", with: "=" + p("/usr/local/bin/wabulk")).utf8).write(to: check)
+        let verify = try await runProcess("/usr/bin/systemd-analyze", ["verify", "--man=no", check.path])
+        #expect(verify.status == 0 && verify.stderr.isEmpty, "\(verify.stderr)")
+
+        // Completions load in bash; the man page renders.
+        let bash = try await runProcess(
+            "/bin/bash",
+            ["-c", "source '\(p("/usr/local/share/bash-completion/completions/wabulk"))' && complete -p wabulk"]
+        )
+        #expect(
+            bash.status == 0 && bash.stdout.hasPrefix("complete ") && bash.stdout.hasSuffix(" -F _wabulk wabulk\n"),
+            "\(bash.stdout) \(bash.stderr)"
+        )
+        let man = try await runProcess(
+            "/usr/bin/man",
+            ["-l", p("/usr/local/share/man/man1/wabulk.1")],
+            environment: ["MANWIDTH": "100", "PATH": "/usr/bin:/bin"]
+        )
+        #expect(man.status == 0)
+        for words in ["WABULK(1)", "wabulk run", "wabulk config check", "--home <home>"] { #expect(man.stdout.contains(words), "\(words)") }
+
+        // Again: the operator's secrets are kept. Uninstalled: the programs go, the data stays.
+        try Data("WHATSAPP_TOKEN=kept\n".utf8).write(to: URL(fileURLWithPath: p("/etc/wabulk/secrets.env")))
+        #expect(try await Self.install(stage).status == 0)
+        #expect(try String(contentsOfFile: p("/etc/wabulk/secrets.env"), encoding: .utf8) == "WHATSAPP_TOKEN=kept\n")
+        #expect(Self.mode(p("/etc/wabulk/secrets.env")) == 0o600)
+        #expect(try await Self.install(stage, ["--uninstall"]).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: p("/usr/local/bin/wabulk")))
+        #expect(!FileManager.default.fileExists(atPath: p("/etc/systemd/system/wabulk.service")))
+        #expect(FileManager.default.fileExists(atPath: p("/srv/wabulk/var")) && FileManager.default.fileExists(atPath: p("/etc/wabulk/secrets.env")))
+    }
+}
