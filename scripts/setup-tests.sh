@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Everything scripts/setup.sh installs, and what only the tests need: zbarimg (QR codes read back), zstd
 # (compressed log days read back by zstd's own tool), systemd-analyze and man (the install test checks the unit and the
-# man page),
+# man page), tmux (a terminal for the progress line),
 # Chromium (the status page loaded headless), LibreOffice Calc (reports opened by a second reader), Python with the test oracles (openpyxl,
 # phonenumbers, an SMTP server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh zbar-tools zstd python3 python3-pip systemd man-db
+scripts/setup.sh zbar-tools zstd python3 python3-pip systemd man-db tmux
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

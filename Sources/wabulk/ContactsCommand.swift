@@ -57,15 +57,15 @@ struct ContactsCommand: AsyncParsableCommand {
                 workers: workers
             )
             importer.maxRows = c.settings.maxRowsPerFile
-            let terminal = isatty(STDERR_FILENO) == 1 && !json
-            let result = try importer.importFile(
-                url,
-                progress: terminal
-                    ? { rows in
-                        FileHandle.standardError.write(Data("\r  \(rows) rows…".utf8))
-                    } : nil
+            let isText = !["xlsx", "xlsm"].contains(url.pathExtension.lowercased())
+            let progress = TerminalProgress(
+                "importing \(url.lastPathComponent)",
+                unit: "rows",
+                total: isText && isatty(STDERR_FILENO) == 1 && !json ? TerminalProgress.dataLines(in: url) : nil,
+                quiet: json
             )
-            if terminal { FileHandle.standardError.write(Data("\r".utf8)) }
+            let result = try importer.importFile(url, progress: progress.enabled ? { progress.update($0) } : nil)
+            progress.finish()
             // An opt-out file: the numbers it opted out stop in the spool too.
             let stopped = try await c.recorder.record(
                 result.optedOut.map {
