@@ -26,6 +26,8 @@ public struct CampaignPlanner: Sendable {
     /// Contacts read, rendered and written per batch: memory stays the same for any audience, and the
     /// dispatcher can send a batch's jobs while the next ones are read.
     let batchSize: Int
+    /// Told the messages planned so far after each batch lands in the spool (`wabulk campaign plan`'s progress).
+    public var onProgress: (@Sendable (Int) -> Void)?
 
     public init(
         registry: ContactRegistry,
@@ -280,6 +282,7 @@ public struct CampaignPlanner: Sendable {
                         break
                     }
                     progress = current.progress
+                    onProgress?(progress.jobs)
                     guard let next else { break }
                     current = next
                 }

@@ -105,6 +105,9 @@ public struct LogSelection: Sendable {
     }
 
     public var days: [Day]
+
+    /// The plain bytes of the files it reads (a report's progress: how much is left).
+    public var bytes: UInt64 { days.reduce(0) { $0 + LogSource.size(of: $1.file) } }
     /// The campaigns whose messages the selection holds whole (nil: every campaign of the log).
     public var campaigns: Set<String>?
 

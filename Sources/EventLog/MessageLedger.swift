@@ -76,6 +76,12 @@ public struct MessageLedger: Sendable {
         catchUp(selection: selection)
     }
 
+    /// Folds `selection`, telling `progress` the plain bytes read so far now and then (a report's progress line).
+    public init(selection: LogSelection, progress: ((UInt64) -> Void)?) {
+        self.init()
+        catchUp(selection: selection, progress: progress)
+    }
+
     /// Applies the lines written since the last call (all of them the first time), then joins pending events.
     /// `statusEvents` sees each status event read, for callers that also need single events (the status
     /// file's tally), so the log is read once. Once days are known, only the last two known and later ones
@@ -87,7 +93,12 @@ public struct MessageLedger: Sendable {
         catchUp(selection: LogSelection(days: days.map { LogSelection.Day(file: $0, filter: nil) }), statusEvents: statusEvents)
     }
 
-    public mutating func catchUp(selection: LogSelection, statusEvents: ((MessageEvent) -> Void)? = nil) {
+    public mutating func catchUp(
+        selection: LogSelection,
+        statusEvents: ((MessageEvent) -> Void)? = nil,
+        progress: ((UInt64) -> Void)? = nil
+    ) {
+        var before: UInt64 = 0
         for day in selection.days {
             let file = day.file
             let name = file.lastPathComponent
@@ -100,12 +111,18 @@ public struct MessageLedger: Sendable {
             }
             let from = filePositions[name] ?? 0
             // Raw webhook bodies are kept for the record, not for folds: skipped before parsing.
-            filePositions[name] = ParsedLogScanner.scan(file, from: from, skipping: EventLogReader.webhookLinePrefix, keeping: day.filter) {
+            var lines = 0
+            let end = ParsedLogScanner.scan(file, from: from, skipping: EventLogReader.webhookLinePrefix, keeping: day.filter) {
                 line,
                 offset,
                 fields in
                 apply(line: line, fields: fields, ref: .file(index, offset: offset), statusEvents: statusEvents)
+                lines += 1
+                if lines & 0xFFF == 0 { progress?(before + offset) }
             }
+            filePositions[name] = end
+            before += end - from
+            progress?(before)
         }
         finish()
     }

@@ -109,7 +109,7 @@ struct CampaignCommand: AsyncParsableCommand {
             let url = URL(fileURLWithPath: file)
             let started = Date()
             let manifest = try ManifestReader.read(try Data(contentsOf: url), fileName: url.lastPathComponent)
-            let planner = CampaignPlanner(
+            var planner = CampaignPlanner(
                 registry: try ContactRegistry(path: home.contactsDatabase),
                 normalizer: try PhoneNormalizer(defaultCountry: settings.defaultCountry, allowsLetters: settings.allowVanityNumbers),
                 spool: Spool(directory: home.spool),
@@ -121,7 +121,10 @@ struct CampaignCommand: AsyncParsableCommand {
                 logDirectory: home.log,
                 batchSize: settings.planBatchSize
             )
+            let progress = TerminalProgress("planning \(manifest.id)", unit: "messages", total: nil, quiet: json)
+            if progress.enabled { planner.onProgress = { progress.update($0) } }
             let plan = try await planner.plan(manifest, sourceFile: url.lastPathComponent)
+            progress.finish()
             try Spool.announceChange(in: home.spool)
             let result = Result(
                 campaign: plan.campaign,

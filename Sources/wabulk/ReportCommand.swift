@@ -36,7 +36,16 @@ struct ReportCommand: ParsableCommand {
         let (start, end) = (try date(from, "--from"), try date(to, "--to"))
         let selection = LogSelection.forReport(in: home.log, campaign: campaign, from: start, to: end)
         let scope = ReportWriter.scope(home: home, settings: settings, campaign: campaign, from: start, to: end, campaigns: selection.campaigns)
-        let result = try ReportWriter.write(home: home, scope: scope, selection: selection, out: out.map { URL(fileURLWithPath: $0) })
+        let terminal = isatty(STDERR_FILENO) == 1 && !json
+        let progress = TerminalProgress("reading the log", unit: "MB", total: terminal ? Int(selection.bytes >> 20) : nil, quiet: json)
+        let result = try ReportWriter.write(
+            home: home,
+            scope: scope,
+            selection: selection,
+            out: out.map { URL(fileURLWithPath: $0) },
+            progress: progress.enabled ? { progress.update(Int($0 >> 20)) } : nil
+        )
+        progress.finish()
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -104,8 +113,18 @@ struct ReportWriter {
         return f.date(from: text)
     }
 
-    static func write(home: HomeLayout, scope: ReportScope, selection: LogSelection? = nil, out: URL?, now: Date = Date()) throws -> Result {
-        let ledger = MessageLedger(selection: selection ?? .forReport(in: home.log, campaign: scope.campaign, from: scope.from, to: scope.to))
+    static func write(
+        home: HomeLayout,
+        scope: ReportScope,
+        selection: LogSelection? = nil,
+        out: URL?,
+        now: Date = Date(),
+        progress: ((UInt64) -> Void)? = nil
+    ) throws -> Result {
+        let ledger = MessageLedger(
+            selection: selection ?? .forReport(in: home.log, campaign: scope.campaign, from: scope.from, to: scope.to),
+            progress: progress
+        )
         let report = CampaignReport(ledger: ledger, scope: scope)
         let path = out ?? home.reports.appendingPathComponent("\(Timestamp.fileStamp(now))-\(scope.campaign ?? "all").xlsx")
         let c = try report.write(to: path, generatedAt: now).counts

@@ -7,7 +7,7 @@ import Glibc
 /// One line on the terminal that a long command rewrites in place: how many done (of how many, when known),
 /// how fast, and about how long is left. Silent unless standard error is a terminal and the output is not
 /// JSON, so a pipe, a log file or a script sees only the result.
-final class TerminalProgress {
+final class TerminalProgress: @unchecked Sendable {
     let label: String
     let unit: String
     let total: Int?
@@ -23,9 +23,14 @@ final class TerminalProgress {
         enabled = !quiet && isatty(STDERR_FILENO) == 1
     }
 
+    /// Serializes updates from a task that is not the command's (the planner's batches).
+    private let lock = NSLock()
+
     /// At most ten times a second.
     func update(_ done: Int) {
         guard enabled else { return }
+        lock.lock()
+        defer { lock.unlock() }
         let now = Date()
         guard now.timeIntervalSince(shownAt) >= 0.1 else { return }
         shownAt = now
