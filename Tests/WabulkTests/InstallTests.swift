@@ -84,3 +84,28 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: p("/srv/wabulk/var")) && FileManager.default.fileExists(atPath: p("/etc/wabulk/secrets.env")))
     }
 }
+
+/// The README's first command installs nothing only the tests use (issue 24): apt's simulation from an empty
+/// package database of what scripts/setup.sh installs holds none of setup-tests.sh's packages; a setup.sh that
+/// listed one is caught.
+@Suite struct SetupSplitTests {
+    @Test func theDemosSetupInstallsNoTestOnlyPackage() async throws {
+        guard FileManager.default.fileExists(atPath: "/usr/bin/apt-get") else { return }
+        let scripts = InstallTests.root.appendingPathComponent("scripts")
+        let clean = try await runProcess("/bin/bash", [scripts.appendingPathComponent("check-setup-split.sh").path])
+        #expect(clean.status == 0, "\(clean.stderr)")
+        #expect(clean.stdout.contains("none of: zbar-tools zstd python3 python3-pip systemd man-db tmux chromium"), "\(clean.stdout)")
+        // The same check over a setup.sh that also installs tmux.
+        let dir = TempDir("wabulk-split")
+        let copy = dir.url.appendingPathComponent("scripts")
+        try FileManager.default.createDirectory(at: copy, withIntermediateDirectories: true)
+        for name in ["check-setup-split.sh", "setup-tests.sh", "demo.sh", "setup.sh"] {
+            var text = try String(contentsOf: scripts.appendingPathComponent(name), encoding: .utf8)
+            if name == "setup.sh" { text = text.replacingOccurrences(of: " curl \"$@\")", with: " curl tmux \"$@\")") }
+            try Data(text.utf8).write(to: copy.appendingPathComponent(name))
+        }
+        let leaky = try await runProcess("/bin/bash", [copy.appendingPathComponent("check-setup-split.sh").path])
+        #expect(leaky.status == 1)
+        #expect(leaky.stderr == "check-setup-split: the demo's setup installs test-only tmux\n", "\(leaky.stderr)")
+    }
+}
