@@ -151,8 +151,14 @@ import WebhookListener
             // Cancelled at once: the two take turns, so b is about as far as a; later, b alone at 20/s could
             // finish on a loaded machine before the cancel came.
             _ = try await p.control.perform(.cancel, campaign: "b", by: "test")
-            try await Task.sleep(for: .milliseconds(300))  // in-flight sends finish
-            let paused = CampaignCounts(p.ledger().records(campaign: "a")).sent
+            // In-flight sends finish: the count stops moving (their answers can take a while on a loaded machine).
+            var paused = CampaignCounts(p.ledger().records(campaign: "a")).sent
+            for _ in 0..<20 {
+                try await Task.sleep(for: .milliseconds(500))
+                let now = CampaignCounts(p.ledger().records(campaign: "a")).sent
+                if now == paused { break }
+                paused = now
+            }
             try await Task.sleep(for: .milliseconds(800))
             #expect(CampaignCounts(p.ledger().records(campaign: "a")).sent == paused)
             _ = try await p.control.perform(.resume, campaign: "a", by: "test")
