@@ -40,12 +40,13 @@ public struct LogCompactor: Sendable {
     var lockFile: URL { directory.appendingPathComponent(".compact.lock") }
 
     /// Compresses every plain day older than `days` days before `now` (0 days: none).
+    /// `progress`: the days compressed so far and how many are to be (`wabulk compact`'s progress line).
     @discardableResult
-    public func apply(now: Date) throws -> Outcome {
-        try FileLock.withExclusive(lockFile) { try applyLocked(now: now) }
+    public func apply(now: Date, progress: ((Int, Int) -> Void)? = nil) throws -> Outcome {
+        try FileLock.withExclusive(lockFile) { try applyLocked(now: now, progress: progress) }
     }
 
-    func applyLocked(now: Date) throws -> Outcome {
+    func applyLocked(now: Date, progress: ((Int, Int) -> Void)? = nil) throws -> Outcome {
         var outcome = Outcome()
         outcome.leftoversRemoved = try tidy()
         let files = EventLogReader(directory: directory).files()
@@ -53,8 +54,9 @@ public struct LogCompactor: Sendable {
         outcome.unreadable = files.filter { !FileManager.default.fileExists(atPath: $0.path) && LogSource($0) == nil }.map(EventLogReader.day(of:))
         guard days > 0 else { return outcome }
         let cutoff = Timestamp.day(now.addingTimeInterval(-Double(max(days, Self.redeliveryDays)) * 86_400))
-        for file in files.dropLast() where EventLogReader.day(of: file) < cutoff {
-            guard FileManager.default.fileExists(atPath: file.path) else { continue }
+        let due = files.dropLast().filter { EventLogReader.day(of: $0) < cutoff && FileManager.default.fileExists(atPath: $0.path) }
+        for (done, file) in due.enumerated() {
+            progress?(done, due.count)
             // Indexed while its bytes are at hand, so the first report after a compaction reads no old day.
             _ = LogDayIndex.load(file)
             let (plain, compressed, _) = try compress(file)

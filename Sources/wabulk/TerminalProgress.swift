@@ -10,7 +10,7 @@ import Glibc
 final class TerminalProgress: @unchecked Sendable {
     let label: String
     let unit: String
-    let total: Int?
+    private(set) var total: Int?
     let enabled: Bool
     private let started = Date()
     private var shownAt = Date.distantPast
@@ -36,6 +36,14 @@ final class TerminalProgress: @unchecked Sendable {
         shownAt = now
         write("\r\u{1B}[K" + Self.line(label: label, unit: unit, done: done, total: total, seconds: now.timeIntervalSince(started)))
         shown = true
+    }
+
+    /// With a total learned as the work goes.
+    func update(_ done: Int, of total: Int) {
+        lock.lock()
+        self.total = total > 0 ? total : nil
+        lock.unlock()
+        update(done)
     }
 
     /// Clears the line, so the command's own summary starts on a clean one.
