@@ -45,11 +45,13 @@ import Testing
         for line in [
             "ExecStart=/usr/local/bin/wabulk run --home /srv/wabulk", "User=wabulk", "ReadWritePaths=/srv/wabulk", "NoNewPrivileges=yes",
             "ProtectSystem=strict", "PrivateTmp=yes", "ProtectHome=yes", "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX",
-            "MemoryDenyWriteExecute=yes", "LimitNOFILE=65536", "EnvironmentFile=/etc/wabulk/secrets.env",
+            "LimitNOFILE=65536", "EnvironmentFile=/etc/wabulk/secrets.env",
         ] {
             #expect(unit.split(separator: "\n").contains(Substring(line)), "\(line)")
         }
         #expect(!unit.contains("@"))
+        // Left out on purpose: PCRE2's JIT (libphonenumber's patterns) needs writable executable memory.
+        #expect(!unit.split(separator: "\n").contains { $0.hasPrefix("MemoryDenyWriteExecute=") })
         // systemd-analyze checks the command exists: the staged binary stands in for the installed one.
         let check = dir.url.appendingPathComponent("wabulk.service")
         try Data(unit.replacingOccurrences(of: "=/usr/local/bin/wabulk", with: "=" + p("/usr/local/bin/wabulk")).utf8).write(to: check)
