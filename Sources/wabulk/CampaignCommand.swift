@@ -121,7 +121,7 @@ struct CampaignCommand: AsyncParsableCommand {
                 logDirectory: home.log,
                 batchSize: settings.planBatchSize
             )
-            let progress = TerminalProgress("planning \(manifest.id)", unit: "messages", total: nil, quiet: json)
+            let progress = TerminalProgress("planning \(manifest.id)", unit: "messages", quiet: json)
             if progress.enabled { planner.onProgress = { progress.update($0) } }
             let plan = try await planner.plan(manifest, sourceFile: url.lastPathComponent)
             progress.finish()

@@ -28,7 +28,7 @@ struct CompactCommand: ParsableCommand {
                 return date
             } ?? Date()
         let blanked = try RawBodyRetention(directory: home.log, days: settings.rawWebhookRetentionDays).apply(now: at)
-        let progress = TerminalProgress("compressing the log", unit: "days", total: nil, quiet: json)
+        let progress = TerminalProgress("compressing the log", unit: "days", quiet: json)
         let outcome = try LogCompactor(directory: home.log, days: settings.compressLogsAfterDays).apply(now: at) { done, due in
             progress.update(done, of: due)
         }

@@ -61,7 +61,7 @@ struct ContactsCommand: AsyncParsableCommand {
             let progress = TerminalProgress(
                 "importing \(url.lastPathComponent)",
                 unit: "rows",
-                total: isText && isatty(STDERR_FILENO) == 1 && !json ? TerminalProgress.dataLines(in: url) : nil,
+                total: isText ? TerminalProgress.dataLines(in: url) : nil,
                 quiet: json
             )
             let result = try importer.importFile(url, progress: progress.enabled ? { progress.update($0) } : nil)

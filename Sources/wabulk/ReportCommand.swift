@@ -36,8 +36,7 @@ struct ReportCommand: ParsableCommand {
         let (start, end) = (try date(from, "--from"), try date(to, "--to"))
         let selection = LogSelection.forReport(in: home.log, campaign: campaign, from: start, to: end)
         let scope = ReportWriter.scope(home: home, settings: settings, campaign: campaign, from: start, to: end, campaigns: selection.campaigns)
-        let terminal = isatty(STDERR_FILENO) == 1 && !json
-        let progress = TerminalProgress("reading the log", unit: "MB", total: terminal ? Int(selection.bytes >> 20) : nil, quiet: json)
+        let progress = TerminalProgress("reading the log", unit: "MB", total: Int(selection.bytes >> 20), quiet: json)
         let result = try ReportWriter.write(
             home: home,
             scope: scope,

@@ -16,11 +16,12 @@ final class TerminalProgress: @unchecked Sendable {
     private var shownAt = Date.distantPast
     private var shown = false
 
-    init(_ label: String, unit: String, total: Int?, quiet: Bool) {
+    /// `total` is worked out only when the line will be shown (counting a file's lines, sizing a log).
+    init(_ label: String, unit: String, total: @autoclosure () -> Int? = nil, quiet: Bool) {
         self.label = label
         self.unit = unit
-        self.total = total.flatMap { $0 > 0 ? $0 : nil }
         enabled = !quiet && isatty(STDERR_FILENO) == 1
+        self.total = enabled ? total().flatMap { $0 > 0 ? $0 : nil } : nil
     }
 
     /// Serializes updates from a task that is not the command's (the planner's batches).
