@@ -13,15 +13,23 @@ import Glibc
 /// has finished. While one sync runs, later writes pile up and share the next one, so a thousand
 /// callers a second cost a handful of syncs, not a thousand. The webhook listener's 200 and the
 /// dispatcher's "may have left" marker both wait for this.
-public actor EventLogWriter {
+public final class EventLogWriter: @unchecked Sendable {
+    /// Told once the lines are durable (or could not be made so). Runs on the writer's sync thread or on
+    /// the caller's, outside the writer's lock: it must not block.
+    public typealias Completion = @Sendable (Result<Void, any Error>) -> Void
+
     private let directory: URL
+    /// Guards everything below. A lock, not an actor: the webhook listener appends from its event loops
+    /// and is told on the sync thread, with no task hop on either side (one per request cost a third of
+    /// the listener's time under load).
+    private let lock = NSLock()
     private var openDay: String?
     private var fd: Int32 = -1
     /// Writes so far, the generation covered by the last finished sync, and whether a sync runs now.
     private var written: UInt64 = 0
     private var synced: UInt64 = 0
     private var syncing = false
-    private var waiters: [(generation: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
+    private var waiters: [(generation: UInt64, done: Completion)] = []
     private let syncQueue = DispatchQueue(label: "wabulk.eventlog.sync")
     /// Descriptors of earlier days, closed once the sync using them finishes.
     private var retired: [Int32] = []
@@ -34,37 +42,62 @@ public actor EventLogWriter {
         try await append([event], durable: durable)
     }
 
-    /// The lines are made before the actor is entered, so callers on other threads encode in parallel.
-    public nonisolated func append(_ events: [MessageEvent], durable: Bool = true) async throws {
+    /// The lines are made before the lock is taken, so callers on other threads encode in parallel.
+    public func append(_ events: [MessageEvent], durable: Bool = true) async throws {
         guard !events.isEmpty else { return }
+        let bytes = Self.lines(events)
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            append(lines: bytes, day: String(events[0].time.prefix(10)), durable: durable) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// `events` as log lines, each ending in a newline.
+    public static func lines(_ events: [MessageEvent]) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(events.count * 256 + (events.first?.raw?.utf8.count ?? 0) * 2)
         for event in events {
             EventLine.append(event, to: &bytes)
             bytes.append(0x0A)
         }
-        try await append(lines: bytes, day: String(events[0].time.prefix(10)), durable: durable)
+        return bytes
     }
 
-    private func append(lines bytes: [UInt8], day: String, durable: Bool) async throws {
-        try ensureOpen(day: day)
-        if durable && syncing {
-            // A sync is running and this caller waits for the next one anyway: its lines join the others
-            // that arrive meanwhile and all go out in one write(2) when the sync ends.
-            pending += bytes
-            written += 1
+    /// Appends whole lines (each ending in a newline) to `day`'s file (or a later day's already begun);
+    /// `done` is told once they are durable (at once, for a non-durable append).
+    public func append(lines bytes: [UInt8], day: String, durable: Bool, done: @escaping Completion) {
+        var answers: [(Completion, Result<Void, any Error>)] = []
+        lock.lock()
+        do {
+            try ensureOpen(day: day, answers: &answers)
+            if durable && syncing {
+                // A sync is running and this caller waits for the next one anyway: its lines join the others
+                // that arrive meanwhile and all go out in one write(2) when the sync ends.
+                pending += bytes
+                written += 1
+            } else {
+                try writeOut(pending + bytes, day: day)
+                pending = []
+                written += 1
+                inFile = written
+            }
+        } catch {
+            lock.unlock()
+            Self.answer(answers)
+            done(.failure(error))
+            return
+        }
+        if durable {
+            waiters.append((written, done))
+            startSyncIfNeeded(answers: &answers)
         } else {
-            try writeOut(pending + bytes, day: day)
-            pending = []
-            written += 1
-            inFile = written
+            answers.append((done, .success(())))
         }
-        guard durable else { return }
-        let generation = written
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            waiters.append((generation, continuation))
-            startSyncIfNeeded()
-        }
+        lock.unlock()
+        Self.answer(answers)
+    }
+
+    private static func answer(_ answers: [(Completion, Result<Void, any Error>)]) {
+        for (done, result) in answers { done(result) }
     }
 
     /// Lines held back while a sync ran, and the last generation whose bytes are in the file.
@@ -98,14 +131,14 @@ public actor EventLogWriter {
         if failure != 0 { throw FileError.cannotWrite(path: path(day).path, errno: failure) }
     }
 
-    private func startSyncIfNeeded() {
+    private func startSyncIfNeeded(answers: inout [(Completion, Result<Void, any Error>)]) {
         if !syncing, !pending.isEmpty, fd >= 0 {
             do {
                 try writeOut(pending, day: openDay ?? "")
                 pending = []
                 inFile = written
             } catch {
-                failWaiters(through: written, error: errno == 0 ? EIO : errno)
+                failWaiters(through: written, error: errno == 0 ? EIO : errno, answers: &answers)
                 pending = []
                 return
             }
@@ -116,46 +149,48 @@ public actor EventLogWriter {
         let descriptor = fd
         syncQueue.async {
             let result = fdatasync(descriptor) == 0 ? Int32(0) : errno
-            Task { await self.finishSync(through: target, error: result) }
+            self.finishSync(through: target, error: result)
         }
     }
 
-    private func failWaiters(through generation: UInt64, error: Int32) {
-        var still: [(generation: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
-        for waiter in waiters {
-            if waiter.generation <= generation {
-                waiter.continuation.resume(throwing: FileError.cannotWrite(path: directory.path, errno: error))
-            } else {
-                still.append(waiter)
-            }
+    private func failWaiters(through generation: UInt64, error: Int32, answers: inout [(Completion, Result<Void, any Error>)]) {
+        let failure = FileError.cannotWrite(path: directory.path, errno: error)
+        waiters.removeAll { waiter in
+            guard waiter.generation <= generation else { return false }
+            answers.append((waiter.done, .failure(failure)))
+            return true
         }
-        waiters = still
     }
 
     private func finishSync(through target: UInt64, error: Int32) {
+        var answers: [(Completion, Result<Void, any Error>)] = []
+        lock.lock()
         syncing = false
         for old in retired { Glibc.close(old) }
         retired = []
         if error == 0 { synced = max(synced, target) }
-        var still: [(generation: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
-        for waiter in waiters {
-            if waiter.generation <= target {
-                if error == 0 {
-                    waiter.continuation.resume()
-                } else {
-                    waiter.continuation.resume(throwing: FileError.cannotWrite(path: directory.path, errno: error))
-                }
-            } else {
-                still.append(waiter)
-            }
+        let result: Result<Void, any Error> = error == 0 ? .success(()) : .failure(FileError.cannotWrite(path: directory.path, errno: error))
+        waiters.removeAll { waiter in
+            guard waiter.generation <= target else { return false }
+            answers.append((waiter.done, result))
+            return true
         }
-        waiters = still
-        startSyncIfNeeded()
+        startSyncIfNeeded(answers: &answers)
+        lock.unlock()
+        Self.answer(answers)
     }
 
     /// Writes what is pending, syncs, and answers every waiter: with a failure if any write or the sync
     /// failed (a 200 for a webhook that is not stored would lose it: Meta only redelivers on an error).
     public func close() {
+        var answers: [(Completion, Result<Void, any Error>)] = []
+        lock.lock()
+        closeLocked(answers: &answers)
+        lock.unlock()
+        Self.answer(answers)
+    }
+
+    private func closeLocked(answers: inout [(Completion, Result<Void, any Error>)]) {
         var failure: Int32 = 0
         if fd >= 0, !pending.isEmpty {
             // Pending syncs target the old descriptor: finish them first.
@@ -170,13 +205,9 @@ public actor EventLogWriter {
                 if fdatasync(fd) != 0, failure == 0 { failure = errno }
                 if failure == 0 { synced = written }
             }
-            for waiter in waiters {
-                if failure == 0 {
-                    waiter.continuation.resume()
-                } else {
-                    waiter.continuation.resume(throwing: FileError.cannotWrite(path: directory.path, errno: failure))
-                }
-            }
+            let result: Result<Void, any Error> =
+                failure == 0 ? .success(()) : .failure(FileError.cannotWrite(path: directory.path, errno: failure))
+            for waiter in waiters { answers.append((waiter.done, result)) }
             waiters = []
             if syncing { retired.append(fd) } else { Glibc.close(fd) }
         }
@@ -187,7 +218,7 @@ public actor EventLogWriter {
 
     private func path(_ day: String) -> URL { directory.appendingPathComponent("events-\(day).jsonl") }
 
-    private func ensureOpen(day requested: String) throws {
+    private func ensureOpen(day requested: String, answers: inout [(Completion, Result<Void, any Error>)]) throws {
         // Never an earlier day's file than one already written: a clock stepped back across midnight would
         // otherwise put new lines in a file a follower has already left behind (followers move forward by
         // file name). The line keeps its own time; the file is only where it is kept.
@@ -201,7 +232,7 @@ public actor EventLogWriter {
         }
         if openDay == day, fd >= 0 { return }
         // A new day's file: everything written to the old one is made durable before switching.
-        close()
+        closeLocked(answers: &answers)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let p = path(day)
         let created = !FileManager.default.fileExists(atPath: p.path)

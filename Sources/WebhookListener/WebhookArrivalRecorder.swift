@@ -9,6 +9,7 @@ final class WebhookArrivalRecorder: @unchecked Sendable {
     private let lock = NSLock()
     private var arrivals: WebhookArrivals
     private var savedAt = Date.distantPast
+    private let saves = DispatchQueue(label: "wabulk.webhook-arrivals")
 
     init(file: URL) {
         self.file = file
@@ -32,6 +33,8 @@ final class WebhookArrivalRecorder: @unchecked Sendable {
             savedAt = time
             return arrivals
         }
-        try? snapshot?.save(file)
+        // Written off the caller's thread: it is the event log's sync thread, which the next group commit waits for.
+        guard let snapshot else { return }
+        saves.async { [file] in try? snapshot.save(file) }
     }
 }

@@ -1,10 +1,7 @@
 import EventLog
 import Foundation
-import HTTPTypes
-import Hummingbird
 import Logging
-import Metrics
-import NIOCore
+import ServiceLifecycle
 import WabulkBase
 
 /// The HTTP endpoint Meta calls: GET for the verification handshake, POST for notifications.
@@ -90,115 +87,21 @@ public struct WebhookListener: Sendable {
         self.now = now
     }
 
-    /// The Hummingbird application, a `Service` for the daemon's service group.
-    public func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-        let router = Router()
-        let options = options
-        let events = events
-        let logger = logger
-        let now = now
-        router.get("/healthz") { _, _ in "ok\n" }
-        if let metrics = options.metrics {
-            router.get("/metrics") { _, _ -> Response in
-                Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: metrics())))
-            }
-        }
-        // Made once: a counter's handler comes from the metrics factory, a lookup per creation.
-        let outcomes = Dictionary(
-            uniqueKeysWithValues: ["accepted", "too_large", "bad_signature", "malformed", "store_failed"].map {
-                ($0, Counter(label: "wabulk_webhooks_total", dimensions: [("outcome", $0)]))
-            }
+    /// The HTTP server, a `Service` for the daemon's service group; `onRunning` is told the port it listens on.
+    public func server(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some Service {
+        let verifyToken = options.verifyToken
+        let routes = WebhookHTTPHandler.Routes(
+            path: options.path,
+            maxBodyBytes: options.maxBodyBytes,
+            intake: WebhookIntake(options: options, events: events, logger: logger, now: now),
+            handshake: { query in
+                guard query["hub.mode"] == "subscribe", let token = verifyToken, let given = query["hub.verify_token"],
+                    WebhookSignature.tokenMatches(given, token)
+                else { return nil }
+                return query["hub.challenge"]
+            },
+            metrics: options.metrics
         )
-        let statusCounters = Dictionary(
-            uniqueKeysWithValues: [MessageStatus.sent, .delivered, .read, .failed].map {
-                ($0, Counter(label: "wabulk_message_statuses_total", dimensions: [("status", $0.rawValue)]))
-            }
-        )
-        let signatureHeader = HTTPField.Name(WebhookSignature.headerName)!
-        let keywords = OptOutKeywords(options.optOutKeywords)
-        let links = UserLinkBook()
-        // The HMAC key is derived once, not per request.
-        let key = options.appSecret.map(WebhookSignature.key)
-        let arrivals = options.arrivalsFile.map(WebhookArrivalRecorder.init(file:))
-        @Sendable func count(_ outcome: String) { outcomes[outcome]?.increment() }
-        router.get(RouterPath(options.path)) { request, _ -> Response in
-            let query = request.uri.queryParameters
-            guard query.get("hub.mode") == "subscribe", let token = options.verifyToken,
-                let given = query.get("hub.verify_token"), WebhookSignature.tokenMatches(given, token),
-                let challenge = query.get("hub.challenge")
-            else {
-                return Response(status: .forbidden)
-            }
-            return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: challenge)))
-        }
-        router.post(RouterPath(options.path)) { request, _ -> Response in
-            let buffer: ByteBuffer
-            do { buffer = try await request.body.collect(upTo: options.maxBodyBytes) } catch {
-                count("too_large")
-                return Response(status: .contentTooLarge)
-            }
-            let body = Array(buffer.readableBytesView)
-            if let key {
-                guard WebhookSignature.isValid(header: request.headers[signatureHeader], body: body, key: key) else {
-                    logger.warning("webhook rejected: bad or missing signature")
-                    count("bad_signature")
-                    return Response(status: .unauthorized)
-                }
-            }
-            let received = now()
-            let parsed: [MessageEvent]
-            var fields = Set<WebhookField>()
-            do {
-                parsed = try WebhookPayload.events(
-                    from: body,
-                    receivedAt: received,
-                    optOutKeywords: keywords,
-                    isKnownLink: { links.contains(phone: $0, userID: $1) },
-                    seen: { fields.insert($0) }
-                )
-            } catch {
-                count("malformed")
-                return Response(status: .badRequest)
-            }
-            // The body as received goes first, in the same write and the same sync as its events.
-            let raw = MessageEvent(kind: .webhook, time: received, source: EventSource.webhook.rawValue, raw: String(decoding: body, as: UTF8.self))
-            do {
-                try await events.append([raw] + parsed, durable: true)
-            } catch {
-                logger.error("webhook events could not be stored: \(error)")
-                // Meta retries anything but 200: nothing is lost.
-                count("store_failed")
-                return Response(status: .internalServerError)
-            }
-            arrivals?.record(fields, statuses: parsed.contains { $0.kind == .status }, at: received)
-            links.remember(parsed.compactMap { e in e.kind == .userLink ? e.phone.flatMap { p in e.userID.map { (p, $0) } } : nil })
-            if let onOptOut = options.onOptOut {
-                let optOuts = parsed.filter { $0.kind == .optOut }
-                if !optOuts.isEmpty { onOptOut(optOuts) }
-            }
-            count("accepted")
-            for e in parsed where e.kind == .status { e.status.flatMap { statusCounters[$0] }?.increment() }
-            return Response(status: .ok)
-        }
-        @Sendable func amount(_ d: Duration) -> TimeAmount {
-            .milliseconds(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000)
-        }
-        let header = amount(options.headerTimeout)
-        let body = amount(options.bodyTimeout)
-        return Application(
-            router: router,
-            server: .http1(
-                configuration: .init(
-                    additionalChannelHandlers: [RequestDeadlineHandler(header: header, body: body)],
-                    idleTimeout: amount(options.readTimeout)
-                )
-            ),
-            configuration: .init(
-                address: .hostname(options.host, port: options.port),
-                availableConnectionsDelegate: .maximum(options.maxConnections, logger: logger)
-            ),
-            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? options.port) },
-            logger: logger
-        )
+        return WebhookServer(options: options, routes: routes, logger: logger, onRunning: onRunning)
     }
 }

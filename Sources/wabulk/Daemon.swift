@@ -138,7 +138,7 @@ struct Daemon {
         listenerOptions.arrivalsFile = WebhookArrivals.file(in: home)
         let listener = try WebhookListener(options: listenerOptions, events: events, logger: logger)
         var services: [any Service] = [
-            listener.application(onRunning: onListening), watcher, dispatcher,
+            listener.server(onRunning: onListening), watcher, dispatcher,
             follower,
             StatusFileService(home: home, settings: settings, interval: .milliseconds(Int(settings.statusSeconds * 1000)), logger: logger),
             CampaignScanService(

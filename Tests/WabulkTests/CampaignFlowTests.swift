@@ -112,7 +112,7 @@ import WebhookListener
         /// spends an attempt (and once made a test see `attempts == 2`).
         func running(_ dispatcher: Dispatcher, _ body: () async throws -> Void) async throws {
             let (listening, signal) = AsyncStream<Void>.makeStream()
-            let services: [any Service] = (listener.map { [$0.application()] } ?? []) + sandbox.services(onRunning: { _ in signal.yield() })
+            let services: [any Service] = (listener.map { [$0.server()] } ?? []) + sandbox.services(onRunning: { _ in signal.yield() })
             let sandboxGroup = ServiceGroup(configuration: .init(services: services, logger: logger))
             let dispatcherGroup = ServiceGroup(configuration: .init(services: [dispatcher], logger: logger))
             try await withThrowingTaskGroup(of: Void.self) { outer in

@@ -245,7 +245,7 @@ import WebhookListener
                 )
             }
         )
-        await writer.close()
+        writer.close()
         let daemon = WabulkProcess(env: env, log: dir.url.appendingPathComponent("daemon.log"))
         let http = CurlPool()
         for round in 0..<rounds {

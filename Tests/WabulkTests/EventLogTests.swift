@@ -112,6 +112,29 @@ import WabulkBase
     }
 
     /// The hand-written log line is byte for byte what JSONEncoder (sorted keys) writes.
+    /// The 16-bytes-at-a-time escaper writes exactly what the byte-by-byte one does, at every length and
+    /// wherever quotes, backslashes and control bytes fall in a block (and with non-ASCII text around them).
+    @Test func theBlockEscaperMatchesTheByteEscaper() {
+        var random = SystemRandomNumberGenerator()
+        let alphabet: [String] = ["a", "Z", "0", "\"", "\\", "\n", "\r", "\t", "\u{8}", "\u{c}", "\u{1}", "\u{1f}", "/", "é", "😀", " ", "\u{7f}"]
+        var checked = 0
+        for length in 0..<200 {
+            for _ in 0..<20 {
+                let text = (0..<length).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] }.joined()
+                var fast: [UInt8] = [7]
+                EventLine.quote(text, into: &fast)
+                var plain: [UInt8] = [7]
+                JSONEscape.quote(text, into: &plain)
+                #expect(fast == plain, "\(text.debugDescription)")
+                checked += 1
+            }
+        }
+        #expect(checked == 4000)
+        var body: [UInt8] = []
+        EventLine.quote(String(decoding: Array(#"{"entry":[{"id":"1","changes":[]}]}"#.utf8), as: UTF8.self), into: &body)
+        #expect(String(decoding: body, as: UTF8.self) == #""{\"entry\":[{\"id\":\"1\",\"changes\":[]}]}""#)
+    }
+
     @Test func eventLinesMatchJSONEncoder() async throws {
         let full = MessageEvent(
             kind: .status,
@@ -141,7 +164,7 @@ import WabulkBase
         let writer = EventLogWriter(directory: dir.url)
         let sparse = MessageEvent(kind: .inbound, time: Date(timeIntervalSince1970: 0))
         try await writer.append([full, sparse])
-        await writer.close()
+        writer.close()
         let file = try #require(EventLogReader(directory: dir.url).files().first)
         let expected = try encoder.encode(full) + Data([0x0A]) + encoder.encode(sparse) + Data([0x0A])
         #expect(try Data(contentsOf: file) == expected)
@@ -152,7 +175,7 @@ import WabulkBase
         let dir = TempDir()
         let writer = EventLogWriter(directory: dir.url)
         try await writer.append([e(.queued, job: "c.1", at: 0), e(.sent, job: "c.1", wamid: "w", at: 1)])
-        await writer.close()
+        writer.close()
         let file = try #require(EventLogReader(directory: dir.url).files().first)
         let handle = try FileHandle(forWritingTo: file)
         handle.seekToEndOfFile()
@@ -218,7 +241,7 @@ import WabulkBase
             MessageEvent(time: t0, status: .queued, campaign: "other", job: "j-7", phone: "+15550001111", source: "campaign"),
         ]
         try await writer.append(events)
-        await writer.close()
+        writer.close()
         let file = try #require(EventLogReader(directory: dir.url).files().first)
         let handle = try FileHandle(forWritingTo: file)
         handle.seekToEndOfFile()
@@ -280,7 +303,7 @@ import WabulkBase
         let writer = EventLogWriter(directory: dir.url)
         let next = MessageEvent(time: day, status: .sending, campaign: "c", job: "c.0000003", phone: "+919876500003", attempt: 1)
         try await writer.append(next, durable: true)
-        await writer.close()
+        writer.close()
         let events = EventLogReader(directory: dir.url).readAll(includingRawBodies: true).events
         #expect(events.map(\.job) == ["c.0000001", "c.0000003"])
         #expect(try Data(contentsOf: file) == Data(whole + line(next)))
@@ -293,10 +316,10 @@ import WabulkBase
         let day = Date(timeIntervalSince1970: 1_790_000_000)
         let writer = EventLogWriter(directory: dir.url)
         try await writer.append(MessageEvent(time: day, status: .queued, campaign: "c", job: "c.0000001"), durable: true)
-        await writer.close()
+        writer.close()
         let second = EventLogWriter(directory: dir.url)
         try await second.append(MessageEvent(time: day, status: .queued, campaign: "c", job: "c.0000002"), durable: true)
-        await second.close()
+        second.close()
         #expect(EventLogReader(directory: dir.url).readAll(includingRawBodies: true).events.map(\.job) == ["c.0000001", "c.0000002"])
         #expect(!FileManager.default.fileExists(atPath: dir.url.appendingPathComponent("torn").path))
     }
@@ -335,8 +358,8 @@ import WabulkBase
                 source: "webhook"
             )
         )
-        await writer.close()
-        await other.close()
+        writer.close()
+        other.close()
         #expect(tail.nextWithPlaces(kinds: [.optOut]).map(\.event.phone) == ["+919876500002", "+919876500003"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.url.path).sorted() == ["events-2026-12-04.jsonl"])
     }

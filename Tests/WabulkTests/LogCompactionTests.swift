@@ -261,7 +261,7 @@ import Glibc
                 replyTo: "wamid.late1"
             ),
         ])
-        await writer.close()
+        writer.close()
         let from = t("2026-10-02T00:00:00.000Z")
         let to = t("2026-10-03T00:00:00.000Z")
         let selection = LogSelection.forReport(in: log, campaign: nil, from: from, to: to)

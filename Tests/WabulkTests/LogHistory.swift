@@ -142,7 +142,7 @@ enum LogHistory {
             batch.append(e)
         }
         if !batch.isEmpty { try await writer.append(batch, durable: false) }
-        await writer.close()
+        writer.close()
     }
 
     /// Every day's bytes as a reader sees them (plain or compressed), by file name.

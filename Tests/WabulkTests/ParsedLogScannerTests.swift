@@ -85,7 +85,7 @@ import WabulkBase
             }
         }
         try await writer.append(events)
-        await writer.close()
+        writer.close()
         let file = try #require(EventLogReader(directory: dir.url).files().first)
         // A crash mid-write leaves a torn last line: it is not folded.
         let torn = try FileHandle(forWritingTo: file)

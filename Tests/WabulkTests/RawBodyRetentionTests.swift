@@ -18,13 +18,13 @@ import WabulkBase
             MessageEvent(kind: .webhook, time: old, source: "webhook", raw: body),
             MessageEvent(kind: .inbound, time: old, phone: "+919876543210", reason: "call me back", source: "webhook"),
         ])
-        await writer.close()
+        writer.close()
         let oldFile = dir.url.appendingPathComponent("events-\(Timestamp.day(old)).jsonl")
         let before = try Data(contentsOf: oldFile)
         // A follower read the first line and saved its place.
         let place = EventLogTail.Position(file: oldFile.lastPathComponent, offset: UInt64(before.firstIndex(of: 0x0A)! + 1))
         try await writer.append([MessageEvent(kind: .webhook, time: recent, source: "webhook", raw: body)])
-        await writer.close()
+        writer.close()
         let recentFile = dir.url.appendingPathComponent("events-\(Timestamp.day(recent)).jsonl")
         let recentBefore = try Data(contentsOf: recentFile)
 

@@ -209,7 +209,7 @@ import WabulkBase
         try home.create()
         let writer = EventLogWriter(directory: home.log)
         try await writer.append(ReportTests.events(), durable: false)
-        await writer.close()
+        writer.close()
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let service = ScheduledReports(

@@ -50,9 +50,9 @@ import WebhookListener
     static func withListener(
         _ dir: URL,
         maxBody: Int = 4 << 20,
+        port: Int = freePort(),
         _ body: (_ post: @escaping ([UInt8], String?) async throws -> Int) async throws -> Void
     ) async throws {
-        let port = freePort()
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let listener = try WebhookListener(
@@ -68,7 +68,7 @@ import WebhookListener
             events: EventLogWriter(directory: dir),
             logger: logger
         )
-        let group = ServiceGroup(configuration: .init(services: [listener.application()], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: [listener.server()], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             let http = CurlPool()
@@ -107,7 +107,7 @@ import WebhookListener
                 )
             }
         )
-        await writer.close()
+        writer.close()
         let batch = Self.envelope(
             Self.statuses(
                 (1...100).map { i in
@@ -140,6 +140,33 @@ import WebhookListener
         #expect(events.filter { $0.source == "webhook" && $0.kind == .status }.count == 200)
     }
 
+    /// Three POSTs sent in one write on one connection (HTTP pipelining: Meta does not, a proxy may) are
+    /// answered in their order, the forged one in the middle refused without holding up the others, and
+    /// `Connection: close` on the last closes the connection after its answer.
+    @Test func pipelinedPostsAreAnsweredInOrder() async throws {
+        let dir = TempDir()
+        let port = freePort()
+        try await Self.withListener(dir.url, port: port) { _ in
+            func request(_ n: Int, signature: String? = nil, close: Bool = false) -> String {
+                let body = String(
+                    decoding: Self.envelope(Self.statuses([Self.status("wamid.P\(n)", "delivered", at: 1_750_030_000 + n)])),
+                    as: UTF8.self
+                )
+                return "POST /api/whatsapp/webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + "\(WebhookSignature.headerName): \(signature ?? Self.sign(Array(body.utf8)))\r\n"
+                    + "Content-Length: \(body.utf8.count)\r\n" + (close ? "Connection: close\r\n" : "") + "\r\n" + body
+            }
+            let client = try ListenerLimitTests.SlowClient(port: port)
+            #expect(client.send(request(1) + request(2, signature: "sha256=" + String(repeating: "0", count: 64)) + request(3, close: true)))
+            let (closed, received) = try await onOwnThread { client.waitForClose(seconds: 10) }
+            #expect(closed)
+            let statuses = received.components(separatedBy: "\r\n").filter { $0.hasPrefix("HTTP/1.1 ") }
+            #expect(statuses == ["HTTP/1.1 200 OK", "HTTP/1.1 401 Unauthorized", "HTTP/1.1 200 OK"])
+        }
+        let events = EventLogReader(directory: dir.url).readAll().events
+        #expect(events.compactMap(\.wamid) == ["wamid.P1", "wamid.P3"])
+    }
+
     @Test func outOfOrderReadWithoutDeliveredAndFailedAfterSent() async throws {
         let dir = TempDir()
         let writer = EventLogWriter(directory: dir.url)
@@ -155,7 +182,7 @@ import WebhookListener
                 )
             }
         )
-        await writer.close()
+        writer.close()
         try await Self.withListener(dir.url) { post in
             // 1: read arrives before delivered; 2: read only (chat was open); 3: failed after sent.
             for body in [

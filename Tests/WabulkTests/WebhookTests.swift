@@ -108,7 +108,7 @@ import WabulkBase
             events: writer,
             logger: logger
         )
-        let group = ServiceGroup(configuration: .init(services: [listener.application()], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: [listener.server()], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             let http = CurlPool()
