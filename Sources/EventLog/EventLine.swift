@@ -70,3 +70,76 @@ enum EventLine {
         out.append(UInt8(ascii: "\""))
     }
 }
+
+/// A webhook POST's lines written from its bytes, for the listener's status batches: the same bytes
+/// `EventLine.append` writes for the `MessageEvent`s they stand for (tested), without making those events.
+/// Every text passed in must need no escaping (ASCII, no quote, backslash or control byte).
+public enum WebhookLines {
+    /// One delivery status, as `WebhookPayload` reads it: each field as its plain bytes, nil when absent.
+    public struct Status {
+        public var job: UnsafeRawBufferPointer?
+        public var metaTime: Int?
+        /// Meta's digits (a `+` is put in front unless there is one).
+        public var recipient: UnsafeRawBufferPointer?
+        public var pricingCategory: UnsafeRawBufferPointer?
+        public var pricingType: UnsafeRawBufferPointer?
+        public var status: MessageStatus
+        public var wamid: UnsafeRawBufferPointer?
+
+        public init(status: MessageStatus) { self.status = status }
+    }
+
+    /// The body as received: `{"kind":"webhook","raw":…,"source":"webhook","time":…}`. `body` must be valid
+    /// UTF-8 (as a parsed JSON document is), so it reads back as the same text.
+    public static func appendRaw(_ body: UnsafeRawBufferPointer, time: String, to out: inout [UInt8]) {
+        add(#"{"kind":"webhook","raw":""#, to: &out)
+        if let source = body.baseAddress, !body.isEmpty {
+            let length = wabulk_json_escaped_length(source, body.count)
+            let start = out.count
+            out.append(contentsOf: repeatElement(0, count: length))
+            out.withUnsafeMutableBufferPointer { all in wabulk_json_escape(source, body.count, all.baseAddress! + start) }
+        }
+        add(#"","source":"webhook","time":""#, to: &out)
+        add(time, to: &out)
+        add("\"}\n", to: &out)
+    }
+
+    /// One status line, keys in `EventLine.append`'s order.
+    public static func appendStatus(_ s: Status, time: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "{"))
+        func text(_ key: StaticString, _ value: UnsafeRawBufferPointer?, plus: Bool = false) {
+            guard let value else { return }
+            key.withUTF8Buffer { out.append(contentsOf: $0) }
+            if plus, value.first != UInt8(ascii: "+") { out.append(UInt8(ascii: "+")) }
+            out.append(contentsOf: value)
+            out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ",")])
+        }
+        text(#""job":""#, s.job)
+        add(#""kind":"status","#, to: &out)
+        if let metaTime = s.metaTime {
+            add(#""metaTime":"#, to: &out)
+            add(String(metaTime), to: &out)
+            out.append(UInt8(ascii: ","))
+        }
+        text(#""phone":""#, s.recipient, plus: true)
+        text(#""pricingCategory":""#, s.pricingCategory)
+        text(#""pricingType":""#, s.pricingType)
+        add(#""source":"webhook","status":""#, to: &out)
+        add(s.status.rawValue, to: &out)
+        add(#"","time":""#, to: &out)
+        add(time, to: &out)
+        out.append(UInt8(ascii: "\""))
+        if let wamid = s.wamid {
+            add(#","wamid":""#, to: &out)
+            out.append(contentsOf: wamid)
+            out.append(UInt8(ascii: "\""))
+        }
+        add("}\n", to: &out)
+    }
+
+    private static func add(_ text: StaticString, to out: inout [UInt8]) {
+        text.withUTF8Buffer { out.append(contentsOf: $0) }
+    }
+
+    private static func add(_ text: String, to out: inout [UInt8]) { out.append(contentsOf: text.utf8) }
+}

@@ -48,6 +48,15 @@ final class WebhookIntake: Sendable {
         )
     }
 
+    /// Whether the lines are durable; a failure is logged and counted.
+    private func stored(_ result: Result<Void, any Error>) -> Bool {
+        guard case .failure(let error) = result else { return true }
+        logger.error("webhook events could not be stored: \(error)")
+        // Meta retries anything but 200: nothing is lost.
+        outcomes["store_failed"]?.increment()
+        return false
+    }
+
     func countTooLarge() { outcomes["too_large"]?.increment() }
 
     func receive(_ body: [UInt8], signature: String?, answer: @escaping @Sendable (Answer) -> Void) {
@@ -59,6 +68,17 @@ final class WebhookIntake: Sendable {
             }
         }
         let received = now()
+        let time = Timestamp.format(received)
+        if let batch = body.withUnsafeBytes({ StatusBatch.lines($0, time: time) }) {
+            events.append(lines: batch.bytes, day: String(time.prefix(10)), durable: true) { [self] result in
+                guard stored(result) else { return answer(.storeFailed) }
+                arrivals?.record([.messages], statuses: true, at: received)
+                outcomes["accepted"]?.increment()
+                for status in batch.statuses { statusCounters[status]?.increment() }
+                answer(.stored)
+            }
+            return
+        }
         let parsed: [MessageEvent]
         var fields = Set<WebhookField>()
         do {
@@ -77,12 +97,7 @@ final class WebhookIntake: Sendable {
         let raw = MessageEvent(kind: .webhook, time: received, source: EventSource.webhook.rawValue, raw: String(decoding: body, as: UTF8.self))
         let lines = EventLogWriter.lines([raw] + parsed)
         events.append(lines: lines, day: String(raw.time.prefix(10)), durable: true) { [self, fields] result in
-            if case .failure(let error) = result {
-                logger.error("webhook events could not be stored: \(error)")
-                // Meta retries anything but 200: nothing is lost.
-                outcomes["store_failed"]?.increment()
-                return answer(.storeFailed)
-            }
+            guard stored(result) else { return answer(.storeFailed) }
             arrivals?.record(fields, statuses: parsed.contains { $0.kind == .status }, at: received)
             links.remember(parsed.compactMap { e in e.kind == .userLink ? e.phone.flatMap { p in e.userID.map { (p, $0) } } : nil })
             if let onOptOut {
