@@ -30,6 +30,10 @@ public struct LogCompactor: Sendable {
         public var compressedBytes: UInt64 = 0
         /// Plain files left by an earlier compaction that stopped after its compressed file was in place.
         public var leftoversRemoved = 0
+        /// Days whose snapshot was written (`DaySnapshot`).
+        public var snapshots: [String] = []
+        /// Their compressed size (not in `compressedBytes`: they are copies).
+        public var snapshotBytes: UInt64 = 0
         /// Compressed days whose frames no longer read (a damaged disk, a hand edit): readers skip them, so
         /// they are named here for the operator to restore.
         public var unreadable: [String] = []
@@ -78,6 +82,14 @@ public struct LogCompactor: Sendable {
                 outcome.compressedBytes += compressed
             }
         }
+        // Each compressed day's snapshot (`DaySnapshot`), written once and compressed with the extracts.
+        for file in files where !FileManager.default.fileExists(atPath: file.path) && !DaySnapshot.exists(for: file) {
+            guard LogSource(file) != nil else { continue }
+            try DaySnapshot.write(for: file)
+            let (_, compressed, _) = try extracts.compress(DaySnapshot.file(for: file))
+            outcome.snapshots.append(EventLogReader.day(of: file))
+            outcome.snapshotBytes += compressed
+        }
         LogDayIndex.writeSummary(of: files)
         return outcome
     }
@@ -90,7 +102,11 @@ public struct LogCompactor: Sendable {
         let removed = try tidy(files)
         // The days' extracts, in the index folder, the same way (not counted: they are copies).
         let extracts = LogCompactor(directory: directory.appendingPathComponent("index", isDirectory: true), days: days)
-        _ = try extracts.tidy(files.flatMap { f in LogDayIndex.Extract.allCases.map { LogDayIndex.extractFile($0, for: f) } })
+        _ = try extracts.tidy(
+            files.flatMap { f in LogDayIndex.Extract.allCases.map { LogDayIndex.extractFile($0, for: f) } + [DaySnapshot.file(for: f)] }
+        )
+        // A snapshot is renamed into place only once whole: a stopped one is only a `.tmp`.
+        for file in files { unlink(DaySnapshot.file(for: file).path + ".tmp") }
         return removed
     }
 

@@ -10,6 +10,14 @@ public struct LogSelection: Sendable {
         public var file: URL
         /// nil: every line.
         public var filter: LineFilter?
+        /// The day's snapshot, when it has one: what a fold that does not watch single events reads instead.
+        public var snapshot: URL?
+
+        init(file: URL, filter: LineFilter?) {
+            self.file = file
+            self.filter = filter
+            snapshot = DaySnapshot.exists(for: file) ? DaySnapshot.file(for: file) : nil
+        }
     }
 
     /// Lines of some campaigns (and, when asked, statuses that name no job or campaign, which join a message
@@ -107,7 +115,7 @@ public struct LogSelection: Sendable {
     public var days: [Day]
 
     /// The plain bytes of the files it reads (a report's progress: how much is left).
-    public var bytes: UInt64 { days.reduce(0) { $0 + LogSource.size(of: $1.file) } }
+    public var bytes: UInt64 { days.reduce(0) { $0 + LogSource.size(of: $1.snapshot ?? $1.file) } }
     /// The campaigns whose messages the selection holds whole (nil: every campaign of the log).
     public var campaigns: Set<String>?
 

@@ -90,7 +90,13 @@ public struct MessageLedger: Sendable {
     public mutating func catchUp(logDirectory: URL, statusEvents: ((MessageEvent) -> Void)? = nil) {
         let floor = files.map(\.lastPathComponent).sorted().suffix(2).first ?? ""
         let days = EventLogReader(directory: logDirectory).files().filter { $0.lastPathComponent >= floor }
-        catchUp(selection: LogSelection(days: days.map { LogSelection.Day(file: $0, filter: nil) }), statusEvents: statusEvents)
+        // Read again from where it stopped, by file name: the days themselves, never their snapshots.
+        let whole = days.map { file in
+            var day = LogSelection.Day(file: file, filter: nil)
+            day.snapshot = nil
+            return day
+        }
+        catchUp(selection: LogSelection(days: whole), statusEvents: statusEvents)
     }
 
     public mutating func catchUp(
@@ -100,7 +106,8 @@ public struct MessageLedger: Sendable {
     ) {
         var before: UInt64 = 0
         for day in selection.days {
-            let file = day.file
+            // A snapshot folds to the same states as its day, but not through the same single events.
+            let file = (statusEvents == nil ? day.snapshot : nil) ?? day.file
             let name = file.lastPathComponent
             let index: Int
             if let known = files.firstIndex(of: file) {

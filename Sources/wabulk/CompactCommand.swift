@@ -37,7 +37,7 @@ struct CompactCommand: ParsableCommand {
             let object: [String: Any] = [
                 "blankedBodies": blanked, "compressedDays": outcome.compressed, "plainBytes": outcome.plainBytes,
                 "compressedBytes": outcome.compressedBytes, "leftoversRemoved": outcome.leftoversRemoved,
-                "unreadableDays": outcome.unreadable,
+                "unreadableDays": outcome.unreadable, "snapshotDays": outcome.snapshots, "snapshotBytes": outcome.snapshotBytes,
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
@@ -48,6 +48,11 @@ struct CompactCommand: ParsableCommand {
             } else {
                 print(
                     "compressed \(outcome.compressed.count) day(s), \(outcome.compressed.first!) to \(outcome.compressed.last!): \(outcome.plainBytes) bytes to \(outcome.compressedBytes)"
+                )
+            }
+            if let first = outcome.snapshots.first, let last = outcome.snapshots.last {
+                print(
+                    "snapshots written for \(outcome.snapshots.count) day(s), \(first) to \(last): \(outcome.snapshotBytes) bytes (reports read them in place of the days)"
                 )
             }
         }

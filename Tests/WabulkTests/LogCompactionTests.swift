@@ -134,6 +134,46 @@ import Glibc
             let sends = LogDayIndex.extractFile(.sends, for: log.appendingPathComponent("events-\(day).jsonl"))
             #expect(!FileManager.default.fileExists(atPath: sends.path) && FileManager.default.fileExists(atPath: sends.path + ".zst"), "\(day)")
         }
+        // And their snapshots, which the reports below read in their place: every compressed day has one,
+        // compressed, far smaller than the day (no bodies, no `sending` line before its `sent`, no Meta `sent`
+        // after the dispatcher's), and holding every line it keeps in the day's order.
+        #expect(outcome.snapshots == outcome.compressed)
+        var dayBytes: UInt64 = 0
+        var snapshotBytes: UInt64 = 0
+        for day in outcome.compressed {
+            let file = log.appendingPathComponent("events-\(day).jsonl")
+            let snapshot = DaySnapshot.file(for: file)
+            #expect(
+                !FileManager.default.fileExists(atPath: snapshot.path) && FileManager.default.fileExists(atPath: snapshot.path + ".zst"),
+                "\(day)"
+            )
+            var dayLines: [[UInt8]] = []
+            EventLogScanner.scan(file) { line, _ in dayLines.append(Array(line)) }
+            var kept: [[UInt8]] = []
+            EventLogScanner.scan(snapshot) { line, _ in kept.append(Array(line)) }
+            var next = dayLines.makeIterator()
+            #expect(
+                kept.allSatisfy { line in
+                    while let candidate = next.next() { if candidate == line { return true } }
+                    return false
+                }
+            )
+            #expect(!kept.contains { $0.starts(with: EventLogReader.webhookLinePrefix) })
+            // A message planned and sent the same day keeps no `sending` line (the long campaign's sends of
+            // later days have no line before them in their day, and keep theirs).
+            #expect(
+                !kept.contains {
+                    String(decoding: $0, as: UTF8.self).contains(#""status":"sending","time""#)
+                        && !String(decoding: $0, as: UTF8.self).contains(#""campaign":"long""#)
+                }
+            )
+            #expect(kept.count < dayLines.count / 2, "\(kept.count) of \(dayLines.count)")
+            dayBytes += LogSource.size(of: file)
+            snapshotBytes += LogSource.size(of: snapshot)
+        }
+        #expect(snapshotBytes * 3 < dayBytes, "\(snapshotBytes) of \(dayBytes)")
+        let whole = LogSelection.forReport(in: log, campaign: nil, from: nil, to: nil)
+        #expect(whole.days.dropLast().allSatisfy { $0.snapshot != nil } && whole.days.last?.snapshot == nil)
         for (name, scope) in scopes {
             let compressed = try await Self.report(
                 .forReport(in: log, campaign: scope.campaign, from: scope.from, to: scope.to),
@@ -345,10 +385,22 @@ import Glibc
         ledger.catchUp(selection: .all(in: log))
         var counts: [String: Int] = [:]
         ledger.forEach(texts: false) { counts[$0.campaign ?? "", default: 0] += 1 }
-        // Day 1's own lines are lost with its file; only its late reads, logged the next day, remain.
+        // Day 1's snapshot, written when it was compressed, still holds what a report needs of it.
         #expect(counts["day0"] == 40)
         #expect(counts["day2"] == 40)
-        #expect((counts["day1"] ?? 0) < 40)
+        #expect(counts["day1"] == 40)
+        // With the snapshot damaged too, day 1's own lines are lost; only its late reads, logged the next
+        // day, remain.
+        let snapshot = URL(fileURLWithPath: DaySnapshot.file(for: log.appendingPathComponent("events-2026-10-02.jsonl")).path + ".zst")
+        var snapshotBytes = try Data(contentsOf: snapshot)
+        snapshotBytes.replaceSubrange(0..<8, with: Data(repeating: 0x41, count: 8))
+        try snapshotBytes.write(to: snapshot)
+        var after = MessageLedger()
+        after.catchUp(selection: .all(in: log))
+        var left: [String: Int] = [:]
+        after.forEach(texts: false) { left[$0.campaign ?? "", default: 0] += 1 }
+        #expect(left["day0"] == 40)
+        #expect((left["day1"] ?? 0) < 40)
     }
 
     /// `wabulk status` shows the window's campaigns; `campaign show` and `campaign list` still find older ones.
@@ -456,12 +508,16 @@ import Glibc
                     let writing = names.contains { $0.hasSuffix(".zst.tmp") }
                     let both = names.contains { $0.hasSuffix(".zst") && names.contains(String($0.dropLast(4))) }
                     let oneDone = names.contains { $0.hasSuffix(".zst") }
-                    if round % 3 == 0 ? writing : round % 3 == 1 ? both : oneDone { break }
+                    // Every fourth run is killed while the days' snapshots are written (after the days).
+                    let index = (try? FileManager.default.contentsOfDirectory(atPath: log.appendingPathComponent("index").path)) ?? []
+                    let snapshotting = index.contains { $0.hasSuffix(".snapshot.jsonl.tmp") || $0.hasSuffix(".snapshot.jsonl") }
+                    if round % 4 == 3 ? snapshotting : round % 3 == 0 ? writing : round % 3 == 1 ? both : oneDone { break }
                     usleep(500)
                 }
                 if p.process?.isRunning == true {
                     p.kill9()
                     kills += 1
+                    if round % 4 == 3 { print("compaction: run \(round) killed while writing snapshots") }
                 } else {
                     p.process?.waitUntilExit()
                     #expect(p.process?.terminationStatus == 0)
@@ -498,6 +554,96 @@ import Glibc
             #expect(FileManager.default.fileExists(atPath: sends.path + ".zst"))
             let expected = lines(file) { LogSelection.LineFilter.sends.keeps($0) }
             #expect(expected.count > 1_000 && lines(sends) { _ in true } == expected, "\(file.lastPathComponent)")
+            // Its snapshot, whole and compressed: the day's lines less bodies and those the rules drop.
+            let snapshot = DaySnapshot.file(for: file)
+            #expect(FileManager.default.fileExists(atPath: snapshot.path + ".zst") && !FileManager.default.fileExists(atPath: snapshot.path))
+            let dropped = DaySnapshot.droppable(in: file)
+            var number = 0
+            let wanted = lines(file) { line in
+                defer { number += 1 }
+                return !line.starts(with: EventLogReader.webhookLinePrefix) && !dropped.contains(number)
+            }
+            #expect(wanted.count > 2_000 && lines(snapshot) { _ in true } == wanted, "\(file.lastPathComponent)")
         }
+        let index = try FileManager.default.contentsOfDirectory(atPath: log.appendingPathComponent("index").path)
+        #expect(!index.contains { $0.hasSuffix(".tmp") }, "\(index.filter { $0.hasSuffix(".tmp") })")
+    }
+}
+
+/// A day's snapshot folds to the same states as the day, whatever each message's state before the day: random
+/// histories of a few messages over two days (statuses of every kind, from every source, times out of order
+/// now and then), the second day folded whole and without the lines its snapshot drops.
+@Suite struct DaySnapshotRuleTests {
+    static func history(day: Int, jobs: Int, random: inout some RandomNumberGenerator) -> [MessageEvent] {
+        func pick<T>(_ items: [T]) -> T { items[Int(random.next() % UInt64(items.count))] }
+        let start = Date(timeIntervalSince1970: 1_790_000_000 + Double(day) * 86_400)
+        var events: [MessageEvent] = []
+        for job in 0..<jobs {
+            var at = start.addingTimeInterval(Double(job) * 60)
+            // Runs of the usual order (planned, sending, sent, Meta's sent, delivered, read) with steps left
+            // out, repeated, or replaced by anything else.
+            let usual: [(MessageStatus, String)] = [
+                (.queued, "campaign"), (.sending, "dispatch"), (.sent, "dispatch"), (.sent, "webhook"), (.delivered, "webhook"), (.read, "webhook"),
+            ]
+            let others: [(MessageStatus, String)] = [
+                (.failed, "webhook"), (.failed, "dispatch"), (.deferred, "dispatch"), (.skipped, "opt-out"), (.queued, "retry"),
+                (.sending, "dispatch"),
+                (.sent, "webhook"), (.cancelled, "control"),
+            ]
+            var steps: [(MessageStatus, String)] = []
+            if random.next() % 2 == 0 {
+                for step in usual where random.next() % 5 != 0 { steps.append(random.next() % 6 == 0 ? pick(others) : step) }
+                for _ in 0..<Int(random.next() % 3) { steps.insert(pick(others + usual), at: Int(random.next() % UInt64(steps.count + 1))) }
+            } else {
+                // Any order at all.
+                for _ in 0..<(3 + Int(random.next() % 6)) { steps.append(pick(others + usual)) }
+            }
+            for (status, source) in steps {
+                at = at.addingTimeInterval(random.next() % 7 == 0 ? -2 : Double(random.next() % 3))
+                let webhook = source == "webhook"
+                events.append(
+                    MessageEvent(
+                        time: at,
+                        status: status,
+                        campaign: webhook || random.next() % 8 == 0 ? nil : "c",
+                        job: "c.\(job)",
+                        phone: random.next() % 8 == 0 ? nil : "+91980000\(job)",
+                        name: source == "campaign" ? "P\(job)" : nil,
+                        wamid: status == .sent || webhook || random.next() % 6 == 0 ? "wamid.\(job)" : nil,
+                        attempt: source == "dispatch" ? Int(random.next() % 3) + 1 : nil,
+                        errorCode: status == .failed ? 131026 : nil,
+                        metaTime: webhook && random.next() % 2 == 0 ? Int(at.timeIntervalSince1970) - Int(random.next() % 2) : nil,
+                        pricingCategory: webhook && random.next() % 2 == 0 ? pick(["marketing", "utility"]) : nil,
+                        pricingType: webhook ? "regular" : nil,
+                        reason: status == .skipped ? "opted out" : nil,
+                        source: source
+                    )
+                )
+            }
+        }
+        return events
+    }
+
+    @Test func aSnapshotFoldsLikeItsDayAfterAnyHistory() async throws {
+        var random = SystemRandomNumberGenerator()
+        var droppedAny = 0
+        for _ in 0..<600 {
+            let dir = TempDir()
+            let before = Self.history(day: 0, jobs: 4, random: &random)
+            let day = Self.history(day: 1, jobs: 4, random: &random)
+            let writer = EventLogWriter(directory: dir.url)
+            try await writer.append(day, durable: false)
+            writer.close()
+            let file = try #require(EventLogReader(directory: dir.url).files().first)
+            let dropped = DaySnapshot.droppable(in: file)
+            droppedAny += dropped.count
+            let kept = day.enumerated().filter { !dropped.contains($0.offset) }.map(\.element)
+            for prior in [before, []] {
+                let whole = MessageLedger(events: prior + day).records()
+                let snapshot = MessageLedger(events: prior + kept).records()
+                #expect(whole == snapshot, "\(day.map { "\($0.job ?? "") \($0.status?.rawValue ?? "") \($0.source ?? "")" })")
+            }
+        }
+        #expect(droppedAny > 100)
     }
 }
