@@ -9,6 +9,10 @@ import WabulkBase
 public struct CampaignReport: Sendable {
     public let ledger: MessageLedger
     public let scope: ReportScope
+    /// Messages rows a sheet holds: Excel's 1,048,576 rows less the header. A report of more messages goes
+    /// on in "Messages 2", "Messages 3" …, right after the first (libxlsxwriter refuses rows past the limit,
+    /// which would drop them silently).
+    var rowsPerSheet = 1_048_575
 
     public init(ledger: MessageLedger, scope: ReportScope) {
         self.ledger = ledger
@@ -103,7 +107,11 @@ public struct CampaignReport: Sendable {
         let workbook = try XLSXWorkbook(path: temp.path)
         let summary = workbook.addSheet("Summary")
         let campaigns = workbook.addSheet("Campaigns")
-        let messages = workbook.addSheet("Messages")
+        var included = 0
+        ledger.forEach(campaign: scope.campaign, texts: false) { m in if scope.includes(m) { included += 1 } }
+        let messages = (0..<max(1, (included + rowsPerSheet - 1) / rowsPerSheet)).map {
+            workbook.addSheet($0 == 0 ? "Messages" : "Messages \($0 + 1)")
+        }
         let failures = workbook.addSheet("Failures")
         let timeline = workbook.addSheet("Timeline")
         let cost = workbook.addSheet("Cost")
@@ -230,23 +238,28 @@ public struct CampaignReport: Sendable {
 
     /// One row per message, streamed from the ledger: names and message ids are read back from the log
     /// as each row is written, so memory does not grow with the number of messages.
-    func writeMessages(_ sheet: XLSXSheet) -> Totals {
+    func writeMessages(_ sheets: [XLSXSheet]) -> Totals {
         let headers = [
             "Phone", "Name", "Campaign", "Status", "Sent at", "Delivered at", "Read at", "Failed at",
             "Message id", "Attempts", "Error code", "Error", "What to do",
         ]
-        sheet.write(row: 0, headers.map { .text($0) }, style: .header)
-        sheet.setColumnWidths([16, 22, 18, 11, 20, 20, 20, 20, 40, 9, 11, 36, 60])
-        sheet.freezeHeader()
+        for sheet in sheets {
+            sheet.write(row: 0, headers.map { .text($0) }, style: .header)
+            sheet.setColumnWidths([16, 22, 18, 11, 20, 20, 20, 20, 40, 9, 11, 36, 60])
+            sheet.freezeHeader()
+        }
         // Rows are built on a thread of their own and written here: building them (reading names and
         // message ids back from the log) and libxlsxwriter's work then run on both cores.
-        let handoff = Handoff<XLSXRowBatch, Totals>()
+        let handoff = Handoff<(sheet: Int, rows: XLSXRowBatch), Totals>()
         let ledger = self.ledger
         let scope = self.scope
+        let perSheet = rowsPerSheet
+        let lastSheet = sheets.count - 1
         Thread {
             var totals = Totals()
             var offsets = ZoneOffsets(scope.timeZone)
             var batch = XLSXRowBatch()
+            var sheet = 0
             var row = 0
             func serial(_ unix: Int?) -> Double? {
                 unix.map { Double($0 + offsets.offset(at: $0)) / 86400 + 25569 }
@@ -254,6 +267,12 @@ public struct CampaignReport: Sendable {
             ledger.forEach(campaign: scope.campaign) { m in
                 guard scope.includes(m) else { return }
                 totals.add(m, scope: scope, offsets: &offsets)
+                if row == perSheet, sheet < lastSheet {
+                    if batch.rows > 0 { handoff.put((sheet, batch)) }
+                    batch = XLSXRowBatch()
+                    sheet += 1
+                    row = 0
+                }
                 row += 1
                 batch.text(row, 0, m.phone ?? "")
                 batch.text(row, 1, m.name ?? "")
@@ -270,19 +289,22 @@ public struct CampaignReport: Sendable {
                 batch.text(row, 12, m.errorCode.map { MetaErrorCatalog.entry(for: $0).explanation } ?? "")
                 batch.endRow()
                 if batch.rows == 1024 {
-                    handoff.put(batch)
+                    handoff.put((sheet, batch))
                     batch = XLSXRowBatch()
                 }
             }
-            if batch.rows > 0 { handoff.put(batch) }
+            if batch.rows > 0 { handoff.put((sheet, batch)) }
             handoff.finish(totals)
         }.start()
         while true {
             switch handoff.take() {
-            case .item(let batch): sheet.write(batch)
+            case .item(let batch): sheets[batch.sheet].write(batch.rows)
             case .done(let totals):
                 let c = totals.all.counts
-                sheet.autofilter(lastRow: c.total + c.skipped + c.cancelled, lastColumn: headers.count - 1)
+                let rows = c.total + c.skipped + c.cancelled
+                for (i, sheet) in sheets.enumerated() {
+                    sheet.autofilter(lastRow: max(1, min(perSheet, rows - i * perSheet)), lastColumn: headers.count - 1)
+                }
                 return totals
             }
         }

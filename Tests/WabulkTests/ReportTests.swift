@@ -1,9 +1,10 @@
 import EventLog
 import Foundation
 import Logging
-import Reports
 import Testing
 import WabulkBase
+
+@testable import Reports
 
 @Suite struct ReportTests {
     /// 2026-09-21 14:13:20 UTC; the report is shown in Asia/Kolkata (UTC+5:30).
@@ -182,6 +183,32 @@ import WabulkBase
         let book = try await readXLSX(out.path)
         #expect(book["Messages"]?.count == 7)
         #expect(book["Campaigns"]?.count == 2)
+    }
+
+    /// More messages than a sheet holds (Excel's 1,048,576 rows; three here) go on in "Messages 2", "Messages 3"
+    /// right after the first, each with the header, every message once: none is dropped at the limit.
+    @Test func messagesPastASheetsRowsGoOnInTheNextSheet() async throws {
+        let dir = TempDir()
+        let out = dir.url.appendingPathComponent("r.xlsx")
+        var report = CampaignReport(ledger: MessageLedger(events: Self.events()), scope: Self.scope)
+        report.rowsPerSheet = 3
+        let total = report.counts
+        try report.write(to: out, generatedAt: Self.t0)
+        let book = try await readXLSX(out.path)
+        let sheets = book.keys.filter { $0.hasPrefix("Messages") }.sorted()
+        let rows = total.total + total.skipped + total.cancelled
+        #expect(sheets == ["Messages"] + (2...((rows + 2) / 3)).map { "Messages \($0)" })
+        for name in sheets { #expect(book[name]?.first?.first == "Phone", "\(name)") }
+        #expect(sheets.dropLast().allSatisfy { book[$0]?.count == 4 })
+        let listed = sheets.flatMap { book[$0]!.dropFirst().map { $0[0] + " " + $0[2] + " " + $0[3] } }
+        #expect(listed.count == rows && rows > 6)
+        var whole = CampaignReport(ledger: MessageLedger(events: Self.events()), scope: Self.scope)
+        whole.rowsPerSheet = 1_000
+        let single = dir.url.appendingPathComponent("one.xlsx")
+        try whole.write(to: single, generatedAt: Self.t0)
+        let one = try await readXLSX(single.path)
+        #expect(one.keys.filter { $0.hasPrefix("Messages") } == ["Messages"])
+        #expect(one["Messages"]!.dropFirst().map { $0[0] + " " + $0[2] + " " + $0[3] } == listed)
     }
 }
 
