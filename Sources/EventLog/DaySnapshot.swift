@@ -40,13 +40,14 @@ public enum DaySnapshot {
         public var bytes: UInt64 = 0
     }
 
-    /// What the snapshot keeps of one message line, and what the rules ask of it.
+    /// What the rules ask of one message line (small: a day's status lines are all held at once, about 20
+    /// bytes each beside their job ids).
     struct MessageLine {
-        var number: Int
+        var number: Int32
         var status: MessageStatus
         var dispatch: Bool
         var webhook: Bool
-        var attempt: Int
+        var attempt: UInt8
         /// Seconds since 2000 (0: no time), as the fold reads them.
         var when: UInt32
         var campaign: Bool
@@ -128,11 +129,11 @@ public enum DaySnapshot {
             let source = f.source
             lines[Array(UnsafeRawBufferPointer(rebasing: line[job.start..<job.end])), default: []].append(
                 MessageLine(
-                    number: number,
+                    number: Int32(clamping: number),
                     status: status,
                     dispatch: source.map { EventFields.equals($0, sourceDispatch, in: line) } ?? false,
                     webhook: source.map { EventFields.equals($0, sourceWebhook, in: line) } ?? false,
-                    attempt: f.attempt ?? 0,
+                    attempt: UInt8(clamping: f.attempt ?? 0),
                     when: when,
                     campaign: f.campaign != nil,
                     person: f.phone != nil || f.name != nil,
@@ -150,7 +151,7 @@ public enum DaySnapshot {
 
     /// Of one message's lines in a day, in order, those the rules drop.
     static func droppable(_ m: [MessageLine]) -> [Int] {
-        var out: [Int] = []
+        var out: [Int32] = []
         for i in m.indices.dropFirst() {
             let line = m[i]
             let before = m[i - 1]
@@ -167,6 +168,6 @@ public enum DaySnapshot {
                 out.append(line.number)
             }
         }
-        return out
+        return out.map(Int.init)
     }
 }

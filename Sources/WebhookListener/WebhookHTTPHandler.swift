@@ -91,9 +91,9 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
         case (.GET, "/healthz"):
             respond(context, .ok, text: "ok\n", contentType: "text/plain; charset=utf-8")
-        case (.GET, "/metrics") where routes.metrics != nil:
+        case (.GET, "/metrics"):
+            guard let metrics = routes.metrics else { return respond(context, .notFound) }
             // The scrape reads the spool: done off the event loop.
-            let metrics = routes.metrics!
             let loop = context.eventLoop
             let bound = NIOLoopBound((self, context), eventLoop: loop)
             DispatchQueue.global().async {

@@ -22,7 +22,7 @@ import WabulkBase
         let sandbox = SandboxServer(port: port, webhookURL: nil, appSecret: Secret("s"), script: script, recordFile: nil, logger: logger)
         let group = ServiceGroup(configuration: .init(services: sandbox.services(), logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
+            tasks.addTask(executorPreference: ServerExecutor()) { try await group.run() }
             let client = CloudAPIClient(baseURL: "http://127.0.0.1:\(port)", version: "v23.0", phoneNumberID: "123", token: Secret("good-token"))
             func send(_ to: String) async -> SendOutcome {
                 await client.send(TemplateMessage(to: to, templateName: "t", language: "en_US", bodyParameters: ["A"], callbackData: "c.1"))

@@ -276,3 +276,18 @@ enum IntakeFixture {
         try JSONDecoder().decode(Receipt.self, from: Data(contentsOf: home.receipts.appendingPathComponent("\(name).receipt.json")))
     }
 }
+
+/// Runs the tasks of an in-process server (a sandbox, a listener) on a thread of its own instead of Swift's
+/// shared pool. The suite runs hundreds of tests at once on a 2-core machine, and some of them hold the
+/// pool's threads for seconds (imports, reports); a server on the pool then answered nothing for tens of
+/// seconds, and tests waiting for it to come up timed out. A serial dispatch queue runs on libdispatch's
+/// overcommitting threads, which are added while others are busy. Child tasks (a service group's services,
+/// a server's connections) inherit the preference. One per server, so servers do not wait on each other.
+final class ServerExecutor: TaskExecutor, @unchecked Sendable {
+    private let queue = DispatchQueue(label: "wabulk.tests.server-executor")
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+    }
+}

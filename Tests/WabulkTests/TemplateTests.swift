@@ -27,7 +27,7 @@ func withSandbox(_ script: SandboxScript = SandboxScript(), _ body: (Int, Sandbo
     let sandbox = SandboxServer(port: port, webhookURL: nil, appSecret: Secret("s"), script: script, recordFile: nil, logger: logger)
     let group = ServiceGroup(configuration: .init(services: sandbox.services(), logger: logger))
     try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
+        tasks.addTask(executorPreference: ServerExecutor()) { try await group.run() }
         let client = CurlProbe(port: port)
         #expect(try await eventually { await client.isUp() })
         do { try await body(port, sandbox) } catch {

@@ -70,7 +70,7 @@ import WebhookListener
         )
         let group = ServiceGroup(configuration: .init(services: [listener.server()], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
+            tasks.addTask(executorPreference: ServerExecutor()) { try await group.run() }
             let http = CurlPool()
             #expect(
                 try await eventually { (try? await http.perform(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)/healthz")))?.status == 200 }

@@ -110,7 +110,7 @@ import WabulkBase
         )
         let group = ServiceGroup(configuration: .init(services: [listener.server()], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
+            tasks.addTask(executorPreference: ServerExecutor()) { try await group.run() }
             let http = CurlPool()
             let base = "http://127.0.0.1:\(port)/api/whatsapp/webhook"
             #expect(
