@@ -241,7 +241,8 @@ public struct Doctor: Sendable {
         let username = credentials.smtpUsername
         let password = credentials.smtpPassword?.reveal()
         let result: Result<Void, TransportError> = await withCheckedContinuation { done in
-            DispatchQueue.global().async {
+            // A serial queue: blocking curl on the concurrent queues would hold a thread Swift's tasks share.
+            DispatchQueue(label: "wabulk.doctor.smtp").async {
                 do throws(TransportError) {
                     try CurlConnection().checkSMTP(url: url, requireTLS: requireTLS, username: username, password: password)
                     done.resume(returning: .success(()))

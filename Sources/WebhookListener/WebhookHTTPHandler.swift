@@ -93,10 +93,11 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             respond(context, .ok, text: "ok\n", contentType: "text/plain; charset=utf-8")
         case (.GET, "/metrics"):
             guard let metrics = routes.metrics else { return respond(context, .notFound) }
-            // The scrape reads the spool: done off the event loop.
+            // The scrape reads the spool: done off the event loop, and on a serial queue (libdispatch's
+            // overcommitting threads), not the concurrent ones Swift's tasks share.
             let loop = context.eventLoop
             let bound = NIOLoopBound((self, context), eventLoop: loop)
-            DispatchQueue.global().async {
+            DispatchQueue(label: "wabulk.metrics-scrape").async {
                 let text = metrics()
                 loop.execute { bound.value.0.respond(bound.value.1, .ok, bytes: text, contentType: "text/plain; version=0.0.4") }
             }

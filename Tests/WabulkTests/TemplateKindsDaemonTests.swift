@@ -63,7 +63,9 @@ import WabulkBase
         )
         try rig.daemon.start()
 
-        #expect(try await eventually { rig.receipt("good.json") != nil && rig.receipt("big-image.json") != nil })
+        // Every receipt, not just the first and last dropped: the daemon takes the files in no set order.
+        let dropped = ["good.json", "wrong-name.json", "no-media.json", "bad-button.json", "big-image.json"]
+        #expect(try await eventually { dropped.allSatisfy { rig.receipt($0) != nil } })
         #expect((rig.receipt("good.json")?["campaign"] as? [String: Any])?["queued"] as? Int == 3)
         func lines(_ name: String) -> [String] {
             (rig.receipt(name)?["problems"] as? [[String: Any]] ?? []).map { "\($0["field"] as? String ?? ""): \($0["reason"] as? String ?? "")" }
