@@ -27,11 +27,11 @@ public enum DaySnapshot {
             .appendingPathComponent(day.lastPathComponent + ".snapshot.jsonl")
     }
 
-    /// Whether `day` has a whole snapshot (in either form: the plain one is renamed into place only once
+    /// `day`'s snapshot if it has a whole one (in either form: the plain one is renamed into place only once
     /// written and synced).
-    public static func exists(for day: URL) -> Bool {
-        let path = file(for: day).path
-        return access(path, F_OK) == 0 || access(path + ".zst", F_OK) == 0
+    public static func existing(for day: URL) -> URL? {
+        let snapshot = file(for: day)
+        return access(snapshot.path, F_OK) == 0 || access(snapshot.path + ".zst", F_OK) == 0 ? snapshot : nil
     }
 
     public struct Outcome: Sendable, Equatable {

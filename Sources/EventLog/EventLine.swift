@@ -59,15 +59,18 @@ enum EventLine {
     /// the listener's bytes.
     static func quote(_ s: String, into out: inout [UInt8]) {
         var s = s
-        s.withUTF8 { bytes in
-            out.append(UInt8(ascii: "\""))
-            guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
-            let length = wabulk_json_escaped_length(source, bytes.count)
-            let start = out.count
-            out.append(contentsOf: repeatElement(0, count: length))
-            out.withUnsafeMutableBufferPointer { all in wabulk_json_escape(source, bytes.count, all.baseAddress! + start) }
-        }
         out.append(UInt8(ascii: "\""))
+        s.withUTF8 { appendEscaped(UnsafeRawBufferPointer($0), to: &out) }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// `bytes` as the inside of a JSON string.
+    static func appendEscaped(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        guard let source = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), !bytes.isEmpty else { return }
+        let length = wabulk_json_escaped_length(source, bytes.count)
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: length))
+        out.withUnsafeMutableBufferPointer { all in wabulk_json_escape(source, bytes.count, all.baseAddress! + start) }
     }
 }
 
@@ -93,12 +96,7 @@ public enum WebhookLines {
     /// UTF-8 (as a parsed JSON document is), so it reads back as the same text.
     public static func appendRaw(_ body: UnsafeRawBufferPointer, time: String, to out: inout [UInt8]) {
         add(#"{"kind":"webhook","raw":""#, to: &out)
-        if let source = body.baseAddress, !body.isEmpty {
-            let length = wabulk_json_escaped_length(source, body.count)
-            let start = out.count
-            out.append(contentsOf: repeatElement(0, count: length))
-            out.withUnsafeMutableBufferPointer { all in wabulk_json_escape(source, body.count, all.baseAddress! + start) }
-        }
+        EventLine.appendEscaped(body, to: &out)
         add(#"","source":"webhook","time":""#, to: &out)
         add(time, to: &out)
         add("\"}\n", to: &out)

@@ -83,7 +83,7 @@ public struct LogCompactor: Sendable {
             }
         }
         // Each compressed day's snapshot (`DaySnapshot`), written once and compressed with the extracts.
-        for file in files where !FileManager.default.fileExists(atPath: file.path) && !DaySnapshot.exists(for: file) {
+        for file in files where !FileManager.default.fileExists(atPath: file.path) && DaySnapshot.existing(for: file) == nil {
             guard LogSource(file) != nil else { continue }
             try DaySnapshot.write(for: file)
             let (_, compressed, _) = try extracts.compress(DaySnapshot.file(for: file))

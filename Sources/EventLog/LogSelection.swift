@@ -10,13 +10,19 @@ public struct LogSelection: Sendable {
         public var file: URL
         /// nil: every line.
         public var filter: LineFilter?
-        /// The day's snapshot, when it has one: what a fold that does not watch single events reads instead.
+        /// The day's snapshot, when a report reads the day and it has one: what a fold that does not watch
+        /// single events reads instead.
         public var snapshot: URL?
 
-        init(file: URL, filter: LineFilter?) {
+        init(file: URL, filter: LineFilter?, snapshot: URL? = nil) {
             self.file = file
             self.filter = filter
-            snapshot = DaySnapshot.exists(for: file) ? DaySnapshot.file(for: file) : nil
+            self.snapshot = snapshot
+        }
+
+        /// A day file as a report reads it: through its snapshot when it has one.
+        static func reported(_ file: URL, filter: LineFilter?) -> Day {
+            Day(file: file, filter: filter, snapshot: DaySnapshot.existing(for: file))
         }
     }
 
@@ -126,7 +132,7 @@ public struct LogSelection: Sendable {
 
     /// Every day, every line.
     public static func all(in directory: URL) -> LogSelection {
-        LogSelection(days: EventLogReader(directory: directory).files().map { Day(file: $0, filter: nil) })
+        LogSelection(days: EventLogReader(directory: directory).files().map { Day.reported($0, filter: nil) })
     }
 
     /// For a report of `campaign`'s messages (nil: all) first seen in [from, to) (nil: unbounded): the days
@@ -165,11 +171,13 @@ public struct LogSelection: Sendable {
         var read: [Int] = []
         for i in start..<files.count {
             if seeds[i] {
-                days.append(Day(file: files[i], filter: nil))
+                days.append(Day.reported(files[i], filter: nil))
                 read.append(i)
             } else if indexes[i].unjoined > 0 || !campaigns.isDisjoint(with: indexes[i].campaigns) {
                 let carried = campaigns.isDisjoint(with: indexes[i].planned) && indexes[i].hasExtract(.carried, of: files[i])
-                days.append(Day(file: carried ? LogDayIndex.extractFile(.carried, for: files[i]) : files[i], filter: filter))
+                days.append(
+                    carried ? Day(file: LogDayIndex.extractFile(.carried, for: files[i]), filter: filter) : Day.reported(files[i], filter: filter)
+                )
                 read.append(i)
             }
         }
@@ -185,7 +193,7 @@ public struct LogSelection: Sendable {
     /// midnight), whose lines then stay in the day: all its sends are read then, as when an extract is gone.
     static func sendsBefore(_ file: URL, _ index: LogDayIndex, read: [(URL, LogDayIndex)]) -> Day? {
         let extract = LogDayIndex.extractFile(.sends, for: file)
-        let whole = index.hasExtract(.sends, of: file) ? Day(file: extract, filter: nil) : Day(file: file, filter: .sends)
+        let whole = index.hasExtract(.sends, of: file) ? Day(file: extract, filter: nil) : Day.reported(file, filter: .sends)
         guard whole.filter == nil,
             read.allSatisfy({ day, dayIndex in
                 Set(index.campaigns).isDisjoint(with: dayIndex.planned) && dayIndex.hasExtract(.carried, of: day)

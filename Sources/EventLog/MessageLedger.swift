@@ -90,13 +90,7 @@ public struct MessageLedger: Sendable {
     public mutating func catchUp(logDirectory: URL, statusEvents: ((MessageEvent) -> Void)? = nil) {
         let floor = files.map(\.lastPathComponent).sorted().suffix(2).first ?? ""
         let days = EventLogReader(directory: logDirectory).files().filter { $0.lastPathComponent >= floor }
-        // Read again from where it stopped, by file name: the days themselves, never their snapshots.
-        let whole = days.map { file in
-            var day = LogSelection.Day(file: file, filter: nil)
-            day.snapshot = nil
-            return day
-        }
-        catchUp(selection: LogSelection(days: whole), statusEvents: statusEvents)
+        catchUp(selection: LogSelection(days: days.map { LogSelection.Day(file: $0, filter: nil) }), statusEvents: statusEvents)
     }
 
     public mutating func catchUp(

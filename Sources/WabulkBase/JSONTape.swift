@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A JSON document checked by `JSONValue`'s grammar and strictness (the same `JSONCursor`, invalid UTF-8
 /// refused) but kept as a flat list of where its values sit in the bytes, texts made only when asked for.
 /// The webhook listener reads a status batch's few fields through it: building `JSONValue`'s tree (an array
@@ -143,19 +147,6 @@ public struct JSONTape: Sendable {
         return out
     }
 
-    /// Each member's key and value index, in order.
-    public func members(_ object: Int) -> [(key: Int, value: Int)] {
-        guard entries[object].kind == .object else { return [] }
-        var out: [(key: Int, value: Int)] = []
-        var i = object + 1
-        let end = Int(entries[object].next)
-        while i < end {
-            out.append((i, i + 1))
-            i = Int(entries[i + 1].next)
-        }
-        return out
-    }
-
     /// A string's text (escapes decoded); nil for any other value.
     public func text(_ index: Int, in bytes: UnsafeRawBufferPointer) -> String? {
         let e = entries[index]
@@ -170,7 +161,3 @@ public struct JSONTape: Sendable {
         return UnsafeRawBufferPointer(rebasing: bytes[Int(e.start)..<Int(e.end)])
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif
